@@ -1,0 +1,188 @@
+//! Dig-area geometry: parsing the WKT polygons centers send and measuring them.
+//!
+//! Dig areas are small (metres to a few kilometres), so an equirectangular projection around
+//! the polygon's own latitude is accurate to well under a percent and needs no GIS library.
+
+use std::fmt;
+
+/// Mean Earth radius in metres (IUGG).
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+/// A dig area never needs more vertices than this; it also bounds parsing work.
+pub const MAX_VERTICES: usize = 10_000;
+
+/// A polygon in longitude/latitude degrees: an outer ring and optional holes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Polygon {
+    pub rings: Vec<Vec<(f64, f64)>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WktError(pub String);
+
+impl fmt::Display for WktError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Polygon {
+    /// Parses `POLYGON((x y, x y, ...), (hole...))`. Coordinates are longitude then latitude.
+    pub fn parse_wkt(text: &str) -> Result<Self, WktError> {
+        let t = text.trim();
+        let upper_prefix = t.get(..7).map(str::to_ascii_uppercase);
+        if upper_prefix.as_deref() != Some("POLYGON") {
+            return Err(WktError("expected a WKT POLYGON".into()));
+        }
+        let body = t[7..].trim();
+        let inner = body
+            .strip_prefix('(')
+            .and_then(|b| b.strip_suffix(')'))
+            .ok_or_else(|| WktError("POLYGON must be wrapped in parentheses".into()))?;
+        let mut rings = Vec::new();
+        let mut vertices = 0usize;
+        let mut rest = inner.trim();
+        while !rest.is_empty() {
+            let open = rest
+                .strip_prefix('(')
+                .ok_or_else(|| WktError("each ring must start with '('".into()))?;
+            let close = open
+                .find(')')
+                .ok_or_else(|| WktError("ring is not closed with ')'".into()))?;
+            let ring = parse_ring(&open[..close])?;
+            vertices += ring.len();
+            if vertices > MAX_VERTICES {
+                return Err(WktError(format!("more than {MAX_VERTICES} vertices")));
+            }
+            rings.push(ring);
+            rest = open[close + 1..].trim_start();
+            if let Some(r) = rest.strip_prefix(',') {
+                rest = r.trim_start();
+            } else if !rest.is_empty() {
+                return Err(WktError("unexpected text between rings".into()));
+            }
+        }
+        if rings.is_empty() {
+            return Err(WktError("POLYGON has no ring".into()));
+        }
+        Ok(Self { rings })
+    }
+
+    /// Area in square metres: the outer ring less its holes.
+    pub fn area_m2(&self) -> f64 {
+        let lat0 = self.centroid().1.to_radians();
+        let mut area = 0.0;
+        for (i, ring) in self.rings.iter().enumerate() {
+            let a = ring_area_m2(ring, lat0).abs();
+            if i == 0 {
+                area += a;
+            } else {
+                area -= a;
+            }
+        }
+        area.max(0.0)
+    }
+
+    /// The mean of the outer ring's distinct vertices, as (longitude, latitude).
+    pub fn centroid(&self) -> (f64, f64) {
+        let ring = &self.rings[0];
+        let pts = if ring.len() > 1 && ring.first() == ring.last() {
+            &ring[..ring.len() - 1]
+        } else {
+            &ring[..]
+        };
+        let n = pts.len().max(1) as f64;
+        let (sx, sy) = pts
+            .iter()
+            .fold((0.0, 0.0), |(sx, sy), (x, y)| (sx + x, sy + y));
+        (sx / n, sy / n)
+    }
+}
+
+fn parse_ring(text: &str) -> Result<Vec<(f64, f64)>, WktError> {
+    let mut ring = Vec::new();
+    for pair in text.split(',') {
+        let mut it = pair.split_whitespace();
+        let (Some(x), Some(y)) = (it.next(), it.next()) else {
+            return Err(WktError(format!("bad coordinate pair '{}'", pair.trim())));
+        };
+        // A third ordinate (Z) is allowed by WKT and ignored; a fourth is not.
+        if it.nth(1).is_some() {
+            return Err(WktError(format!("bad coordinate pair '{}'", pair.trim())));
+        }
+        let x: f64 = x
+            .parse()
+            .map_err(|_| WktError(format!("bad longitude '{x}'")))?;
+        let y: f64 = y
+            .parse()
+            .map_err(|_| WktError(format!("bad latitude '{y}'")))?;
+        if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
+            return Err(WktError(format!("coordinate ({x} {y}) is off the globe")));
+        }
+        ring.push((x, y));
+    }
+    if ring.len() < 4 {
+        return Err(WktError("a ring needs at least 4 points".into()));
+    }
+    if ring.first() != ring.last() {
+        return Err(WktError("a ring must end where it starts".into()));
+    }
+    Ok(ring)
+}
+
+fn ring_area_m2(ring: &[(f64, f64)], lat0: f64) -> f64 {
+    let kx = EARTH_RADIUS_M * lat0.cos() * std::f64::consts::PI / 180.0;
+    let ky = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
+    let mut sum = 0.0;
+    for w in ring.windows(2) {
+        let (x1, y1) = (w[0].0 * kx, w[0].1 * ky);
+        let (x2, y2) = (w[1].0 * kx, w[1].1 * ky);
+        sum += x1 * y2 - x2 * y1;
+    }
+    sum / 2.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_the_emergency_example_block() {
+        let p = Polygon::parse_wkt(
+            "POLYGON((-122.2341 37.7811,-122.2329 37.7811,-122.2329 37.7801,-122.2341 37.7801,-122.2341 37.7811))",
+        )
+        .unwrap();
+        // 0.0012° of longitude at 37.78° ≈ 105.5 m, 0.001° of latitude ≈ 111.2 m.
+        let a = p.area_m2();
+        assert!((a - 105.5 * 111.2).abs() < 150.0, "area {a}");
+        let (x, y) = p.centroid();
+        assert!((x + 122.2335).abs() < 1e-9 && (y - 37.7806).abs() < 1e-9);
+    }
+
+    #[test]
+    fn holes_are_subtracted() {
+        let outer = "(0 0, 0.001 0, 0.001 0.001, 0 0.001, 0 0)";
+        let hole = "(0.0002 0.0002, 0.0004 0.0002, 0.0004 0.0004, 0.0002 0.0004, 0.0002 0.0002)";
+        let full = Polygon::parse_wkt(&format!("POLYGON({outer})")).unwrap().area_m2();
+        let holed = Polygon::parse_wkt(&format!("polygon({outer}, {hole})"))
+            .unwrap()
+            .area_m2();
+        assert!((full - holed - full * 0.04).abs() < 1.0);
+    }
+
+    #[test]
+    fn rejects_malformed_text() {
+        for bad in [
+            "",
+            "POINT(1 2)",
+            "POLYGON(1 2, 3 4)",
+            "POLYGON((0 0, 1 0, 1 1))",
+            "POLYGON((0 0, 1 0, 1 1, 0 1))",
+            "POLYGON((0 0, 1 0, x 1, 0 0))",
+            "POLYGON((0 0, 1 0, 1 1, 0 0)",
+            "POLYGON((0 0, 1 0, 1 91, 0 0))",
+            "POLYGON((0 0, 1 0, 1 1, 0 0)) junk",
+        ] {
+            assert!(Polygon::parse_wkt(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The Aegis domain, pure and synchronous: no I/O, no async, no actix.
+//!
+//! How it fits together:
+//! - [`ticket`] is the normalized locate request ticket every intake format is turned into, and
+//!   [`validation`] checks one and reports *every* problem with a field path ([`problem`]).
+//! - [`lifecycle`] is the life of one ticket as a pure transition function over typed states and
+//!   events; [`revision`] says which earlier workflows a new revision supersedes or cancels.
+//! - [`escalation`] (alert tiers and deadlines) and [`retry`] (attempts and backoff) are policies
+//!   the runtime consults; [`risk`] turns a probability into a band; [`features`] turns a ticket
+//!   into the model's feature vector; [`geometry`] measures dig areas.
+//! - [`audit`] computes and verifies the hash chain that makes the audit trail tamper-evident.
+//!
+//! The runtime (`aegis-actors`) drives these functions; the adapters (`aegis`) feed them.
+
+pub mod audit;
+pub mod escalation;
+pub mod features;
+pub mod geometry;
+pub mod lifecycle;
+pub mod problem;
+pub mod retry;
+pub mod revision;
+pub mod risk;
+pub mod ticket;
+pub mod validation;
+
+pub use lifecycle::{Event, State, TransitionError, Workflow};
+pub use problem::Problem;
+pub use ticket::Ticket;

@@ -1,0 +1,365 @@
+//! Validation of a normalized ticket: every problem, each with its field path.
+//!
+//! Rules come from the contract's native schema and from what a locate ticket must say to be
+//! actionable (who digs, where, when). Dates in the past are fine: centers replay and resend
+//! old tickets, and the real USA North sample is from 2022.
+
+use std::collections::HashSet;
+
+use crate::geometry::Polygon;
+use crate::problem::Problem;
+use crate::ticket::{Ticket, check_ticket_number};
+
+/// Deepest anticipated depth we accept as plausible: 200 ft, deeper than any HDD bore near
+/// utilities. Beyond that the number is a unit mistake.
+pub const MAX_DEPTH_INCHES: f64 = 2_400.0;
+/// Longest work duration we accept: a ticket is valid for weeks, projects run for years.
+pub const MAX_DURATION_DAYS: f64 = 3_650.0;
+const MAX_TEXT: usize = 4_000;
+const MAX_MEMBERS: usize = 500;
+
+/// Returns every problem with the ticket: those the parser met, then those found here.
+/// An empty list means the ticket is valid.
+pub fn validate(t: &Ticket) -> Vec<Problem> {
+    let mut out = t.parse_problems.clone();
+    // A field the parser already complained about is not reported again as merely missing.
+    let seen: HashSet<String> = out.iter().map(|p| p.field.clone()).collect();
+    let mut v = Validator {
+        out: &mut out,
+        seen: &seen,
+    };
+
+    if let Err(e) = check_ticket_number(&t.ticket_number) {
+        v.push(Problem::new("ticket_number", "invalid_format", e.to_string()));
+    }
+    v.require("type", t.kind.is_some());
+    v.require("submitted_at", t.submitted_at.is_some());
+    v.require("legal_start_at", t.legal_start_at.is_some());
+
+    if let (Some(sub), Some(legal)) = (t.submitted_at, t.legal_start_at)
+        && legal < sub
+    {
+        v.push(Problem::new(
+            "legal_start_at",
+            "inconsistent",
+            format!("legal_start_at ({legal}) is before submitted_at ({sub})"),
+        ));
+    }
+    if let (Some(sub), Some(begin)) = (t.submitted_at, t.work_begin_at)
+        && begin < sub
+    {
+        v.push(Problem::new(
+            "work_begin_at",
+            "inconsistent",
+            format!("work_begin_at ({begin}) is before submitted_at ({sub})"),
+        ));
+    }
+    if let (Some(legal), Some(exp)) = (t.legal_start_at, t.expires_at)
+        && exp <= legal
+    {
+        v.push(Problem::new(
+            "expires_at",
+            "inconsistent",
+            format!("expires_at ({exp}) is not after legal_start_at ({legal})"),
+        ));
+    }
+    if let (Some(sub), Some(due)) = (t.submitted_at, t.response_due_at)
+        && due < sub
+    {
+        v.push(Problem::new(
+            "response_due_at",
+            "inconsistent",
+            format!("response_due_at ({due}) is before submitted_at ({sub})"),
+        ));
+    }
+
+    let name_ok = t
+        .excavator
+        .name
+        .as_deref()
+        .is_some_and(|n| !n.trim().is_empty());
+    if t.excavator.name.is_some() && !name_ok {
+        v.push(Problem::new(
+            "excavator.name",
+            "required",
+            "excavator.name must not be empty",
+        ));
+    } else {
+        v.require("excavator.name", name_ok);
+    }
+
+    let w = &t.work;
+    if let Some(d) = w.depth_inches
+        && !(0.0..=MAX_DEPTH_INCHES).contains(&d)
+    {
+        v.push(Problem::new(
+            "work.depth_inches",
+            "out_of_range",
+            format!("work.depth_inches must be between 0 and {MAX_DEPTH_INCHES}, got {d}"),
+        ));
+    }
+    if let Some(d) = w.duration_days
+        && !(0.0..=MAX_DURATION_DAYS).contains(&d)
+    {
+        v.push(Problem::new(
+            "work.duration_days",
+            "out_of_range",
+            format!("work.duration_days must be between 0 and {MAX_DURATION_DAYS}, got {d}"),
+        ));
+    }
+
+    check_location(t, &mut v);
+
+    for (i, m) in t.members.iter().enumerate() {
+        if m.trim().is_empty() || m.len() > 64 {
+            v.push(Problem::new(
+                format!("members[{i}]"),
+                "invalid_format",
+                "a member station code must be 1-64 characters",
+            ));
+        }
+    }
+    if t.members.len() > MAX_MEMBERS {
+        v.push(Problem::new(
+            "members",
+            "out_of_range",
+            format!("at most {MAX_MEMBERS} members"),
+        ));
+    }
+    for (field, text) in [
+        ("remarks", t.remarks.as_deref()),
+        ("work.type", w.kind.as_deref()),
+        ("location.address", t.location.address.as_deref()),
+    ] {
+        if text.is_some_and(|s| s.len() > MAX_TEXT) {
+            v.push(Problem::new(
+                field,
+                "out_of_range",
+                format!("{field} is longer than {MAX_TEXT} bytes"),
+            ));
+        }
+    }
+    out
+}
+
+fn check_location(t: &Ticket, v: &mut Validator<'_>) {
+    let l = &t.location;
+    if let Some(state) = l.state.as_deref()
+        && !(state.len() == 2 && state.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        v.push(Problem::new(
+            "location.state",
+            "invalid_format",
+            format!("location.state must be a 2-letter code such as CA, got '{state}'"),
+        ));
+    }
+    if let Some(lat) = l.latitude {
+        if !(-90.0..=90.0).contains(&lat) {
+            v.push(Problem::new(
+                "location.latitude",
+                "out_of_range",
+                format!("location.latitude must be between -90 and 90, got {lat}"),
+            ));
+        }
+    }
+    if let Some(lon) = l.longitude {
+        if !(-180.0..=180.0).contains(&lon) {
+            v.push(Problem::new(
+                "location.longitude",
+                "out_of_range",
+                format!("location.longitude must be between -180 and 180, got {lon}"),
+            ));
+        }
+    }
+    match (l.latitude.is_some(), l.longitude.is_some()) {
+        (true, false) => v.push(Problem::new(
+            "location.longitude",
+            "required",
+            "location.longitude is required with location.latitude",
+        )),
+        (false, true) => v.push(Problem::new(
+            "location.latitude",
+            "required",
+            "location.latitude is required with location.longitude",
+        )),
+        _ => {}
+    }
+    let mut polygon_ok = false;
+    if let Some(wkt) = l.polygon_wkt.as_deref() {
+        match Polygon::parse_wkt(wkt) {
+            Ok(_) => polygon_ok = true,
+            Err(e) => v.push(Problem::new(
+                "location.polygon_wkt",
+                "invalid_format",
+                format!("location.polygon_wkt: {e}"),
+            )),
+        }
+    }
+    // A point counts even when out of range (that has its own problem); a polygon only
+    // counts when it parses, because it is the only location given.
+    let has_point = l.latitude.is_some() && l.longitude.is_some();
+    if !has_point && !polygon_ok && !v.seen.contains("location") {
+        v.push(Problem::new(
+            "location",
+            "required",
+            "location needs a point (latitude, longitude) or a polygon_wkt",
+        ));
+    }
+}
+
+struct Validator<'a> {
+    out: &'a mut Vec<Problem>,
+    seen: &'a HashSet<String>,
+}
+
+impl Validator<'_> {
+    fn push(&mut self, p: Problem) {
+        self.out.push(p);
+    }
+
+    /// Reports a missing required field, unless the parser already reported that field.
+    fn require(&mut self, field: &str, present: bool) {
+        if !present && !self.seen.contains(field) && !self.seen.contains(parent(field)) {
+            self.out.push(Problem::required(field));
+        }
+    }
+}
+
+fn parent(field: &str) -> &str {
+    field.rsplit_once('.').map_or(field, |(p, _)| p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ticket::{Excavator, Location, TicketType, Work};
+    use chrono::DateTime;
+
+    fn at(s: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        Some(DateTime::parse_from_rfc3339(s).unwrap())
+    }
+
+    pub(crate) fn valid() -> Ticket {
+        Ticket {
+            ticket_number: "2026112200001".into(),
+            revision: 0,
+            kind: Some(TicketType::Normal),
+            submitted_at: at("2026-11-20T09:14:02-08:00"),
+            legal_start_at: at("2026-11-24T08:00:00-08:00"),
+            expires_at: at("2026-12-18T23:59:59-08:00"),
+            excavator: Excavator {
+                name: Some("Dana Ortiz".into()),
+                ..Excavator::default()
+            },
+            work: Work {
+                depth_inches: Some(36.0),
+                ..Work::default()
+            },
+            location: Location {
+                state: Some("CA".into()),
+                latitude: Some(37.9779),
+                longitude: Some(-122.0311),
+                ..Location::default()
+            },
+            ..Ticket::default()
+        }
+    }
+
+    fn fields(t: &Ticket) -> Vec<String> {
+        validate(t).into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn a_complete_ticket_is_valid() {
+        assert_eq!(validate(&valid()), vec![]);
+    }
+
+    #[test]
+    fn reports_every_problem_of_the_invalid_example() {
+        let mut t = valid();
+        t.submitted_at = at("2026-11-22T10:00:00-08:00");
+        t.legal_start_at = at("2026-11-20T10:00:00-08:00");
+        t.expires_at = None;
+        t.excavator.name = Some(String::new());
+        t.work.depth_inches = Some(-4.0);
+        t.location.state = Some("California".into());
+        t.location.latitude = Some(137.2);
+        let f = fields(&t);
+        for want in [
+            "legal_start_at",
+            "excavator.name",
+            "work.depth_inches",
+            "location.state",
+            "location.latitude",
+        ] {
+            assert!(f.contains(&want.to_string()), "{want} missing from {f:?}");
+        }
+        assert_eq!(f.len(), 5, "{f:?}");
+    }
+
+    #[test]
+    fn missing_required_fields_are_each_reported() {
+        let t = Ticket {
+            ticket_number: "X1".into(),
+            ..Ticket::default()
+        };
+        let f = fields(&t);
+        for want in [
+            "type",
+            "submitted_at",
+            "legal_start_at",
+            "excavator.name",
+            "location",
+        ] {
+            assert!(f.contains(&want.to_string()), "{want} missing from {f:?}");
+        }
+    }
+
+    #[test]
+    fn parser_problems_are_not_reported_twice() {
+        let mut t = valid();
+        t.submitted_at = None;
+        t.parse_problems
+            .push(Problem::new("submitted_at", "invalid_format", "not a time"));
+        assert_eq!(fields(&t), vec!["submitted_at".to_string()]);
+    }
+
+    #[test]
+    fn a_polygon_alone_locates_the_dig() {
+        let mut t = valid();
+        t.location.latitude = None;
+        t.location.longitude = None;
+        t.location.polygon_wkt =
+            Some("POLYGON((-122 37, -121.99 37, -121.99 37.01, -122 37.01, -122 37))".into());
+        assert_eq!(validate(&t), vec![]);
+        t.location.polygon_wkt = Some("POLYGON((oops))".into());
+        assert_eq!(fields(&t), vec!["location.polygon_wkt", "location"]);
+    }
+
+    #[test]
+    fn half_a_point_is_a_problem() {
+        let mut t = valid();
+        t.location.longitude = None;
+        assert!(fields(&t).contains(&"location.longitude".to_string()));
+    }
+
+    #[test]
+    fn time_order_is_checked() {
+        let mut t = valid();
+        t.expires_at = at("2026-11-23T00:00:00-08:00");
+        t.work_begin_at = at("2026-11-19T00:00:00-08:00");
+        t.response_due_at = at("2026-11-19T00:00:00-08:00");
+        let f = fields(&t);
+        assert!(f.contains(&"expires_at".to_string()));
+        assert!(f.contains(&"work_begin_at".to_string()));
+        assert!(f.contains(&"response_due_at".to_string()));
+    }
+
+    #[test]
+    fn emergencies_may_start_at_submission() {
+        let mut t = valid();
+        t.kind = Some(TicketType::Emergency);
+        t.legal_start_at = t.submitted_at;
+        assert_eq!(validate(&t), vec![]);
+    }
+}
