@@ -1,1 +1,33 @@
-//! x
+//! The Aegis runtime: actix actors that drive each ticket's workflow to the end of its
+//! lifecycle, whatever fails on the way.
+//!
+//! Start reading at [`runtime::Runtime::start`]. The pieces:
+//! - [`ports`]: the traits (`Store`, `Bus`, `Scorer`, `Clock`) through which the runtime reaches
+//!   the outside world; the `aegis` crate implements them.
+//! - [`ticket::TicketActor`]: one actor per active workflow, running [`engine::run`] one step at
+//!   a time; [`directory::Directory`] activates, caps and passivates them;
+//!   [`dispatch::Dispatcher`] delivers steps with supervision (restart, backoff, dead letter).
+//! - [`services`]: intake, work consumer, timers, outbox relay, notifier and sweeper, each a
+//!   supervised actor.
+//! - [`health`]: what every actor reports (state, restarts, mailbox, processed).
+//!
+//! The lifecycle rules themselves live in `aegis-workflows`; nothing here decides what a
+//! ticket's next state is without asking it.
+
+pub mod config;
+pub mod deps;
+pub mod directory;
+pub mod dispatch;
+pub mod engine;
+pub mod health;
+pub mod ports;
+pub mod records;
+pub mod runtime;
+pub mod services;
+pub mod step;
+pub mod ticket;
+
+pub use config::RuntimeConfig;
+pub use deps::{Deps, ScorerSlot, Signals};
+pub use runtime::Runtime;
+pub use step::{Command, Step, StepError, StepOutcome};

@@ -51,8 +51,7 @@ pub struct ChainCheck {
 /// Verifies events given in sequence order as (link, stored prev_hash, stored hash).
 pub fn verify<'a>(events: impl IntoIterator<Item = (Link<'a>, &'a str, &'a str)>) -> ChainCheck {
     let mut expected_prev = GENESIS.to_owned();
-    let mut expected_seq = 1;
-    for (link, prev, hash) in events {
+    for (expected_seq, (link, prev, hash)) in (1..).zip(events) {
         if link.seq != expected_seq || prev != expected_prev || link_hash(prev, &link) != hash {
             return ChainCheck {
                 valid: false,
@@ -60,7 +59,6 @@ pub fn verify<'a>(events: impl IntoIterator<Item = (Link<'a>, &'a str, &'a str)>
             };
         }
         expected_prev = hash.to_owned();
-        expected_seq += 1;
     }
     ChainCheck {
         valid: true,

@@ -85,16 +85,17 @@ impl EscalationPolicy {
 
     /// The first tier of a newly raised alert.
     pub fn raise(&self, urgent: bool, now: DateTime<Utc>) -> TierStep {
-        self.at(urgent, 0, now)
+        self.at_tier(urgent, 0, now)
     }
 
     /// The tier that follows `tier` once its deadline has passed at `now`.
     pub fn escalate(&self, urgent: bool, tier: u32, now: DateTime<Utc>) -> TierStep {
         let last = self.tier_count(urgent).saturating_sub(1);
-        self.at(urgent, (tier + 1).min(last), now)
+        self.at_tier(urgent, (tier + 1).min(last), now)
     }
 
-    fn at(&self, urgent: bool, tier: u32, now: DateTime<Utc>) -> TierStep {
+    /// The deadline and recipients of `tier` (clamped to the last tier) counted from `now`.
+    pub fn at_tier(&self, urgent: bool, tier: u32, now: DateTime<Utc>) -> TierStep {
         let tiers = self.tiers(urgent);
         let idx = (tier as usize).min(tiers.len().saturating_sub(1));
         let (secs, recipients) = tiers

@@ -1,0 +1,183 @@
+//! Turns a plan into a commit: applies each event to the workflow (refusing illegal ones),
+//! numbers and hashes them into the chain, and adds the outbox messages.
+
+use aegis_workflows::audit::{self, Link};
+use aegis_workflows::lifecycle::Event;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::decide::Plan;
+use crate::ports::bus::MESSAGE_SCHEMA;
+use crate::records::{EventRecord, OutboxRecord, TransitionCommit, WorkflowSnapshot};
+use crate::step::StepError;
+
+/// Routing key on the events exchange for an event.
+pub fn routing_key(event: &Event) -> &'static str {
+    match event {
+        Event::Received => "ticket.received",
+        Event::Validated => "ticket.validated",
+        Event::Rejected { .. } => "ticket.rejected",
+        Event::Scored { .. } => "ticket.scored",
+        Event::AlertRaised { .. } => "alert.raised",
+        Event::AutoResolved { .. } => "ticket.resolved",
+        Event::Escalated { .. } => "alert.escalated",
+        Event::Acknowledged { .. } => "alert.acknowledged",
+        Event::Resolved { .. } => "alert.resolved",
+        Event::Cancelled { .. } => "ticket.cancelled",
+        Event::Superseded { .. } => "ticket.superseded",
+        Event::Failed { .. } => "ticket.failed",
+        Event::Retried { .. } => "ticket.retried",
+    }
+}
+
+/// Microseconds since the epoch: the precision events are stored and hashed with.
+pub fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// Truncates to stored precision so the hash computed now matches the one verified later.
+pub fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
+}
+
+/// Where the next event goes: its workflow, sequence number and predecessor's hash.
+#[derive(Debug, Clone, Copy)]
+pub struct ChainTip<'a> {
+    pub workflow_id: &'a str,
+    pub seq: i64,
+    pub prev_hash: &'a str,
+}
+
+/// Hashes one event onto a chain.
+pub fn event_record(
+    tip: ChainTip<'_>,
+    from: Option<aegis_workflows::State>,
+    to: aegis_workflows::State,
+    event: Event,
+    principal: String,
+    at: DateTime<Utc>,
+) -> EventRecord {
+    let ChainTip {
+        workflow_id,
+        seq,
+        prev_hash,
+    } = tip;
+    let at = stored_time(at);
+    let payload = serde_json::to_string(&event).unwrap_or_else(|_| "{}".to_owned());
+    let hash = audit::link_hash(
+        prev_hash,
+        &Link {
+            workflow_id,
+            seq,
+            from_state: from.map(|s| s.as_str()),
+            to_state: to.as_str(),
+            event: event.kind(),
+            principal: &principal,
+            payload: &payload,
+            at_micros: micros(at),
+        },
+    );
+    EventRecord {
+        seq,
+        from_state: from,
+        to_state: to,
+        event,
+        principal,
+        payload,
+        at,
+        prev_hash: prev_hash.to_owned(),
+        hash,
+    }
+}
+
+/// The outbox message announcing one event. The message id is the workflow id and sequence
+/// number, so a consumer can de-duplicate redeliveries without a lookup table of its own.
+pub fn outbox_record(
+    snap_center: &str,
+    ticket_number: &str,
+    revision: u32,
+    workflow_id: &str,
+    e: &EventRecord,
+    alert: Option<&crate::records::AlertRecord>,
+) -> OutboxRecord {
+    let payload = json!({
+        "schema": MESSAGE_SCHEMA,
+        "workflow_id": workflow_id,
+        "center": snap_center,
+        "ticket_number": ticket_number,
+        "revision": revision,
+        "seq": e.seq,
+        "from_state": e.from_state.map(|s| s.as_str()),
+        "to_state": e.to_state.as_str(),
+        "event": e.event,
+        "principal": e.principal,
+        "at": e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "alert": alert,
+    });
+    OutboxRecord {
+        message_id: format!("{workflow_id}:{}", e.seq),
+        routing_key: routing_key(&e.event).to_owned(),
+        workflow_id: workflow_id.to_owned(),
+        payload,
+    }
+}
+
+pub(crate) fn commit(
+    snap: &WorkflowSnapshot,
+    plan: Plan,
+    now: DateTime<Utc>,
+) -> Result<TransitionCommit, StepError> {
+    let mut wf = snap.workflow.clone();
+    let mut prev = snap.last_hash.clone();
+    let mut events = Vec::with_capacity(plan.events.len());
+    for (seq, (event, principal)) in (snap.version + 1..).zip(plan.events) {
+        let next = wf.apply(&event)?;
+        let tip = ChainTip {
+            workflow_id: &snap.id,
+            seq,
+            prev_hash: &prev,
+        };
+        let rec = event_record(tip, Some(wf.state), next.state, event, principal, now);
+        prev = rec.hash.clone();
+        events.push(rec);
+        wf = next;
+    }
+    let alert = plan.alert.or_else(|| snap.alert.clone());
+    let outbox = events
+        .iter()
+        .map(|e| {
+            outbox_record(
+                &snap.center,
+                &snap.ticket_number,
+                snap.revision,
+                &snap.id,
+                e,
+                alert.as_ref(),
+            )
+        })
+        .collect();
+    Ok(TransitionCommit {
+        workflow_id: snap.id.clone(),
+        expected_version: snap.version,
+        workflow: wf,
+        events,
+        score: plan.score,
+        alert: alert.filter(|a| Some(a) != snap.alert.as_ref()),
+        timers: plan.timers,
+        outbox,
+        dead_letter: plan.dead_letter,
+        at: now,
+    })
+}
+
+/// Moves the snapshot past a commit that is durable.
+pub(crate) fn advance(snap: &mut WorkflowSnapshot, commit: TransitionCommit) {
+    snap.version = commit.new_version();
+    if let Some(last) = commit.events.last() {
+        snap.last_hash = last.hash.clone();
+    }
+    snap.workflow = commit.workflow;
+    if commit.alert.is_some() {
+        snap.alert = commit.alert;
+    }
+}

@@ -1,0 +1,450 @@
+//! What a step does to a workflow: the lifecycle rules of `aegis-workflows` applied to a
+//! snapshot, with the scorer and a few store reads for the facts they need.
+
+use aegis_workflows::features::{self, ExcavatorHistory};
+use aegis_workflows::lifecycle::{Event, State};
+use aegis_workflows::revision;
+use aegis_workflows::validation;
+use chrono::{DateTime, Utc};
+
+use crate::deps::Deps;
+use crate::records::{
+    AlertRecord, AlertState, DeadLetterRecord, Principal, SYSTEM, ScoreRecord, TimerChange,
+    TimerKind, TimerRecord, WorkflowSnapshot,
+};
+use crate::step::{Command, Step, StepError};
+
+/// What to write for one step.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    pub events: Vec<(Event, Principal)>,
+    pub score: Option<ScoreRecord>,
+    pub alert: Option<AlertRecord>,
+    pub timers: Vec<TimerChange>,
+    pub dead_letter: Option<DeadLetterRecord>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Decision {
+    /// Nothing to do: the step was already done, or does not apply any more.
+    Nothing,
+    /// Only delete these timers: they fired but have nothing left to do.
+    Settle(Vec<String>),
+    Commit(Box<Plan>),
+}
+
+pub(crate) async fn decide(
+    deps: &Deps,
+    snap: &WorkflowSnapshot,
+    step: &Step,
+) -> Result<Decision, StepError> {
+    let now = deps.clock.now();
+    match step {
+        Step::Drive => drive(deps, snap, now).await,
+        Step::Timer { timer } => Ok(on_timer(deps, snap, timer, now)),
+        Step::Command { command } => on_command(deps, snap, command, now),
+        Step::Fail {
+            error,
+            attempts,
+            failed_step,
+        } => Ok(fail(snap, error, *attempts, failed_step, now)),
+    }
+}
+
+fn urgent(snap: &WorkflowSnapshot) -> bool {
+    snap.ticket.kind.is_some_and(|k| k.is_urgent())
+}
+
+/// Validate → score → decide, as far as the workflow's state allows, in one commit.
+async fn drive(
+    deps: &Deps,
+    snap: &WorkflowSnapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, StepError> {
+    let mut plan = Plan::default();
+    let mut state = snap.workflow.state;
+    if state == State::Received {
+        let problems = validation::validate(&snap.ticket);
+        if !problems.is_empty() {
+            plan.events
+                .push((Event::Rejected { problems }, SYSTEM.to_owned()));
+            return Ok(Decision::Commit(Box::new(plan)));
+        }
+        plan.events.push((Event::Validated, SYSTEM.to_owned()));
+        let siblings = deps.store.siblings(&snap.id).await?;
+        let kind = snap
+            .ticket
+            .kind
+            .unwrap_or(aegis_workflows::ticket::TicketType::Normal);
+        let rev = revision::plan_after_validation(kind, snap.revision, &siblings);
+        for target in &rev.supersede {
+            plan.timers.push(TimerChange::Add(TimerRecord {
+                id: uuid::Uuid::now_v7().to_string(),
+                workflow_id: target.clone(),
+                due_at: now,
+                kind: TimerKind::Supersede {
+                    by_workflow: snap.id.clone(),
+                    by_revision: snap.revision,
+                },
+            }));
+        }
+        for target in &rev.cancel {
+            plan.timers.push(TimerChange::Add(TimerRecord {
+                id: uuid::Uuid::now_v7().to_string(),
+                workflow_id: target.clone(),
+                due_at: now,
+                kind: TimerKind::Cancel {
+                    reason: format!(
+                        "cancel notice in revision {} of ticket {}",
+                        snap.revision, snap.ticket_number
+                    ),
+                },
+            }));
+        }
+        if let Some((by_workflow, by_revision)) = rev.superseded_by {
+            plan.events.push((
+                Event::Superseded {
+                    by_workflow,
+                    by_revision,
+                },
+                SYSTEM.to_owned(),
+            ));
+            return Ok(Decision::Commit(Box::new(plan)));
+        }
+        if rev.cancel_self {
+            plan.events.push((
+                Event::Cancelled {
+                    reason: format!("this revision ({}) is a cancel notice", snap.revision),
+                },
+                SYSTEM.to_owned(),
+            ));
+            return Ok(Decision::Commit(Box::new(plan)));
+        }
+        state = State::Validated;
+    }
+    let mut band = snap.workflow.band;
+    let mut probability = None;
+    if state == State::Validated {
+        let history = match snap.excavator_key.as_deref() {
+            Some(key) => {
+                let counts = deps.store.excavator_history(key).await?;
+                // The counters already include this ticket when it is a first revision.
+                let own = u32::from(snap.revision == 0);
+                Some(ExcavatorHistory {
+                    prior_tickets: counts.prior_tickets.saturating_sub(own),
+                    prior_damages: counts.prior_damages,
+                })
+            }
+            None => None,
+        };
+        let fv = features::extract(&snap.ticket, history);
+        let scoring = deps
+            .scorer
+            .score(crate::ports::ScoreInput {
+                ticket_number: snap.ticket_number.clone(),
+                features: fv.clone(),
+            })
+            .await?;
+        let b = deps.config.thresholds.band(scoring.probability);
+        plan.events.push((
+            Event::Scored {
+                probability: scoring.probability,
+                band: b,
+                model_version: scoring.model_version.clone(),
+            },
+            SYSTEM.to_owned(),
+        ));
+        plan.score = Some(ScoreRecord {
+            probability: scoring.probability,
+            band: b,
+            model_version: scoring.model_version,
+            top_features: scoring.top_features,
+            features: fv.named().map(|(n, v)| (n.to_owned(), v)).collect(),
+            scored_at: now,
+        });
+        band = Some(b);
+        probability = Some(scoring.probability);
+        state = State::Scored;
+    }
+    if state == State::Scored {
+        let Some(band) = band else {
+            return Err(StepError::Store(crate::ports::StoreError::Corrupt(
+                "a scored workflow has no band".into(),
+            )));
+        };
+        if band.raises_alert() {
+            let step = deps.config.escalation.raise(urgent(snap), now);
+            let alert_id = uuid::Uuid::now_v7().to_string();
+            plan.events.push((
+                Event::AlertRaised {
+                    tier: step.tier,
+                    ack_deadline: step.deadline,
+                    recipients: step.recipients,
+                },
+                SYSTEM.to_owned(),
+            ));
+            plan.alert = Some(AlertRecord {
+                id: alert_id,
+                workflow_id: snap.id.clone(),
+                state: AlertState::Open,
+                tier: step.tier,
+                ack_deadline: Some(step.deadline),
+                raised_at: now,
+                acknowledged_by: None,
+                acknowledged_at: None,
+                resolved_by: None,
+                resolved_at: None,
+                disposition: None,
+                note: None,
+                updated_at: now,
+            });
+            plan.timers.push(TimerChange::Add(escalation_timer(
+                &snap.id,
+                step.tier,
+                step.deadline,
+            )));
+        } else {
+            let t = deps.config.thresholds;
+            let reason = match probability {
+                Some(p) => format!(
+                    "{} risk: damage probability {p:.5} is below the alert threshold {}",
+                    band.as_str(),
+                    t.high
+                ),
+                None => format!("{} risk: below the alert threshold {}", band.as_str(), t.high),
+            };
+            plan.events
+                .push((Event::AutoResolved { reason }, SYSTEM.to_owned()));
+        }
+    }
+    if plan.events.is_empty() {
+        Ok(Decision::Nothing)
+    } else {
+        Ok(Decision::Commit(Box::new(plan)))
+    }
+}
+
+fn escalation_timer(workflow_id: &str, tier: u32, due_at: DateTime<Utc>) -> TimerRecord {
+    TimerRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        workflow_id: workflow_id.to_owned(),
+        due_at,
+        kind: TimerKind::Escalate { tier },
+    }
+}
+
+fn on_timer(
+    deps: &Deps,
+    snap: &WorkflowSnapshot,
+    timer: &TimerRecord,
+    now: DateTime<Utc>,
+) -> Decision {
+    let state = snap.workflow.state;
+    let settle = Decision::Settle(vec![timer.id.clone()]);
+    match &timer.kind {
+        TimerKind::Escalate { tier } => {
+            let open = matches!(state, State::Alerted | State::Escalated);
+            if !open || snap.workflow.tier != Some(*tier) {
+                return settle;
+            }
+            let step = deps.config.escalation.escalate(urgent(snap), *tier, now);
+            let mut plan = Plan::default();
+            plan.events.push((
+                Event::Escalated {
+                    tier: step.tier,
+                    ack_deadline: step.deadline,
+                    recipients: step.recipients,
+                },
+                SYSTEM.to_owned(),
+            ));
+            if let Some(mut alert) = snap.alert.clone() {
+                alert.state = AlertState::Escalated;
+                alert.tier = step.tier;
+                alert.ack_deadline = Some(step.deadline);
+                alert.updated_at = now;
+                plan.alert = Some(alert);
+            }
+            plan.timers.push(TimerChange::Remove(timer.id.clone()));
+            plan.timers.push(TimerChange::Add(escalation_timer(
+                &snap.id,
+                step.tier,
+                step.deadline,
+            )));
+            Decision::Commit(Box::new(plan))
+        }
+        TimerKind::Supersede {
+            by_workflow,
+            by_revision,
+        } => {
+            if state.is_terminal() {
+                return settle;
+            }
+            let mut plan = ending(snap, now);
+            plan.events.push((
+                Event::Superseded {
+                    by_workflow: by_workflow.clone(),
+                    by_revision: *by_revision,
+                },
+                SYSTEM.to_owned(),
+            ));
+            Decision::Commit(Box::new(plan))
+        }
+        TimerKind::Cancel { reason } => {
+            if state.is_terminal() {
+                return settle;
+            }
+            let mut plan = ending(snap, now);
+            plan.events.push((
+                Event::Cancelled {
+                    reason: reason.clone(),
+                },
+                SYSTEM.to_owned(),
+            ));
+            Decision::Commit(Box::new(plan))
+        }
+    }
+}
+
+/// A plan that ends the workflow without an officer: timers go, an open alert closes.
+fn ending(snap: &WorkflowSnapshot, now: DateTime<Utc>) -> Plan {
+    let mut plan = Plan::default();
+    plan.timers.push(TimerChange::RemoveAll);
+    if let Some(mut alert) = snap.alert.clone()
+        && !matches!(alert.state, AlertState::Resolved | AlertState::Closed)
+    {
+        alert.state = AlertState::Closed;
+        alert.ack_deadline = None;
+        alert.updated_at = now;
+        plan.alert = Some(alert);
+    }
+    plan
+}
+
+fn on_command(
+    deps: &Deps,
+    snap: &WorkflowSnapshot,
+    command: &Command,
+    now: DateTime<Utc>,
+) -> Result<Decision, StepError> {
+    let wf = &snap.workflow;
+    match command {
+        Command::Acknowledge { by, note } => {
+            if wf.state == State::Acknowledged {
+                return match wf.acknowledged_by.as_deref() {
+                    Some(who) if who == by => Ok(Decision::Nothing),
+                    other => Err(StepError::AlreadyAcknowledged {
+                        by: other.unwrap_or("someone else").to_owned(),
+                    }),
+                };
+            }
+            let event = Event::Acknowledged {
+                by: by.clone(),
+                note: note.clone(),
+            };
+            wf.apply(&event)?;
+            let mut plan = Plan::default();
+            plan.events.push((event, by.clone()));
+            plan.timers.push(TimerChange::RemoveEscalations);
+            if let Some(mut alert) = snap.alert.clone() {
+                alert.state = AlertState::Acknowledged;
+                alert.acknowledged_by = Some(by.clone());
+                alert.acknowledged_at = Some(now);
+                alert.ack_deadline = None;
+                if note.is_some() {
+                    alert.note = note.clone();
+                }
+                alert.updated_at = now;
+                plan.alert = Some(alert);
+            }
+            Ok(Decision::Commit(Box::new(plan)))
+        }
+        Command::Resolve {
+            by,
+            disposition,
+            note,
+        } => {
+            let event = Event::Resolved {
+                by: by.clone(),
+                disposition: *disposition,
+                note: note.clone(),
+            };
+            wf.apply(&event)?;
+            let mut plan = Plan::default();
+            plan.events.push((event, by.clone()));
+            plan.timers.push(TimerChange::RemoveAll);
+            if let Some(mut alert) = snap.alert.clone() {
+                alert.state = AlertState::Resolved;
+                alert.resolved_by = Some(by.clone());
+                alert.resolved_at = Some(now);
+                alert.disposition = Some(disposition.as_str().to_owned());
+                alert.ack_deadline = None;
+                if note.is_some() {
+                    alert.note = note.clone();
+                }
+                alert.updated_at = now;
+                plan.alert = Some(alert);
+            }
+            Ok(Decision::Commit(Box::new(plan)))
+        }
+        Command::Cancel { by, reason } => {
+            let event = Event::Cancelled {
+                reason: reason.clone(),
+            };
+            wf.apply(&event)?;
+            let mut plan = ending(snap, now);
+            plan.events.push((event, by.clone()));
+            Ok(Decision::Commit(Box::new(plan)))
+        }
+        Command::Retry { by } => {
+            let event = Event::Retried { by: by.clone() };
+            let resumed = wf.apply(&event)?;
+            let mut plan = Plan::default();
+            plan.events.push((event, by.clone()));
+            // A workflow that failed with an alert open gets its escalation clock back.
+            if matches!(resumed.state, State::Alerted | State::Escalated) {
+                let tier = resumed.tier.unwrap_or(0);
+                let step = deps.config.escalation.at_tier(urgent(snap), tier, now);
+                plan.timers
+                    .push(TimerChange::Add(escalation_timer(&snap.id, step.tier, step.deadline)));
+                if let Some(mut alert) = snap.alert.clone() {
+                    alert.ack_deadline = Some(step.deadline);
+                    alert.updated_at = now;
+                    plan.alert = Some(alert);
+                }
+            }
+            Ok(Decision::Commit(Box::new(plan)))
+        }
+    }
+}
+
+fn fail(
+    snap: &WorkflowSnapshot,
+    error: &str,
+    attempts: u32,
+    failed_step: &Step,
+    now: DateTime<Utc>,
+) -> Decision {
+    if snap.workflow.state.is_terminal() {
+        return Decision::Nothing;
+    }
+    let mut plan = Plan::default();
+    plan.events.push((
+        Event::Failed {
+            error: error.to_owned(),
+            attempts,
+        },
+        SYSTEM.to_owned(),
+    ));
+    plan.timers.push(TimerChange::RemoveAll);
+    plan.dead_letter = Some(DeadLetterRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: "step_failed".into(),
+        center: Some(snap.center.clone()),
+        workflow_id: Some(snap.id.clone()),
+        error: error.to_owned(),
+        payload: serde_json::to_vec(failed_step).unwrap_or_default(),
+        content_type: Some("application/json".into()),
+        created_at: now,
+    });
+    Decision::Commit(Box::new(plan))
+}

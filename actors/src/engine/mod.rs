@@ -1,0 +1,137 @@
+//! The step engine: given a workflow snapshot and a step, decide what happens (pure rules from
+//! `aegis-workflows` plus the scorer and a few store reads), commit it with compare-and-set, and
+//! go on while the workflow can move by itself.
+//!
+//! A ticket actor runs one step at a time through [`run`]; the engine holds no state of its own.
+
+mod build;
+
+pub use build::{ChainTip, event_record, micros, outbox_record, routing_key, stored_time};
+mod decide;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures::FutureExt;
+
+use crate::deps::Deps;
+use crate::records::{CommitOutcome, TimerSettle, WorkflowSnapshot};
+use crate::step::{Step, StepError, StepOutcome};
+
+pub(crate) use decide::Decision;
+
+/// A workflow that changes under us this many times in a row is reported as contended and
+/// retried later: something else is driving it hard.
+const MAX_CONFLICTS: u32 = 8;
+
+/// Runs one step. Returns the snapshot to keep (or `None` to reload next time) and the result.
+/// A panic anywhere inside becomes [`StepError::Panicked`]: actix does not catch panics, and a
+/// panicking step must end in a supervised restart, not a dead actor.
+pub async fn run(
+    deps: Arc<Deps>,
+    snapshot: Option<WorkflowSnapshot>,
+    workflow_id: String,
+    step: Step,
+) -> (Option<WorkflowSnapshot>, Result<StepOutcome, StepError>) {
+    let fut = run_inner(deps, snapshot, workflow_id, step);
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok((snap, res)) => (snap, res),
+        Err(panic) => (None, Err(StepError::Panicked(panic_message(&panic)))),
+    }
+}
+
+/// The text of a panic payload.
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_owned()
+    }
+}
+
+async fn run_inner(
+    deps: Arc<Deps>,
+    snapshot: Option<WorkflowSnapshot>,
+    workflow_id: String,
+    step: Step,
+) -> (Option<WorkflowSnapshot>, Result<StepOutcome, StepError>) {
+    let mut snap = match snapshot {
+        Some(s) => s,
+        None => match deps.store.load(&workflow_id).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return (None, Err(StepError::NotFound)),
+            Err(e) => return (None, Err(e.into())),
+        },
+    };
+    let mut step = step;
+    let mut changed = false;
+    let mut conflicts = 0;
+    loop {
+        let decision = match decide::decide(&deps, &snap, &step).await {
+            Ok(d) => d,
+            Err(e) => return (Some(snap), Err(e)),
+        };
+        match decision {
+            Decision::Nothing => break,
+            Decision::Settle(timer_ids) => {
+                if let Err(e) = deps.store.settle_timers(TimerSettle { timer_ids }).await {
+                    return (Some(snap), Err(e.into()));
+                }
+                break;
+            }
+            Decision::Commit(plan) => {
+                let plan = *plan;
+                let now = deps.clock.now();
+                let commit = match build::commit(&snap, plan, now) {
+                    Ok(c) => c,
+                    Err(e) => return (Some(snap), Err(e)),
+                };
+                let has_outbox = !commit.outbox.is_empty();
+                let adds_timer = commit
+                    .timers
+                    .iter()
+                    .any(|t| matches!(t, crate::records::TimerChange::Add(_)));
+                match deps.store.commit(commit.clone()).await {
+                    Ok(CommitOutcome::Committed) => {
+                        build::advance(&mut snap, commit);
+                        changed = true;
+                        conflicts = 0;
+                        if has_outbox {
+                            deps.signals.outbox.notify_one();
+                        }
+                        if adds_timer {
+                            deps.signals.timers.notify_one();
+                        }
+                        // Whatever the step was, the workflow may now be able to move by itself
+                        // (a retried workflow resumes, say).
+                        if snap.workflow.state.next_step().is_none() {
+                            break;
+                        }
+                        step = Step::Drive;
+                    }
+                    Ok(CommitOutcome::Conflict) => {
+                        conflicts += 1;
+                        if conflicts >= MAX_CONFLICTS {
+                            return (None, Err(StepError::Contended(conflicts)));
+                        }
+                        match deps.store.load(&workflow_id).await {
+                            Ok(Some(s)) => snap = s,
+                            Ok(None) => return (None, Err(StepError::NotFound)),
+                            Err(e) => return (None, Err(e.into())),
+                        }
+                    }
+                    Err(e) => return (None, Err(e.into())),
+                }
+            }
+        }
+    }
+    let outcome = StepOutcome {
+        state: snap.workflow.state,
+        version: snap.version,
+        changed,
+        alert: snap.alert.clone(),
+    };
+    (Some(snap), Ok(outcome))
+}

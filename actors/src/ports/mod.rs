@@ -1,0 +1,15 @@
+//! The ports through which the runtime reaches the outside world. The adapters in the `aegis`
+//! crate implement them over SQLite/PostgreSQL, the in-process bus or RabbitMQ, and XGBoost.
+
+pub mod bus;
+pub mod clock;
+pub mod scorer;
+pub mod store;
+
+pub use bus::{Acker, Bus, BusError, Delivery, EventMessage, WorkKind, WorkMessage};
+pub use clock::{Clock, SystemClock};
+pub use scorer::{Contribution, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring};
+pub use store::{Store, StoreError};
+
+/// A boxed future, so the ports can be used as trait objects.
+pub type BoxFuture<'a, T> = futures::future::BoxFuture<'a, T>;

@@ -1,0 +1,249 @@
+//! The data that crosses the [`crate::ports::Store`] port: what a workflow looks like when
+//! loaded, and what one commit writes.
+
+use aegis_workflows::features::ExcavatorHistory;
+use aegis_workflows::lifecycle::{Event, State, Workflow};
+use aegis_workflows::ticket::Ticket;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ports::scorer::Contribution;
+
+/// Who did something: `system`, `center:DEMO`, `officer:alice`, `operator:bob`.
+pub type Principal = String;
+
+pub const SYSTEM: &str = "system";
+
+/// One workflow as the runtime needs it to take its next step.
+#[derive(Debug, Clone)]
+pub struct WorkflowSnapshot {
+    pub id: String,
+    pub center: String,
+    pub ticket_number: String,
+    pub revision: u32,
+    pub workflow: Workflow,
+    /// Compare-and-set token: the number of events so far.
+    pub version: i64,
+    pub last_hash: String,
+    pub ticket: Ticket,
+    pub excavator_key: Option<String>,
+    pub alert: Option<AlertRecord>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One audit-trail entry, hashed into its workflow's chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub seq: i64,
+    pub from_state: Option<State>,
+    pub to_state: State,
+    pub event: Event,
+    pub principal: Principal,
+    /// The event serialized as stored and hashed.
+    pub payload: String,
+    pub at: DateTime<Utc>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreRecord {
+    pub probability: f64,
+    pub band: aegis_workflows::risk::Band,
+    pub model_version: String,
+    pub top_features: Vec<Contribution>,
+    /// Every feature value, for inspection and retraining.
+    pub features: Vec<(String, Option<f32>)>,
+    pub scored_at: DateTime<Utc>,
+}
+
+/// An alert's state as officers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    Open,
+    Escalated,
+    Acknowledged,
+    Resolved,
+    /// Closed without an officer: its ticket was cancelled, superseded or failed.
+    Closed,
+}
+
+impl AlertState {
+    pub const ALL: [AlertState; 5] = [
+        Self::Open,
+        Self::Escalated,
+        Self::Acknowledged,
+        Self::Resolved,
+        Self::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Escalated => "escalated",
+            Self::Acknowledged => "acknowledged",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertRecord {
+    pub id: String,
+    pub workflow_id: String,
+    pub state: AlertState,
+    pub tier: u32,
+    pub ack_deadline: Option<DateTime<Utc>>,
+    pub raised_at: DateTime<Utc>,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub disposition: Option<String>,
+    pub note: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Kinds of durable timers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum TimerKind {
+    /// The ack deadline of `tier` has passed.
+    Escalate { tier: u32 },
+    /// A later revision was validated: end this workflow as superseded.
+    Supersede { by_workflow: String, by_revision: u32 },
+    /// A cancel notice was validated: end this workflow as cancelled.
+    Cancel { reason: String },
+}
+
+impl TimerKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Escalate { .. } => "escalate",
+            Self::Supersede { .. } => "supersede",
+            Self::Cancel { .. } => "cancel",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerRecord {
+    pub id: String,
+    pub workflow_id: String,
+    pub due_at: DateTime<Utc>,
+    pub kind: TimerKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimerChange {
+    Add(TimerRecord),
+    Remove(String),
+    /// Remove every timer of the committing workflow (it has ended).
+    RemoveAll,
+    /// Remove the committing workflow's escalation timers (its alert was acknowledged).
+    RemoveEscalations,
+}
+
+/// A message to publish once the commit is durable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRecord {
+    pub message_id: String,
+    pub routing_key: String,
+    pub workflow_id: String,
+    pub payload: serde_json::Value,
+}
+
+/// A claimed outbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub record: OutboxRecord,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadLetterRecord {
+    pub id: String,
+    /// `step_failed` for a workflow whose retries ran out, `unidentifiable` for a payload that
+    /// could not be read as a ticket.
+    pub kind: String,
+    pub center: Option<String>,
+    pub workflow_id: Option<String>,
+    pub error: String,
+    /// The step (as JSON) or the raw payload, so it can be redriven.
+    pub payload: Vec<u8>,
+    pub content_type: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Everything one transition commit writes, atomically, guarded by compare-and-set.
+#[derive(Debug, Clone)]
+pub struct TransitionCommit {
+    pub workflow_id: String,
+    pub expected_version: i64,
+    pub workflow: Workflow,
+    /// One or more events, in order; the new version is the last one's `seq`.
+    pub events: Vec<EventRecord>,
+    pub score: Option<ScoreRecord>,
+    pub alert: Option<AlertRecord>,
+    pub timers: Vec<TimerChange>,
+    pub outbox: Vec<OutboxRecord>,
+    pub dead_letter: Option<DeadLetterRecord>,
+    pub at: DateTime<Utc>,
+}
+
+impl TransitionCommit {
+    pub fn new_version(&self) -> i64 {
+        self.events
+            .last()
+            .map_or(self.expected_version, |e| e.seq)
+    }
+}
+
+/// A commit that only settles timers (a stale escalation, say): no state change.
+#[derive(Debug, Clone)]
+pub struct TimerSettle {
+    pub timer_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Committed,
+    /// The workflow's version moved on: reload and decide again.
+    Conflict,
+}
+
+/// A newly received ticket, ready to be made durable.
+#[derive(Debug, Clone)]
+pub struct IntakeRecord {
+    pub workflow_id: String,
+    pub center_id: i64,
+    pub center: String,
+    pub delivery_id: String,
+    pub format: String,
+    pub ticket: Ticket,
+    pub content_hash: String,
+    pub raw_payload: Vec<u8>,
+    pub content_type: String,
+    pub excavator_key: Option<String>,
+    pub first_event: EventRecord,
+    pub outbox: OutboxRecord,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntakeOutcome {
+    Accepted { workflow_id: String },
+    /// This delivery, or the same content under this center/ticket/revision, is already stored.
+    Duplicate { workflow_id: String, state: State },
+    /// This center/ticket/revision exists with different content.
+    RevisionConflict { workflow_id: String },
+}
+
+/// Data the scorer's features need from history.
+pub type History = ExcavatorHistory;

@@ -1,0 +1,86 @@
+//! Starting the runtime: the directory and its arbiters, the dispatcher, and every shared
+//! service under a supervisor. Must be called inside a running actix system.
+
+use std::sync::Arc;
+
+use actix::prelude::*;
+use tokio::sync::broadcast;
+
+use crate::deps::Deps;
+use crate::directory::Directory;
+use crate::dispatch::Dispatcher;
+use crate::ports::EventMessage;
+use crate::services::consumer::WorkConsumer;
+use crate::services::intake::Intake;
+use crate::services::notifier::Notifier;
+use crate::services::outbox::OutboxRelay;
+use crate::services::sweeper::Sweeper;
+use crate::services::timer::TimerService;
+
+/// Handles to the running runtime, for the HTTP layer.
+#[derive(Clone)]
+pub struct Runtime {
+    pub deps: Arc<Deps>,
+    pub intake: Addr<Intake>,
+    pub directory: Addr<Directory>,
+    pub dispatcher: Dispatcher,
+    /// Alert changes, for the officers' live stream.
+    pub alerts: broadcast::Sender<EventMessage>,
+    arbiters: Arc<Vec<Arbiter>>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    pub fn start(deps: Deps) -> Self {
+        let deps = Arc::new(deps);
+        let arbiters: Vec<Arbiter> = (0..deps.config.arbiters).map(|_| Arbiter::new()).collect();
+        let handles = arbiters.iter().map(Arbiter::handle).collect();
+        let directory = Directory::new(deps.clone(), handles).start();
+        let dispatcher = Dispatcher::new(directory.clone(), deps.clone());
+        let intake = {
+            let (d, dir) = (deps.clone(), directory.clone());
+            Supervisor::start(move |_| Intake::new(d, dir))
+        };
+        {
+            let (d, disp) = (deps.clone(), dispatcher.clone());
+            Supervisor::start(move |_| WorkConsumer::new(d, disp));
+        }
+        {
+            let (d, disp) = (deps.clone(), dispatcher.clone());
+            Supervisor::start(move |_| TimerService::new(d, disp));
+        }
+        {
+            let d = deps.clone();
+            Supervisor::start(move |_| OutboxRelay::new(d));
+        }
+        let (alerts, _) = broadcast::channel(4_096);
+        {
+            let (d, a) = (deps.clone(), alerts.clone());
+            Supervisor::start(move |_| Notifier::new(d, a));
+        }
+        {
+            let d = deps.clone();
+            Supervisor::start(move |_| Sweeper::new(d));
+        }
+        Self {
+            deps,
+            intake,
+            directory,
+            dispatcher,
+            alerts,
+            arbiters: Arc::new(arbiters),
+        }
+    }
+
+    /// Stops the ticket actors' arbiters; the services stop with the actix system.
+    pub fn stop(&self) {
+        for a in self.arbiters.iter() {
+            a.stop();
+        }
+    }
+}

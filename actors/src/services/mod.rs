@@ -1,0 +1,20 @@
+//! The shared services, each a supervised actor: intake (group commit behind the store port),
+//! the work consumer, the timer service, the outbox relay, the notifier and the sweeper.
+//! A service whose loop ends (a lost connection, say) stops itself and its supervisor starts it
+//! again, counting the restart.
+
+pub mod consumer;
+pub mod intake;
+pub mod notifier;
+pub mod outbox;
+pub mod sweeper;
+pub mod timer;
+
+use std::time::Duration;
+
+/// Delay before a restarted service starts work again, so a service that keeps failing (its
+/// broker is down) does not spin.
+pub(crate) fn restart_delay(restarts: u64) -> Duration {
+    let ms = 200u64.saturating_mul(1 << restarts.min(6));
+    Duration::from_millis(ms.min(10_000))
+}

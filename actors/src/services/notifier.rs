@@ -1,0 +1,100 @@
+//! The notifier: follows the events every node publishes and announces alert changes: to the
+//! officers' live stream (server-sent events) and, for raised and escalated alerts, to the
+//! tier's recipients in the log (the events exchange carries the same to paging integrations).
+
+use std::sync::Arc;
+
+use actix::prelude::*;
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+use crate::deps::Deps;
+use crate::health::{ActorState, ActorStats};
+use crate::ports::EventMessage;
+
+pub struct Notifier {
+    deps: Arc<Deps>,
+    alerts: broadcast::Sender<EventMessage>,
+    stats: Arc<ActorStats>,
+}
+
+impl Notifier {
+    pub fn new(deps: Arc<Deps>, alerts: broadcast::Sender<EventMessage>) -> Self {
+        let stats = deps.health.register("notifier");
+        Self {
+            deps,
+            alerts,
+            stats,
+        }
+    }
+}
+
+/// Whether an event changes what officers see in their alert list.
+pub fn concerns_alerts(e: &EventMessage) -> bool {
+    e.routing_key.starts_with("alert.")
+        || (e.payload.get("alert").is_some_and(|a| !a.is_null())
+            && matches!(
+                e.routing_key.as_str(),
+                "ticket.cancelled" | "ticket.superseded" | "ticket.failed" | "ticket.retried"
+            ))
+}
+
+impl Actor for Notifier {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.stats.set_state(ActorState::Running);
+        ctx.add_stream(BroadcastStream::new(self.deps.bus.subscribe_events()));
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.stats.set_state(ActorState::Stopped);
+    }
+}
+
+impl Supervised for Notifier {
+    fn restarting(&mut self, _: &mut Self::Context) {
+        self.stats.set_state(ActorState::Restarting);
+        self.stats.restarted();
+    }
+}
+
+impl StreamHandler<Result<EventMessage, BroadcastStreamRecvError>> for Notifier {
+    fn handle(
+        &mut self,
+        item: Result<EventMessage, BroadcastStreamRecvError>,
+        _: &mut Self::Context,
+    ) {
+        let event = match item {
+            Ok(e) => e,
+            Err(BroadcastStreamRecvError::Lagged(n)) => {
+                self.stats.failed();
+                tracing::warn!(missed = n, "notifier fell behind the event stream");
+                return;
+            }
+        };
+        if !concerns_alerts(&event) {
+            return;
+        }
+        self.stats.processed();
+        if matches!(event.routing_key.as_str(), "alert.raised" | "alert.escalated") {
+            let p = &event.payload;
+            tracing::warn!(
+                workflow_id = %event.workflow_id,
+                center = %p["center"].as_str().unwrap_or(""),
+                ticket = %p["ticket_number"].as_str().unwrap_or(""),
+                tier = %p["event"]["tier"],
+                recipients = %p["event"]["recipients"],
+                deadline = %p["event"]["ack_deadline"].as_str().unwrap_or(""),
+                "{}", if event.routing_key == "alert.raised" { "high-risk alert raised" } else { "alert escalated" }
+            );
+        }
+        // No live subscriber is fine: officers also poll the alert list.
+        let _ = self.alerts.send(event);
+    }
+
+    fn finished(&mut self, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}

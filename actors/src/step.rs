@@ -1,0 +1,111 @@
+//! Steps: the messages that move one workflow, and what comes back.
+
+use aegis_workflows::lifecycle::{Disposition, State, TransitionError};
+use serde::{Deserialize, Serialize};
+
+use crate::ports::{ScoreError, StoreError};
+use crate::records::{AlertRecord, Principal, TimerRecord};
+
+/// One unit of work for a ticket actor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "step")]
+pub enum Step {
+    /// Take every step the workflow can take by itself (validate, score, decide).
+    Drive,
+    /// A durable timer fell due.
+    Timer { timer: TimerRecord },
+    /// A person asked for something.
+    Command { command: Command },
+    /// Retries ran out: end the workflow `failed` and keep the step as a dead letter.
+    Fail {
+        error: String,
+        attempts: u32,
+        failed_step: Box<Step>,
+    },
+}
+
+impl Step {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Drive => "drive",
+            Self::Timer { .. } => "timer",
+            Self::Command { command } => command.name(),
+            Self::Fail { .. } => "fail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "command")]
+pub enum Command {
+    Acknowledge {
+        by: Principal,
+        note: Option<String>,
+    },
+    Resolve {
+        by: Principal,
+        disposition: Disposition,
+        note: Option<String>,
+    },
+    Cancel {
+        by: Principal,
+        reason: String,
+    },
+    Retry {
+        by: Principal,
+    },
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Acknowledge { .. } => "acknowledge",
+            Self::Resolve { .. } => "resolve",
+            Self::Cancel { .. } => "cancel",
+            Self::Retry { .. } => "retry",
+        }
+    }
+}
+
+/// Where a workflow stands after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepOutcome {
+    pub state: State,
+    pub version: i64,
+    /// Whether this step changed anything (an idempotent repeat does not).
+    pub changed: bool,
+    pub alert: Option<AlertRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StepError {
+    #[error("no such workflow")]
+    NotFound,
+    #[error(transparent)]
+    InvalidTransition(#[from] TransitionError),
+    #[error("the alert was already acknowledged by {by}")]
+    AlreadyAcknowledged { by: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Score(#[from] ScoreError),
+    #[error("the step panicked: {0}")]
+    Panicked(String),
+    #[error("the workflow kept changing under us ({0} conflicts)")]
+    Contended(u32),
+    #[error("the ticket actor is gone: {0}")]
+    ActorLost(String),
+    #[error("the runtime is overloaded")]
+    Overloaded,
+}
+
+impl StepError {
+    /// Whether trying again later may succeed. Answers to people (not found, refused
+    /// transitions) are final; faults are retried with backoff and then dead-lettered.
+    pub fn retryable(&self) -> bool {
+        !matches!(
+            self,
+            Self::NotFound | Self::InvalidTransition(_) | Self::AlreadyAcknowledged { .. }
+        )
+    }
+}
