@@ -185,6 +185,8 @@ pub struct DeadLetterRecord {
 #[derive(Debug, Clone)]
 pub struct TransitionCommit {
     pub workflow_id: String,
+    pub center: String,
+    pub ticket_number: String,
     pub expected_version: i64,
     pub workflow: Workflow,
     /// One or more events, in order; the new version is the last one's `seq`.
@@ -195,6 +197,8 @@ pub struct TransitionCommit {
     pub outbox: Vec<OutboxRecord>,
     pub dead_letter: Option<DeadLetterRecord>,
     pub at: DateTime<Utc>,
+    /// When the workflow's ticket was received, for latency metrics.
+    pub received_at: DateTime<Utc>,
 }
 
 impl TransitionCommit {

@@ -158,6 +158,8 @@ pub(crate) fn commit(
         .collect();
     Ok(TransitionCommit {
         workflow_id: snap.id.clone(),
+        center: snap.center.clone(),
+        ticket_number: snap.ticket_number.clone(),
         expected_version: snap.version,
         workflow: wf,
         events,
@@ -167,6 +169,7 @@ pub(crate) fn commit(
         outbox,
         dead_letter: plan.dead_letter,
         at: now,
+        received_at: snap.created_at,
     })
 }
 

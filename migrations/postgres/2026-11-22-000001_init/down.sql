@@ -1,0 +1,16 @@
+DROP TABLE training_rows;
+DROP TABLE models;
+DROP TABLE principals;
+DROP TABLE outcomes;
+DROP TABLE excavators;
+DROP TABLE dead_letters;
+DROP TABLE outbox;
+DROP TABLE timers;
+DROP TABLE alerts;
+DROP TABLE scores;
+DROP TABLE events;
+DROP FUNCTION events_append_only();
+DROP TABLE workflows;
+DROP TABLE tickets;
+DROP TABLE center_secrets;
+DROP TABLE centers;

@@ -1,0 +1,15 @@
+DROP TABLE training_rows;
+DROP TABLE models;
+DROP TABLE principals;
+DROP TABLE outcomes;
+DROP TABLE excavators;
+DROP TABLE dead_letters;
+DROP TABLE outbox;
+DROP TABLE timers;
+DROP TABLE alerts;
+DROP TABLE scores;
+DROP TABLE events;
+DROP TABLE workflows;
+DROP TABLE tickets;
+DROP TABLE center_secrets;
+DROP TABLE centers;

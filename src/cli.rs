@@ -1,0 +1,198 @@
+//! The command line (contract §6): `aegis serve`, `migrate`, `centers`, `users`, `generate`,
+//! `train`, `score`, `loadgen`, `send`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "aegis", version, about = "Keeps excavators from hitting buried utilities.")]
+pub struct Cli {
+    /// Configuration file (default: ./aegis.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage call centers and their webhook secrets.
+    #[command(subcommand)]
+    Centers(CentersCmd),
+    /// Manage officers and operators.
+    #[command(subcommand)]
+    Users(UsersCmd),
+    /// Make a synthetic ticket history with outcomes.
+    Generate(GenerateArgs),
+    /// Train a risk model with XGBoost.
+    Train(TrainArgs),
+    /// Score tickets or feature vectors offline.
+    Score(ScoreArgs),
+    /// Post signed tickets to a running Aegis and report throughput and latency.
+    Loadgen(LoadgenArgs),
+    /// Sign and post one ticket file to a running Aegis.
+    Send(SendArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Native,
+    Onecall,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CentersCmd {
+    /// Register a center; prints a generated secret once when none is given.
+    Add {
+        code: String,
+        #[arg(long)]
+        secret: Option<String>,
+        #[arg(long, value_enum, default_value = "native")]
+        format: FormatArg,
+    },
+    /// List centers.
+    List,
+    /// Add a new secret (printed once); the old ones stay valid until retired.
+    RotateSecret {
+        code: String,
+        #[arg(long)]
+        secret: Option<String>,
+    },
+    /// Revoke every secret of a center but the newest.
+    RetireSecrets { code: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCmd {
+    /// Create a user; prints its bearer token once.
+    Add {
+        #[arg(long, value_parser = ["officer", "operator"])]
+        role: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a user's token.
+    Revoke { name: String },
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of tickets.
+    #[arg(long, default_value_t = 100_000)]
+    pub tickets: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Damages per ticket to aim for.
+    #[arg(long, default_value_t = 0.002)]
+    pub damage_rate: f64,
+    /// Write feature rows and labels as CSV here.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Write the tickets themselves as native JSON lines here.
+    #[arg(long)]
+    pub jsonl: Option<PathBuf>,
+    /// Store the labelled rows in the database (table training_rows) for `aegis train --from-db`.
+    #[arg(long)]
+    pub db: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Train from this CSV (from `aegis generate --csv`).
+    #[arg(long, conflicts_with = "from_db")]
+    pub csv: Option<PathBuf>,
+    /// Train from the database: generated rows and scored tickets with recorded outcomes.
+    #[arg(long)]
+    pub from_db: bool,
+    /// Where to write the model.
+    #[arg(long, default_value = "models/trained.json")]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 300)]
+    pub rounds: u32,
+    #[arg(long, default_value_t = 4)]
+    pub max_depth: u32,
+    #[arg(long, default_value_t = 0.08)]
+    pub eta: f64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// XGBoost model (JSON or UBJSON); default: the configured or bundled one.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// JSON lines: tickets (native JSON) or {"features": {...}}; `-` for stdin.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Where to write the results (default stdout).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// Also predict with the XGBoost library and fail if any probability differs by > 1e-6.
+    #[arg(long)]
+    pub check: bool,
+    /// Print the feature schema and exit.
+    #[arg(long)]
+    pub list_features: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadgenArgs {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    #[arg(long, default_value = "DEMO")]
+    pub center: String,
+    /// The center's secret (native `whsec_…`; for onecall the ASCII secret).
+    #[arg(long, env = "AEGIS_SECRET")]
+    pub secret: String,
+    /// Secret for OneCall deliveries when the center uses another (default: --secret).
+    #[arg(long)]
+    pub onecall_secret: Option<String>,
+    /// `native`, `onecall` or `mixed` (every tenth OneCall).
+    #[arg(long, default_value = "native", value_parser = ["native", "onecall", "mixed"])]
+    pub format: String,
+    /// Tickets per second to offer; 0 sends as fast as the concurrency allows.
+    #[arg(long, default_value_t = 0.0)]
+    pub rate: f64,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Tickets to send.
+    #[arg(long, default_value_t = 20_000)]
+    pub count: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// After sending, wait until every accepted ticket has left the automatic states (needs an
+    /// operator token) and report end-to-end figures.
+    #[arg(long, env = "AEGIS_TOKEN")]
+    pub token: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    #[arg(long, default_value = "DEMO")]
+    pub center: String,
+    #[arg(long, env = "AEGIS_SECRET")]
+    pub secret: String,
+    #[arg(long, value_enum, default_value = "native")]
+    pub format: FormatArg,
+    /// A native JSON ticket, or (with --format onecall) a OneCall XML ticket.
+    pub file: PathBuf,
+}

@@ -1,0 +1,370 @@
+//! `aegis loadgen`: posts generated, signed tickets to a running Aegis at a given rate and
+//! concurrency, in either format, and reports accepted tickets per second and acknowledgement
+//! latency (measured from each ticket's scheduled send time, so a server that falls behind
+//! cannot hide it). With an operator token it also waits for the tickets to settle and reports
+//! end-to-end throughput and the server's received→scored latency from `/metrics`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use serde::Serialize;
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::cli::LoadgenArgs;
+use crate::intake::onecall;
+use crate::intake::signature::{sign_native, sign_onecall};
+use crate::risk::generate::{Generator, GeneratorConfig};
+
+struct Prepared {
+    onecall: bool,
+    id: String,
+    body: bytes::Bytes,
+    /// OneCall signatures do not depend on time, so they are computed up front.
+    signature: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub sent: usize,
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub unavailable: usize,
+    pub other_errors: usize,
+    pub transport_errors: usize,
+    pub seconds: f64,
+    pub accepted_per_sec: f64,
+    pub ack_p50_ms: f64,
+    pub ack_p99_ms: f64,
+    pub ack_max_ms: f64,
+    pub statuses: BTreeMap<u16, usize>,
+    pub end_to_end: Option<EndToEnd>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EndToEnd {
+    /// From the first send until no workflow is left in an automatic state.
+    pub seconds: f64,
+    pub settled_per_sec: f64,
+    pub received_to_scored_p50_ms: Option<f64>,
+    pub received_to_scored_p99_ms: Option<f64>,
+    pub received_to_settled_p50_ms: Option<f64>,
+    pub received_to_settled_p99_ms: Option<f64>,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1e3
+}
+
+fn prepare(args: &LoadgenArgs) -> Vec<Prepared> {
+    let run: String = rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(6)
+        .map(char::from)
+        .collect();
+    let onecall_secret = args.onecall_secret.clone().unwrap_or_else(|| args.secret.clone());
+    let cfg = GeneratorConfig {
+        seed: args.seed,
+        expected_tickets: args.count,
+        ..GeneratorConfig::default()
+    };
+    Generator::new(&cfg)
+        .take(args.count)
+        .enumerate()
+        .map(|(i, g)| {
+            let mut t = g.ticket;
+            t.ticket_number = format!("L{run}{i:09}");
+            let onecall = match args.format.as_str() {
+                "onecall" => true,
+                "mixed" => i % 10 == 9,
+                _ => false,
+            };
+            let id = format!("msg_{run}_{i}");
+            if onecall {
+                let body = onecall::envelope(&onecall::to_xml(&t), &id, &t.ticket_number);
+                let signature = Some(sign_onecall(&onecall_secret, body.as_bytes()));
+                Prepared {
+                    onecall,
+                    id,
+                    body: bytes::Bytes::from(body),
+                    signature,
+                }
+            } else {
+                Prepared {
+                    onecall,
+                    id,
+                    body: bytes::Bytes::from(serde_json::to_vec(&t).unwrap_or_default()),
+                    signature: None,
+                }
+            }
+        })
+        .collect()
+}
+
+pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let report = rt.block_on(run_async(&args))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print(&report, &args);
+    }
+    if report.accepted == 0 {
+        anyhow::bail!("no ticket was accepted");
+    }
+    Ok(())
+}
+
+fn print(r: &Report, args: &LoadgenArgs) {
+    println!(
+        "sent {} {} tickets at {} with concurrency {}",
+        r.sent,
+        args.format,
+        if args.rate > 0.0 {
+            format!("{} /s offered", args.rate)
+        } else {
+            "full speed".to_owned()
+        },
+        args.concurrency
+    );
+    println!(
+        "accepted {} ({:.0}/s durably accepted), duplicates {}, 503 {}, other errors {}, transport errors {}",
+        r.accepted, r.accepted_per_sec, r.duplicates, r.unavailable, r.other_errors, r.transport_errors
+    );
+    println!(
+        "ack latency: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        r.ack_p50_ms, r.ack_p99_ms, r.ack_max_ms
+    );
+    if let Some(e) = &r.end_to_end {
+        let f = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.1} ms"));
+        println!(
+            "end to end: settled in {:.2} s ({:.0} tickets/s); received→scored p50 {} p99 {}; received→settled p50 {} p99 {}",
+            e.seconds,
+            e.settled_per_sec,
+            f(e.received_to_scored_p50_ms),
+            f(e.received_to_scored_p99_ms),
+            f(e.received_to_settled_p50_ms),
+            f(e.received_to_settled_p99_ms)
+        );
+    }
+}
+
+async fn run_async(args: &LoadgenArgs) -> anyhow::Result<Report> {
+    let prepared = prepare(args);
+    let base = args.url.trim_end_matches('/').to_owned();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let before = match &args.token {
+        Some(_) => Some(fetch_metrics(&client, &base).await?),
+        None => None,
+    };
+    let sem = Arc::new(Semaphore::new(args.concurrency.max(1)));
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Option<u16>, Duration)>();
+    let start = Instant::now();
+    let sent = prepared.len();
+    for (i, p) in prepared.into_iter().enumerate() {
+        let scheduled = if args.rate > 0.0 {
+            let at = start + Duration::from_secs_f64(i as f64 / args.rate);
+            tokio::time::sleep_until(at.into()).await;
+            at
+        } else {
+            Instant::now()
+        };
+        let permit = sem.clone().acquire_owned().await?;
+        let scheduled = if args.rate > 0.0 { scheduled } else { Instant::now() };
+        let client = client.clone();
+        let tx = tx.clone();
+        let url = if p.onecall {
+            format!("{base}/v1/webhooks/{}/onecall", args.center)
+        } else {
+            format!("{base}/v1/webhooks/{}", args.center)
+        };
+        let secret = args.secret.clone();
+        tokio::spawn(async move {
+            let mut req = client
+                .post(url)
+                .header("content-type", "application/json");
+            if let Some(sig) = &p.signature {
+                req = req.header("x-onecall-webhook-signature", sig);
+            } else {
+                let ts = chrono::Utc::now().timestamp();
+                req = req
+                    .header("webhook-id", &p.id)
+                    .header("webhook-timestamp", ts.to_string())
+                    .header("webhook-signature", sign_native(&secret, &p.id, ts, &p.body));
+            }
+            let status = match req.body(p.body).send().await {
+                Ok(r) => {
+                    let s = r.status().as_u16();
+                    let _ = r.bytes().await;
+                    Some(s)
+                }
+                Err(_) => None,
+            };
+            drop(permit);
+            let _ = tx.send((status, scheduled.elapsed()));
+        });
+    }
+    drop(tx);
+    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
+    let mut latencies = Vec::with_capacity(sent);
+    let mut transport_errors = 0;
+    while let Some((status, latency)) = rx.recv().await {
+        match status {
+            Some(s) => {
+                *statuses.entry(s).or_default() += 1;
+                if s < 300 {
+                    latencies.push(latency);
+                }
+            }
+            None => transport_errors += 1,
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let accepted = statuses.get(&202).copied().unwrap_or(0);
+    let duplicates = statuses.get(&200).copied().unwrap_or(0);
+    let unavailable = statuses.get(&503).copied().unwrap_or(0);
+    let other_errors = statuses
+        .iter()
+        .filter(|(s, _)| !matches!(**s, 200 | 202 | 503))
+        .map(|(_, n)| n)
+        .sum();
+    let end_to_end = match (&args.token, before) {
+        (Some(token), Some(before)) => {
+            Some(settle(&client, &base, token, start, accepted, &before).await?)
+        }
+        _ => None,
+    };
+    Ok(Report {
+        sent,
+        accepted,
+        duplicates,
+        unavailable,
+        other_errors,
+        transport_errors,
+        seconds,
+        accepted_per_sec: accepted as f64 / seconds.max(1e-9),
+        ack_p50_ms: percentile(&latencies, 0.50),
+        ack_p99_ms: percentile(&latencies, 0.99),
+        ack_max_ms: latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+        statuses,
+        end_to_end,
+    })
+}
+
+async fn fetch_metrics(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await
+        .context("reading /metrics")
+}
+
+/// Cumulative bucket counts of a histogram in Prometheus text format.
+fn buckets(text: &str, name: &str) -> Vec<(f64, f64)> {
+    let prefix = format!("{name}_bucket{{le=\"");
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(&prefix)?;
+            let (le, count) = rest.split_once("\"} ")?;
+            let le = if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? };
+            Some((le, count.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// A percentile (upper bucket bound, in ms) of what a histogram recorded between two scrapes.
+fn histogram_percentile(before: &str, after: &str, name: &str, p: f64) -> Option<f64> {
+    let b = buckets(before, name);
+    let a = buckets(after, name);
+    let delta: Vec<(f64, f64)> = a
+        .iter()
+        .map(|(le, n)| {
+            let prev = b.iter().find(|(l, _)| l == le).map_or(0.0, |(_, c)| *c);
+            (*le, n - prev)
+        })
+        .collect();
+    let total = delta.last()?.1;
+    if total <= 0.0 {
+        return None;
+    }
+    delta
+        .iter()
+        .find(|(_, c)| *c >= total * p)
+        .map(|(le, _)| le * 1e3)
+}
+
+async fn settle(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    start: Instant,
+    accepted: usize,
+    before: &str,
+) -> anyhow::Result<EndToEnd> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let stats: serde_json::Value = client
+            .get(format!("{base}/v1/admin/stats"))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()
+            .context("reading /v1/admin/stats (is the token an operator's?)")?
+            .json()
+            .await?;
+        let waiting: i64 = ["received", "validated", "scored"]
+            .iter()
+            .map(|s| stats["workflows"][s].as_i64().unwrap_or(0))
+            .sum();
+        if waiting == 0 {
+            break;
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!("{waiting} workflows still unsettled after 10 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let after = fetch_metrics(client, base).await?;
+    let name_scored = crate::telemetry::names::RECEIVED_TO_SCORED;
+    let name_settled = crate::telemetry::names::RECEIVED_TO_SETTLED;
+    Ok(EndToEnd {
+        seconds,
+        settled_per_sec: accepted as f64 / seconds.max(1e-9),
+        received_to_scored_p50_ms: histogram_percentile(before, &after, name_scored, 0.5),
+        received_to_scored_p99_ms: histogram_percentile(before, &after, name_scored, 0.99),
+        received_to_settled_p50_ms: histogram_percentile(before, &after, name_settled, 0.5),
+        received_to_settled_p99_ms: histogram_percentile(before, &after, name_settled, 0.99),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_come_from_histogram_deltas() {
+        let before = "h_bucket{le=\"0.01\"} 5\nh_bucket{le=\"0.1\"} 5\nh_bucket{le=\"+Inf\"} 5\n";
+        let after = "h_bucket{le=\"0.01\"} 95\nh_bucket{le=\"0.1\"} 104\nh_bucket{le=\"+Inf\"} 105\n";
+        assert_eq!(histogram_percentile(before, after, "h", 0.5), Some(10.0));
+        assert_eq!(histogram_percentile(before, after, "h", 0.95), Some(100.0));
+        assert_eq!(histogram_percentile(after, after, "h", 0.5), None);
+    }
+}

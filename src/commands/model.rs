@@ -1,0 +1,273 @@
+//! `aegis generate`, `aegis train`, `aegis score`.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::time::Instant;
+
+use aegis_workflows::features::{self, FEATURES, FeatureVector};
+use anyhow::{Context as _, anyhow, bail};
+use serde_json::{Value, json};
+
+use crate::cli::{GenerateArgs, ScoreArgs, TrainArgs};
+use crate::config::Settings;
+use crate::db::training;
+use crate::intake::native;
+use crate::risk::dataset::Dataset;
+use crate::risk::forest::Forest;
+use crate::risk::generate::{Generator, GeneratorConfig};
+use crate::risk::scorer::{Explain, score_row};
+use crate::risk::train::{self, TrainReport};
+use crate::risk::treeshap::Scratch;
+use crate::risk::xgboost::{self, TrainParams};
+use crate::startup::{load_model, open_db};
+
+pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> {
+    if args.csv.is_none() && args.jsonl.is_none() && !args.db {
+        bail!("say where to write: --csv FILE, --jsonl FILE and/or --db");
+    }
+    let started = Instant::now();
+    let cfg = GeneratorConfig {
+        seed: args.seed,
+        damage_rate: args.damage_rate,
+        expected_tickets: args.tickets,
+        ..GeneratorConfig::default()
+    };
+    let names: Vec<String> = features::names().into_iter().map(str::to_owned).collect();
+    let mut csv = match &args.csv {
+        Some(p) => {
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(p).with_context(|| format!("creating {}", p.display()))?);
+            Dataset::write_csv_header(&mut w, &names)?;
+            Some(w)
+        }
+        None => None,
+    };
+    let mut jsonl = match &args.jsonl {
+        Some(p) => Some(BufWriter::with_capacity(1 << 20, File::create(p).with_context(|| format!("creating {}", p.display()))?)),
+        None => None,
+    };
+    let db = if args.db { Some(open_db(settings)?) } else { None };
+    let mut pending: Vec<(FeatureVector, bool)> = Vec::new();
+    let mut damages = 0usize;
+    for g in Generator::new(&cfg).take(args.tickets) {
+        let v = features::extract(&g.ticket, g.history);
+        damages += usize::from(g.damaged);
+        if let Some(w) = csv.as_mut() {
+            Dataset::write_csv_row(w, &v, g.damaged)?;
+        }
+        if let Some(w) = jsonl.as_mut() {
+            serde_json::to_writer(&mut *w, &g.ticket)?;
+            w.write_all(b"\n")?;
+        }
+        if let Some(db) = &db {
+            pending.push((v, g.damaged));
+            if pending.len() >= 10_000 {
+                let mut conn = db.write().map_err(|e| anyhow!(e))?;
+                training::insert_generated(&mut conn, &pending).map_err(|e| anyhow!(e))?;
+                pending.clear();
+            }
+        }
+    }
+    if let Some(db) = &db
+        && !pending.is_empty()
+    {
+        let mut conn = db.write().map_err(|e| anyhow!(e))?;
+        training::insert_generated(&mut conn, &pending).map_err(|e| anyhow!(e))?;
+    }
+    if let Some(mut w) = csv {
+        w.flush()?;
+    }
+    if let Some(mut w) = jsonl {
+        w.flush()?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "generated {} tickets with {} damages ({:.2} per 1,000) in {:.1} s ({:.0} tickets/s)",
+        args.tickets,
+        damages,
+        damages as f64 * 1000.0 / args.tickets.max(1) as f64,
+        secs,
+        args.tickets as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
+
+fn print_report(r: &TrainReport) {
+    println!("model {} written to {}", r.version, r.path);
+    println!(
+        "rows {} (positives {}), train/valid/test {}/{}/{}, {} rounds",
+        r.rows, r.positives, r.train_rows, r.valid_rows, r.test_rows, r.rounds
+    );
+    let t = &r.test;
+    println!(
+        "held-out: AUC {:.4}  PR-AUC {:.4} (base rate {:.4})  Brier {:.6}  log loss {:.5}  mean predicted {:.5}",
+        t.auc, t.pr_auc, t.base_rate, t.brier, t.log_loss, t.mean_predicted
+    );
+    println!("calibration (deciles of predicted risk): predicted -> observed (rows)");
+    for b in &t.calibration {
+        println!("  {:.5} -> {:.5} ({})", b.mean_predicted, b.observed, b.count);
+    }
+}
+
+pub fn train(settings: &Settings, args: &TrainArgs) -> anyhow::Result<()> {
+    let (ds, db) = match (&args.csv, args.from_db) {
+        (Some(path), _) => {
+            let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            (Dataset::read_csv(BufReader::with_capacity(1 << 20, f))?, None)
+        }
+        (None, true) => {
+            let db = open_db(settings)?;
+            let mut conn = db.read().map_err(|e| anyhow!(e))?;
+            let ds = training::load(&mut conn, chrono::Utc::now()).map_err(|e| anyhow!(e))?;
+            (ds, Some(db))
+        }
+        (None, false) => bail!("train from --csv FILE or --from-db"),
+    };
+    let params = TrainParams {
+        rounds: args.rounds,
+        max_depth: args.max_depth,
+        eta: args.eta,
+        seed: args.seed,
+        ..TrainParams::default()
+    };
+    let report = train::run(&ds, &params, &args.out)?;
+    if let Some(db) = db {
+        let mut conn = db.write().map_err(|e| anyhow!(e))?;
+        crate::db::models::record(&mut conn, &report).map_err(|e| anyhow!(e))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+/// One input line as a feature vector, and the ticket number when it was a ticket.
+fn features_of(line: &Value) -> anyhow::Result<(FeatureVector, Option<String>)> {
+    let obj = line.as_object().ok_or_else(|| anyhow!("each line must be a JSON object"))?;
+    if let Some(f) = obj.get("features") {
+        let map = f
+            .as_object()
+            .ok_or_else(|| anyhow!("'features' must be an object of name: number or null"))?;
+        let mut v = FeatureVector::default();
+        for (name, value) in map {
+            let i = FEATURES
+                .iter()
+                .position(|d| d.name == name)
+                .ok_or_else(|| anyhow!("unknown feature '{name}' (see --list-features)"))?;
+            v.0[i] = match value {
+                Value::Null => None,
+                Value::Number(n) => n.as_f64().map(|x| x as f32),
+                _ => bail!("feature '{name}' must be a number or null"),
+            };
+        }
+        Ok((v, None))
+    } else {
+        let ticket = native::from_object(obj).map_err(|e| anyhow!("not a ticket: {e}"))?;
+        // Offline there is no excavator history: those features are missing.
+        let v = features::extract(&ticket, None);
+        Ok((v, Some(ticket.ticket_number)))
+    }
+}
+
+pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
+    if args.list_features {
+        println!("feature schema {}", features::SCHEMA_VERSION);
+        for f in FEATURES {
+            println!("{}\t{}", f.name, f.description);
+        }
+        return Ok(());
+    }
+    let input = args
+        .input
+        .as_ref()
+        .ok_or_else(|| anyhow!("--input FILE.jsonl is required (use - for stdin)"))?;
+    let (forest, bytes) = match &args.model {
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            (Forest::from_bytes(&bytes, &p.display().to_string())?, bytes)
+        }
+        None => {
+            let f = load_model(settings)?;
+            let bytes = if settings.model.path.is_empty() {
+                crate::risk::BUNDLED_MODEL.to_vec()
+            } else {
+                std::fs::read(&settings.model.path)?
+            };
+            (f, bytes)
+        }
+    };
+    forest.check_features(&features::names(), features::SCHEMA_VERSION)?;
+    let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
+        Box::new(BufReader::new(std::io::stdin()))
+    } else {
+        Box::new(BufReader::new(File::open(input).with_context(|| format!("opening {}", input.display()))?))
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(BufWriter::new(File::create(p)?)),
+        None => Box::new(BufWriter::new(std::io::stdout())),
+    };
+    let thresholds = settings.thresholds();
+    let mut scratch = Scratch::default();
+    let (mut ok, mut failed) = (0usize, 0usize);
+    let mut rows: Vec<f32> = Vec::new();
+    let mut ours: Vec<f64> = Vec::new();
+    for (n, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = serde_json::from_str::<Value>(&line)
+            .map_err(|e| anyhow!("not JSON: {e}"))
+            .and_then(|v| features_of(&v));
+        let record = match parsed {
+            Ok((v, ticket)) => {
+                let s = score_row(&forest, &v, args.top, Explain::Exact, &mut scratch);
+                ok += 1;
+                if args.check {
+                    rows.extend_from_slice(&v.to_dense());
+                    ours.push(s.probability);
+                }
+                let mut r = json!({
+                    "line": n + 1,
+                    "probability": s.probability,
+                    "band": thresholds.band(s.probability).as_str(),
+                    "model_version": s.model_version,
+                    "top_features": s.top_features,
+                });
+                if let Some(t) = ticket {
+                    r["ticket_number"] = json!(t);
+                    r["features"] = Value::Object(
+                        v.named().map(|(k, x)| (k.to_owned(), json!(x))).collect(),
+                    );
+                }
+                r
+            }
+            Err(e) => {
+                failed += 1;
+                json!({ "line": n + 1, "error": e.to_string() })
+            }
+        };
+        serde_json::to_writer(&mut out, &record)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    if args.check && !ours.is_empty() {
+        let booster = xgboost::load(&bytes)?;
+        let theirs = xgboost::predict(&booster, &rows, features::COUNT)?;
+        let worst = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| (a - f64::from(*b)).abs())
+            .fold(0.0, f64::max);
+        eprintln!("checked {} rows against XGBoost: largest difference {worst:.2e}", ours.len());
+        if worst > 1e-6 {
+            bail!("Aegis and XGBoost disagree by {worst:.2e}");
+        }
+    }
+    eprintln!("scored {ok} line(s), {failed} error(s)");
+    if failed > 0 && ok == 0 {
+        bail!("no line could be scored");
+    }
+    Ok(())
+}

@@ -1,0 +1,408 @@
+//! Configuration: built-in defaults, then `aegis.toml` (or `--config FILE`), then environment
+//! variables `AEGIS__SECTION__KEY` (double underscores, as the `config` crate needs), then
+//! validation. With nothing configured Aegis runs on SQLite with the in-process bus and the
+//! bundled model on 127.0.0.1:8080.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aegis_actors::RuntimeConfig;
+use aegis_workflows::escalation::EscalationPolicy;
+use aegis_workflows::retry::RetryPolicy;
+use aegis_workflows::risk::BandThresholds;
+use anyhow::{Context as _, bail};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub http: Http,
+    pub database: Database,
+    pub bus: Bus,
+    pub model: Model,
+    pub risk: Risk,
+    pub log: Log,
+    pub runtime: Runtime,
+    pub escalation: EscalationPolicy,
+    pub webhooks: Webhooks,
+    pub auth: Auth,
+    pub demo: Demo,
+    pub testing: Testing,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Http {
+    pub bind: String,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Database {
+    /// A SQLite path (`aegis.db`, `sqlite://path`) or `postgres://…`.
+    pub url: String,
+    pub read_pool: u32,
+    /// Writer threads for PostgreSQL; SQLite always has one.
+    pub writers: u32,
+    /// Operations per group commit at most.
+    pub max_batch: usize,
+    /// Write operations that may wait for the writer before intake answers 503.
+    pub writer_queue: usize,
+    pub busy_timeout_ms: u64,
+    /// `full` (durable across power loss) or `normal` (durable across process crashes).
+    pub sqlite_synchronous: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Bus {
+    /// Empty: the in-process bus. `amqp://…`: RabbitMQ.
+    pub url: String,
+    /// Prefix of every exchange and queue name (`aegis` gives `aegis.work`, `aegis.events`).
+    pub prefix: String,
+    /// Capacity of the in-process work queue.
+    pub queue_capacity: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Model {
+    /// XGBoost JSON/UBJSON model; empty means the bundled one.
+    pub path: String,
+    pub top_features: usize,
+    /// Scoring threads.
+    pub threads: usize,
+    /// Tickets per scoring micro-batch at most.
+    pub max_batch: usize,
+    /// `exact`: SHAP values for every ticket; `auto`: exact SHAP from the medium band up and
+    /// XGBoost's approximate contributions below it (cheaper; low-band tickets are cleared
+    /// automatically and their explanation is rarely read).
+    pub explain: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Risk {
+    pub medium: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Log {
+    pub level: String,
+    /// `json`, `pretty`, or `auto` (pretty on a terminal).
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Runtime {
+    /// This node's name; defaults to the host name and port.
+    pub node_id: String,
+    pub max_active: usize,
+    pub idle_after_ms: u64,
+    pub arbiters: usize,
+    pub prefetch: u16,
+    pub max_backlog: u64,
+    pub timer_poll_ms: u64,
+    pub claim_lease_ms: u64,
+    pub outbox_poll_ms: u64,
+    pub stall_after_ms: u64,
+    pub sweep_every_ms: u64,
+    pub retry: RetryPolicy,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Webhooks {
+    pub tolerance_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Auth {
+    /// Failed authentications allowed per client address per minute before 429.
+    pub max_failures_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Demo {
+    /// Create the `DEMO` center (native format) when no center exists, and print its secret.
+    pub enabled: bool,
+}
+
+/// Test-only switches. Never set them in production.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Testing {
+    /// Use a clock that only moves through `POST /v1/testing/clock`.
+    pub manual_clock: bool,
+    /// The scorer panics for this ticket number (fault injection).
+    pub panic_on_ticket: String,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            workers: 0,
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Self {
+            url: "aegis.db".into(),
+            read_pool: 8,
+            writers: 2,
+            max_batch: 512,
+            writer_queue: 50_000,
+            busy_timeout_ms: 5_000,
+            sqlite_synchronous: "full".into(),
+        }
+    }
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            prefix: "aegis".into(),
+            queue_capacity: 100_000,
+        }
+    }
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Self {
+            path: String::new(),
+            top_features: 5,
+            threads: 1,
+            max_batch: 256,
+            explain: "auto".into(),
+        }
+    }
+}
+
+impl Default for Risk {
+    fn default() -> Self {
+        let t = BandThresholds::default();
+        Self {
+            medium: t.medium,
+            high: t.high,
+        }
+    }
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: "auto".into(),
+        }
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        let d = RuntimeConfig::default();
+        Self {
+            node_id: String::new(),
+            max_active: d.max_active,
+            idle_after_ms: d.idle_after.as_millis() as u64,
+            arbiters: d.arbiters,
+            prefetch: d.prefetch,
+            max_backlog: d.max_backlog,
+            timer_poll_ms: d.timer_poll.as_millis() as u64,
+            claim_lease_ms: d.claim_lease.as_millis() as u64,
+            outbox_poll_ms: d.outbox_poll.as_millis() as u64,
+            stall_after_ms: d.stall_after.as_millis() as u64,
+            sweep_every_ms: d.sweep_every.as_millis() as u64,
+            retry: d.retry,
+        }
+    }
+}
+
+impl Default for Webhooks {
+    fn default() -> Self {
+        Self { tolerance_secs: 300 }
+    }
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Self {
+            max_failures_per_minute: 20,
+        }
+    }
+}
+
+impl Default for Demo {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            http: Http::default(),
+            database: Database::default(),
+            bus: Bus::default(),
+            model: Model::default(),
+            risk: Risk::default(),
+            log: Log::default(),
+            runtime: Runtime::default(),
+            escalation: EscalationPolicy::default(),
+            webhooks: Webhooks::default(),
+            auth: Auth::default(),
+            demo: Demo::default(),
+            testing: Testing::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults → file → environment, then validates. `file` is `--config`; without it
+    /// `aegis.toml` in the working directory is read if present.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_with_env(file, None)
+    }
+
+    /// [`Settings::load`] with the environment given explicitly (tests), or the process's.
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: Option<std::collections::HashMap<String, String>>,
+    ) -> anyhow::Result<Self> {
+        let defaults = config::Config::try_from(&Settings::default())?;
+        let mut builder = config::Config::builder().add_source(defaults);
+        builder = match file {
+            Some(path) => {
+                if !path.exists() {
+                    bail!("configuration file {} does not exist", path.display());
+                }
+                builder.add_source(config::File::from(PathBuf::from(path)).required(true))
+            }
+            None => builder.add_source(config::File::with_name("aegis.toml").required(false)),
+        };
+        builder = builder.add_source(
+            config::Environment::with_prefix("AEGIS")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .source(env),
+        );
+        let settings: Settings = builder
+            .build()?
+            .try_deserialize()
+            .context("reading the configuration")?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    pub fn check(&self) -> anyhow::Result<()> {
+        BandThresholds::new(self.risk.medium, self.risk.high)
+            .context("risk.medium and risk.high")?;
+        self.escalation.check()?;
+        if self.http.max_body_bytes < 1024 {
+            bail!("http.max_body_bytes must be at least 1024");
+        }
+        if !matches!(self.log.format.as_str(), "json" | "pretty" | "auto") {
+            bail!("log.format must be json, pretty or auto");
+        }
+        if !matches!(self.model.explain.as_str(), "exact" | "auto") {
+            bail!("model.explain must be exact or auto");
+        }
+        if !matches!(self.database.sqlite_synchronous.as_str(), "full" | "normal") {
+            bail!("database.sqlite_synchronous must be full or normal");
+        }
+        if !self.bus.url.is_empty() && !self.bus.url.starts_with("amqp") {
+            bail!("bus.url must be empty (in-process) or an amqp:// URL");
+        }
+        if self.runtime.retry.max_attempts == 0 {
+            bail!("runtime.retry.max_attempts must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn thresholds(&self) -> BandThresholds {
+        BandThresholds::new(self.risk.medium, self.risk.high).unwrap_or_default()
+    }
+
+    /// The runtime's settings; `node_id` is filled in by the caller when empty.
+    pub fn runtime_config(&self, node_id: String) -> RuntimeConfig {
+        let r = &self.runtime;
+        let ms = Duration::from_millis;
+        RuntimeConfig {
+            node_id,
+            retry: r.retry,
+            escalation: self.escalation.clone(),
+            thresholds: self.thresholds(),
+            top_features: self.model.top_features,
+            max_active: r.max_active.max(1),
+            idle_after: ms(r.idle_after_ms),
+            arbiters: r.arbiters,
+            prefetch: r.prefetch.max(1),
+            max_backlog: r.max_backlog,
+            timer_poll: ms(r.timer_poll_ms.max(1)),
+            claim_lease: ms(r.claim_lease_ms.max(1)),
+            outbox_poll: ms(r.outbox_poll_ms.max(1)),
+            stall_after: ms(r.stall_after_ms),
+            sweep_every: ms(r.sweep_every_ms.max(1)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_embedded() {
+        let s = Settings::default();
+        s.check().unwrap();
+        assert_eq!(s.http.bind, "127.0.0.1:8080");
+        assert_eq!(s.database.url, "aegis.db");
+        assert!(s.bus.url.is_empty());
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = std::env::temp_dir().join(format!("aegis-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("aegis.toml");
+        std::fs::write(
+            &file,
+            "[http]\nbind = \"0.0.0.0:9000\"\n[risk]\nhigh = 0.5\n[database]\nurl = \"x.db\"\n",
+        )
+        .unwrap();
+        let env = std::collections::HashMap::from([
+            ("AEGIS__LOG__LEVEL".to_owned(), "debug".to_owned()),
+            ("AEGIS__RISK__MEDIUM".to_owned(), "0.25".to_owned()),
+        ]);
+        let s = Settings::load_with_env(Some(&file), Some(env)).unwrap();
+        assert_eq!(s.risk.medium, 0.25);
+        assert_eq!(s.http.bind, "0.0.0.0:9000");
+        assert_eq!(s.risk.high, 0.5);
+        assert_eq!(s.database.url, "x.db");
+        assert_eq!(s.log.level, "debug");
+        assert_eq!(s.http.max_body_bytes, Http::default().max_body_bytes);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_key() {
+        let mut s = Settings::default();
+        s.risk.medium = 0.9;
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("risk.medium"), "{err}");
+        assert!(Settings::load(Some(Path::new("/nonexistent/aegis.toml"))).is_err());
+    }
+}

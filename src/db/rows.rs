@@ -1,0 +1,155 @@
+//! Row types for diesel: what is written to and read from each table.
+
+use diesel::prelude::*;
+
+use super::schema::{
+    alerts, dead_letters, events, outbox, scores, tickets, timers, workflows,
+};
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tickets)]
+pub struct NewTicket<'a> {
+    pub workflow_id: &'a str,
+    pub center_id: i64,
+    pub ticket_number: &'a str,
+    pub revision: i64,
+    pub delivery_id: &'a str,
+    pub format: &'a str,
+    pub content_hash: &'a str,
+    pub ticket_json: &'a str,
+    pub raw_payload: &'a [u8],
+    pub content_type: &'a str,
+    pub excavator_key: Option<&'a str>,
+    pub received_at: i64,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = workflows)]
+pub struct NewWorkflow<'a> {
+    pub id: &'a str,
+    pub center_id: i64,
+    pub center: &'a str,
+    pub ticket_number: &'a str,
+    pub revision: i64,
+    pub state: &'a str,
+    pub version: i64,
+    pub aggregate: &'a str,
+    pub band: Option<&'a str>,
+    pub last_hash: &'a str,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = workflows)]
+pub struct WorkflowRow {
+    pub id: String,
+    pub center_id: i64,
+    pub center: String,
+    pub ticket_number: String,
+    pub revision: i64,
+    pub state: String,
+    pub version: i64,
+    pub aggregate: String,
+    pub band: Option<String>,
+    pub last_hash: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub workflow_id: String,
+    pub seq: i64,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub event: String,
+    pub principal: String,
+    pub payload: String,
+    pub prev_hash: String,
+    pub hash: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = scores)]
+pub struct ScoreRow {
+    pub workflow_id: String,
+    pub probability: f64,
+    pub band: String,
+    pub model_version: String,
+    pub top_features: String,
+    pub features: String,
+    pub scored_at: i64,
+}
+
+#[derive(Debug, Clone, Insertable, AsChangeset, Queryable, Selectable)]
+#[diesel(table_name = alerts, treat_none_as_null = true)]
+pub struct AlertRow {
+    pub id: String,
+    pub workflow_id: String,
+    pub center: String,
+    pub ticket_number: String,
+    pub state: String,
+    pub tier: i64,
+    pub ack_deadline: Option<i64>,
+    pub raised_at: i64,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<i64>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<i64>,
+    pub disposition: Option<String>,
+    pub note: Option<String>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = timers)]
+pub struct TimerRow {
+    pub id: String,
+    pub workflow_id: String,
+    pub kind: String,
+    pub payload: String,
+    pub due_at: i64,
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<i64>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewOutbox {
+    pub message_id: String,
+    pub routing_key: String,
+    pub workflow_id: String,
+    pub payload: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRowDb {
+    pub id: i64,
+    pub message_id: String,
+    pub routing_key: String,
+    pub workflow_id: String,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = dead_letters)]
+pub struct DeadLetterRow {
+    pub id: String,
+    pub kind: String,
+    pub center: Option<String>,
+    pub workflow_id: Option<String>,
+    pub error: String,
+    pub payload: Vec<u8>,
+    pub content_type: Option<String>,
+    pub created_at: i64,
+    pub redriven_at: Option<i64>,
+    pub redriven_by: Option<String>,
+}

@@ -1,0 +1,214 @@
+//! Diesel's view of the tables in `migrations/` (identical on SQLite and PostgreSQL).
+
+diesel::table! {
+    centers (id) {
+        id -> BigInt,
+        code -> Text,
+        format -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    center_secrets (id) {
+        id -> BigInt,
+        center_id -> BigInt,
+        secret -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    tickets (workflow_id) {
+        workflow_id -> Text,
+        center_id -> BigInt,
+        ticket_number -> Text,
+        revision -> BigInt,
+        delivery_id -> Text,
+        format -> Text,
+        content_hash -> Text,
+        ticket_json -> Text,
+        raw_payload -> Binary,
+        content_type -> Text,
+        excavator_key -> Nullable<Text>,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    workflows (id) {
+        id -> Text,
+        center_id -> BigInt,
+        center -> Text,
+        ticket_number -> Text,
+        revision -> BigInt,
+        state -> Text,
+        version -> BigInt,
+        aggregate -> Text,
+        band -> Nullable<Text>,
+        last_hash -> Text,
+        attempts -> BigInt,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    events (workflow_id, seq) {
+        workflow_id -> Text,
+        seq -> BigInt,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        event -> Text,
+        principal -> Text,
+        payload -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    scores (workflow_id) {
+        workflow_id -> Text,
+        probability -> Double,
+        band -> Text,
+        model_version -> Text,
+        top_features -> Text,
+        features -> Text,
+        scored_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    alerts (id) {
+        id -> Text,
+        workflow_id -> Text,
+        center -> Text,
+        ticket_number -> Text,
+        state -> Text,
+        tier -> BigInt,
+        ack_deadline -> Nullable<BigInt>,
+        raised_at -> BigInt,
+        acknowledged_by -> Nullable<Text>,
+        acknowledged_at -> Nullable<BigInt>,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<BigInt>,
+        disposition -> Nullable<Text>,
+        note -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    timers (id) {
+        id -> Text,
+        workflow_id -> Text,
+        kind -> Text,
+        payload -> Text,
+        due_at -> BigInt,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        message_id -> Text,
+        routing_key -> Text,
+        workflow_id -> Text,
+        payload -> Text,
+        created_at -> BigInt,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    dead_letters (id) {
+        id -> Text,
+        kind -> Text,
+        center -> Nullable<Text>,
+        workflow_id -> Nullable<Text>,
+        error -> Text,
+        payload -> Binary,
+        content_type -> Nullable<Text>,
+        created_at -> BigInt,
+        redriven_at -> Nullable<BigInt>,
+        redriven_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    excavators (key) {
+        key -> Text,
+        tickets -> BigInt,
+        damages -> BigInt,
+    }
+}
+
+diesel::table! {
+    outcomes (id) {
+        id -> Text,
+        workflow_id -> Nullable<Text>,
+        center -> Text,
+        ticket_number -> Text,
+        damage -> Bool,
+        facility -> Nullable<Text>,
+        reported_at -> BigInt,
+        notes -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    principals (id) {
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        token_hash -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    models (version) {
+        version -> Text,
+        path -> Text,
+        metrics -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    centers,
+    center_secrets,
+    tickets,
+    workflows,
+    events,
+    scores,
+    alerts,
+    timers,
+    outbox,
+    dead_letters,
+    excavators,
+    outcomes,
+    principals,
+    models,
+    training_rows,
+);
+
+diesel::table! {
+    training_rows (id) {
+        id -> BigInt,
+        source -> Text,
+        features -> Text,
+        label -> Bool,
+        created_at -> BigInt,
+    }
+}

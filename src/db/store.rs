@@ -1,0 +1,320 @@
+//! The runtime's `Store` port over diesel: writes through the group-commit [`Writer`], reads on
+//! the read pool.
+
+use std::sync::Arc;
+
+use aegis_actors::ports::store::Store;
+use aegis_actors::ports::{BoxFuture, StoreError};
+use aegis_actors::records::{
+    AlertRecord, CommitOutcome, DeadLetterRecord, History, IntakeOutcome, IntakeRecord, OutboxRow,
+    TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
+};
+use aegis_workflows::Ticket;
+use aegis_workflows::lifecycle::{State, Workflow};
+use aegis_workflows::revision::Sibling;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use futures::FutureExt;
+
+use super::convert::{self, corrupt};
+use super::rows::{AlertRow, WorkflowRow};
+use super::schema::{alerts, excavators, tickets, timers, workflows};
+use super::time::{from_db, to_db};
+use super::writer::Writer;
+use super::{Db, commit_ops, intake_ops, store_err};
+use crate::with_conn;
+
+#[derive(Clone, Debug)]
+pub struct DbStore {
+    db: Db,
+    writer: Writer,
+}
+
+impl DbStore {
+    pub fn new(db: Db, writer: Writer) -> Arc<Self> {
+        Arc::new(Self { db, writer })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+}
+
+/// Reads one workflow with its ticket and alert.
+pub fn load_snapshot(
+    conn: &mut super::AnyConn,
+    id: &str,
+) -> Result<Option<WorkflowSnapshot>, StoreError> {
+    let found: Option<(WorkflowRow, String, Option<String>, Option<AlertRow>)> =
+        with_conn!(conn, |c| {
+            let Some(w) = workflows::table
+                .find(id)
+                .select(WorkflowRow::as_select())
+                .first(c)
+                .optional()
+                .map_err(store_err)?
+            else {
+                return Ok(None);
+            };
+            let (ticket_json, key): (String, Option<String>) = tickets::table
+                .find(id)
+                .select((tickets::ticket_json, tickets::excavator_key))
+                .first(c)
+                .map_err(store_err)?;
+            let alert = alerts::table
+                .filter(alerts::workflow_id.eq(id))
+                .select(AlertRow::as_select())
+                .first(c)
+                .optional()
+                .map_err(store_err)?;
+            Some((w, ticket_json, key, alert))
+        });
+    let Some((w, ticket_json, excavator_key, alert)) = found else {
+        return Ok(None);
+    };
+    let workflow: Workflow = serde_json::from_str(&w.aggregate).map_err(corrupt)?;
+    if workflow.state.as_str() != w.state {
+        return Err(corrupt(format!("workflow {id}: state column disagrees with aggregate")));
+    }
+    let ticket: Ticket = serde_json::from_str(&ticket_json).map_err(corrupt)?;
+    let alert: Option<AlertRecord> = alert.as_ref().map(convert::alert_record).transpose()?;
+    Ok(Some(WorkflowSnapshot {
+        id: w.id,
+        center: w.center,
+        ticket_number: w.ticket_number,
+        revision: u32::try_from(w.revision).map_err(corrupt)?,
+        workflow,
+        version: w.version,
+        last_hash: w.last_hash,
+        ticket,
+        excavator_key,
+        alert,
+        created_at: from_db(w.created_at),
+    }))
+}
+
+impl Store for DbStore {
+    fn intake(&self, record: IntakeRecord) -> BoxFuture<'static, Result<IntakeOutcome, StoreError>> {
+        let writer = self.writer.clone();
+        async move { writer.run(move |tx| intake_ops::intake(tx, &record)).await }.boxed()
+    }
+
+    fn dead_letter(&self, record: DeadLetterRecord) -> BoxFuture<'static, Result<(), StoreError>> {
+        let writer = self.writer.clone();
+        async move {
+            writer
+                .run(move |tx| commit_ops::insert_dead_letter(tx, &record))
+                .await
+        }
+        .boxed()
+    }
+
+    fn load(&self, workflow_id: &str) -> BoxFuture<'static, Result<Option<WorkflowSnapshot>, StoreError>> {
+        let db = self.db.clone();
+        let id = workflow_id.to_owned();
+        async move { db.with_read(move |c| load_snapshot(c, &id)).await }.boxed()
+    }
+
+    fn commit(&self, commit: TransitionCommit) -> BoxFuture<'static, Result<CommitOutcome, StoreError>> {
+        let writer = self.writer.clone();
+        let commit = Arc::new(commit);
+        async move {
+            let c = commit.clone();
+            let outcome = writer.run(move |tx| commit_ops::commit(tx, &c)).await?;
+            if outcome == CommitOutcome::Committed {
+                crate::telemetry::observe::committed(&commit);
+            }
+            Ok(outcome)
+        }
+        .boxed()
+    }
+
+    fn settle_timers(&self, settle: TimerSettle) -> BoxFuture<'static, Result<(), StoreError>> {
+        let writer = self.writer.clone();
+        async move {
+            writer
+                .run(move |tx| commit_ops::settle_timers(tx, &settle.timer_ids))
+                .await
+        }
+        .boxed()
+    }
+
+    fn record_failure(&self, workflow_id: &str, error: &str) -> BoxFuture<'static, Result<u32, StoreError>> {
+        let writer = self.writer.clone();
+        let (id, error) = (workflow_id.to_owned(), error.to_owned());
+        async move {
+            let n = writer
+                .run(move |tx| commit_ops::record_failure(tx, &id, &error))
+                .await?;
+            match n {
+                Some(n) => Ok(u32::try_from(n).unwrap_or(u32::MAX)),
+                None => Err(StoreError::Failed("no such workflow".into())),
+            }
+        }
+        .boxed()
+    }
+
+    fn siblings(&self, workflow_id: &str) -> BoxFuture<'static, Result<Vec<Sibling>, StoreError>> {
+        let db = self.db.clone();
+        let id = workflow_id.to_owned();
+        async move {
+            db.with_read(move |conn| {
+                let rows: Vec<(String, i64, String)> = with_conn!(conn, |c| {
+                    let (center_id, number): (i64, String) = workflows::table
+                        .find(&id)
+                        .select((workflows::center_id, workflows::ticket_number))
+                        .first(c)
+                        .map_err(store_err)?;
+                    workflows::table
+                        .filter(workflows::center_id.eq(center_id))
+                        .filter(workflows::ticket_number.eq(number))
+                        .filter(workflows::id.ne(&id))
+                        .select((workflows::id, workflows::revision, workflows::state))
+                        .load(c)
+                        .map_err(store_err)?
+                });
+                rows.into_iter()
+                    .map(|(workflow_id, rev, state)| {
+                        Ok(Sibling {
+                            workflow_id,
+                            revision: u32::try_from(rev).map_err(corrupt)?,
+                            state: convert::state(&state)?,
+                        })
+                    })
+                    .collect()
+            })
+            .await
+        }
+        .boxed()
+    }
+
+    fn excavator_history(&self, key: &str) -> BoxFuture<'static, Result<History, StoreError>> {
+        let db = self.db.clone();
+        let key = key.to_owned();
+        async move {
+            db.with_read(move |conn| {
+                let row: Option<(i64, i64)> = with_conn!(conn, |c| {
+                    excavators::table
+                        .find(&key)
+                        .select((excavators::tickets, excavators::damages))
+                        .first(c)
+                        .optional()
+                        .map_err(store_err)?
+                });
+                let (t, d) = row.unwrap_or((0, 0));
+                Ok(History {
+                    prior_tickets: u32::try_from(t).unwrap_or(u32::MAX),
+                    prior_damages: u32::try_from(d).unwrap_or(u32::MAX),
+                })
+            })
+            .await
+        }
+        .boxed()
+    }
+
+    fn stalled(
+        &self,
+        states: &[State],
+        before: DateTime<Utc>,
+        after: Option<String>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<String>, StoreError>> {
+        let db = self.db.clone();
+        let states: Vec<&'static str> = states.iter().map(|s| s.as_str()).collect();
+        let before = to_db(before);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        async move {
+            db.with_read(move |conn| {
+                Ok(with_conn!(conn, |c| {
+                    let mut q = workflows::table
+                        .filter(workflows::state.eq_any(&states))
+                        .filter(workflows::updated_at.le(before))
+                        .select(workflows::id)
+                        .order(workflows::id.asc())
+                        .limit(limit)
+                        .into_boxed();
+                    if let Some(a) = &after {
+                        q = q.filter(workflows::id.gt(a.clone()));
+                    }
+                    q.load::<String>(c).map_err(store_err)?
+                }))
+            })
+            .await
+        }
+        .boxed()
+    }
+
+    fn claim_timers(
+        &self,
+        now: DateTime<Utc>,
+        node: &str,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<TimerRecord>, StoreError>> {
+        let writer = self.writer.clone();
+        let node = node.to_owned();
+        async move {
+            writer
+                .run(move |tx| commit_ops::claim_timers(tx, now, &node, lease_until, limit))
+                .await
+        }
+        .boxed()
+    }
+
+    fn next_timer(&self) -> BoxFuture<'static, Result<Option<DateTime<Utc>>, StoreError>> {
+        let db = self.db.clone();
+        async move {
+            db.with_read(move |conn| {
+                let due: Option<i64> = with_conn!(conn, |c| {
+                    timers::table
+                        .select(diesel::dsl::min(timers::due_at))
+                        .first(c)
+                        .map_err(store_err)?
+                });
+                Ok(due.map(from_db))
+            })
+            .await
+        }
+        .boxed()
+    }
+
+    fn claim_outbox(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<OutboxRow>, StoreError>> {
+        let writer = self.writer.clone();
+        let node = node.to_owned();
+        async move {
+            writer
+                .run(move |tx| commit_ops::claim_outbox(tx, &node, now, lease_until, limit))
+                .await
+        }
+        .boxed()
+    }
+
+    fn outbox_sent(&self, ids: Vec<i64>) -> BoxFuture<'static, Result<(), StoreError>> {
+        let writer = self.writer.clone();
+        async move { writer.run(move |tx| commit_ops::outbox_sent(tx, &ids)).await }.boxed()
+    }
+
+    fn ready(&self) -> BoxFuture<'static, bool> {
+        let db = self.db.clone();
+        async move {
+            db.with_read(|conn| {
+                with_conn!(conn, |c| diesel::sql_query("SELECT 1")
+                    .execute(c)
+                    .map_err(store_err))
+            })
+            .await
+            .is_ok()
+        }
+        .boxed()
+    }
+}

@@ -1,0 +1,119 @@
+//! Labelled rows for `aegis train --from-db`: the synthetic history, and live tickets whose
+//! outcome is known.
+//!
+//! A live ticket counts when an outcome was reported for it, or when it was scored more than
+//! [`SILENCE_DAYS`] days ago with no damage reported (damage is reported when it happens, so
+//! silence that long means none).
+
+use aegis_workflows::features::{self, FeatureVector};
+use chrono::{DateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+
+use super::schema::{outcomes, scores, training_rows, workflows};
+use super::time::to_db;
+use super::{AnyConn, store_err};
+use crate::risk::dataset::Dataset;
+use crate::with_conn;
+use aegis_actors::ports::StoreError;
+
+pub const SILENCE_DAYS: i64 = 30;
+
+/// Stores generated rows, in one transaction per call.
+pub fn insert_generated(conn: &mut AnyConn, rows: &[(FeatureVector, bool)]) -> Result<(), StoreError> {
+    let now = to_db(Utc::now());
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(v, label)| {
+            (
+                training_rows::source.eq("generated"),
+                training_rows::features.eq(serde_json::to_string(&v.0).unwrap_or_default()),
+                training_rows::label.eq(*label),
+                training_rows::created_at.eq(now),
+            )
+        })
+        .collect();
+    with_conn!(conn, |c| {
+        c.transaction(|c| {
+            for chunk in values.chunks(500) {
+                diesel::insert_into(training_rows::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .map_err(store_err)
+    })
+}
+
+fn vector_from_json(s: &str) -> Option<FeatureVector> {
+    let vals: Vec<Option<f32>> = serde_json::from_str(s).ok()?;
+    let arr: [Option<f32>; features::COUNT] = vals.try_into().ok()?;
+    Some(FeatureVector(arr))
+}
+
+fn vector_from_named(s: &str) -> Option<FeatureVector> {
+    let named: Vec<(String, Option<f32>)> = serde_json::from_str(s).ok()?;
+    let names = features::names();
+    if named.len() != names.len() || named.iter().zip(&names).any(|((n, _), m)| n != m) {
+        return None;
+    }
+    let mut v = FeatureVector::default();
+    for (slot, (_, val)) in v.0.iter_mut().zip(named) {
+        *slot = val;
+    }
+    Some(v)
+}
+
+/// Everything labelled in the database, as a dataset in schema order.
+pub fn load(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Dataset, StoreError> {
+    let cutoff = to_db(now - TimeDelta::days(SILENCE_DAYS));
+    let (generated, live): (Vec<(String, bool)>, Vec<(String, Option<bool>, i64)>) =
+        with_conn!(conn, |c| {
+            let generated = training_rows::table
+                .select((training_rows::features, training_rows::label))
+                .load(c)
+                .map_err(store_err)?;
+            let scored: Vec<(String, String, String, i64)> = scores::table
+                .inner_join(workflows::table.on(workflows::id.eq(scores::workflow_id)))
+                .select((
+                    scores::features,
+                    workflows::center,
+                    workflows::ticket_number,
+                    scores::scored_at,
+                ))
+                .load(c)
+                .map_err(store_err)?;
+            let reported: Vec<(String, String, bool)> = outcomes::table
+                .select((outcomes::center, outcomes::ticket_number, outcomes::damage))
+                .load(c)
+                .map_err(store_err)?;
+            let mut damage: std::collections::HashMap<(String, String), bool> =
+                std::collections::HashMap::new();
+            for (center, number, d) in reported {
+                let e = damage.entry((center, number)).or_insert(false);
+                *e |= d;
+            }
+            let live = scored
+                .into_iter()
+                .map(|(f, center, number, at)| (f, damage.get(&(center, number)).copied(), at))
+                .collect();
+            (generated, live)
+        });
+    let mut ds = Dataset::new(features::names().into_iter().map(str::to_owned).collect());
+    for (f, label) in generated {
+        if let Some(v) = vector_from_json(&f) {
+            ds.push(&v, label);
+        }
+    }
+    for (f, label, scored_at) in live {
+        let label = match label {
+            Some(l) => l,
+            None if scored_at < cutoff => false,
+            None => continue,
+        };
+        if let Some(v) = vector_from_named(&f) {
+            ds.push(&v, label);
+        }
+    }
+    Ok(ds)
+}

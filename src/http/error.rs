@@ -1,0 +1,128 @@
+//! The contract's error envelope, for every non-2xx answer:
+//! `{"error": {"code", "message", "details"}, "request_id"}`.
+//!
+//! Handlers return [`ApiError`]; its message is written for the caller and never carries
+//! internals (those go to the log with the request id).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{Value, json};
+
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+    pub retry_after: Option<u64>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "MALFORMED_PAYLOAD", message)
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no such {what}"))
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 422 naming the offending field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", message)
+            .with_details(json!({ "field": field }))
+    }
+
+    /// 503: nothing was made durable, send it again.
+    pub fn unavailable(message: impl Into<String>, retry_after: u64) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", message).retry_after(retry_after)
+    }
+
+    /// 500 with a generic message; the cause goes to the log.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "something went wrong; it has been logged",
+        )
+    }
+
+    pub fn body(&self, request_id: &str) -> Value {
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some(d) = &self.details {
+            error["details"] = d.clone();
+        }
+        json!({ "error": error, "request_id": request_id })
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let id = super::request_id::current();
+        let mut resp = HttpResponse::build(self.status).json(self.body(&id));
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+impl From<aegis_actors::ports::StoreError> for ApiError {
+    fn from(e: aegis_actors::ports::StoreError) -> Self {
+        use aegis_actors::ports::StoreError as S;
+        match e {
+            S::Overloaded => Self::unavailable("Aegis is busy; try again shortly", 1),
+            S::Unavailable(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::unavailable("the database is unavailable; try again shortly", 5)
+            }
+            other => Self::internal(other),
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use aegis_actors::Runtime;
+use aegis_actors::ports::{Bus, Clock};
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use super::auth::AuthGuard;
+use super::centers::CenterCache;
+use crate::clock::ManualClock;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::db::store::DbStore;
+use crate::risk::scorer::ScorerOptions;
+
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub store: Arc<DbStore>,
+    pub bus: Arc<dyn Bus>,
+    pub runtime: Runtime,
+    pub clock: Arc<dyn Clock>,
+    /// Present only when `testing.manual_clock` is on.
+    pub manual_clock: Option<Arc<ManualClock>>,
+    pub centers: CenterCache,
+    pub auth: AuthGuard,
+    pub metrics: PrometheusHandle,
+    pub scorer_options: ScorerOptions,
+    /// Webhook admissions in flight; when none is free the answer is 503.
+    pub intake_slots: tokio::sync::Semaphore,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}

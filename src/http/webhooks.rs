@@ -1,0 +1,357 @@
+//! Call-center webhooks (contract §1): native JSON signed per Standard Webhooks, and USA North
+//! 811 OneCallAccess. A 2xx is sent only once the ticket is durable.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
+use aegis_actors::records::{DeadLetterRecord, IntakeOutcome};
+use aegis_actors::services::intake::{Admit, AdmitError};
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::json;
+
+use super::error::ApiError;
+use super::state::AppState;
+use crate::db::centers::CenterAuth;
+use crate::intake::signature::{self, NativeHeaders, SignatureError};
+use crate::intake::{ParseError, Parsed, content_hash, native, onecall};
+use crate::telemetry::names;
+
+/// The answer to an accepted or repeated delivery.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookAnswer {
+    pub workflow_id: String,
+    pub center: String,
+    pub ticket_number: String,
+    pub revision: u32,
+    pub state: String,
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Native,
+    Onecall,
+}
+
+impl Format {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Native => "native",
+            Self::Onecall => "onecall",
+        }
+    }
+}
+
+fn record(center: &str, format: Format, outcome: &str) {
+    metrics::counter!(names::WEBHOOK_OUTCOMES, "center" => center.to_owned(), "format" => format.as_str(), "outcome" => outcome.to_owned())
+        .increment(1);
+}
+
+/// Reads the body, refusing more than `limit` bytes before reading them.
+async fn read_body(mut payload: web::Payload, req: &HttpRequest, limit: usize) -> Result<web::Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("the body is larger than {limit} bytes"),
+        )
+    };
+    if let Some(len) = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len > limit
+    {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::malformed(format!("could not read the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn require_json(req: &HttpRequest) -> Result<String, ApiError> {
+    let ct = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence == "application/json" {
+        Ok(ct)
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the ticket as 'Content-Type: application/json'",
+        ))
+    }
+}
+
+fn signature_error(e: SignatureError) -> ApiError {
+    match e {
+        SignatureError::Missing(h) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "SIGNATURE_MISSING",
+            format!("the {h} header is missing"),
+        ),
+        SignatureError::Invalid => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "SIGNATURE_INVALID",
+            "the signature does not match any secret of this center",
+        ),
+        SignatureError::OutOfTolerance(t) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "TIMESTAMP_OUT_OF_TOLERANCE",
+            format!("webhook-timestamp is more than {t} seconds from now"),
+        ),
+    }
+}
+
+async fn center_of(state: &AppState, code: &str) -> Result<CenterAuth, ApiError> {
+    state.centers.get(&state.db, code).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "UNKNOWN_CENTER",
+            format!("no call center is registered as '{code}'"),
+        )
+    })
+}
+
+/// Keeps an unreadable payload for operators, then answers 400. If it cannot even be kept,
+/// the caller gets 503 and sends it again: nothing is dropped silently.
+async fn reject_unidentifiable(
+    state: &AppState,
+    center: &CenterAuth,
+    body: &[u8],
+    content_type: &str,
+    err: ParseError,
+) -> ApiError {
+    let dead = DeadLetterRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: "unidentifiable".into(),
+        center: Some(center.code.clone()),
+        workflow_id: None,
+        error: err.to_string(),
+        payload: body.to_vec(),
+        content_type: Some(content_type.to_owned()),
+        created_at: state.clock.now(),
+    };
+    use aegis_actors::ports::store::Store;
+    match state.store.dead_letter(dead).await {
+        Ok(()) => {
+            metrics::counter!(names::DEAD_LETTERED, "kind" => "unidentifiable").increment(1);
+            ApiError::malformed(format!("the payload is not an identifiable ticket: {err}"))
+        }
+        Err(e) => e.into(),
+    }
+}
+
+async fn admit(
+    state: &AppState,
+    center: &CenterAuth,
+    format: Format,
+    parsed: Parsed,
+    delivery_id: String,
+    body: web::Bytes,
+    content_type: String,
+) -> Result<HttpResponse, ApiError> {
+    let ticket = parsed.ticket;
+    let (number, revision) = (ticket.ticket_number.clone(), ticket.revision);
+    let msg = Admit {
+        center_id: center.id,
+        center: center.code.clone(),
+        delivery_id,
+        format: format.as_str().to_owned(),
+        content_hash: content_hash(&ticket),
+        ticket,
+        raw_payload: body.to_vec(),
+        content_type,
+    };
+    // In-flight admissions are bounded: past the bound Aegis is behind, and an honest 503 now
+    // beats a slow answer the center gives up on.
+    let Ok(_slot) = state.intake_slots.try_acquire() else {
+        record(&center.code, format, "UNAVAILABLE");
+        return Err(ApiError::unavailable("Aegis is busy; send the ticket again shortly", 1));
+    };
+    let outcome = match state.runtime.intake.send(msg).await {
+        Ok(Ok(o)) => o,
+        Ok(Err(AdmitError::Overloaded)) => {
+            record(&center.code, format, "UNAVAILABLE");
+            return Err(ApiError::unavailable("too much work is waiting; send the ticket again shortly", 2));
+        }
+        Ok(Err(AdmitError::Store(e))) => {
+            record(&center.code, format, "UNAVAILABLE");
+            return Err(e.into());
+        }
+        Err(e) => {
+            record(&center.code, format, "UNAVAILABLE");
+            tracing::warn!(error = %e, "intake unreachable");
+            return Err(ApiError::unavailable("intake is restarting; send the ticket again", 1));
+        }
+    };
+    let answer = |workflow_id: String, state: &str, duplicate: bool| WebhookAnswer {
+        workflow_id,
+        center: center.code.clone(),
+        ticket_number: number.clone(),
+        revision,
+        state: state.to_owned(),
+        duplicate,
+    };
+    match outcome {
+        IntakeOutcome::Accepted { workflow_id } => {
+            record(&center.code, format, "accepted");
+            tracing::info!(center = %center.code, ticket = %number, revision, workflow_id = %workflow_id, "ticket received");
+            Ok(HttpResponse::Accepted().json(answer(workflow_id, "received", false)))
+        }
+        IntakeOutcome::Duplicate { workflow_id, state } => {
+            record(&center.code, format, "duplicate");
+            Ok(HttpResponse::Ok().json(answer(workflow_id, state.as_str(), true)))
+        }
+        IntakeOutcome::RevisionConflict { workflow_id } => {
+            record(&center.code, format, "TICKET_REVISION_CONFLICT");
+            Err(ApiError::conflict(
+                "TICKET_REVISION_CONFLICT",
+                format!("ticket {number} revision {revision} was already received with different content"),
+            )
+            .with_details(json!({ "workflow_id": workflow_id, "ticket_number": number, "revision": revision })))
+        }
+    }
+}
+
+/// `POST /v1/webhooks/{center}`: a native JSON ticket, Standard Webhooks signature.
+#[utoipa::path(
+    post,
+    path = "/v1/webhooks/{center}",
+    tag = "webhooks",
+    params(("center" = String, Path, description = "Call center code")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "A ticket (contract §1a)"),
+    responses(
+        (status = 202, description = "Received and durable", body = WebhookAnswer),
+        (status = 200, description = "Already received", body = WebhookAnswer),
+        (status = 400, description = "Not identifiable as a ticket (kept as a dead letter)", body = super::openapi::ErrorBody),
+        (status = 401, description = "Signature missing, invalid or stale", body = super::openapi::ErrorBody),
+        (status = 404, description = "Unknown center", body = super::openapi::ErrorBody),
+        (status = 409, description = "Same ticket and revision, different content", body = super::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = super::openapi::ErrorBody),
+        (status = 415, description = "Not JSON", body = super::openapi::ErrorBody),
+        (status = 503, description = "Not durable: send again after Retry-After", body = super::openapi::ErrorBody),
+    )
+)]
+pub async fn native_webhook(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    let result = native_inner(&state, &code, &req, payload).await;
+    if let Err(e) = &result
+        && e.code != "UNAVAILABLE"
+    {
+        let label = if e.code == "UNKNOWN_CENTER" { "unknown" } else { code.as_str() };
+        record(label, Format::Native, e.code);
+    }
+    result
+}
+
+async fn native_inner(
+    state: &AppState,
+    code: &str,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let center = center_of(state, code).await?;
+    let content_type = require_json(req)?;
+    let body = read_body(payload, req, state.settings.http.max_body_bytes).await?;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let headers = NativeHeaders {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+    };
+    signature::verify_native(
+        &center.secrets,
+        headers,
+        &body,
+        chrono::Utc::now().timestamp(),
+        state.settings.webhooks.tolerance_secs,
+    )
+    .map_err(signature_error)?;
+    let delivery_id = headers.id.unwrap_or_default().to_owned();
+    let parsed = match native::parse(&body) {
+        Ok(p) => p,
+        Err(e) => return Err(reject_unidentifiable(state, &center, &body, &content_type, e).await),
+    };
+    admit(state, &center, Format::Native, parsed, delivery_id, body, content_type).await
+}
+
+/// `POST /v1/webhooks/{center}/onecall`: a USA North 811 OneCallAccess delivery.
+#[utoipa::path(
+    post,
+    path = "/v1/webhooks/{center}/onecall",
+    tag = "webhooks",
+    params(("center" = String, Path, description = "Call center code")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "OneCallAccess envelope with the ticket as base64 XML (contract §1b)"),
+    responses(
+        (status = 202, description = "Received and durable", body = WebhookAnswer),
+        (status = 200, description = "Already received", body = WebhookAnswer),
+        (status = 400, description = "Not identifiable as a ticket (kept as a dead letter)", body = super::openapi::ErrorBody),
+        (status = 401, description = "Signature missing or invalid", body = super::openapi::ErrorBody),
+        (status = 404, description = "Unknown center", body = super::openapi::ErrorBody),
+        (status = 409, description = "Same ticket and revision, different content", body = super::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = super::openapi::ErrorBody),
+        (status = 415, description = "Not JSON", body = super::openapi::ErrorBody),
+        (status = 503, description = "Not durable: send again after Retry-After", body = super::openapi::ErrorBody),
+    )
+)]
+pub async fn onecall_webhook(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    let result = onecall_inner(&state, &code, &req, payload).await;
+    if let Err(e) = &result
+        && e.code != "UNAVAILABLE"
+    {
+        let label = if e.code == "UNKNOWN_CENTER" { "unknown" } else { code.as_str() };
+        record(label, Format::Onecall, e.code);
+    }
+    result
+}
+
+async fn onecall_inner(
+    state: &AppState,
+    code: &str,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let center = center_of(state, code).await?;
+    let content_type = require_json(req)?;
+    let body = read_body(payload, req, state.settings.http.max_body_bytes).await?;
+    let header = req
+        .headers()
+        .get("x-onecall-webhook-signature")
+        .and_then(|v| v.to_str().ok());
+    signature::verify_onecall(&center.secrets, header, &body).map_err(signature_error)?;
+    let parsed = match onecall::parse(&body) {
+        Ok(p) => p,
+        Err(e) => return Err(reject_unidentifiable(state, &center, &body, &content_type, e).await),
+    };
+    // Without a notification id, the ticket's own content identifies the delivery.
+    let delivery_id = parsed
+        .delivery_id
+        .clone()
+        .unwrap_or_else(|| format!("content:{}", content_hash(&parsed.ticket)));
+    admit(state, &center, Format::Onecall, parsed, delivery_id, body, content_type).await
+}

@@ -1,0 +1,44 @@
+//! Turning call-center deliveries into tickets: signature checks for both webhook formats,
+//! and parsers for native JSON and USA North 811 OneCallAccess (JSON envelope around base64
+//! XML). Parsers never panic on input; what they cannot identify as a ticket is an error the
+//! HTTP layer answers with 400 and keeps as a dead letter.
+
+pub mod native;
+pub mod onecall;
+pub mod signature;
+mod text;
+
+use aegis_workflows::Ticket;
+use sha2::{Digest, Sha256};
+
+/// Why a delivery could not be identified as a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("the body is not valid UTF-8")]
+    NotUtf8,
+    #[error("the body is not valid JSON: {0}")]
+    NotJson(String),
+    #[error("the body must be a JSON object")]
+    NotAnObject,
+    #[error("{0}")]
+    Envelope(String),
+    #[error("the ticket XML is not readable: {0}")]
+    BadXml(String),
+    #[error("not identifiable as a ticket: {0}")]
+    Unidentified(#[from] aegis_workflows::ticket::IdentityError),
+}
+
+/// A delivery understood as a ticket.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub ticket: Ticket,
+    /// The sender's delivery id (`webhook-id`, `webhookNotificationId`), when it sent one.
+    pub delivery_id: Option<String>,
+}
+
+/// Hash of the normalized ticket: two deliveries with the same hash carry the same ticket,
+/// whatever their envelopes, whitespace or field order.
+pub fn content_hash(ticket: &Ticket) -> String {
+    let canonical = serde_json::to_vec(ticket).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical))
+}

@@ -1,0 +1,479 @@
+//! A gradient-boosted forest loaded from XGBoost's own model format (JSON or UBJSON), evaluated
+//! natively: the same trees, the same `value < split` rule and missing-value directions as
+//! XGBoost, so predictions equal the library's (the golden test proves it).
+
+use std::path::Path;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::ubjson;
+
+/// Attribute names Aegis writes into the models it trains.
+pub const ATTR_VERSION: &str = "aegis_model_version";
+pub const ATTR_SCHEMA: &str = "aegis_feature_schema";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    #[error("cannot read model file {path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error("not an XGBoost model: {0}")]
+    Format(String),
+    #[error("unsupported model: {0}")]
+    Unsupported(String),
+    #[error(
+        "the model's features do not match Aegis's schema ({schema}): {detail}; retrain with `aegis train` or name the features as `aegis score --list-features` shows"
+    )]
+    FeatureMismatch { schema: String, detail: String },
+}
+
+fn fmt_err(m: impl Into<String>) -> ModelError {
+    ModelError::Format(m.into())
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Tree {
+    pub left: Vec<i32>,
+    pub right: Vec<i32>,
+    pub feature: Vec<u32>,
+    /// Split threshold for inner nodes, leaf value for leaves (XGBoost's own layout).
+    pub value: Vec<f32>,
+    pub default_left: Vec<bool>,
+    /// Hessian sum of each node, XGBoost's cover; TreeSHAP weighs paths by it.
+    pub cover: Vec<f32>,
+    /// Mean prediction below each node, weighted by cover (for contributions).
+    pub mean: Vec<f64>,
+    pub depth: usize,
+}
+
+impl Tree {
+    pub fn is_leaf(&self, n: usize) -> bool {
+        self.left[n] < 0
+    }
+
+    /// The child a row goes to from inner node `n`.
+    #[inline]
+    pub fn next(&self, n: usize, row: &[f32]) -> usize {
+        let x = row[self.feature[n] as usize];
+        let go_left = if x.is_nan() {
+            self.default_left[n]
+        } else {
+            x < self.value[n]
+        };
+        (if go_left { self.left[n] } else { self.right[n] }) as usize
+    }
+
+    #[inline]
+    pub fn leaf(&self, row: &[f32]) -> usize {
+        let mut n = 0;
+        while !self.is_leaf(n) {
+            n = self.next(n, row);
+        }
+        n
+    }
+}
+
+/// A binary-logistic gradient-boosted forest.
+#[derive(Debug, Clone)]
+pub struct Forest {
+    pub version: String,
+    pub feature_names: Vec<String>,
+    /// `base_score` in margin (log-odds) space.
+    pub base_margin: f64,
+    pub(crate) trees: Vec<Tree>,
+    pub source: String,
+}
+
+fn num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        // XGBoost writes many parameters as strings ("5E-1"), and 3.x writes base_score as a
+        // one-element vector ("[5E-1]").
+        Value::String(s) => s.trim_matches(|c| c == '[' || c == ']').trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn array<'a>(tree: &'a Value, key: &str) -> Result<&'a Vec<Value>, ModelError> {
+    tree.get(key)
+        .and_then(Value::as_array)
+        .ok_or_else(|| fmt_err(format!("tree is missing '{key}'")))
+}
+
+fn ints(tree: &Value, key: &str) -> Result<Vec<i64>, ModelError> {
+    array(tree, key)?
+        .iter()
+        .map(|v| v.as_i64().ok_or_else(|| fmt_err(format!("'{key}' holds a non-integer"))))
+        .collect()
+}
+
+fn floats(tree: &Value, key: &str) -> Result<Vec<f32>, ModelError> {
+    array(tree, key)?
+        .iter()
+        .map(|v| {
+            num(v)
+                .map(|f| f as f32)
+                .ok_or_else(|| fmt_err(format!("'{key}' holds a non-number")))
+        })
+        .collect()
+}
+
+fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
+    let left = ints(t, "left_children")?;
+    let right = ints(t, "right_children")?;
+    let feature = ints(t, "split_indices")?;
+    let value = floats(t, "split_conditions")?;
+    let cover = floats(t, "sum_hessian")?;
+    let default_left = ints(t, "default_left")?;
+    let n = left.len();
+    if n == 0
+        || [right.len(), feature.len(), value.len(), cover.len(), default_left.len()]
+            .iter()
+            .any(|&l| l != n)
+    {
+        return Err(fmt_err("tree arrays differ in length"));
+    }
+    if let Some(types) = t.get("split_type").and_then(Value::as_array)
+        && types.iter().any(|v| v.as_i64().unwrap_or(0) != 0)
+    {
+        return Err(ModelError::Unsupported("categorical splits".into()));
+    }
+    let to_child = |c: i64| -> Result<i32, ModelError> {
+        if c == -1 {
+            Ok(-1)
+        } else if c > 0 && (c as usize) < n {
+            Ok(c as i32)
+        } else {
+            Err(fmt_err(format!("child index {c} is out of range")))
+        }
+    };
+    let left: Vec<i32> = left.into_iter().map(to_child).collect::<Result<_, _>>()?;
+    let right: Vec<i32> = right.into_iter().map(to_child).collect::<Result<_, _>>()?;
+    for i in 0..n {
+        let (l, r) = (left[i], right[i]);
+        if (l < 0) != (r < 0) {
+            return Err(fmt_err("a node has exactly one child"));
+        }
+        if l >= 0 && feature[i] as usize >= n_features.max(1) {
+            return Err(fmt_err(format!("split on feature {} of {n_features}", feature[i])));
+        }
+    }
+    let mut tree = Tree {
+        left,
+        right,
+        feature: feature.into_iter().map(|f| f as u32).collect(),
+        value,
+        default_left: default_left.into_iter().map(|d| d != 0).collect(),
+        cover,
+        mean: vec![0.0; n],
+        depth: 0,
+    };
+    // Walk from the root; a node reached twice would be a cycle or a shared child. In this
+    // pre-order every child comes after its parent, so the reverse sees children first.
+    let mut depth = vec![0usize; n];
+    let mut seen = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, d)) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(fmt_err("a node is reached twice"));
+        }
+        depth[i] = d;
+        order.push(i);
+        if !tree.is_leaf(i) {
+            stack.push((tree.left[i] as usize, d + 1));
+            stack.push((tree.right[i] as usize, d + 1));
+        }
+    }
+    for &i in order.iter().rev() {
+        tree.mean[i] = if tree.is_leaf(i) {
+            f64::from(tree.value[i])
+        } else {
+            // As XGBoost's FillNodeMeanValue: children weighted by cover, over the node's own.
+            let (l, r) = (tree.left[i] as usize, tree.right[i] as usize);
+            let (cl, cr) = (f64::from(tree.cover[l]), f64::from(tree.cover[r]));
+            let c = f64::from(tree.cover[i]);
+            if c > 0.0 {
+                (tree.mean[l] * cl + tree.mean[r] * cr) / c
+            } else {
+                0.0
+            }
+        };
+    }
+    tree.depth = depth.into_iter().max().unwrap_or(0);
+    Ok(tree)
+}
+
+impl Forest {
+    /// Loads a model file: UBJSON when it does not start with `{`, JSON otherwise.
+    pub fn load(path: &Path) -> Result<Self, ModelError> {
+        let bytes = std::fs::read(path).map_err(|e| ModelError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self, ModelError> {
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        let value: Value = if first == Some(&b'{') {
+            serde_json::from_slice(bytes).map_err(|e| fmt_err(e.to_string()))?
+        } else {
+            ubjson::parse(bytes).map_err(|e| fmt_err(e.to_string()))?
+        };
+        let digest = hex::encode(Sha256::digest(bytes));
+        Self::from_value(&value, source, &digest)
+    }
+
+    fn from_value(v: &Value, source: &str, digest: &str) -> Result<Self, ModelError> {
+        let learner = v.get("learner").ok_or_else(|| fmt_err("no 'learner'"))?;
+        let objective = learner
+            .pointer("/objective/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if objective != "binary:logistic" {
+            return Err(ModelError::Unsupported(format!(
+                "objective '{objective}' (Aegis needs binary:logistic)"
+            )));
+        }
+        let booster = learner
+            .pointer("/gradient_booster/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if booster != "gbtree" {
+            return Err(ModelError::Unsupported(format!("booster '{booster}'")));
+        }
+        let params = learner
+            .get("learner_model_param")
+            .ok_or_else(|| fmt_err("no learner_model_param"))?;
+        let base_score = params
+            .get("base_score")
+            .and_then(num)
+            .ok_or_else(|| fmt_err("no base_score"))?;
+        if !(base_score > 0.0 && base_score < 1.0) {
+            return Err(fmt_err(format!("base_score {base_score} is not a probability")));
+        }
+        let n_features = params
+            .get("num_feature")
+            .and_then(num)
+            .map(|f| f as usize)
+            .ok_or_else(|| fmt_err("no num_feature"))?;
+        let feature_names: Vec<String> = learner
+            .get("feature_names")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let model = learner
+            .pointer("/gradient_booster/model")
+            .ok_or_else(|| fmt_err("no gradient_booster.model"))?;
+        if let Some(p) = model
+            .pointer("/gbtree_model_param/num_parallel_tree")
+            .and_then(num)
+            && p as usize != 1
+        {
+            return Err(ModelError::Unsupported("random forests (num_parallel_tree > 1)".into()));
+        }
+        let trees = model
+            .get("trees")
+            .and_then(Value::as_array)
+            .ok_or_else(|| fmt_err("no trees"))?
+            .iter()
+            .map(|t| parse_tree(t, n_features))
+            .collect::<Result<Vec<_>, _>>()?;
+        let attributes = learner.get("attributes");
+        let version = attributes
+            .and_then(|a| a.get(ATTR_VERSION))
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("sha256:{}", &digest[..12]), str::to_owned);
+        Ok(Self {
+            version,
+            feature_names,
+            base_margin: (base_score / (1.0 - base_score)).ln(),
+            trees,
+            source: source.to_owned(),
+        })
+    }
+
+    /// Refuses a model whose feature names differ from `expected` (names, order and count).
+    pub fn check_features(&self, expected: &[&str], schema: &str) -> Result<(), ModelError> {
+        let mismatch = |detail: String| ModelError::FeatureMismatch {
+            schema: schema.to_owned(),
+            detail,
+        };
+        if self.feature_names.is_empty() {
+            return Err(mismatch("the model has no feature names".into()));
+        }
+        if self.feature_names.len() != expected.len() {
+            return Err(mismatch(format!(
+                "it has {} features, Aegis extracts {}",
+                self.feature_names.len(),
+                expected.len()
+            )));
+        }
+        if let Some((i, (got, want))) = self
+            .feature_names
+            .iter()
+            .zip(expected)
+            .enumerate()
+            .find(|(_, (g, w))| g.as_str() != **w)
+        {
+            return Err(mismatch(format!(
+                "feature {i} is '{got}', expected '{want}'"
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn tree_count(&self) -> usize {
+        self.trees.len()
+    }
+
+    pub fn max_depth(&self) -> usize {
+        self.trees.iter().map(|t| t.depth).max().unwrap_or(0)
+    }
+
+    /// Margin (log-odds) of one row; missing values are NaN.
+    pub fn margin(&self, row: &[f32]) -> f64 {
+        // XGBoost accumulates leaf values in single precision; doing the same keeps results
+        // identical to the library, not merely close.
+        let mut sum = 0f32;
+        for t in &self.trees {
+            sum += t.value[t.leaf(row)];
+        }
+        f64::from(sum) + self.base_margin
+    }
+
+    pub fn probability(&self, row: &[f32]) -> f64 {
+        sigmoid(self.margin(row))
+    }
+
+    /// XGBoost's approximate contributions (`approx_contribs`, Saabas): along each tree's
+    /// path, the change of the mean prediction is credited to the split's feature. Fast, and
+    /// like SHAP values they sum to the margin; the last entry is the bias.
+    pub fn approx_contributions(&self, row: &[f32]) -> Vec<f64> {
+        let nf = self.feature_names.len().max(self.n_features_used());
+        let mut phi = vec![0.0; nf + 1];
+        for t in &self.trees {
+            let mut n = 0;
+            phi[nf] += t.mean[0];
+            while !t.is_leaf(n) {
+                let next = t.next(n, row);
+                phi[t.feature[n] as usize] += t.mean[next] - t.mean[n];
+                n = next;
+            }
+        }
+        phi[nf] += self.base_margin;
+        phi
+    }
+
+    pub(crate) fn n_features_used(&self) -> usize {
+        self.trees
+            .iter()
+            .flat_map(|t| {
+                t.feature
+                    .iter()
+                    .zip(&t.left)
+                    .filter(|(_, l)| **l >= 0)
+                    .map(|(f, _)| *f as usize + 1)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+pub fn sigmoid(m: f64) -> f64 {
+    1.0 / (1.0 + (-m).exp())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// One stump on feature 0 (< 0.5 goes left; missing goes right) and one leaf.
+    pub fn tiny_model() -> Value {
+        json!({
+          "learner": {
+            "attributes": {"aegis_model_version": "tiny-1"},
+            "feature_names": ["a", "b"],
+            "feature_types": ["float", "float"],
+            "gradient_booster": {
+              "model": {
+                "gbtree_model_param": {"num_parallel_tree": "1", "num_trees": "2"},
+                "trees": [
+                  {"left_children": [1, -1, -1], "right_children": [2, -1, -1],
+                   "split_indices": [0, 0, 0], "split_conditions": [0.5, -1.0, 2.0],
+                   "default_left": [0, 0, 0], "sum_hessian": [4.0, 3.0, 1.0], "split_type": [0, 0, 0]},
+                  {"left_children": [-1], "right_children": [-1], "split_indices": [0],
+                   "split_conditions": [0.25], "default_left": [0], "sum_hessian": [4.0]}
+                ]
+              },
+              "name": "gbtree"
+            },
+            "learner_model_param": {"base_score": "[5E-1]", "num_feature": "2"},
+            "objective": {"name": "binary:logistic"}
+          },
+          "version": [3, 0, 0]
+        })
+    }
+
+    fn tiny() -> Forest {
+        Forest::from_bytes(tiny_model().to_string().as_bytes(), "test").unwrap()
+    }
+
+    #[test]
+    fn evaluates_like_xgboost_rules() {
+        let f = tiny();
+        assert_eq!(f.version, "tiny-1");
+        assert_eq!(f.base_margin, 0.0);
+        assert_eq!(f.margin(&[0.0, 0.0]), -0.75);
+        assert_eq!(f.margin(&[0.5, 0.0]), 2.25, "a value equal to the split goes right");
+        assert_eq!(f.margin(&[f32::NAN, 0.0]), 2.25, "missing follows default_left = false");
+        assert!((f.probability(&[0.0, 0.0]) - sigmoid(-0.75)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn approx_contributions_sum_to_the_margin() {
+        let f = tiny();
+        for row in [[0.0f32, 1.0], [1.0, 1.0], [f32::NAN, 0.0]] {
+            let phi = f.approx_contributions(&row);
+            let s: f64 = phi.iter().sum();
+            assert!((s - f.margin(&row)).abs() < 1e-9);
+            assert_eq!(phi[1], 0.0, "feature b is never split on");
+        }
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_score() {
+        let mut m = tiny_model();
+        m["learner"]["objective"]["name"] = json!("reg:squarederror");
+        assert!(matches!(
+            Forest::from_bytes(m.to_string().as_bytes(), "x"),
+            Err(ModelError::Unsupported(_))
+        ));
+        let mut m = tiny_model();
+        m["learner"]["gradient_booster"]["model"]["trees"][0]["left_children"] = json!([0, -1, -1]);
+        assert!(Forest::from_bytes(m.to_string().as_bytes(), "x").is_err());
+        let mut m = tiny_model();
+        m["learner"]["gradient_booster"]["model"]["trees"][0]["split_type"] = json!([1, 0, 0]);
+        assert!(matches!(
+            Forest::from_bytes(m.to_string().as_bytes(), "x"),
+            Err(ModelError::Unsupported(_))
+        ));
+        assert!(Forest::from_bytes(b"garbage", "x").is_err());
+        assert!(Forest::from_bytes(b"{}", "x").is_err());
+    }
+
+    #[test]
+    fn feature_names_must_match_the_schema() {
+        let f = tiny();
+        assert!(f.check_features(&["a", "b"], "s").is_ok());
+        let e = f.check_features(&["a", "c"], "s").unwrap_err().to_string();
+        assert!(e.contains("feature 1 is 'b', expected 'c'"), "{e}");
+        assert!(f.check_features(&["a"], "s").is_err());
+    }
+}

@@ -1,0 +1,512 @@
+//! A synthetic ticket history whose shape follows published 811 data (`domain.md`): about two
+//! damages per 1,000 tickets; contractors and backhoes most common; directional drilling,
+//! blasting, emergencies and short notice riskier; hand and vacuum digging safer; and a
+//! minority of careless excavators who damage again and again (so their history predicts).
+//!
+//! Deterministic: the same seed gives the same tickets and outcomes. Tickets go through the
+//! same feature extraction as live ones, so a model trained here scores live tickets.
+
+use aegis_workflows::features::ExcavatorHistory;
+use aegis_workflows::ticket::{
+    ExcavationMethod, Excavator, ExcavatorType, Location, Ticket, TicketType, Work,
+};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, Offset, TimeZone, Timelike, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+#[derive(Debug, Clone)]
+pub struct GeneratorConfig {
+    pub seed: u64,
+    /// Damages per ticket the history should show on average (CGA DIRT: about 0.002).
+    pub damage_rate: f64,
+    /// Tickets per excavator on average.
+    pub tickets_per_excavator: usize,
+    /// Expected number of tickets, to size the excavator population.
+    pub expected_tickets: usize,
+    pub start: DateTime<Utc>,
+    /// Mean seconds between tickets.
+    pub mean_gap_secs: f64,
+}
+
+impl Default for GeneratorConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            damage_rate: 0.002,
+            tickets_per_excavator: 25,
+            expected_tickets: 100_000,
+            start: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().unwrap_or_default(),
+            mean_gap_secs: 60.0,
+        }
+    }
+}
+
+/// One generated ticket with what Aegis would know and what happened.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub ticket: Ticket,
+    pub history: Option<ExcavatorHistory>,
+    pub probability: f64,
+    pub damaged: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Crew {
+    excavator: Excavator,
+    identified: bool,
+    /// Latent carelessness in log-odds: the reason some excavators damage repeatedly.
+    careless: f64,
+    tickets: u32,
+    damages: u32,
+}
+
+pub struct Generator {
+    rng: StdRng,
+    crews: Vec<Crew>,
+    /// Cumulative activity weights for picking a crew.
+    cumulative: Vec<f64>,
+    intercept: f64,
+    clock: DateTime<Utc>,
+    mean_gap: f64,
+    serial: u64,
+    zone: FixedOffset,
+}
+
+const STATIONS: &[&str] = &[
+    "PGE", "PACBEL", "ATT", "COMCAST", "EBMUD", "CCWD", "SOCALGAS", "SCE", "SDGE", "CNSA", "KMEP",
+    "LEVEL3", "VERIZON", "CHARTER", "SFWD", "SMUD",
+];
+const WORK: &[(&str, f64)] = &[
+    ("Water main repair", 0.18),
+    ("Sewer lateral replacement", 0.14),
+    ("Fiber optic installation", 0.12),
+    ("Gas service installation", 0.08),
+    ("Electric service upgrade", 0.08),
+    ("Fence installation", 0.1),
+    ("Landscaping", 0.08),
+    ("Road widening", 0.06),
+    ("Pole replacement", 0.06),
+    ("Foundation", 0.05),
+    ("Storm drain", 0.05),
+];
+
+fn normal(rng: &mut StdRng) -> f64 {
+    // Box-Muller; `1 - u` keeps the logarithm finite.
+    let u1: f64 = 1.0 - rng.random::<f64>();
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+fn poisson(rng: &mut StdRng, lambda: f64) -> u32 {
+    let l = (-lambda).exp();
+    let mut k = 0;
+    let mut p = 1.0;
+    loop {
+        p *= rng.random::<f64>();
+        if p <= l || k > 100 {
+            return k;
+        }
+        k += 1;
+    }
+}
+
+fn pick<T: Copy>(rng: &mut StdRng, items: &[(T, f64)]) -> T {
+    let total: f64 = items.iter().map(|(_, w)| w).sum();
+    let mut x = rng.random::<f64>() * total;
+    for (item, w) in items {
+        if x < *w {
+            return *item;
+        }
+        x -= w;
+    }
+    items[items.len() - 1].0
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl Generator {
+    pub fn new(cfg: &GeneratorConfig) -> Self {
+        let mut rng = StdRng::seed_from_u64(cfg.seed);
+        let n_crews = (cfg.expected_tickets / cfg.tickets_per_excavator.max(1)).clamp(50, 200_000);
+        let mut crews = Vec::with_capacity(n_crews);
+        let mut cumulative = Vec::with_capacity(n_crews);
+        let mut total = 0.0;
+        for i in 0..n_crews {
+            let kind = pick(
+                &mut rng,
+                &[
+                    (Some(ExcavatorType::Contractor), 0.58),
+                    (Some(ExcavatorType::Homeowner), 0.16),
+                    (Some(ExcavatorType::Municipality), 0.09),
+                    (Some(ExcavatorType::Utility), 0.1),
+                    (Some(ExcavatorType::Railroad), 0.01),
+                    (Some(ExcavatorType::Other), 0.02),
+                    (None, 0.04),
+                ],
+            );
+            // Most crews are careful; about one in twelve is a repeat offender.
+            let offender = rng.random::<f64>() < 0.08;
+            let careless = 0.5 * normal(&mut rng) + if offender { 1.6 } else { 0.0 };
+            // Contractors file many tickets, homeowners a few.
+            let activity = match kind {
+                Some(ExcavatorType::Homeowner) => 0.15,
+                Some(ExcavatorType::Contractor) => (1.2 * normal(&mut rng)).exp() * 2.0,
+                _ => (0.8 * normal(&mut rng)).exp(),
+            };
+            total += activity;
+            cumulative.push(total);
+            let identified = rng.random::<f64>() > 0.03;
+            let company = match kind {
+                Some(ExcavatorType::Homeowner) => None,
+                _ => Some(format!("Crew {i:05} Excavating")),
+            };
+            crews.push(Crew {
+                excavator: Excavator {
+                    name: Some(format!("Operator {i:05}")),
+                    company,
+                    kind,
+                    id: identified.then(|| format!("EX-{i:06}")),
+                    phone: Some(format!("555-{:04}", i % 10_000)),
+                    email: None,
+                },
+                identified,
+                careless,
+                tickets: 0,
+                damages: 0,
+            });
+        }
+        // Pacific Standard Time; a fixed offset is enough for synthetic tickets.
+        let zone = FixedOffset::west_opt(8 * 3600).unwrap_or(Utc.fix());
+        let mut g = Self {
+            rng,
+            crews,
+            cumulative,
+            intercept: 0.0,
+            clock: cfg.start,
+            mean_gap: cfg.mean_gap_secs,
+            serial: 0,
+            zone,
+        };
+        g.intercept = g.calibrate(cfg.damage_rate);
+        g
+    }
+
+    /// Finds the intercept whose mean damage probability equals `rate`, on a sample drawn from
+    /// a clone (so the real sequence does not move).
+    fn calibrate(&self, rate: f64) -> f64 {
+        let mut probe = Self {
+            rng: self.rng.clone(),
+            crews: self.crews.clone(),
+            cumulative: self.cumulative.clone(),
+            intercept: 0.0,
+            clock: self.clock,
+            mean_gap: self.mean_gap,
+            serial: 0,
+            zone: self.zone,
+        };
+        let logits: Vec<f64> = (0..20_000).map(|_| probe.draw().1).collect();
+        let (mut lo, mut hi) = (-20.0, 5.0);
+        for _ in 0..60 {
+            let mid = (lo + hi) / 2.0;
+            let mean = logits.iter().map(|l| sigmoid(mid + l)).sum::<f64>() / logits.len() as f64;
+            if mean > rate {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        (lo + hi) / 2.0
+    }
+
+    /// Draws one ticket and its risk (log-odds without the intercept).
+    fn draw(&mut self) -> (Generated, f64, usize) {
+        let rng = &mut self.rng;
+        let gap = -self.mean_gap * (1.0 - rng.random::<f64>()).ln();
+        self.clock += Duration::milliseconds((gap * 1000.0) as i64);
+        self.serial += 1;
+        let crew_i = {
+            let total = self.cumulative.last().copied().unwrap_or(1.0);
+            let x = self.rng.random::<f64>() * total;
+            self.cumulative
+                .partition_point(|c| *c <= x)
+                .min(self.crews.len() - 1)
+        };
+        let rng = &mut self.rng;
+        let crew = &self.crews[crew_i];
+        let kind = pick(
+            rng,
+            &[
+                (TicketType::Normal, 0.84),
+                (TicketType::Emergency, 0.05),
+                (TicketType::ShortNotice, 0.04),
+                (TicketType::Update, 0.04),
+                (TicketType::Remark, 0.02),
+                (TicketType::Design, 0.01),
+            ],
+        );
+        let homeowner = crew.excavator.kind == Some(ExcavatorType::Homeowner);
+        let method = if homeowner {
+            pick(
+                rng,
+                &[
+                    (Some(ExcavationMethod::Hand), 0.6),
+                    (Some(ExcavationMethod::Auger), 0.2),
+                    (Some(ExcavationMethod::Backhoe), 0.1),
+                    (None, 0.1),
+                ],
+            )
+        } else {
+            pick(
+                rng,
+                &[
+                    (Some(ExcavationMethod::Backhoe), 0.34),
+                    (Some(ExcavationMethod::Hand), 0.12),
+                    (Some(ExcavationMethod::Trencher), 0.09),
+                    (Some(ExcavationMethod::Auger), 0.1),
+                    (Some(ExcavationMethod::DirectionalDrilling), 0.12),
+                    (Some(ExcavationMethod::Boring), 0.04),
+                    (Some(ExcavationMethod::Vacuum), 0.07),
+                    (Some(ExcavationMethod::Blasting), 0.005),
+                    (Some(ExcavationMethod::Other), 0.045),
+                    (None, 0.05),
+                ],
+            )
+        };
+        use ExcavationMethod as M;
+        let typical_depth = match method {
+            Some(M::Hand) => 18.0,
+            Some(M::Auger) => 42.0,
+            Some(M::Trencher) => 36.0,
+            Some(M::DirectionalDrilling | M::Boring) => 60.0,
+            Some(M::Blasting) => 96.0,
+            Some(M::Vacuum) => 48.0,
+            _ => 48.0,
+        };
+        let depth = (rng.random::<f64>() > 0.15)
+            .then(|| (typical_depth * (0.35 * normal(rng)).exp()).round().clamp(1.0, 600.0));
+        let drilling = matches!(method, Some(M::DirectionalDrilling | M::Boring));
+        let boring = drilling || rng.random::<f64>() < 0.02;
+        let explosives = method == Some(M::Blasting) || rng.random::<f64>() < 0.001;
+        let vacuum = method == Some(M::Vacuum);
+        let pavement_only = rng.random::<f64>() < 0.05;
+        let lead_hours = match kind {
+            TicketType::Emergency => rng.random::<f64>() * 2.0,
+            TicketType::ShortNotice => 4.0 + rng.random::<f64>() * 20.0,
+            _ => 48.0 + rng.random::<f64>() * 96.0,
+        };
+        let members = 1 + poisson(rng, 3.0) as usize;
+        let lat = 32.7 + rng.random::<f64>() * 9.0;
+        let lon = -124.0 + rng.random::<f64>() * 9.5;
+        let has_polygon = rng.random::<f64>() < 0.6;
+        let side_m = (3.0 + 1.2 * normal(rng)).exp().clamp(2.0, 2_000.0);
+        let duration = (rng.random::<f64>() > 0.2).then(|| 1.0 + poisson(rng, 3.0) as f64);
+        let work_kind = pick(rng, WORK);
+
+        let submitted = self.clock.with_timezone(&self.zone);
+        let legal = submitted + Duration::minutes((lead_hours * 60.0) as i64);
+        let polygon = has_polygon.then(|| {
+            let dlat = side_m / 111_320.0 / 2.0;
+            let dlon = side_m / (111_320.0 * lat.to_radians().cos()) / 2.0;
+            format!(
+                "POLYGON(({a} {b},{c} {b},{c} {d},{a} {d},{a} {b}))",
+                a = lon - dlon,
+                b = lat - dlat,
+                c = lon + dlon,
+                d = lat + dlat
+            )
+        });
+        let mut station_list: Vec<String> = Vec::with_capacity(members);
+        for _ in 0..members {
+            let s = STATIONS[rng.random_range(0..STATIONS.len())].to_owned();
+            if !station_list.contains(&s) {
+                station_list.push(s);
+            }
+        }
+
+        // The damage model: log-odds contributions of the published drivers.
+        let mut logit = crew.careless;
+        logit += match method {
+            Some(M::Hand) => -1.0,
+            Some(M::Vacuum) => -1.3,
+            Some(M::Backhoe) => 0.4,
+            Some(M::Trencher) => 0.6,
+            Some(M::Auger) => 0.1,
+            Some(M::DirectionalDrilling) => 1.2,
+            Some(M::Boring) => 0.9,
+            Some(M::Blasting) => 1.5,
+            _ => 0.0,
+        };
+        logit += match kind {
+            TicketType::Emergency => 1.0,
+            TicketType::ShortNotice => 0.6,
+            TicketType::Design => -2.0,
+            TicketType::Update | TicketType::Remark => -0.2,
+            _ => 0.0,
+        };
+        if let Some(d) = depth {
+            logit += (0.3 * (d / 36.0 - 1.0)).clamp(-0.3, 0.9);
+        }
+        if explosives {
+            logit += 0.8;
+        }
+        if lead_hours < 48.0 {
+            logit += 0.3;
+        }
+        logit += 0.12 * (station_list.len() as f64 - 3.0);
+        logit += match crew.excavator.kind {
+            Some(ExcavatorType::Homeowner) => 0.5,
+            Some(ExcavatorType::Contractor) => 0.2,
+            Some(ExcavatorType::Municipality) => -0.1,
+            Some(ExcavatorType::Utility) => -0.2,
+            _ => 0.0,
+        };
+        if has_polygon {
+            logit += 0.25 * ((side_m * side_m).log10() - 2.5);
+        }
+        if pavement_only {
+            logit -= 0.6;
+        }
+        if (5..=9).contains(&legal.month()) {
+            logit += 0.15;
+        }
+        if legal.hour() < 6 || legal.hour() > 19 {
+            logit += 0.3;
+        }
+
+        let ticket = Ticket {
+            ticket_number: format!("{}{:09}", submitted.format("%Y%m%d"), self.serial % 1_000_000_000),
+            revision: 0,
+            kind: Some(kind),
+            source_type: None,
+            submitted_at: Some(submitted),
+            work_begin_at: Some(legal),
+            legal_start_at: Some(legal),
+            expires_at: Some(legal + Duration::days(28)),
+            response_due_at: None,
+            excavator: crew.excavator.clone(),
+            work: Work {
+                kind: Some(work_kind.to_owned()),
+                activity: None,
+                method,
+                depth_inches: depth,
+                depth_text: None,
+                boring: Some(boring),
+                explosives: Some(explosives),
+                vacuum: Some(vacuum),
+                pavement_only: Some(pavement_only),
+                duration_days: duration,
+                done_for: None,
+            },
+            location: Location {
+                state: Some("CA".into()),
+                county: None,
+                city: None,
+                address: Some(format!("{} Main St", 100 + self.serial % 9_000)),
+                cross_street: None,
+                latitude: Some((lat * 1e6).round() / 1e6),
+                longitude: Some((lon * 1e6).round() / 1e6),
+                polygon_wkt: polygon,
+            },
+            members: station_list,
+            remarks: None,
+            parse_problems: Vec::new(),
+        };
+        let history = crew.identified.then_some(ExcavatorHistory {
+            prior_tickets: crew.tickets,
+            prior_damages: crew.damages,
+        });
+        let generated = Generated {
+            ticket,
+            history,
+            probability: 0.0,
+            damaged: false,
+        };
+        (generated, logit, crew_i)
+    }
+}
+
+impl Iterator for Generator {
+    type Item = Generated;
+
+    fn next(&mut self) -> Option<Generated> {
+        let (mut g, logit, crew) = self.draw();
+        g.probability = sigmoid(self.intercept + logit);
+        g.damaged = self.rng.random::<f64>() < g.probability;
+        let c = &mut self.crews[crew];
+        c.tickets += 1;
+        c.damages += u32::from(g.damaged);
+        Some(g)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aegis_workflows::features::{self, F};
+    use aegis_workflows::validation::validate;
+
+    fn config(n: usize) -> GeneratorConfig {
+        GeneratorConfig {
+            expected_tickets: n,
+            ..GeneratorConfig::default()
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_history() {
+        let a: Vec<_> = Generator::new(&config(1000)).take(500).collect();
+        let b: Vec<_> = Generator::new(&config(1000)).take(500).collect();
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.ticket, y.ticket);
+            assert_eq!(x.damaged, y.damaged);
+        }
+        let other: Vec<_> = Generator::new(&GeneratorConfig { seed: 7, ..config(1000) })
+            .take(50)
+            .collect();
+        assert!(other.iter().zip(&a).any(|(x, y)| x.ticket != y.ticket));
+    }
+
+    #[test]
+    fn the_history_has_the_published_shape() {
+        let n = 200_000;
+        let rows: Vec<_> = Generator::new(&config(n)).take(n).collect();
+        let damages = rows.iter().filter(|g| g.damaged).count() as f64;
+        let rate = damages / n as f64;
+        assert!((0.0013..0.0028).contains(&rate), "damage rate {rate}");
+        let rate_of = |pred: &dyn Fn(&Generated) -> bool| {
+            let sel: Vec<_> = rows.iter().filter(|g| pred(g)).collect();
+            sel.iter().map(|g| g.probability).sum::<f64>() / sel.len().max(1) as f64
+        };
+        let drilling = rate_of(&|g| g.ticket.work.method == Some(ExcavationMethod::DirectionalDrilling));
+        let hand = rate_of(&|g| g.ticket.work.method == Some(ExcavationMethod::Hand));
+        let emergency = rate_of(&|g| g.ticket.kind == Some(TicketType::Emergency));
+        let normal = rate_of(&|g| g.ticket.kind == Some(TicketType::Normal));
+        assert!(drilling > 3.0 * hand, "drilling {drilling} vs hand {hand}");
+        assert!(emergency > 1.5 * normal, "emergency {emergency} vs normal {normal}");
+        // Repeat offenders: a crew's earlier damages predict its next one.
+        let with_past = rate_of(&|g| g.history.is_some_and(|h| h.prior_damages > 0));
+        let without = rate_of(&|g| g.history.is_some_and(|h| h.prior_damages == 0 && h.prior_tickets > 20));
+        assert!(with_past > 1.5 * without, "{with_past} vs {without}");
+        let contractors = rows
+            .iter()
+            .filter(|g| g.ticket.excavator.kind == Some(ExcavatorType::Contractor))
+            .count();
+        assert!(contractors > n / 2, "contractors lead");
+    }
+
+    #[test]
+    fn generated_tickets_are_valid_and_extract_missing_values() {
+        let rows: Vec<_> = Generator::new(&config(5000)).take(5000).collect();
+        let mut missing_depth = 0;
+        for g in &rows {
+            assert_eq!(validate(&g.ticket), vec![], "{:?}", g.ticket);
+            let v = features::extract(&g.ticket, g.history);
+            if v.get(F::DEPTH).is_none() {
+                missing_depth += 1;
+            }
+        }
+        assert!(missing_depth > 300 && missing_depth < 1500, "{missing_depth}");
+    }
+}

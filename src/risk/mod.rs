@@ -1,0 +1,15 @@
+//! The risk model: features come from `aegis-workflows`; here are the model (XGBoost's own
+//! file formats, evaluated natively with exact SHAP explanations), the scorer service, the
+//! synthetic history generator, and training through the XGBoost library.
+
+pub mod dataset;
+pub mod forest;
+pub mod generate;
+pub mod scorer;
+pub mod train;
+pub mod treeshap;
+pub mod ubjson;
+pub mod xgboost;
+
+/// The model shipped with Aegis, scored when `model.path` is empty.
+pub const BUNDLED_MODEL: &[u8] = include_bytes!("../../models/default.json");

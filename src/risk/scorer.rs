@@ -1,0 +1,188 @@
+//! The scorer service behind the runtime's `Scorer` port: scoring threads fed through a bounded
+//! queue, each taking whatever requests are waiting (a micro-batch) per wake-up, so a lone
+//! ticket is scored at once and a burst shares the thread hand-offs. A panic while scoring
+//! one ticket fails that ticket only.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Instant;
+
+use aegis_actors::ports::{
+    BoxFuture, Contribution, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring,
+};
+use aegis_workflows::features::{self, FeatureVector};
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use futures::FutureExt;
+use tokio::sync::oneshot;
+
+use super::forest::Forest;
+use super::treeshap::{self, Scratch};
+use crate::telemetry::names;
+
+/// How contributions are computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Explain {
+    /// Exact SHAP values (TreeSHAP) for every ticket.
+    Exact,
+    /// Exact SHAP values from this probability up, XGBoost's approximate contributions below.
+    ExactFrom(f64),
+}
+
+#[derive(Debug, Clone)]
+pub struct ScorerOptions {
+    pub threads: usize,
+    pub max_batch: usize,
+    pub queue: usize,
+    pub top: usize,
+    pub explain: Explain,
+    /// Fault injection for tests: scoring this ticket number panics.
+    pub panic_on_ticket: Option<String>,
+}
+
+struct Job {
+    input: ScoreInput,
+    reply: oneshot::Sender<Result<Scoring, ScoreError>>,
+}
+
+pub struct ForestScorer {
+    tx: Sender<Job>,
+    info: ScorerInfo,
+}
+
+impl std::fmt::Debug for ForestScorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForestScorer")
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+/// Scores one row: probability and the top contributions.
+pub fn score_row(
+    forest: &Forest,
+    features: &FeatureVector,
+    top: usize,
+    explain: Explain,
+    scratch: &mut Scratch,
+) -> Scoring {
+    let row = features.to_dense();
+    let probability = forest.probability(&row);
+    let exact = match explain {
+        Explain::Exact => true,
+        Explain::ExactFrom(p) => probability >= p,
+    };
+    let phi = if exact {
+        treeshap::contributions(forest, &row, scratch)
+    } else {
+        forest.approx_contributions(&row)
+    };
+    Scoring {
+        probability,
+        model_version: forest.version.clone(),
+        top_features: top_contributions(features, &phi, top),
+    }
+}
+
+/// The `top` contributions by magnitude (the bias excluded), largest first.
+pub fn top_contributions(features: &FeatureVector, phi: &[f64], top: usize) -> Vec<Contribution> {
+    let mut all: Vec<Contribution> = features
+        .named()
+        .zip(phi)
+        .map(|((name, value), c)| Contribution {
+            feature: name.to_owned(),
+            value,
+            contribution: *c as f32,
+        })
+        .filter(|c| c.contribution != 0.0)
+        .collect();
+    all.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
+    all.truncate(top);
+    all
+}
+
+impl ForestScorer {
+    /// Starts the scoring threads for a model whose features match the schema.
+    pub fn start(forest: Forest, options: ScorerOptions) -> Result<Arc<Self>, super::forest::ModelError> {
+        forest.check_features(&features::names(), features::SCHEMA_VERSION)?;
+        let info = ScorerInfo {
+            model_version: forest.version.clone(),
+            source: forest.source.clone(),
+            features: forest.feature_names.clone(),
+            trees: forest.tree_count(),
+        };
+        let forest = Arc::new(forest);
+        let (tx, rx) = bounded::<Job>(options.queue.max(1));
+        for i in 0..options.threads.max(1) {
+            let rx = rx.clone();
+            let forest = forest.clone();
+            let options = options.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("aegis-scorer-{i}"))
+                .spawn(move || run(&forest, &rx, &options));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a scoring thread");
+            }
+        }
+        metrics::gauge!(names::MODEL_INFO, "version" => info.model_version.clone()).set(1.0);
+        Ok(Arc::new(Self { tx, info }))
+    }
+}
+
+impl Drop for ForestScorer {
+    fn drop(&mut self) {
+        metrics::gauge!(names::MODEL_INFO, "version" => self.info.model_version.clone()).set(0.0);
+    }
+}
+
+fn run(forest: &Forest, rx: &Receiver<Job>, options: &ScorerOptions) {
+    let mut scratch = Scratch::default();
+    let mut batch = Vec::with_capacity(options.max_batch.max(1));
+    while let Ok(first) = rx.recv() {
+        batch.push(first);
+        while batch.len() < options.max_batch.max(1) {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        metrics::histogram!(names::SCORER_BATCH).record(batch.len() as f64);
+        for job in batch.drain(..) {
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                if options.panic_on_ticket.as_deref() == Some(job.input.ticket_number.as_str()) {
+                    panic!("fault injected for ticket {}", job.input.ticket_number);
+                }
+                score_row(forest, &job.input.features, options.top, options.explain, &mut scratch)
+            }));
+            let reply = match result {
+                Ok(s) => Ok(s),
+                Err(p) => {
+                    // The scratch space may be half-written; start clean.
+                    scratch = Scratch::default();
+                    Err(ScoreError::Panicked(aegis_actors::engine::panic_message(&p)))
+                }
+            };
+            let _ = job.reply.send(reply);
+        }
+        metrics::histogram!(names::SCORER_SECONDS).record(started.elapsed().as_secs_f64());
+    }
+}
+
+impl Scorer for ForestScorer {
+    fn score(&self, input: ScoreInput) -> BoxFuture<'static, Result<Scoring, ScoreError>> {
+        let (reply, rx) = oneshot::channel();
+        let sent = self.tx.try_send(Job { input, reply });
+        async move {
+            match sent {
+                Ok(()) => rx.await.map_err(|_| ScoreError::Unavailable)?,
+                Err(TrySendError::Full(_)) => Err(ScoreError::Overloaded),
+                Err(TrySendError::Disconnected(_)) => Err(ScoreError::Unavailable),
+            }
+        }
+        .boxed()
+    }
+
+    fn info(&self) -> ScorerInfo {
+        self.info.clone()
+    }
+}

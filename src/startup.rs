@@ -1,0 +1,223 @@
+//! The composition root: reads settings, opens the database (migrating it), starts the bus,
+//! the scorer and the actor runtime, and binds the HTTP server. Tests build the same
+//! application on port 0 and read the port back.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use aegis_actors::health::Health;
+use aegis_actors::ports::{Bus, Clock, SystemClock};
+use aegis_actors::{Deps, Runtime, ScorerSlot, Signals};
+use anyhow::{Context as _, anyhow};
+
+use crate::bus::inprocess::InProcessBus;
+use crate::clock::ManualClock;
+use crate::config::Settings;
+use crate::db::centers::{self, CenterFormat};
+use crate::db::store::DbStore;
+use crate::db::writer::Writer;
+use crate::db::{Db, DbSettings, migrate};
+use crate::http::auth::AuthGuard;
+use crate::http::centers::CenterCache;
+use crate::http::state::AppState;
+use crate::http::{self, request_id};
+use crate::risk::forest::Forest;
+use crate::risk::scorer::{Explain, ForestScorer, ScorerOptions};
+use crate::telemetry;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish()
+    }
+}
+
+pub fn db_settings(s: &Settings) -> DbSettings {
+    DbSettings {
+        url: s.database.url.clone(),
+        read_pool: s.database.read_pool,
+        writers: s.database.writers,
+        busy_timeout_ms: s.database.busy_timeout_ms,
+        sqlite_synchronous: s.database.sqlite_synchronous.clone(),
+        connect_timeout: Duration::from_secs(10),
+    }
+}
+
+/// Opens the database and applies pending migrations.
+pub fn open_db(s: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(db_settings(s))?;
+    let applied = migrate::run(&db)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, backend = db.backend().as_str(), "applied migrations");
+    }
+    Ok(db)
+}
+
+/// Loads the configured model, or the bundled one.
+pub fn load_model(s: &Settings) -> anyhow::Result<Forest> {
+    if s.model.path.is_empty() {
+        Ok(Forest::from_bytes(crate::risk::BUNDLED_MODEL, "bundled")?)
+    } else {
+        Ok(Forest::load(Path::new(&s.model.path))?)
+    }
+}
+
+pub fn scorer_options(s: &Settings) -> ScorerOptions {
+    ScorerOptions {
+        threads: s.model.threads.max(1),
+        max_batch: s.model.max_batch.max(1),
+        queue: 100_000,
+        top: s.model.top_features,
+        explain: match s.model.explain.as_str() {
+            "exact" => Explain::Exact,
+            _ => Explain::ExactFrom(s.risk.medium),
+        },
+        panic_on_ticket: (!s.testing.panic_on_ticket.is_empty())
+            .then(|| s.testing.panic_on_ticket.clone()),
+    }
+}
+
+/// With demo mode on and no center registered, registers `DEMO`; returns its secret to print.
+fn demo_center(db: &Db, s: &Settings) -> anyhow::Result<Option<String>> {
+    if !s.demo.enabled {
+        return Ok(None);
+    }
+    let mut conn = db.write().map_err(|e| anyhow!(e))?;
+    if centers::list(&mut conn)?.is_empty() {
+        let secret = CenterFormat::Native.generate_secret();
+        centers::add(&mut conn, "DEMO", CenterFormat::Native, &secret)?;
+    }
+    Ok(centers::lookup(&mut conn, "DEMO")?.and_then(|c| c.secrets.into_iter().next()))
+}
+
+fn node_id(s: &Settings, port: u16) -> String {
+    if !s.runtime.node_id.is_empty() {
+        return s.runtime.node_id.clone();
+    }
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "aegis".to_owned());
+    format!("{host}:{port}:{}", std::process::id())
+}
+
+async fn connect_bus(s: &Settings) -> anyhow::Result<Arc<dyn Bus>> {
+    if s.bus.url.is_empty() {
+        Ok(InProcessBus::new(s.bus.queue_capacity))
+    } else {
+        Err(anyhow!("bus.url is set but this build has no RabbitMQ adapter yet"))
+    }
+}
+
+impl Application {
+    /// Builds everything and binds the listener; must run inside an actix system.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let metrics = telemetry::metrics_export::install()?;
+        let s = settings.clone();
+        let (db, demo_secret) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let db = open_db(&s)?;
+            let demo = demo_center(&db, &s)?;
+            Ok((db, demo))
+        })
+        .await??;
+        if let Some(secret) = demo_secret {
+            println!("Demo center DEMO (native webhooks) secret: {secret}");
+        }
+        let writer = Writer::start(db.clone(), settings.database.writer_queue, settings.database.max_batch);
+        let store = DbStore::new(db.clone(), writer);
+        let bus = connect_bus(&settings).await?;
+        let options = scorer_options(&settings);
+        let forest = load_model(&settings).context("loading the risk model")?;
+        tracing::info!(model = %forest.version, trees = forest.tree_count(), "risk model loaded");
+        let scorer = ForestScorer::start(forest, options.clone())?;
+        let manual_clock = settings
+            .testing
+            .manual_clock
+            .then(|| Arc::new(ManualClock::new(chrono::Utc::now())));
+        let clock: Arc<dyn Clock> = match &manual_clock {
+            Some(c) => c.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let listener = TcpListener::bind(&settings.http.bind)
+            .with_context(|| format!("binding {}", settings.http.bind))?;
+        let port = listener.local_addr()?.port();
+        let health = Health::default();
+        let deps = Deps {
+            store: store.clone(),
+            bus: bus.clone(),
+            scorer: ScorerSlot::new(scorer, &health),
+            clock: clock.clone(),
+            config: settings.runtime_config(node_id(&settings, port)),
+            signals: Signals::default(),
+            health,
+        };
+        let runtime = Runtime::start(deps);
+        let state = web::Data::new(AppState {
+            settings: settings.clone(),
+            db,
+            store,
+            bus,
+            runtime,
+            clock,
+            manual_clock,
+            centers: CenterCache::default(),
+            auth: AuthGuard::default(),
+            metrics,
+            scorer_options: options,
+            intake_slots: tokio::sync::Semaphore::new(settings.runtime.max_backlog.clamp(1, 1 << 20) as usize),
+        });
+        telemetry::gauges::spawn_db_gauges(state.clone().into_inner(), Duration::from_secs(5));
+        let testing = settings.testing.manual_clock;
+        let body_limit = settings.http.max_body_bytes;
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(http::json_config(body_limit))
+                .app_data(http::query_config())
+                .app_data(http::path_config())
+                .wrap(from_fn(request_id::middleware))
+                .configure(|c| http::routes(c, testing))
+                .default_service(web::to(http::not_found))
+        })
+        .backlog(4_096)
+        .shutdown_timeout(5);
+        if settings.http.workers > 0 {
+            server = server.workers(settings.http.workers);
+        }
+        let server = server.listen(listener)?.run();
+        tracing::info!(port, "Aegis is listening");
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let runtime = self.state.runtime.clone();
+        let res = self.server.await;
+        runtime.stop();
+        res
+    }
+}

@@ -1,0 +1,64 @@
+//! Gauges read from state rather than counted as things happen: actor health, pools and
+//! queues on every scrape; database counts (workflows by state, open and overdue alerts, dead
+//! letters, outbox lag) by a background task, so a scrape never waits on the database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aegis_workflows::State;
+
+use super::names;
+use crate::http::state::AppState;
+
+/// Cheap, in-memory gauges; called on every scrape.
+pub fn refresh_runtime(state: &AppState) {
+    for a in state.runtime.deps.health.report() {
+        let name = a.name.clone();
+        metrics::gauge!(names::ACTOR_MAILBOX, "actor" => name.clone()).set(a.mailbox as f64);
+        metrics::gauge!(names::ACTOR_ACTIVE, "actor" => name.clone()).set(a.active as f64);
+        metrics::gauge!(names::ACTOR_UP, "actor" => name.clone())
+            .set(if a.state == "running" { 1.0 } else { 0.0 });
+        metrics::counter!(names::ACTOR_RESTARTS, "actor" => name.clone()).absolute(a.restarts);
+        metrics::counter!(names::ACTOR_PROCESSED, "actor" => name).absolute(a.processed);
+    }
+    for (pool, connections, idle) in state.db.pool_state() {
+        metrics::gauge!(names::DB_POOL_CONNECTIONS, "pool" => pool).set(f64::from(connections));
+        metrics::gauge!(names::DB_POOL_IDLE, "pool" => pool).set(f64::from(idle));
+    }
+    metrics::gauge!(names::DB_WRITER_QUEUE).set(state.store.writer().queued() as f64);
+    if let Some(b) = state.bus.backlog() {
+        metrics::gauge!(names::BUS_BACKLOG).set(b as f64);
+    }
+}
+
+/// Refreshes the database-derived gauges every `every` until the process ends.
+pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
+    actix_web::rt::spawn(async move {
+        loop {
+            let now = state.clock.now();
+            let db = state.db.clone();
+            match db.with_read(move |c| crate::db::queries::stats(c, now)).await {
+                Ok(s) => {
+                    for st in State::ALL {
+                        let n = s.workflows.get(st.as_str()).copied().unwrap_or(0);
+                        metrics::gauge!(names::WORKFLOWS, "state" => st.as_str()).set(n as f64);
+                    }
+                    let open: i64 = ["open", "escalated", "acknowledged"]
+                        .iter()
+                        .map(|k| s.alerts.get(*k).copied().unwrap_or(0))
+                        .sum();
+                    metrics::gauge!(names::ALERTS_OPEN).set(open as f64);
+                    metrics::gauge!(names::ALERTS_OVERDUE).set(s.alerts_overdue as f64);
+                    metrics::gauge!(names::DEAD_LETTERS).set(s.dead_letters as f64);
+                    metrics::gauge!(names::OUTBOX_PENDING).set(s.outbox_pending as f64);
+                    let lag = s
+                        .outbox_oldest
+                        .map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1e3);
+                    metrics::gauge!(names::OUTBOX_LAG).set(lag);
+                }
+                Err(e) => tracing::debug!(error = %e, "could not refresh database gauges"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}

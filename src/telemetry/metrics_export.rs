@@ -1,0 +1,58 @@
+//! The Prometheus exporter: one recorder per process, explicit histogram buckets, and the
+//! upkeep task the exporter needs to keep its histograms from growing without bound.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use super::names;
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the recorder the first time and returns its handle (tests start several apps in
+/// one process; they share it).
+pub fn install() -> anyhow::Result<PrometheusHandle> {
+    if let Some(h) = HANDLE.get() {
+        return Ok(h.clone());
+    }
+    let mut builder = PrometheusBuilder::new();
+    for (name, buckets) in [
+        (names::HTTP_SECONDS, names::LATENCY_BUCKETS),
+        (names::STEP_SECONDS, names::LATENCY_BUCKETS),
+        (names::RECEIVED_TO_SCORED, names::LATENCY_BUCKETS),
+        (names::RECEIVED_TO_SETTLED, names::LATENCY_BUCKETS),
+        (names::SCORER_SECONDS, names::LATENCY_BUCKETS),
+        (names::DB_COMMIT_SECONDS, names::LATENCY_BUCKETS),
+        (names::TIME_TO_ACK, names::ACK_BUCKETS),
+        (names::SCORE_PROBABILITY, names::PROBABILITY_BUCKETS),
+        (names::SCORER_BATCH, names::BATCH_BUCKETS),
+        (names::DB_BATCH_SIZE, names::BATCH_BUCKETS),
+    ] {
+        builder = builder.set_buckets_for_metric(Matcher::Full(name.to_owned()), buckets)?;
+    }
+    let handle = match builder.install_recorder() {
+        Ok(h) => h,
+        // Another thread won the race; use its recorder.
+        Err(e) => return HANDLE.get().cloned().ok_or_else(|| anyhow::anyhow!(e)),
+    };
+    for (name, kind, help) in names::ALL {
+        match *kind {
+            "counter" => metrics::describe_counter!(*name, *help),
+            "gauge" => metrics::describe_gauge!(*name, *help),
+            _ => metrics::describe_histogram!(*name, *help),
+        }
+    }
+    metrics::gauge!(names::BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    let upkeep = handle.clone();
+    std::thread::Builder::new()
+        .name("aegis-metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(5));
+                upkeep.run_upkeep();
+            }
+        })?;
+    let _ = HANDLE.set(handle.clone());
+    Ok(HANDLE.get().cloned().unwrap_or(handle))
+}
