@@ -114,7 +114,7 @@ pub struct TrainArgs {
     /// Where to write the model.
     #[arg(long, default_value = "models/trained.json")]
     pub out: PathBuf,
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 600)]
     pub rounds: u32,
     #[arg(long, default_value_t = 4)]
     pub max_depth: u32,

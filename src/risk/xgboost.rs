@@ -28,8 +28,8 @@ pub struct TrainParams {
 impl Default for TrainParams {
     fn default() -> Self {
         Self {
-            rounds: 300,
-            early_stopping: 30,
+            rounds: 600,
+            early_stopping: 50,
             eta: 0.08,
             max_depth: 4,
             min_child_weight: 2.0,
@@ -59,10 +59,10 @@ pub fn dmatrix(ds: &Dataset) -> anyhow::Result<DMatrix> {
 pub struct Trained {
     pub booster: Booster,
     pub best_round: u32,
-    pub best_valid_aucpr: f32,
+    pub best_valid_logloss: f32,
 }
 
-/// Trains on `train`, stopping early when PR-AUC on `valid` stops improving.
+/// Trains on `train`, stopping early when log loss on `valid` stops improving.
 pub fn train(train: &Dataset, valid: &Dataset, p: &TrainParams) -> anyhow::Result<Trained> {
     let dtrain = dmatrix(train)?;
     let dvalid = dmatrix(valid)?;
@@ -72,7 +72,8 @@ pub fn train(train: &Dataset, valid: &Dataset, p: &TrainParams) -> anyhow::Resul
     let prevalence = (train.positives() as f64 / train.rows().max(1) as f64).clamp(1e-6, 0.5);
     let settings = [
         ("objective", "binary:logistic".to_owned()),
-        ("eval_metric", "aucpr".to_owned()),
+        // Log loss is smooth where PR-AUC, with a few hundred positives, is noise.
+        ("eval_metric", "logloss".to_owned()),
         ("tree_method", "hist".to_owned()),
         ("eta", p.eta.to_string()),
         ("max_depth", p.max_depth.to_string()),
@@ -91,13 +92,13 @@ pub fn train(train: &Dataset, valid: &Dataset, p: &TrainParams) -> anyhow::Resul
     }
     let names: Vec<&str> = train.names.iter().map(String::as_str).collect();
     bst.set_feature_names(&names.to_vec()).map_err(xe)?;
-    let mut best = (0u32, f32::MIN);
+    let mut best = (0u32, f32::MAX);
     for round in 0..p.rounds {
         bst.update(&dtrain, round as i32).map_err(xe)?;
         let eval = bst.evaluate(&dvalid).map_err(xe)?;
-        let aucpr = eval.get("aucpr").copied().unwrap_or(0.0);
-        if aucpr > best.1 {
-            best = (round, aucpr);
+        let loss = eval.get("logloss").copied().unwrap_or(f32::MAX);
+        if loss < best.1 {
+            best = (round, loss);
         } else if round - best.0 >= p.early_stopping {
             break;
         }
@@ -106,7 +107,7 @@ pub fn train(train: &Dataset, valid: &Dataset, p: &TrainParams) -> anyhow::Resul
     Ok(Trained {
         booster,
         best_round: best.0,
-        best_valid_aucpr: best.1,
+        best_valid_logloss: best.1,
     })
 }
 
