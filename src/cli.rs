@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "aegis", version, about = "Keeps excavators from hitting buried utilities.")]
+#[command(
+    name = "aegis",
+    version,
+    about = "Keeps excavators from hitting buried utilities."
+)]
 pub struct Cli {
     /// Configuration file (default: ./aegis.toml when present).
     #[arg(long, global = true, value_name = "FILE")]

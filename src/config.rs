@@ -13,7 +13,7 @@ use aegis_workflows::risk::BandThresholds;
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub http: Http,
@@ -233,7 +233,9 @@ impl Default for Runtime {
 
 impl Default for Webhooks {
     fn default() -> Self {
-        Self { tolerance_secs: 300 }
+        Self {
+            tolerance_secs: 300,
+        }
     }
 }
 
@@ -248,25 +250,6 @@ impl Default for Auth {
 impl Default for Demo {
     fn default() -> Self {
         Self { enabled: true }
-    }
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            http: Http::default(),
-            database: Database::default(),
-            bus: Bus::default(),
-            model: Model::default(),
-            risk: Risk::default(),
-            log: Log::default(),
-            runtime: Runtime::default(),
-            escalation: EscalationPolicy::default(),
-            webhooks: Webhooks::default(),
-            auth: Auth::default(),
-            demo: Demo::default(),
-            testing: Testing::default(),
-        }
     }
 }
 

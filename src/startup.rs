@@ -38,7 +38,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish()
     }
 }
 
@@ -116,7 +118,9 @@ async fn connect_bus(s: &Settings) -> anyhow::Result<Arc<dyn Bus>> {
     if s.bus.url.is_empty() {
         Ok(InProcessBus::new(s.bus.queue_capacity))
     } else {
-        Err(anyhow!("bus.url is set but this build has no RabbitMQ adapter yet"))
+        Err(anyhow!(
+            "bus.url is set but this build has no RabbitMQ adapter yet"
+        ))
     }
 }
 
@@ -135,7 +139,11 @@ impl Application {
         if let Some(secret) = demo_secret {
             println!("Demo center DEMO (native webhooks) secret: {secret}");
         }
-        let writer = Writer::start(db.clone(), settings.database.writer_queue, settings.database.max_batch);
+        let writer = Writer::start(
+            db.clone(),
+            settings.database.writer_queue,
+            settings.database.max_batch,
+        );
         let store = DbStore::new(db.clone(), writer);
         let bus = connect_bus(&settings).await?;
         let options = scorer_options(&settings);
@@ -176,7 +184,9 @@ impl Application {
             auth: AuthGuard::default(),
             metrics,
             scorer_options: options,
-            intake_slots: tokio::sync::Semaphore::new(settings.runtime.max_backlog.clamp(1, 1 << 20) as usize),
+            intake_slots: tokio::sync::Semaphore::new(
+                settings.runtime.max_backlog.clamp(1, 1 << 20) as usize,
+            ),
         });
         telemetry::gauges::spawn_db_gauges(state.clone().into_inner(), Duration::from_secs(5));
         let testing = settings.testing.manual_clock;

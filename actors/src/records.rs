@@ -117,7 +117,10 @@ pub enum TimerKind {
     /// The ack deadline of `tier` has passed.
     Escalate { tier: u32 },
     /// A later revision was validated: end this workflow as superseded.
-    Supersede { by_workflow: String, by_revision: u32 },
+    Supersede {
+        by_workflow: String,
+        by_revision: u32,
+    },
     /// A cancel notice was validated: end this workflow as cancelled.
     Cancel { reason: String },
 }
@@ -203,9 +206,7 @@ pub struct TransitionCommit {
 
 impl TransitionCommit {
     pub fn new_version(&self) -> i64 {
-        self.events
-            .last()
-            .map_or(self.expected_version, |e| e.seq)
+        self.events.last().map_or(self.expected_version, |e| e.seq)
     }
 }
 
@@ -242,11 +243,18 @@ pub struct IntakeRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IntakeOutcome {
-    Accepted { workflow_id: String },
+    Accepted {
+        workflow_id: String,
+    },
     /// This delivery, or the same content under this center/ticket/revision, is already stored.
-    Duplicate { workflow_id: String, state: State },
+    Duplicate {
+        workflow_id: String,
+        state: State,
+    },
     /// This center/ticket/revision exists with different content.
-    RevisionConflict { workflow_id: String },
+    RevisionConflict {
+        workflow_id: String,
+    },
 }
 
 /// Data the scorer's features need from history.

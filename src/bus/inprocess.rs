@@ -8,9 +8,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aegis_actors::ports::{
-    Acker, BoxFuture, Bus, BusError, Delivery, EventMessage, WorkMessage,
-};
+use aegis_actors::ports::{Acker, BoxFuture, Bus, BusError, Delivery, EventMessage, WorkMessage};
 use futures::FutureExt;
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, broadcast, mpsc};
 
@@ -108,7 +106,10 @@ impl Bus for InProcessBus {
         .boxed()
     }
 
-    fn publish_events(&self, messages: Vec<EventMessage>) -> BoxFuture<'static, Result<(), BusError>> {
+    fn publish_events(
+        &self,
+        messages: Vec<EventMessage>,
+    ) -> BoxFuture<'static, Result<(), BusError>> {
         let n = messages.len() as u64;
         for m in messages {
             // No subscriber is not an error: events are for whoever follows along.
@@ -118,7 +119,10 @@ impl Bus for InProcessBus {
         async { Ok(()) }.boxed()
     }
 
-    fn consume_work(&self, prefetch: u16) -> BoxFuture<'static, Result<mpsc::Receiver<Delivery>, BusError>> {
+    fn consume_work(
+        &self,
+        prefetch: u16,
+    ) -> BoxFuture<'static, Result<mpsc::Receiver<Delivery>, BusError>> {
         let rx = self.work_rx.clone();
         let requeue = self.work_tx.clone();
         let queued = self.queued.clone();
@@ -212,7 +216,10 @@ mod tests {
         let a = rx.recv().await.unwrap();
         let _b = rx.recv().await.unwrap();
         let third = tokio::time::timeout(std::time::Duration::from_millis(100), rx.recv()).await;
-        assert!(third.is_err(), "a third delivery arrived with two unsettled");
+        assert!(
+            third.is_err(),
+            "a third delivery arrived with two unsettled"
+        );
         a.acker.ack().await.unwrap();
         let third = tokio::time::timeout(std::time::Duration::from_secs(1), rx.recv()).await;
         assert!(third.is_ok());

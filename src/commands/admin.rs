@@ -54,12 +54,14 @@ pub fn centers(settings: &Settings, cmd: CentersCmd) -> anyhow::Result<()> {
             }
         }
         CentersCmd::RotateSecret { code, secret } => {
-            let center = centers::lookup(&mut conn, &code)?
-                .ok_or_else(|| anyhow!("no center {code}"))?;
+            let center =
+                centers::lookup(&mut conn, &code)?.ok_or_else(|| anyhow!("no center {code}"))?;
             let generated = secret.is_none();
             let secret = secret.unwrap_or_else(|| center.format.generate_secret());
             centers::add_secret(&mut conn, &code, &secret)?;
-            println!("new secret added to {code}; the old ones stay valid until `aegis centers retire-secrets {code}`");
+            println!(
+                "new secret added to {code}; the old ones stay valid until `aegis centers retire-secrets {code}`"
+            );
             if generated {
                 println!("secret (shown once): {secret}");
             }
@@ -77,7 +79,8 @@ pub fn users(settings: &Settings, cmd: UsersCmd) -> anyhow::Result<()> {
     let mut conn = db.write().map_err(|e| anyhow!(e))?;
     match cmd {
         UsersCmd::Add { role, name } => {
-            let role = Role::parse(&role).ok_or_else(|| anyhow!("role must be officer or operator"))?;
+            let role =
+                Role::parse(&role).ok_or_else(|| anyhow!("role must be officer or operator"))?;
             let token = principals::add(&mut conn, &name, role)?;
             println!("{} {name} added; bearer token (shown once):", role.as_str());
             println!("{token}");

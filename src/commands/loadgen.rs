@@ -69,7 +69,10 @@ fn prepare(args: &LoadgenArgs) -> Vec<Prepared> {
         .take(6)
         .map(char::from)
         .collect();
-    let onecall_secret = args.onecall_secret.clone().unwrap_or_else(|| args.secret.clone());
+    let onecall_secret = args
+        .onecall_secret
+        .clone()
+        .unwrap_or_else(|| args.secret.clone());
     let cfg = GeneratorConfig {
         seed: args.seed,
         expected_tickets: args.count,
@@ -139,7 +142,12 @@ fn print(r: &Report, args: &LoadgenArgs) {
     );
     println!(
         "accepted {} ({:.0}/s durably accepted), duplicates {}, 503 {}, other errors {}, transport errors {}",
-        r.accepted, r.accepted_per_sec, r.duplicates, r.unavailable, r.other_errors, r.transport_errors
+        r.accepted,
+        r.accepted_per_sec,
+        r.duplicates,
+        r.unavailable,
+        r.other_errors,
+        r.transport_errors
     );
     println!(
         "ack latency: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
@@ -184,7 +192,11 @@ async fn run_async(args: &LoadgenArgs) -> anyhow::Result<Report> {
             Instant::now()
         };
         let permit = sem.clone().acquire_owned().await?;
-        let scheduled = if args.rate > 0.0 { scheduled } else { Instant::now() };
+        let scheduled = if args.rate > 0.0 {
+            scheduled
+        } else {
+            Instant::now()
+        };
         let client = client.clone();
         let tx = tx.clone();
         let url = if p.onecall {
@@ -194,9 +206,7 @@ async fn run_async(args: &LoadgenArgs) -> anyhow::Result<Report> {
         };
         let secret = args.secret.clone();
         tokio::spawn(async move {
-            let mut req = client
-                .post(url)
-                .header("content-type", "application/json");
+            let mut req = client.post(url).header("content-type", "application/json");
             if let Some(sig) = &p.signature {
                 req = req.header("x-onecall-webhook-signature", sig);
             } else {
@@ -204,7 +214,10 @@ async fn run_async(args: &LoadgenArgs) -> anyhow::Result<Report> {
                 req = req
                     .header("webhook-id", &p.id)
                     .header("webhook-timestamp", ts.to_string())
-                    .header("webhook-signature", sign_native(&secret, &p.id, ts, &p.body));
+                    .header(
+                        "webhook-signature",
+                        sign_native(&secret, &p.id, ts, &p.body),
+                    );
             }
             let status = match req.body(p.body).send().await {
                 Ok(r) => {
@@ -283,7 +296,11 @@ fn buckets(text: &str, name: &str) -> Vec<(f64, f64)> {
         .filter_map(|l| {
             let rest = l.strip_prefix(&prefix)?;
             let (le, count) = rest.split_once("\"} ")?;
-            let le = if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? };
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
             Some((le, count.trim().parse().ok()?))
         })
         .collect()
@@ -362,7 +379,8 @@ mod tests {
     #[test]
     fn percentiles_come_from_histogram_deltas() {
         let before = "h_bucket{le=\"0.01\"} 5\nh_bucket{le=\"0.1\"} 5\nh_bucket{le=\"+Inf\"} 5\n";
-        let after = "h_bucket{le=\"0.01\"} 95\nh_bucket{le=\"0.1\"} 104\nh_bucket{le=\"+Inf\"} 105\n";
+        let after =
+            "h_bucket{le=\"0.01\"} 95\nh_bucket{le=\"0.1\"} 104\nh_bucket{le=\"+Inf\"} 105\n";
         assert_eq!(histogram_percentile(before, after, "h", 0.5), Some(10.0));
         assert_eq!(histogram_percentile(before, after, "h", 0.95), Some(100.0));
         assert_eq!(histogram_percentile(after, after, "h", 0.5), None);

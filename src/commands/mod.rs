@@ -39,9 +39,10 @@ pub fn main() -> anyhow::Result<()> {
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
-    actix_web::rt::System::new()
-        .block_on(async move {
-            let app = Application::build(settings).await?;
-            app.run_until_stopped().await.context("the HTTP server failed")
-        })
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings).await?;
+        app.run_until_stopped()
+            .await
+            .context("the HTTP server failed")
+    })
 }

@@ -35,17 +35,27 @@ pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> 
     let names: Vec<String> = features::names().into_iter().map(str::to_owned).collect();
     let mut csv = match &args.csv {
         Some(p) => {
-            let mut w = BufWriter::with_capacity(1 << 20, File::create(p).with_context(|| format!("creating {}", p.display()))?);
+            let mut w = BufWriter::with_capacity(
+                1 << 20,
+                File::create(p).with_context(|| format!("creating {}", p.display()))?,
+            );
             Dataset::write_csv_header(&mut w, &names)?;
             Some(w)
         }
         None => None,
     };
     let mut jsonl = match &args.jsonl {
-        Some(p) => Some(BufWriter::with_capacity(1 << 20, File::create(p).with_context(|| format!("creating {}", p.display()))?)),
+        Some(p) => Some(BufWriter::with_capacity(
+            1 << 20,
+            File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
         None => None,
     };
-    let db = if args.db { Some(open_db(settings)?) } else { None };
+    let db = if args.db {
+        Some(open_db(settings)?)
+    } else {
+        None
+    };
     let mut pending: Vec<(FeatureVector, bool)> = Vec::new();
     let mut damages = 0usize;
     for g in Generator::new(&cfg).take(args.tickets) {
@@ -104,7 +114,10 @@ fn print_report(r: &TrainReport) {
     );
     println!("calibration (deciles of predicted risk): predicted -> observed (rows)");
     for b in &t.calibration {
-        println!("  {:.5} -> {:.5} ({})", b.mean_predicted, b.observed, b.count);
+        println!(
+            "  {:.5} -> {:.5} ({})",
+            b.mean_predicted, b.observed, b.count
+        );
     }
 }
 
@@ -112,7 +125,10 @@ pub fn train(settings: &Settings, args: &TrainArgs) -> anyhow::Result<()> {
     let (ds, db) = match (&args.csv, args.from_db) {
         (Some(path), _) => {
             let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-            (Dataset::read_csv(BufReader::with_capacity(1 << 20, f))?, None)
+            (
+                Dataset::read_csv(BufReader::with_capacity(1 << 20, f))?,
+                None,
+            )
         }
         (None, true) => {
             let db = open_db(settings)?;
@@ -144,7 +160,9 @@ pub fn train(settings: &Settings, args: &TrainArgs) -> anyhow::Result<()> {
 
 /// One input line as a feature vector, and the ticket number when it was a ticket.
 fn features_of(line: &Value) -> anyhow::Result<(FeatureVector, Option<String>)> {
-    let obj = line.as_object().ok_or_else(|| anyhow!("each line must be a JSON object"))?;
+    let obj = line
+        .as_object()
+        .ok_or_else(|| anyhow!("each line must be a JSON object"))?;
     if let Some(f) = obj.get("features") {
         let map = f
             .as_object()
@@ -201,7 +219,9 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
     let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
         Box::new(BufReader::new(std::io::stdin()))
     } else {
-        Box::new(BufReader::new(File::open(input).with_context(|| format!("opening {}", input.display()))?))
+        Box::new(BufReader::new(
+            File::open(input).with_context(|| format!("opening {}", input.display()))?,
+        ))
     };
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(BufWriter::new(File::create(p)?)),
@@ -237,9 +257,8 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
                 });
                 if let Some(t) = ticket {
                     r["ticket_number"] = json!(t);
-                    r["features"] = Value::Object(
-                        v.named().map(|(k, x)| (k.to_owned(), json!(x))).collect(),
-                    );
+                    r["features"] =
+                        Value::Object(v.named().map(|(k, x)| (k.to_owned(), json!(x))).collect());
                 }
                 r
             }
@@ -260,7 +279,10 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
             .zip(&theirs)
             .map(|(a, b)| (a - f64::from(*b)).abs())
             .fold(0.0, f64::max);
-        eprintln!("checked {} rows against XGBoost: largest difference {worst:.2e}", ours.len());
+        eprintln!(
+            "checked {} rows against XGBoost: largest difference {worst:.2e}",
+            ours.len()
+        );
         if worst > 1e-6 {
             bail!("Aegis and XGBoost disagree by {worst:.2e}");
         }

@@ -7,8 +7,8 @@ use crate::intake::onecall;
 use crate::intake::signature::{sign_native, sign_onecall};
 
 pub fn run(args: &SendArgs) -> anyhow::Result<()> {
-    let content = std::fs::read(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    let content =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let base = args.url.trim_end_matches('/');
     let client = reqwest::blocking::Client::new();
     let id = format!("msg_{}", uuid::Uuid::now_v7().simple());
@@ -20,7 +20,10 @@ pub fn run(args: &SendArgs) -> anyhow::Result<()> {
                 .header("content-type", "application/json")
                 .header("webhook-id", &id)
                 .header("webhook-timestamp", ts.to_string())
-                .header("webhook-signature", sign_native(&args.secret, &id, ts, &content))
+                .header(
+                    "webhook-signature",
+                    sign_native(&args.secret, &id, ts, &content),
+                )
                 .body(content)
                 .send()
         }
@@ -30,7 +33,10 @@ pub fn run(args: &SendArgs) -> anyhow::Result<()> {
             client
                 .post(format!("{base}/v1/webhooks/{}/onecall", args.center))
                 .header("content-type", "application/json")
-                .header("x-onecall-webhook-signature", sign_onecall(&args.secret, body.as_bytes()))
+                .header(
+                    "x-onecall-webhook-signature",
+                    sign_onecall(&args.secret, body.as_bytes()),
+                )
                 .body(body)
                 .send()
         }

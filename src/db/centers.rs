@@ -101,7 +101,11 @@ pub fn check_code(code: &str) -> Result<(), CenterError> {
         && code
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok { Ok(()) } else { Err(CenterError::BadCode) }
+    if ok {
+        Ok(())
+    } else {
+        Err(CenterError::BadCode)
+    }
 }
 
 pub fn check_secret(format: CenterFormat, secret: &str) -> Result<(), CenterError> {
@@ -116,9 +120,13 @@ pub fn check_secret(format: CenterFormat, secret: &str) -> Result<(), CenterErro
             }
         }
         CenterFormat::Onecall => {
-            let ok = (16..=256).contains(&secret.len())
-                && secret.bytes().all(|b| b.is_ascii_graphic());
-            if ok { Ok(()) } else { Err(CenterError::BadOnecallSecret) }
+            let ok =
+                (16..=256).contains(&secret.len()) && secret.bytes().all(|b| b.is_ascii_graphic());
+            if ok {
+                Ok(())
+            } else {
+                Err(CenterError::BadOnecallSecret)
+            }
         }
     }
 }
@@ -246,7 +254,12 @@ pub fn list(conn: &mut AnyConn) -> Result<Vec<CenterInfo>, CenterError> {
     let rows: Vec<(i64, String, String, i64)> = with_conn!(conn, |c| {
         centers::table
             .order(centers::code.asc())
-            .select((centers::id, centers::code, centers::format, centers::created_at))
+            .select((
+                centers::id,
+                centers::code,
+                centers::format,
+                centers::created_at,
+            ))
             .load(c)
             .map_err(store_err)?
     });

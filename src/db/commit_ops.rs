@@ -27,11 +27,7 @@ fn de_err(e: aegis_actors::ports::StoreError) -> DieselError {
 pub fn commit(tx: &mut Tx<'_>, c: &TransitionCommit) -> Result<CommitOutcome, DieselError> {
     let aggregate = ser(&c.workflow)?;
     let now = to_db(c.at);
-    let last_hash = c
-        .events
-        .last()
-        .map(|e| e.hash.clone())
-        .unwrap_or_default();
+    let last_hash = c.events.last().map(|e| e.hash.clone()).unwrap_or_default();
     let event_rows: Vec<_> = c
         .events
         .iter()
@@ -217,10 +213,7 @@ pub fn claim_timers(
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     with_tx!(tx, |c| {
         diesel::update(timers::table.filter(timers::id.eq_any(&ids)))
-            .set((
-                timers::claimed_by.eq(node),
-                timers::claimed_until.eq(until),
-            ))
+            .set((timers::claimed_by.eq(node), timers::claimed_until.eq(until)))
             .execute(c)?;
         Ok::<(), DieselError>(())
     })?;
@@ -265,8 +258,8 @@ pub fn claim_outbox(
     })?;
     rows.into_iter()
         .map(|r| {
-            let payload = serde_json::from_str(&r.payload)
-                .map_err(|e| de_err(convert::corrupt(e)))?;
+            let payload =
+                serde_json::from_str(&r.payload).map_err(|e| de_err(convert::corrupt(e)))?;
             Ok(OutboxRow {
                 id: r.id,
                 record: OutboxRecord {

@@ -221,12 +221,28 @@ impl Db {
     pub fn pool_state(&self) -> Vec<(&'static str, u32, u32)> {
         match &self.pools {
             Pools::Sqlite { read, write } => vec![
-                ("read", read.state().connections, read.state().idle_connections),
-                ("write", write.state().connections, write.state().idle_connections),
+                (
+                    "read",
+                    read.state().connections,
+                    read.state().idle_connections,
+                ),
+                (
+                    "write",
+                    write.state().connections,
+                    write.state().idle_connections,
+                ),
             ],
             Pools::Pg { read, write } => vec![
-                ("read", read.state().connections, read.state().idle_connections),
-                ("write", write.state().connections, write.state().idle_connections),
+                (
+                    "read",
+                    read.state().connections,
+                    read.state().idle_connections,
+                ),
+                (
+                    "write",
+                    write.state().connections,
+                    write.state().idle_connections,
+                ),
             ],
         }
     }

@@ -90,7 +90,11 @@ fn check_name(name: &str) -> Result<(), PrincipalError> {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b".-_@".contains(&b));
-    if ok { Ok(()) } else { Err(PrincipalError::BadName) }
+    if ok {
+        Ok(())
+    } else {
+        Err(PrincipalError::BadName)
+    }
 }
 
 /// Creates a user and returns its token (the only time it is visible).
@@ -153,9 +157,11 @@ pub fn by_token(conn: &mut AnyConn, token: &str) -> Result<Option<Principal>, St
             .optional()
             .map_err(store_err)?
     });
-    Ok(row.and_then(|(id, name, role)| {
-        Role::parse(&role).map(|role| Principal { id, name, role })
-    }))
+    Ok(
+        row.and_then(|(id, name, role)| {
+            Role::parse(&role).map(|role| Principal { id, name, role })
+        }),
+    )
 }
 
 pub fn list(conn: &mut AnyConn) -> Result<Vec<PrincipalInfo>, StoreError> {

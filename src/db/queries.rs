@@ -180,7 +180,9 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
     };
     let check = verify_chain(&evs);
     // The chain must also end where the workflow says it does.
-    let tip_ok = evs.last().is_none_or(|e| e.hash == w.last_hash && e.seq == w.version);
+    let tip_ok = evs
+        .last()
+        .is_none_or(|e| e.hash == w.last_hash && e.seq == w.version);
     let events = evs
         .into_iter()
         .map(|r| {
@@ -234,42 +236,37 @@ pub struct Stats {
 pub fn stats(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Stats, StoreError> {
     use super::schema::{dead_letters, outbox};
     let now = super::time::to_db(now);
-    let (wf, al, overdue, dead, pending, oldest): (
-        Vec<(String, i64)>,
-        Vec<(String, i64)>,
-        i64,
-        i64,
-        i64,
-        Option<i64>,
-    ) = with_conn!(conn, |c| {
-        let wf = workflows::table
-            .group_by(workflows::state)
-            .select((workflows::state, diesel::dsl::count_star()))
-            .load(c)
-            .map_err(store_err)?;
-        let al = alerts::table
-            .group_by(alerts::state)
-            .select((alerts::state, diesel::dsl::count_star()))
-            .load(c)
-            .map_err(store_err)?;
-        let overdue = alerts::table
-            .filter(alerts::state.eq_any(["open", "escalated"]))
-            .filter(alerts::ack_deadline.lt(now))
-            .count()
-            .get_result(c)
-            .map_err(store_err)?;
-        let dead = dead_letters::table
-            .filter(dead_letters::redriven_at.is_null())
-            .count()
-            .get_result(c)
-            .map_err(store_err)?;
-        let pending = outbox::table.count().get_result(c).map_err(store_err)?;
-        let oldest = outbox::table
-            .select(diesel::dsl::min(outbox::created_at))
-            .first(c)
-            .map_err(store_err)?;
-        (wf, al, overdue, dead, pending, oldest)
-    });
+    type Counts = Vec<(String, i64)>;
+    let (wf, al, overdue, dead, pending, oldest): (Counts, Counts, i64, i64, i64, Option<i64>) =
+        with_conn!(conn, |c| {
+            let wf = workflows::table
+                .group_by(workflows::state)
+                .select((workflows::state, diesel::dsl::count_star()))
+                .load(c)
+                .map_err(store_err)?;
+            let al = alerts::table
+                .group_by(alerts::state)
+                .select((alerts::state, diesel::dsl::count_star()))
+                .load(c)
+                .map_err(store_err)?;
+            let overdue = alerts::table
+                .filter(alerts::state.eq_any(["open", "escalated"]))
+                .filter(alerts::ack_deadline.lt(now))
+                .count()
+                .get_result(c)
+                .map_err(store_err)?;
+            let dead = dead_letters::table
+                .filter(dead_letters::redriven_at.is_null())
+                .count()
+                .get_result(c)
+                .map_err(store_err)?;
+            let pending = outbox::table.count().get_result(c).map_err(store_err)?;
+            let oldest = outbox::table
+                .select(diesel::dsl::min(outbox::created_at))
+                .first(c)
+                .map_err(store_err)?;
+            (wf, al, overdue, dead, pending, oldest)
+        });
     Ok(Stats {
         workflows: wf.into_iter().collect(),
         alerts: al.into_iter().collect(),

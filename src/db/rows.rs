@@ -2,9 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{
-    alerts, dead_letters, events, outbox, scores, tickets, timers, workflows,
-};
+use super::schema::{alerts, dead_letters, events, outbox, scores, tickets, timers, workflows};
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = tickets)]

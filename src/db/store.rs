@@ -78,7 +78,9 @@ pub fn load_snapshot(
     };
     let workflow: Workflow = serde_json::from_str(&w.aggregate).map_err(corrupt)?;
     if workflow.state.as_str() != w.state {
-        return Err(corrupt(format!("workflow {id}: state column disagrees with aggregate")));
+        return Err(corrupt(format!(
+            "workflow {id}: state column disagrees with aggregate"
+        )));
     }
     let ticket: Ticket = serde_json::from_str(&ticket_json).map_err(corrupt)?;
     let alert: Option<AlertRecord> = alert.as_ref().map(convert::alert_record).transpose()?;
@@ -98,7 +100,10 @@ pub fn load_snapshot(
 }
 
 impl Store for DbStore {
-    fn intake(&self, record: IntakeRecord) -> BoxFuture<'static, Result<IntakeOutcome, StoreError>> {
+    fn intake(
+        &self,
+        record: IntakeRecord,
+    ) -> BoxFuture<'static, Result<IntakeOutcome, StoreError>> {
         let writer = self.writer.clone();
         async move { writer.run(move |tx| intake_ops::intake(tx, &record)).await }.boxed()
     }
@@ -113,13 +118,19 @@ impl Store for DbStore {
         .boxed()
     }
 
-    fn load(&self, workflow_id: &str) -> BoxFuture<'static, Result<Option<WorkflowSnapshot>, StoreError>> {
+    fn load(
+        &self,
+        workflow_id: &str,
+    ) -> BoxFuture<'static, Result<Option<WorkflowSnapshot>, StoreError>> {
         let db = self.db.clone();
         let id = workflow_id.to_owned();
         async move { db.with_read(move |c| load_snapshot(c, &id)).await }.boxed()
     }
 
-    fn commit(&self, commit: TransitionCommit) -> BoxFuture<'static, Result<CommitOutcome, StoreError>> {
+    fn commit(
+        &self,
+        commit: TransitionCommit,
+    ) -> BoxFuture<'static, Result<CommitOutcome, StoreError>> {
         let writer = self.writer.clone();
         let commit = Arc::new(commit);
         async move {
@@ -143,7 +154,11 @@ impl Store for DbStore {
         .boxed()
     }
 
-    fn record_failure(&self, workflow_id: &str, error: &str) -> BoxFuture<'static, Result<u32, StoreError>> {
+    fn record_failure(
+        &self,
+        workflow_id: &str,
+        error: &str,
+    ) -> BoxFuture<'static, Result<u32, StoreError>> {
         let writer = self.writer.clone();
         let (id, error) = (workflow_id.to_owned(), error.to_owned());
         async move {
@@ -301,7 +316,12 @@ impl Store for DbStore {
 
     fn outbox_sent(&self, ids: Vec<i64>) -> BoxFuture<'static, Result<(), StoreError>> {
         let writer = self.writer.clone();
-        async move { writer.run(move |tx| commit_ops::outbox_sent(tx, &ids)).await }.boxed()
+        async move {
+            writer
+                .run(move |tx| commit_ops::outbox_sent(tx, &ids))
+                .await
+        }
+        .boxed()
     }
 
     fn ready(&self) -> BoxFuture<'static, bool> {

@@ -19,7 +19,10 @@ use aegis_actors::ports::StoreError;
 pub const SILENCE_DAYS: i64 = 30;
 
 /// Stores generated rows, in one transaction per call.
-pub fn insert_generated(conn: &mut AnyConn, rows: &[(FeatureVector, bool)]) -> Result<(), StoreError> {
+pub fn insert_generated(
+    conn: &mut AnyConn,
+    rows: &[(FeatureVector, bool)],
+) -> Result<(), StoreError> {
     let now = to_db(Utc::now());
     let values: Vec<_> = rows
         .iter()
@@ -67,38 +70,39 @@ fn vector_from_named(s: &str) -> Option<FeatureVector> {
 /// Everything labelled in the database, as a dataset in schema order.
 pub fn load(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Dataset, StoreError> {
     let cutoff = to_db(now - TimeDelta::days(SILENCE_DAYS));
-    let (generated, live): (Vec<(String, bool)>, Vec<(String, Option<bool>, i64)>) =
-        with_conn!(conn, |c| {
-            let generated = training_rows::table
-                .select((training_rows::features, training_rows::label))
-                .load(c)
-                .map_err(store_err)?;
-            let scored: Vec<(String, String, String, i64)> = scores::table
-                .inner_join(workflows::table.on(workflows::id.eq(scores::workflow_id)))
-                .select((
-                    scores::features,
-                    workflows::center,
-                    workflows::ticket_number,
-                    scores::scored_at,
-                ))
-                .load(c)
-                .map_err(store_err)?;
-            let reported: Vec<(String, String, bool)> = outcomes::table
-                .select((outcomes::center, outcomes::ticket_number, outcomes::damage))
-                .load(c)
-                .map_err(store_err)?;
-            let mut damage: std::collections::HashMap<(String, String), bool> =
-                std::collections::HashMap::new();
-            for (center, number, d) in reported {
-                let e = damage.entry((center, number)).or_insert(false);
-                *e |= d;
-            }
-            let live = scored
-                .into_iter()
-                .map(|(f, center, number, at)| (f, damage.get(&(center, number)).copied(), at))
-                .collect();
-            (generated, live)
-        });
+    type Generated = Vec<(String, bool)>;
+    type Live = Vec<(String, Option<bool>, i64)>;
+    let (generated, live): (Generated, Live) = with_conn!(conn, |c| {
+        let generated = training_rows::table
+            .select((training_rows::features, training_rows::label))
+            .load(c)
+            .map_err(store_err)?;
+        let scored: Vec<(String, String, String, i64)> = scores::table
+            .inner_join(workflows::table.on(workflows::id.eq(scores::workflow_id)))
+            .select((
+                scores::features,
+                workflows::center,
+                workflows::ticket_number,
+                scores::scored_at,
+            ))
+            .load(c)
+            .map_err(store_err)?;
+        let reported: Vec<(String, String, bool)> = outcomes::table
+            .select((outcomes::center, outcomes::ticket_number, outcomes::damage))
+            .load(c)
+            .map_err(store_err)?;
+        let mut damage: std::collections::HashMap<(String, String), bool> =
+            std::collections::HashMap::new();
+        for (center, number, d) in reported {
+            let e = damage.entry((center, number)).or_insert(false);
+            *e |= d;
+        }
+        let live = scored
+            .into_iter()
+            .map(|(f, center, number, at)| (f, damage.get(&(center, number)).copied(), at))
+            .collect();
+        (generated, live)
+    });
     let mut ds = Dataset::new(features::names().into_iter().map(str::to_owned).collect());
     for (f, label) in generated {
         if let Some(v) = vector_from_json(&f) {

@@ -83,9 +83,9 @@ impl Writer {
         match self.tx.try_send(op) {
             Ok(()) => {}
             Err(TrySendError::Full(op)) => op.finish(Err(StoreError::Overloaded)),
-            Err(TrySendError::Disconnected(op)) => {
-                op.finish(Err(StoreError::Unavailable("the writer has stopped".into())))
-            }
+            Err(TrySendError::Disconnected(op)) => op.finish(Err(StoreError::Unavailable(
+                "the writer has stopped".into(),
+            ))),
         }
     }
 

@@ -50,9 +50,6 @@ pub async fn workflow(
 )]
 pub async fn stats(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let s = state
-        .db
-        .with_read(move |c| queries::stats(c, now))
-        .await?;
+    let s = state.db.with_read(move |c| queries::stats(c, now)).await?;
     Ok(HttpResponse::Ok().json(s))
 }

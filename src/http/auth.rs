@@ -114,7 +114,9 @@ async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
         Some(p) => Ok(p),
         None => {
             state.auth.failed(ip);
-            Err(ApiError::unauthenticated("the token is not valid or has been revoked"))
+            Err(ApiError::unauthenticated(
+                "the token is not valid or has been revoked",
+            ))
         }
     }
 }

@@ -25,7 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .route("/openapi.json", web::get().to(openapi::openapi_json))
         .service(
             web::scope("/v1")
-                .route("/webhooks/{center}", web::post().to(webhooks::native_webhook))
+                .route(
+                    "/webhooks/{center}",
+                    web::post().to(webhooks::native_webhook),
+                )
                 .route(
                     "/webhooks/{center}/onecall",
                     web::post().to(webhooks::onecall_webhook),

@@ -49,7 +49,11 @@ fn record(center: &str, format: Format, outcome: &str) {
 }
 
 /// Reads the body, refusing more than `limit` bytes before reading them.
-async fn read_body(mut payload: web::Payload, req: &HttpRequest, limit: usize) -> Result<web::Bytes, ApiError> {
+async fn read_body(
+    mut payload: web::Payload,
+    req: &HttpRequest,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -68,7 +72,8 @@ async fn read_body(mut payload: web::Payload, req: &HttpRequest, limit: usize) -
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::malformed(format!("could not read the body: {e}")))?;
+        let chunk =
+            chunk.map_err(|e| ApiError::malformed(format!("could not read the body: {e}")))?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
@@ -84,7 +89,12 @@ fn require_json(req: &HttpRequest) -> Result<String, ApiError> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence == "application/json" {
         Ok(ct)
     } else {
@@ -180,13 +190,19 @@ async fn admit(
     // beats a slow answer the center gives up on.
     let Ok(_slot) = state.intake_slots.try_acquire() else {
         record(&center.code, format, "UNAVAILABLE");
-        return Err(ApiError::unavailable("Aegis is busy; send the ticket again shortly", 1));
+        return Err(ApiError::unavailable(
+            "Aegis is busy; send the ticket again shortly",
+            1,
+        ));
     };
     let outcome = match state.runtime.intake.send(msg).await {
         Ok(Ok(o)) => o,
         Ok(Err(AdmitError::Overloaded)) => {
             record(&center.code, format, "UNAVAILABLE");
-            return Err(ApiError::unavailable("too much work is waiting; send the ticket again shortly", 2));
+            return Err(ApiError::unavailable(
+                "too much work is waiting; send the ticket again shortly",
+                2,
+            ));
         }
         Ok(Err(AdmitError::Store(e))) => {
             record(&center.code, format, "UNAVAILABLE");
@@ -195,7 +211,10 @@ async fn admit(
         Err(e) => {
             record(&center.code, format, "UNAVAILABLE");
             tracing::warn!(error = %e, "intake unreachable");
-            return Err(ApiError::unavailable("intake is restarting; send the ticket again", 1));
+            return Err(ApiError::unavailable(
+                "intake is restarting; send the ticket again",
+                1,
+            ));
         }
     };
     let answer = |workflow_id: String, state: &str, duplicate: bool| WebhookAnswer {
@@ -257,7 +276,11 @@ pub async fn native_webhook(
     if let Err(e) = &result
         && e.code != "UNAVAILABLE"
     {
-        let label = if e.code == "UNKNOWN_CENTER" { "unknown" } else { code.as_str() };
+        let label = if e.code == "UNKNOWN_CENTER" {
+            "unknown"
+        } else {
+            code.as_str()
+        };
         record(label, Format::Native, e.code);
     }
     result
@@ -291,7 +314,16 @@ async fn native_inner(
         Ok(p) => p,
         Err(e) => return Err(reject_unidentifiable(state, &center, &body, &content_type, e).await),
     };
-    admit(state, &center, Format::Native, parsed, delivery_id, body, content_type).await
+    admit(
+        state,
+        &center,
+        Format::Native,
+        parsed,
+        delivery_id,
+        body,
+        content_type,
+    )
+    .await
 }
 
 /// `POST /v1/webhooks/{center}/onecall`: a USA North 811 OneCallAccess delivery.
@@ -324,7 +356,11 @@ pub async fn onecall_webhook(
     if let Err(e) = &result
         && e.code != "UNAVAILABLE"
     {
-        let label = if e.code == "UNKNOWN_CENTER" { "unknown" } else { code.as_str() };
+        let label = if e.code == "UNKNOWN_CENTER" {
+            "unknown"
+        } else {
+            code.as_str()
+        };
         record(label, Format::Onecall, e.code);
     }
     result
@@ -353,5 +389,14 @@ async fn onecall_inner(
         .delivery_id
         .clone()
         .unwrap_or_else(|| format!("content:{}", content_hash(&parsed.ticket)));
-    admit(state, &center, Format::Onecall, parsed, delivery_id, body, content_type).await
+    admit(
+        state,
+        &center,
+        Format::Onecall,
+        parsed,
+        delivery_id,
+        body,
+        content_type,
+    )
+    .await
 }

@@ -15,7 +15,8 @@ use super::{ParseError, Parsed};
 /// Parses a native ticket body.
 pub fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     let text = std::str::from_utf8(body).map_err(|_| ParseError::NotUtf8)?;
-    let value: Value = serde_json::from_str(text).map_err(|e| ParseError::NotJson(e.to_string()))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| ParseError::NotJson(e.to_string()))?;
     let Value::Object(obj) = value else {
         return Err(ParseError::NotAnObject);
     };
@@ -52,7 +53,11 @@ pub fn from_object(obj: &Map<String, Value>) -> Result<Ticket, ParseError> {
         path: "",
         problems: &mut problems,
     };
-    let kind = r.choice("type", TicketType::parse, "normal, emergency, short_notice, update, remark, cancel, design");
+    let kind = r.choice(
+        "type",
+        TicketType::parse,
+        "normal, emergency, short_notice, update, remark, cancel, design",
+    );
     let submitted_at = r.time("submitted_at");
     let work_begin_at = r.time("work_begin_at");
     let legal_start_at = r.time("legal_start_at");
@@ -71,7 +76,11 @@ pub fn from_object(obj: &Map<String, Value>) -> Result<Ticket, ParseError> {
             Excavator {
                 name: e.string("name"),
                 company: e.string("company"),
-                kind: e.choice("type", ExcavatorType::parse, "contractor, homeowner, municipality, utility, railroad, other"),
+                kind: e.choice(
+                    "type",
+                    ExcavatorType::parse,
+                    "contractor, homeowner, municipality, utility, railroad, other",
+                ),
                 id: e.string("id"),
                 phone: e.string("phone"),
                 email: e.string("email"),
@@ -270,7 +279,8 @@ mod tests {
 
     const NORMAL: &str = include_str!("../../tests/fixtures/normal.json");
     const INVALID: &str = include_str!("../../tests/fixtures/invalid-rejected.json");
-    const EMERGENCY: &str = include_str!("../../tests/fixtures/emergency-directional-drilling.json");
+    const EMERGENCY: &str =
+        include_str!("../../tests/fixtures/emergency-directional-drilling.json");
 
     #[test]
     fn the_contract_examples_parse() {
@@ -307,7 +317,10 @@ mod tests {
         for (body, want) in [
             (&b"\xff\xfe"[..], ParseError::NotUtf8),
             (b"[1,2]", ParseError::NotAnObject),
-            (b"{}", ParseError::Unidentified(IdentityError::MissingNumber)),
+            (
+                b"{}",
+                ParseError::Unidentified(IdentityError::MissingNumber),
+            ),
             (
                 br#"{"ticket_number":"a b","revision":0}"#,
                 ParseError::Unidentified(IdentityError::BadNumber),
@@ -325,16 +338,28 @@ mod tests {
                 ParseError::Unidentified(IdentityError::BadRevision),
             ),
         ] {
-            assert_eq!(parse(body).unwrap_err(), want, "{}", String::from_utf8_lossy(body));
+            assert_eq!(
+                parse(body).unwrap_err(),
+                want,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
-        assert!(matches!(parse(b"{\"ticket_number\":"), Err(ParseError::NotJson(_))));
+        assert!(matches!(
+            parse(b"{\"ticket_number\":"),
+            Err(ParseError::NotJson(_))
+        ));
         let deep = "[".repeat(10_000);
-        assert!(matches!(parse(deep.as_bytes()), Err(ParseError::NotJson(_))));
+        assert!(matches!(
+            parse(deep.as_bytes()),
+            Err(ParseError::NotJson(_))
+        ));
     }
 
     #[test]
     fn wrong_types_become_problems_not_errors() {
-        let body = br#"{"ticket_number":"A1","revision":0,"type":"weird","submitted_at":"yesterday",
+        let body =
+            br#"{"ticket_number":"A1","revision":0,"type":"weird","submitted_at":"yesterday",
             "excavator":"bob","work":{"depth_inches":"deep","boring":"yes"},
             "location":{"latitude":1e308,"longitude":2},"members":["A",3]}"#;
         let t = parse(body).unwrap().ticket;

@@ -45,7 +45,10 @@ pub fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         .get("XMLBase64")
         .and_then(Value::as_str)
         .ok_or_else(|| ParseError::Envelope("message.XMLBase64 is missing".into()))?;
-    let compact: String = xml_b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: String = xml_b64
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     let xml = base64::engine::general_purpose::STANDARD
         .decode(compact.as_bytes())
         .map_err(|e| ParseError::Envelope(format!("message.XMLBase64 is not base64: {e}")))?;
@@ -93,9 +96,7 @@ fn read_fields(xml: &[u8]) -> Result<Fields, ParseError> {
             }
             Ok(XmlEvent::Empty(_)) => saw_root = true,
             Ok(XmlEvent::Text(t)) => {
-                let s = t
-                    .decode()
-                    .map_err(|e| ParseError::BadXml(e.to_string()))?;
+                let s = t.decode().map_err(|e| ParseError::BadXml(e.to_string()))?;
                 current.push_str(&s);
             }
             Ok(XmlEvent::GeneralRef(r)) => {
@@ -133,14 +134,18 @@ fn read_fields(xml: &[u8]) -> Result<Fields, ParseError> {
             }
             Ok(XmlEvent::Eof) => break,
             Ok(XmlEvent::DocType(_)) => {
-                return Err(ParseError::BadXml("document type declarations are not accepted".into()));
+                return Err(ParseError::BadXml(
+                    "document type declarations are not accepted".into(),
+                ));
             }
             Ok(_) => {}
             Err(e) => return Err(ParseError::BadXml(e.to_string())),
         }
     }
     if !path.is_empty() {
-        return Err(ParseError::BadXml("the document ends inside an element".into()));
+        return Err(ParseError::BadXml(
+            "the document ends inside an element".into(),
+        ));
     }
     if !saw_root {
         return Err(ParseError::BadXml("the document has no elements".into()));
@@ -193,7 +198,11 @@ pub fn parse_xml(xml: &[u8], fallback_number: Option<&str>) -> Result<Ticket, Pa
     } else if status.to_ascii_lowercase().contains("cancel") {
         Some(TicketType::Cancel)
     } else {
-        Some(source_type.as_deref().map_or(TicketType::Normal, ticket_type))
+        Some(
+            source_type
+                .as_deref()
+                .map_or(TicketType::Normal, ticket_type),
+        )
     };
 
     let depth_text = get("ReferralDetails/AnticipatedDepth").map(str::to_owned);
@@ -315,7 +324,14 @@ fn method(s: &str) -> ExcavationMethod {
         ExcavationMethod::Trencher
     } else if has(&["auger", "post hole", "posthole", "drill"]) {
         ExcavationMethod::Auger
-    } else if has(&["backhoe", "excavator", "trackhoe", "track hoe", "mini-ex", "machine"]) {
+    } else if has(&[
+        "backhoe",
+        "excavator",
+        "trackhoe",
+        "track hoe",
+        "mini-ex",
+        "machine",
+    ]) {
         ExcavationMethod::Backhoe
     } else {
         ExcavationMethod::Other
@@ -362,6 +378,116 @@ pub fn envelope(xml: &str, notification_id: &str, ticket_number: &str) -> String
     .to_string()
 }
 
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A tiny XML writer for [`to_xml`].
+struct Xml(String);
+
+impl Xml {
+    fn open(&mut self, name: &str) {
+        self.0.push_str(&format!("<onecall:{name}>\n"));
+    }
+
+    fn close(&mut self, name: &str) {
+        self.0.push_str(&format!("</onecall:{name}>\n"));
+    }
+
+    fn el(&mut self, name: &str, v: Option<String>) {
+        match v {
+            Some(v) => self.0.push_str(&format!(
+                "<onecall:{name}>{}</onecall:{name}>\n",
+                xml_escape(&v)
+            )),
+            None => self
+                .0
+                .push_str(&format!("<onecall:{name} xsi:nil=\"true\" />\n")),
+        }
+    }
+}
+
+fn title_case(s: &str) -> String {
+    s.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Writes a ticket as OneCallAccess XML (for the load generator and tests): the inverse of
+/// [`parse_xml`] for every field it reads.
+pub fn to_xml(t: &Ticket) -> String {
+    let time = |t: Option<DateTime<FixedOffset>>| t.map(|t| t.to_rfc3339());
+    let b = |v: Option<bool>| v.map(|v| v.to_string());
+    let mut x = Xml(String::with_capacity(2048));
+    x.0.push_str("\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<onecall:OneCallReferral xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:onecall=\"http://www.pelicancorp.com/onecall\">\n");
+    x.open("ReferralDetails");
+    x.el("TicketNumber", Some(t.ticket_number.clone()));
+    x.el("TicketRevisionNumber", Some(format!("{:03}", t.revision)));
+    x.el("SubmittedDate", time(t.submitted_at));
+    x.el("WorkBeginDate", time(t.work_begin_at));
+    x.el("LegalStartDate", time(t.legal_start_at));
+    x.el("TicketExpirationDate", time(t.expires_at));
+    x.el(
+        "WorkDuration",
+        t.work.duration_days.map(|d| format!("{d} days")),
+    );
+    x.el(
+        "IsEmergency",
+        Some((t.kind == Some(TicketType::Emergency)).to_string()),
+    );
+    x.el("TicketType", t.kind.map(|k| title_case(k.as_str())));
+    x.el("WorkType", t.work.kind.clone());
+    x.el("WorkActivity", t.work.activity.clone());
+    x.el(
+        "ExcavationMethod",
+        t.work.method.map(|m| title_case(m.as_str())),
+    );
+    x.el("VacuumExcavation", b(t.work.vacuum));
+    x.el(
+        "AnticipatedDepth",
+        t.work.depth_inches.map(|d| format!("{d} inches")),
+    );
+    x.el("ProjectOwner", t.work.done_for.clone());
+    x.el("Boring", b(t.work.boring));
+    x.el("PavementOnly", b(t.work.pavement_only));
+    x.el("Explosives", b(t.work.explosives));
+    x.open("StationList");
+    for m in &t.members {
+        x.el("StationCode", Some(m.clone()));
+    }
+    x.close("StationList");
+    x.close("ReferralDetails");
+    x.open("CustomerDetails");
+    x.el("ExcavatorID", t.excavator.id.clone());
+    x.el("Name", t.excavator.name.clone());
+    x.el("Company", t.excavator.company.clone());
+    x.el("UserType", t.excavator.kind.map(|k| title_case(k.as_str())));
+    x.el("Phone", t.excavator.phone.clone());
+    x.el("Email", t.excavator.email.clone());
+    x.close("CustomerDetails");
+    x.open("LocationDetails");
+    x.el("AddressLocation", t.location.address.clone());
+    x.el("CityTownPlace", t.location.city.clone());
+    x.el("County", t.location.county.clone());
+    x.el("State", t.location.state.clone());
+    x.el("NearbyCrossStreet", t.location.cross_street.clone());
+    x.el("Latitude", t.location.latitude.map(|v| v.to_string()));
+    x.el("Longitude", t.location.longitude.map(|v| v.to_string()));
+    x.el("WKT", t.location.polygon_wkt.clone());
+    x.el("ExcavatorRemarks", t.remarks.clone());
+    x.close("LocationDetails");
+    x.0.push_str("</onecall:OneCallReferral>\n");
+    x.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,7 +497,10 @@ mod tests {
 
     #[test]
     fn the_real_usa_north_ticket_is_read() {
-        assert!(CA.as_bytes().starts_with(b"\xEF\xBB\xBF"), "the sample keeps its BOM");
+        assert!(
+            CA.as_bytes().starts_with(b"\xEF\xBB\xBF"),
+            "the sample keeps its BOM"
+        );
         let body = envelope(CA, "n-1", "2022091500019");
         let p = parse(body.as_bytes()).unwrap();
         let t = p.ticket;
@@ -389,7 +518,13 @@ mod tests {
         assert_eq!(t.excavator.kind, Some(ExcavatorType::Municipality));
         assert_eq!(t.location.state.as_deref(), Some("CA"));
         assert_eq!(t.location.latitude, Some(38.096242));
-        assert!(t.location.polygon_wkt.as_deref().unwrap().starts_with("POLYGON(("));
+        assert!(
+            t.location
+                .polygon_wkt
+                .as_deref()
+                .unwrap()
+                .starts_with("POLYGON((")
+        );
         assert_eq!(t.members, vec!["CNSA", "PACBEL", "NICKTEST"]);
         assert_eq!(t.remarks.as_deref(), Some("Front of Property"));
         assert_eq!(validate(&t), vec![]);
@@ -443,10 +578,16 @@ mod tests {
         for b in &bad {
             assert!(parse(b.as_bytes()).is_err(), "accepted {b}");
         }
-        let no_number = envelope("<r><ReferralDetails><TicketRevisionNumber>0</TicketRevisionNumber></ReferralDetails></r>", "n", "");
+        let no_number = envelope(
+            "<r><ReferralDetails><TicketRevisionNumber>0</TicketRevisionNumber></ReferralDetails></r>",
+            "n",
+            "",
+        );
         assert!(matches!(
             parse(no_number.as_bytes()),
-            Err(ParseError::Unidentified(IdentityError::BadNumber | IdentityError::MissingNumber))
+            Err(ParseError::Unidentified(
+                IdentityError::BadNumber | IdentityError::MissingNumber
+            ))
         ));
     }
 
@@ -466,101 +607,9 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused() {
         let xml = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
-        assert!(matches!(parse_xml(xml.as_bytes(), None), Err(ParseError::BadXml(_))));
+        assert!(matches!(
+            parse_xml(xml.as_bytes(), None),
+            Err(ParseError::BadXml(_))
+        ));
     }
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A tiny XML writer for [`to_xml`].
-struct Xml(String);
-
-impl Xml {
-    fn open(&mut self, name: &str) {
-        self.0.push_str(&format!("<onecall:{name}>\n"));
-    }
-
-    fn close(&mut self, name: &str) {
-        self.0.push_str(&format!("</onecall:{name}>\n"));
-    }
-
-    fn el(&mut self, name: &str, v: Option<String>) {
-        match v {
-            Some(v) => self
-                .0
-                .push_str(&format!("<onecall:{name}>{}</onecall:{name}>\n", xml_escape(&v))),
-            None => self.0.push_str(&format!("<onecall:{name} xsi:nil=\"true\" />\n")),
-        }
-    }
-}
-
-fn title_case(s: &str) -> String {
-    s.split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Writes a ticket as OneCallAccess XML (for the load generator and tests): the inverse of
-/// [`parse_xml`] for every field it reads.
-pub fn to_xml(t: &Ticket) -> String {
-    let time = |t: Option<DateTime<FixedOffset>>| t.map(|t| t.to_rfc3339());
-    let b = |v: Option<bool>| v.map(|v| v.to_string());
-    let mut x = Xml(String::with_capacity(2048));
-    x.0.push_str("\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<onecall:OneCallReferral xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:onecall=\"http://www.pelicancorp.com/onecall\">\n");
-    x.open("ReferralDetails");
-    x.el("TicketNumber", Some(t.ticket_number.clone()));
-    x.el("TicketRevisionNumber", Some(format!("{:03}", t.revision)));
-    x.el("SubmittedDate", time(t.submitted_at));
-    x.el("WorkBeginDate", time(t.work_begin_at));
-    x.el("LegalStartDate", time(t.legal_start_at));
-    x.el("TicketExpirationDate", time(t.expires_at));
-    x.el("WorkDuration", t.work.duration_days.map(|d| format!("{d} days")));
-    x.el("IsEmergency", Some((t.kind == Some(TicketType::Emergency)).to_string()));
-    x.el("TicketType", t.kind.map(|k| title_case(k.as_str())));
-    x.el("WorkType", t.work.kind.clone());
-    x.el("WorkActivity", t.work.activity.clone());
-    x.el("ExcavationMethod", t.work.method.map(|m| title_case(m.as_str())));
-    x.el("VacuumExcavation", b(t.work.vacuum));
-    x.el("AnticipatedDepth", t.work.depth_inches.map(|d| format!("{d} inches")));
-    x.el("ProjectOwner", t.work.done_for.clone());
-    x.el("Boring", b(t.work.boring));
-    x.el("PavementOnly", b(t.work.pavement_only));
-    x.el("Explosives", b(t.work.explosives));
-    x.open("StationList");
-    for m in &t.members {
-        x.el("StationCode", Some(m.clone()));
-    }
-    x.close("StationList");
-    x.close("ReferralDetails");
-    x.open("CustomerDetails");
-    x.el("ExcavatorID", t.excavator.id.clone());
-    x.el("Name", t.excavator.name.clone());
-    x.el("Company", t.excavator.company.clone());
-    x.el("UserType", t.excavator.kind.map(|k| title_case(k.as_str())));
-    x.el("Phone", t.excavator.phone.clone());
-    x.el("Email", t.excavator.email.clone());
-    x.close("CustomerDetails");
-    x.open("LocationDetails");
-    x.el("AddressLocation", t.location.address.clone());
-    x.el("CityTownPlace", t.location.city.clone());
-    x.el("County", t.location.county.clone());
-    x.el("State", t.location.state.clone());
-    x.el("NearbyCrossStreet", t.location.cross_street.clone());
-    x.el("Latitude", t.location.latitude.map(|v| v.to_string()));
-    x.el("Longitude", t.location.longitude.map(|v| v.to_string()));
-    x.el("WKT", t.location.polygon_wkt.clone());
-    x.el("ExcavatorRemarks", t.remarks.clone());
-    x.close("LocationDetails");
-    x.0.push_str("</onecall:OneCallReferral>\n");
-    x.0
 }

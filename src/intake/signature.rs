@@ -75,8 +75,12 @@ pub fn verify_native(
     tolerance_secs: i64,
 ) -> Result<(), SignatureError> {
     let id = h.id.ok_or(SignatureError::Missing("webhook-id"))?;
-    let ts = h.timestamp.ok_or(SignatureError::Missing("webhook-timestamp"))?;
-    let header = h.signature.ok_or(SignatureError::Missing("webhook-signature"))?;
+    let ts = h
+        .timestamp
+        .ok_or(SignatureError::Missing("webhook-timestamp"))?;
+    let header = h
+        .signature
+        .ok_or(SignatureError::Missing("webhook-signature"))?;
     let ts: i64 = ts.trim().parse().map_err(|_| SignatureError::Invalid)?;
     if (now - ts).abs() > tolerance_secs {
         return Err(SignatureError::OutOfTolerance(tolerance_secs));
@@ -144,10 +148,22 @@ mod tests {
 
     #[test]
     fn the_contract_test_vector_signs_and_verifies() {
-        let sig = sign_native(SECRET, "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", 1_763_780_400, BODY);
+        let sig = sign_native(
+            SECRET,
+            "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+            1_763_780_400,
+            BODY,
+        );
         assert_eq!(sig, "v1,h4yfVykWKr+I9m5NkZpPb/echmGHVh1ekblxijP4x4s=");
         let secrets = vec![SECRET.to_owned()];
-        verify_native(&secrets, headers(&sig, "1763780400"), BODY, 1_763_780_400, 300).unwrap();
+        verify_native(
+            &secrets,
+            headers(&sig, "1763780400"),
+            BODY,
+            1_763_780_400,
+            300,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -168,22 +184,54 @@ mod tests {
 
     #[test]
     fn any_listed_signature_and_any_secret_will_do() {
-        let sig = sign_native(SECRET, "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", 1_763_780_400, BODY);
+        let sig = sign_native(
+            SECRET,
+            "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+            1_763_780_400,
+            BODY,
+        );
         let header = format!("v1,AAAA {sig} v2,zzz");
-        let secrets = vec!["whsec_b2xkLXNlY3JldC1vbGQtc2VjcmV0LW9sZA==".to_owned(), SECRET.to_owned()];
-        verify_native(&secrets, headers(&header, "1763780400"), BODY, 1_763_780_400, 300).unwrap();
+        let secrets = vec![
+            "whsec_b2xkLXNlY3JldC1vbGQtc2VjcmV0LW9sZA==".to_owned(),
+            SECRET.to_owned(),
+        ];
+        verify_native(
+            &secrets,
+            headers(&header, "1763780400"),
+            BODY,
+            1_763_780_400,
+            300,
+        )
+        .unwrap();
     }
 
     #[test]
     fn stale_missing_and_wrong_signatures_are_told_apart() {
         let secrets = vec![SECRET.to_owned()];
-        let sig = sign_native(SECRET, "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", 1_763_780_400, BODY);
+        let sig = sign_native(
+            SECRET,
+            "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+            1_763_780_400,
+            BODY,
+        );
         assert_eq!(
-            verify_native(&secrets, headers(&sig, "1763780400"), BODY, 1_763_780_400 + 301, 300),
+            verify_native(
+                &secrets,
+                headers(&sig, "1763780400"),
+                BODY,
+                1_763_780_400 + 301,
+                300
+            ),
             Err(SignatureError::OutOfTolerance(300))
         );
         assert_eq!(
-            verify_native(&secrets, headers(&sig, "1763780400"), b"{}", 1_763_780_400, 300),
+            verify_native(
+                &secrets,
+                headers(&sig, "1763780400"),
+                b"{}",
+                1_763_780_400,
+                300
+            ),
             Err(SignatureError::Invalid)
         );
         assert_eq!(

@@ -20,9 +20,9 @@ fn numbers(s: &str) -> Vec<f64> {
 
 /// The deepest depth a text names, in inches. `None` when it names no number.
 pub fn depth_inches(s: &str) -> Option<f64> {
-    let max = numbers(s).into_iter().fold(None, |m: Option<f64>, v| {
-        Some(m.map_or(v, |m| m.max(v)))
-    })?;
+    let max = numbers(s)
+        .into_iter()
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))?;
     let l = s.to_ascii_lowercase();
     let factor = if l.contains("inch") || l.contains("in.") || l.contains('"') {
         1.0
@@ -40,9 +40,9 @@ pub fn depth_inches(s: &str) -> Option<f64> {
 
 /// The longest duration a text names, in days. `None` when it names no number.
 pub fn duration_days(s: &str) -> Option<f64> {
-    let max = numbers(s).into_iter().fold(None, |m: Option<f64>, v| {
-        Some(m.map_or(v, |m| m.max(v)))
-    })?;
+    let max = numbers(s)
+        .into_iter()
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))?;
     let l = s.to_ascii_lowercase();
     let factor = if l.contains("hour") || l.contains("hr") {
         1.0 / 24.0

@@ -65,7 +65,11 @@ impl Dataset {
         writeln!(w, "{},label", names.join(","))
     }
 
-    pub fn write_csv_row(w: &mut impl Write, features: &FeatureVector, label: bool) -> std::io::Result<()> {
+    pub fn write_csv_row(
+        w: &mut impl Write,
+        features: &FeatureVector,
+        label: bool,
+    ) -> std::io::Result<()> {
         let mut line = String::with_capacity(128);
         for v in features.0.iter() {
             if let Some(v) = v {
@@ -96,7 +100,12 @@ impl Dataset {
             }
             let fields: Vec<&str> = line.split(',').collect();
             if fields.len() != w + 1 {
-                bail!("CSV line {} has {} fields, expected {}", n + 2, fields.len(), w + 1);
+                bail!(
+                    "CSV line {} has {} fields, expected {}",
+                    n + 2,
+                    fields.len(),
+                    w + 1
+                );
             }
             for (slot, f) in row.iter_mut().zip(&fields) {
                 *slot = if f.trim().is_empty() {

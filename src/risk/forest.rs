@@ -103,7 +103,10 @@ fn array<'a>(tree: &'a Value, key: &str) -> Result<&'a Vec<Value>, ModelError> {
 fn ints(tree: &Value, key: &str) -> Result<Vec<i64>, ModelError> {
     array(tree, key)?
         .iter()
-        .map(|v| v.as_i64().ok_or_else(|| fmt_err(format!("'{key}' holds a non-integer"))))
+        .map(|v| {
+            v.as_i64()
+                .ok_or_else(|| fmt_err(format!("'{key}' holds a non-integer")))
+        })
         .collect()
 }
 
@@ -127,9 +130,15 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
     let default_left = ints(t, "default_left")?;
     let n = left.len();
     if n == 0
-        || [right.len(), feature.len(), value.len(), cover.len(), default_left.len()]
-            .iter()
-            .any(|&l| l != n)
+        || [
+            right.len(),
+            feature.len(),
+            value.len(),
+            cover.len(),
+            default_left.len(),
+        ]
+        .iter()
+        .any(|&l| l != n)
     {
         return Err(fmt_err("tree arrays differ in length"));
     }
@@ -155,7 +164,10 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
             return Err(fmt_err("a node has exactly one child"));
         }
         if l >= 0 && feature[i] as usize >= n_features.max(1) {
-            return Err(fmt_err(format!("split on feature {} of {n_features}", feature[i])));
+            return Err(fmt_err(format!(
+                "split on feature {} of {n_features}",
+                feature[i]
+            )));
         }
     }
     let mut tree = Tree {
@@ -251,7 +263,9 @@ impl Forest {
             .and_then(num)
             .ok_or_else(|| fmt_err("no base_score"))?;
         if !(base_score > 0.0 && base_score < 1.0) {
-            return Err(fmt_err(format!("base_score {base_score} is not a probability")));
+            return Err(fmt_err(format!(
+                "base_score {base_score} is not a probability"
+            )));
         }
         let n_features = params
             .get("num_feature")
@@ -275,7 +289,9 @@ impl Forest {
             .and_then(num)
             && p as usize != 1
         {
-            return Err(ModelError::Unsupported("random forests (num_parallel_tree > 1)".into()));
+            return Err(ModelError::Unsupported(
+                "random forests (num_parallel_tree > 1)".into(),
+            ));
         }
         let trees = model
             .get("trees")
@@ -431,8 +447,16 @@ pub(crate) mod tests {
         assert_eq!(f.version, "tiny-1");
         assert_eq!(f.base_margin, 0.0);
         assert_eq!(f.margin(&[0.0, 0.0]), -0.75);
-        assert_eq!(f.margin(&[0.5, 0.0]), 2.25, "a value equal to the split goes right");
-        assert_eq!(f.margin(&[f32::NAN, 0.0]), 2.25, "missing follows default_left = false");
+        assert_eq!(
+            f.margin(&[0.5, 0.0]),
+            2.25,
+            "a value equal to the split goes right"
+        );
+        assert_eq!(
+            f.margin(&[f32::NAN, 0.0]),
+            2.25,
+            "missing follows default_left = false"
+        );
         assert!((f.probability(&[0.0, 0.0]) - sigmoid(-0.75)).abs() < 1e-15);
     }
 

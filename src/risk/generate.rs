@@ -35,7 +35,10 @@ impl Default for GeneratorConfig {
             damage_rate: 0.002,
             tickets_per_excavator: 25,
             expected_tickets: 100_000,
-            start: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().unwrap_or_default(),
+            start: Utc
+                .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+                .single()
+                .unwrap_or_default(),
             mean_gap_secs: 60.0,
         }
     }
@@ -284,8 +287,11 @@ impl Generator {
             Some(M::Vacuum) => 48.0,
             _ => 48.0,
         };
-        let depth = (rng.random::<f64>() > 0.15)
-            .then(|| (typical_depth * (0.35 * normal(rng)).exp()).round().clamp(1.0, 600.0));
+        let depth = (rng.random::<f64>() > 0.15).then(|| {
+            (typical_depth * (0.35 * normal(rng)).exp())
+                .round()
+                .clamp(1.0, 600.0)
+        });
         let drilling = matches!(method, Some(M::DirectionalDrilling | M::Boring));
         let boring = drilling || rng.random::<f64>() < 0.02;
         let explosives = method == Some(M::Blasting) || rng.random::<f64>() < 0.001;
@@ -376,7 +382,11 @@ impl Generator {
         }
 
         let ticket = Ticket {
-            ticket_number: format!("{}{:09}", submitted.format("%Y%m%d"), self.serial % 1_000_000_000),
+            ticket_number: format!(
+                "{}{:09}",
+                submitted.format("%Y%m%d"),
+                self.serial % 1_000_000_000
+            ),
             revision: 0,
             kind: Some(kind),
             source_type: None,
@@ -462,9 +472,12 @@ mod tests {
             assert_eq!(x.ticket, y.ticket);
             assert_eq!(x.damaged, y.damaged);
         }
-        let other: Vec<_> = Generator::new(&GeneratorConfig { seed: 7, ..config(1000) })
-            .take(50)
-            .collect();
+        let other: Vec<_> = Generator::new(&GeneratorConfig {
+            seed: 7,
+            ..config(1000)
+        })
+        .take(50)
+        .collect();
         assert!(other.iter().zip(&a).any(|(x, y)| x.ticket != y.ticket));
     }
 
@@ -479,15 +492,22 @@ mod tests {
             let sel: Vec<_> = rows.iter().filter(|g| pred(g)).collect();
             sel.iter().map(|g| g.probability).sum::<f64>() / sel.len().max(1) as f64
         };
-        let drilling = rate_of(&|g| g.ticket.work.method == Some(ExcavationMethod::DirectionalDrilling));
+        let drilling =
+            rate_of(&|g| g.ticket.work.method == Some(ExcavationMethod::DirectionalDrilling));
         let hand = rate_of(&|g| g.ticket.work.method == Some(ExcavationMethod::Hand));
         let emergency = rate_of(&|g| g.ticket.kind == Some(TicketType::Emergency));
         let normal = rate_of(&|g| g.ticket.kind == Some(TicketType::Normal));
         assert!(drilling > 3.0 * hand, "drilling {drilling} vs hand {hand}");
-        assert!(emergency > 1.5 * normal, "emergency {emergency} vs normal {normal}");
+        assert!(
+            emergency > 1.5 * normal,
+            "emergency {emergency} vs normal {normal}"
+        );
         // Repeat offenders: a crew's earlier damages predict its next one.
         let with_past = rate_of(&|g| g.history.is_some_and(|h| h.prior_damages > 0));
-        let without = rate_of(&|g| g.history.is_some_and(|h| h.prior_damages == 0 && h.prior_tickets > 20));
+        let without = rate_of(&|g| {
+            g.history
+                .is_some_and(|h| h.prior_damages == 0 && h.prior_tickets > 20)
+        });
         assert!(with_past > 1.5 * without, "{with_past} vs {without}");
         let contractors = rows
             .iter()
@@ -507,6 +527,9 @@ mod tests {
                 missing_depth += 1;
             }
         }
-        assert!(missing_depth > 300 && missing_depth < 1500, "{missing_depth}");
+        assert!(
+            missing_depth > 300 && missing_depth < 1500,
+            "{missing_depth}"
+        );
     }
 }

@@ -102,7 +102,10 @@ pub fn top_contributions(features: &FeatureVector, phi: &[f64], top: usize) -> V
 
 impl ForestScorer {
     /// Starts the scoring threads for a model whose features match the schema.
-    pub fn start(forest: Forest, options: ScorerOptions) -> Result<Arc<Self>, super::forest::ModelError> {
+    pub fn start(
+        forest: Forest,
+        options: ScorerOptions,
+    ) -> Result<Arc<Self>, super::forest::ModelError> {
         forest.check_features(&features::names(), features::SCHEMA_VERSION)?;
         let info = ScorerInfo {
             model_version: forest.version.clone(),
@@ -152,14 +155,22 @@ fn run(forest: &Forest, rx: &Receiver<Job>, options: &ScorerOptions) {
                 if options.panic_on_ticket.as_deref() == Some(job.input.ticket_number.as_str()) {
                     panic!("fault injected for ticket {}", job.input.ticket_number);
                 }
-                score_row(forest, &job.input.features, options.top, options.explain, &mut scratch)
+                score_row(
+                    forest,
+                    &job.input.features,
+                    options.top,
+                    options.explain,
+                    &mut scratch,
+                )
             }));
             let reply = match result {
                 Ok(s) => Ok(s),
                 Err(p) => {
                     // The scratch space may be half-written; start clean.
                     scratch = Scratch::default();
-                    Err(ScoreError::Panicked(aegis_actors::engine::panic_message(&p)))
+                    Err(ScoreError::Panicked(aegis_actors::engine::panic_message(
+                        &p,
+                    )))
                 }
             };
             let _ = job.reply.send(reply);

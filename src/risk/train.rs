@@ -151,7 +151,8 @@ pub fn evaluate(pred: &[f64], y: &[f32]) -> Evaluation {
 
 /// Inserts Aegis's attributes (version, feature schema) into a model saved as JSON.
 fn stamp(model: &[u8], version: &str) -> anyhow::Result<Vec<u8>> {
-    let mut v: serde_json::Value = serde_json::from_slice(model).context("reading the trained model")?;
+    let mut v: serde_json::Value =
+        serde_json::from_slice(model).context("reading the trained model")?;
     let attrs = v
         .pointer_mut("/learner/attributes")
         .and_then(|a| a.as_object_mut())
@@ -173,7 +174,10 @@ pub fn run(data: &Dataset, params: &TrainParams, out: &Path) -> anyhow::Result<T
     }
     let positives = data.positives();
     if positives < 10 || data.rows() - positives < 10 {
-        bail!("need at least 10 damaged and 10 undamaged tickets to train; have {positives} of {}", data.rows());
+        bail!(
+            "need at least 10 damaged and 10 undamaged tickets to train; have {positives} of {}",
+            data.rows()
+        );
     }
     let mut idx: Vec<usize> = (0..data.rows()).collect();
     idx.shuffle(&mut StdRng::seed_from_u64(params.seed));
@@ -237,7 +241,9 @@ mod tests {
     #[test]
     fn calibration_bins_cover_every_row() {
         let pred: Vec<f64> = (0..95).map(|i| i as f64 / 100.0).collect();
-        let y: Vec<f32> = (0..95).map(|i| if i % 3 == 0 { 1.0 } else { 0.0 }).collect();
+        let y: Vec<f32> = (0..95)
+            .map(|i| if i % 3 == 0 { 1.0 } else { 0.0 })
+            .collect();
         let e = evaluate(&pred, &y);
         assert_eq!(e.calibration.iter().map(|b| b.count).sum::<usize>(), 95);
         assert!(e.brier > 0.0 && e.log_loss > 0.0);

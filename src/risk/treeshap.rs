@@ -124,8 +124,24 @@ impl Walk<'_> {
             unwind_path(&mut buf[start..], depth, pi);
             depth -= 1;
         }
-        self.recurse(buf, start, hot, depth + 1, hot_zero * incoming_zero, incoming_one, split);
-        self.recurse(buf, start, cold, depth + 1, cold_zero * incoming_zero, 0.0, split);
+        self.recurse(
+            buf,
+            start,
+            hot,
+            depth + 1,
+            hot_zero * incoming_zero,
+            incoming_one,
+            split,
+        );
+        self.recurse(
+            buf,
+            start,
+            cold,
+            depth + 1,
+            cold_zero * incoming_zero,
+            0.0,
+            split,
+        );
     }
 }
 
@@ -144,7 +160,9 @@ pub fn contributions(forest: &Forest, row: &[f32], scratch: &mut Scratch) -> Vec
     scratch.phi.resize(nf + 1, 0.0);
     let maxd = forest.max_depth() + 2;
     scratch.path.clear();
-    scratch.path.resize(maxd * (maxd + 1) / 2 + maxd + 2, PathElement::default());
+    scratch
+        .path
+        .resize(maxd * (maxd + 1) / 2 + maxd + 2, PathElement::default());
     for tree in &forest.trees {
         scratch.phi[nf] += tree.mean[0] as f32;
         let mut walk = Walk {
@@ -179,7 +197,7 @@ mod tests {
         }
         // For a single stump, SHAP equals the leaf minus the expected value.
         let phi = contributions(&f, &[0.0, 0.0], &mut s);
-        let expected = (-1.0 * 3.0 + 2.0 * 1.0) / 4.0;
+        let expected = (-3.0 + 2.0) / 4.0;
         assert!((phi[0] - (-1.0 - expected)).abs() < 1e-6, "{phi:?}");
     }
 }

@@ -195,7 +195,10 @@ mod tests {
         b.extend([b'U', 1, b's', b'S', b'U', 2, b'h', b'i']);
         b.extend([b'U', 1, b't', b'[', b'$', b'U', b'#', b'i', 3, 1, 2, 3]);
         b.push(b'}');
-        assert_eq!(parse(&b).unwrap(), json!({"a": [1, 2.5], "s": "hi", "t": [1, 2, 3]}));
+        assert_eq!(
+            parse(&b).unwrap(),
+            json!({"a": [1, 2.5], "s": "hi", "t": [1, 2, 3]})
+        );
     }
 
     #[test]

@@ -113,7 +113,9 @@ pub fn train(train: &Dataset, valid: &Dataset, p: &TrainParams) -> anyhow::Resul
 
 /// Loads a model file into the library.
 pub fn load(bytes: &[u8]) -> anyhow::Result<Booster> {
-    Booster::load_buffer(bytes).map_err(xe).context("loading the model into XGBoost")
+    Booster::load_buffer(bytes)
+        .map_err(xe)
+        .context("loading the model into XGBoost")
 }
 
 /// XGBoost's own probabilities for the rows of `x` (row-major, `width` columns).
@@ -124,7 +126,12 @@ pub fn predict(b: &Booster, x: &[f32], width: usize) -> anyhow::Result<Vec<f32>>
 
 /// XGBoost's own SHAP values (`approx = false`) or approximate contributions, `width + 1` per
 /// row (the last one the bias).
-pub fn contributions(b: &Booster, x: &[f32], width: usize, approx: bool) -> anyhow::Result<Vec<f32>> {
+pub fn contributions(
+    b: &Booster,
+    x: &[f32],
+    width: usize,
+    approx: bool,
+) -> anyhow::Result<Vec<f32>> {
     let m = DMatrix::from_dense_with_missing(x, x.len() / width.max(1), f32::NAN).map_err(xe)?;
     let cfg = xgb::PredictConfig {
         _type: if approx {

@@ -16,8 +16,11 @@ pub fn refresh_runtime(state: &AppState) {
         let name = a.name.clone();
         metrics::gauge!(names::ACTOR_MAILBOX, "actor" => name.clone()).set(a.mailbox as f64);
         metrics::gauge!(names::ACTOR_ACTIVE, "actor" => name.clone()).set(a.active as f64);
-        metrics::gauge!(names::ACTOR_UP, "actor" => name.clone())
-            .set(if a.state == "running" { 1.0 } else { 0.0 });
+        metrics::gauge!(names::ACTOR_UP, "actor" => name.clone()).set(if a.state == "running" {
+            1.0
+        } else {
+            0.0
+        });
         metrics::counter!(names::ACTOR_RESTARTS, "actor" => name.clone()).absolute(a.restarts);
         metrics::counter!(names::ACTOR_PROCESSED, "actor" => name).absolute(a.processed);
     }
@@ -37,7 +40,10 @@ pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
         loop {
             let now = state.clock.now();
             let db = state.db.clone();
-            match db.with_read(move |c| crate::db::queries::stats(c, now)).await {
+            match db
+                .with_read(move |c| crate::db::queries::stats(c, now))
+                .await
+            {
                 Ok(s) => {
                     for st in State::ALL {
                         let n = s.workflows.get(st.as_str()).copied().unwrap_or(0);

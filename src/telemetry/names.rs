@@ -47,46 +47,170 @@ pub const AUTH_FAILURES: &str = "aegis_auth_failures_total";
 pub const BUILD_INFO: &str = "aegis_build_info";
 
 pub const ALL: &[Def] = &[
-    (HTTP_REQUESTS, "counter", "HTTP requests by route template, method and status."),
-    (HTTP_SECONDS, "histogram", "HTTP request latency by route template and method."),
-    (WEBHOOK_OUTCOMES, "counter", "Webhook deliveries by center, format and outcome (accepted, duplicate or an error code)."),
-    (TRANSITIONS, "counter", "Lifecycle transitions committed, by from and to state."),
-    (STEP_SECONDS, "histogram", "Time a ticket actor took to run one step, by step kind."),
-    (RECEIVED_TO_SCORED, "histogram", "Time from a ticket's receipt to its score being committed."),
-    (RECEIVED_TO_SETTLED, "histogram", "Time from a ticket's receipt to its first resting state (resolved, alerted, rejected, ...)."),
-    (WORKFLOWS, "gauge", "Workflows by state (from the database)."),
+    (
+        HTTP_REQUESTS,
+        "counter",
+        "HTTP requests by route template, method and status.",
+    ),
+    (
+        HTTP_SECONDS,
+        "histogram",
+        "HTTP request latency by route template and method.",
+    ),
+    (
+        WEBHOOK_OUTCOMES,
+        "counter",
+        "Webhook deliveries by center, format and outcome (accepted, duplicate or an error code).",
+    ),
+    (
+        TRANSITIONS,
+        "counter",
+        "Lifecycle transitions committed, by from and to state.",
+    ),
+    (
+        STEP_SECONDS,
+        "histogram",
+        "Time a ticket actor took to run one step, by step kind.",
+    ),
+    (
+        RECEIVED_TO_SCORED,
+        "histogram",
+        "Time from a ticket's receipt to its score being committed.",
+    ),
+    (
+        RECEIVED_TO_SETTLED,
+        "histogram",
+        "Time from a ticket's receipt to its first resting state (resolved, alerted, rejected, ...).",
+    ),
+    (
+        WORKFLOWS,
+        "gauge",
+        "Workflows by state (from the database).",
+    ),
     (ALERTS_RAISED, "counter", "High-risk alerts raised."),
-    (ALERTS_ACKNOWLEDGED, "counter", "Alerts acknowledged by an officer."),
-    (ALERTS_ESCALATED, "counter", "Alert escalations, by the tier escalated to."),
-    (ALERTS_RESOLVED, "counter", "Alerts resolved, by disposition."),
-    (ALERTS_OPEN, "gauge", "Alerts open, escalated or acknowledged but not resolved (from the database)."),
-    (ALERTS_OVERDUE, "gauge", "Unacknowledged alerts whose acknowledgement deadline has passed (from the database)."),
-    (TIME_TO_ACK, "histogram", "Time from an alert being raised to its acknowledgement."),
-    (SCORES, "counter", "Tickets scored, by band and model version."),
-    (SCORE_PROBABILITY, "histogram", "Distribution of damage probabilities scored."),
-    (MODEL_INFO, "gauge", "The active risk model (1 for the active version)."),
-    (SCORER_SECONDS, "histogram", "Time to score one micro-batch."),
-    (SCORER_BATCH, "histogram", "Tickets per scoring micro-batch."),
-    (OUTBOX_PENDING, "gauge", "Outbox messages not yet published."),
-    (OUTBOX_LAG, "gauge", "Age of the oldest unpublished outbox message."),
-    (BUS_PUBLISHED, "counter", "Messages published and confirmed, by kind (work, event)."),
+    (
+        ALERTS_ACKNOWLEDGED,
+        "counter",
+        "Alerts acknowledged by an officer.",
+    ),
+    (
+        ALERTS_ESCALATED,
+        "counter",
+        "Alert escalations, by the tier escalated to.",
+    ),
+    (
+        ALERTS_RESOLVED,
+        "counter",
+        "Alerts resolved, by disposition.",
+    ),
+    (
+        ALERTS_OPEN,
+        "gauge",
+        "Alerts open, escalated or acknowledged but not resolved (from the database).",
+    ),
+    (
+        ALERTS_OVERDUE,
+        "gauge",
+        "Unacknowledged alerts whose acknowledgement deadline has passed (from the database).",
+    ),
+    (
+        TIME_TO_ACK,
+        "histogram",
+        "Time from an alert being raised to its acknowledgement.",
+    ),
+    (
+        SCORES,
+        "counter",
+        "Tickets scored, by band and model version.",
+    ),
+    (
+        SCORE_PROBABILITY,
+        "histogram",
+        "Distribution of damage probabilities scored.",
+    ),
+    (
+        MODEL_INFO,
+        "gauge",
+        "The active risk model (1 for the active version).",
+    ),
+    (
+        SCORER_SECONDS,
+        "histogram",
+        "Time to score one micro-batch.",
+    ),
+    (
+        SCORER_BATCH,
+        "histogram",
+        "Tickets per scoring micro-batch.",
+    ),
+    (
+        OUTBOX_PENDING,
+        "gauge",
+        "Outbox messages not yet published.",
+    ),
+    (
+        OUTBOX_LAG,
+        "gauge",
+        "Age of the oldest unpublished outbox message.",
+    ),
+    (
+        BUS_PUBLISHED,
+        "counter",
+        "Messages published and confirmed, by kind (work, event).",
+    ),
     (BUS_CONSUMED, "counter", "Work messages consumed."),
-    (BUS_REDELIVERED, "counter", "Work messages delivered again (after a crash, nack or lost connection)."),
+    (
+        BUS_REDELIVERED,
+        "counter",
+        "Work messages delivered again (after a crash, nack or lost connection).",
+    ),
     (BUS_ERRORS, "counter", "Bus failures, by operation."),
-    (BUS_BACKLOG, "gauge", "Work messages waiting, as far as this node knows."),
-    (DEAD_LETTERS, "gauge", "Dead letters not yet redriven (from the database)."),
+    (
+        BUS_BACKLOG,
+        "gauge",
+        "Work messages waiting, as far as this node knows.",
+    ),
+    (
+        DEAD_LETTERS,
+        "gauge",
+        "Dead letters not yet redriven (from the database).",
+    ),
     (DEAD_LETTERED, "counter", "Dead letters written, by kind."),
     (ACTOR_RESTARTS, "counter", "Supervised restarts, by actor."),
-    (ACTOR_MAILBOX, "gauge", "Messages sent to an actor and not yet answered."),
-    (ACTOR_PROCESSED, "counter", "Messages an actor has processed."),
-    (ACTOR_ACTIVE, "gauge", "Active members of an actor family (ticket actors)."),
+    (
+        ACTOR_MAILBOX,
+        "gauge",
+        "Messages sent to an actor and not yet answered.",
+    ),
+    (
+        ACTOR_PROCESSED,
+        "counter",
+        "Messages an actor has processed.",
+    ),
+    (
+        ACTOR_ACTIVE,
+        "gauge",
+        "Active members of an actor family (ticket actors).",
+    ),
     (ACTOR_UP, "gauge", "1 when the actor is running."),
     (DB_POOL_CONNECTIONS, "gauge", "Open connections by pool."),
     (DB_POOL_IDLE, "gauge", "Idle connections by pool."),
     (DB_BATCH_SIZE, "histogram", "Operations per group commit."),
-    (DB_COMMIT_SECONDS, "histogram", "Time to commit one group of operations."),
-    (DB_WRITER_QUEUE, "gauge", "Write operations waiting for the writer."),
-    (AUTH_FAILURES, "counter", "Failed bearer-token authentications."),
+    (
+        DB_COMMIT_SECONDS,
+        "histogram",
+        "Time to commit one group of operations.",
+    ),
+    (
+        DB_WRITER_QUEUE,
+        "gauge",
+        "Write operations waiting for the writer.",
+    ),
+    (
+        AUTH_FAILURES,
+        "counter",
+        "Failed bearer-token authentications.",
+    ),
     (BUILD_INFO, "gauge", "Aegis version (1)."),
 ];
 
@@ -103,4 +227,6 @@ pub const PROBABILITY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0,
 ];
 /// Buckets for batch sizes.
-pub const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0];
+pub const BATCH_BUCKETS: &[f64] = &[
+    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+];

@@ -41,10 +41,9 @@ pub fn committed(c: &TransitionCommit) {
             _ => {}
         }
     }
-    let settled = c
-        .events
-        .last()
-        .is_some_and(|e| e.from_state.is_some_and(|f| f.next_step().is_some()) && e.to_state.next_step().is_none());
+    let settled = c.events.last().is_some_and(|e| {
+        e.from_state.is_some_and(|f| f.next_step().is_some()) && e.to_state.next_step().is_none()
+    });
     if settled {
         let since = (c.at - c.received_at).num_microseconds().unwrap_or(0);
         metrics::histogram!(names::RECEIVED_TO_SETTLED).record(since as f64 / 1e6);

@@ -97,9 +97,11 @@ mod tests {
     }
 
     fn check(c: &[(String, String, String)]) -> ChainCheck {
-        verify(c.iter().enumerate().map(|(i, (p, prev, h))| {
-            (link(i as i64 + 1, p), prev.as_str(), h.as_str())
-        }))
+        verify(
+            c.iter()
+                .enumerate()
+                .map(|(i, (p, prev, h))| (link(i as i64 + 1, p), prev.as_str(), h.as_str())),
+        )
     }
 
     #[test]

@@ -146,7 +146,10 @@ mod tests {
         let mut p = EscalationPolicy::default();
         assert!(p.check().is_ok());
         p.urgent[1].ack_within_secs = 0;
-        assert!(matches!(p.check(), Err(PolicyError::ZeroDeadline("urgent", _))));
+        assert!(matches!(
+            p.check(),
+            Err(PolicyError::ZeroDeadline("urgent", _))
+        ));
         p.standard.clear();
         assert_eq!(p.check(), Err(PolicyError::NoTiers("standard")));
     }

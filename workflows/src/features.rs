@@ -106,7 +106,10 @@ impl FeatureVector {
 
     /// Name → value pairs (missing as `None`) for output and explanations.
     pub fn named(&self) -> impl Iterator<Item = (&'static str, Option<f32>)> + '_ {
-        FEATURES.iter().zip(self.0.iter()).map(|(d, v)| (d.name, *v))
+        FEATURES
+            .iter()
+            .zip(self.0.iter())
+            .map(|(d, v)| (d.name, *v))
     }
 }
 
@@ -172,7 +175,10 @@ pub fn extract(t: &Ticket, history: Option<ExcavatorHistory>) -> FeatureVector {
     v.set(F::MEMBERS, Some(t.members.len() as f32));
     if let Some(legal) = t.legal_start_at {
         v.set(F::MONTH, Some(legal.month() as f32));
-        v.set(F::WEEKDAY, Some(legal.weekday().num_days_from_monday() as f32));
+        v.set(
+            F::WEEKDAY,
+            Some(legal.weekday().num_days_from_monday() as f32),
+        );
         v.set(F::START_HOUR, Some(legal.hour() as f32));
     }
     v

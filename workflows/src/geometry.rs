@@ -162,7 +162,9 @@ mod tests {
     fn holes_are_subtracted() {
         let outer = "(0 0, 0.001 0, 0.001 0.001, 0 0.001, 0 0)";
         let hole = "(0.0002 0.0002, 0.0004 0.0002, 0.0004 0.0004, 0.0002 0.0004, 0.0002 0.0002)";
-        let full = Polygon::parse_wkt(&format!("POLYGON({outer})")).unwrap().area_m2();
+        let full = Polygon::parse_wkt(&format!("POLYGON({outer})"))
+            .unwrap()
+            .area_m2();
         let holed = Polygon::parse_wkt(&format!("polygon({outer}, {hole})"))
             .unwrap()
             .area_m2();

@@ -371,7 +371,9 @@ mod tests {
         let low = run(&[
             Event::Validated,
             scored(Band::Low),
-            Event::AutoResolved { reason: "low".into() },
+            Event::AutoResolved {
+                reason: "low".into(),
+            },
         ])
         .unwrap();
         assert_eq!(low.state, State::Resolved);
@@ -463,7 +465,8 @@ mod tests {
     /// Edges of the lifecycle diagram in DESIGN.md, written out independently of `apply`.
     fn allowed_edge(from: State, to: State) -> bool {
         use State as S;
-        let cross_cutting = !from.is_terminal() && matches!(to, S::Cancelled | S::Superseded | S::Failed);
+        let cross_cutting =
+            !from.is_terminal() && matches!(to, S::Cancelled | S::Superseded | S::Failed);
         cross_cutting
             || matches!(
                 (from, to),

@@ -33,7 +33,11 @@ pub struct RevisionPlan {
 }
 
 /// Plans the effect of validating revision `revision` (of type `kind`) given its siblings.
-pub fn plan_after_validation(kind: TicketType, revision: u32, siblings: &[Sibling]) -> RevisionPlan {
+pub fn plan_after_validation(
+    kind: TicketType,
+    revision: u32,
+    siblings: &[Sibling],
+) -> RevisionPlan {
     let later = siblings
         .iter()
         .filter(|s| s.revision > revision && !matches!(s.state, State::Received | State::Rejected))
@@ -80,10 +84,7 @@ mod tests {
         let p = plan_after_validation(
             TicketType::Update,
             2,
-            &[
-                sib("a", 0, State::Resolved),
-                sib("b", 1, State::Alerted),
-            ],
+            &[sib("a", 0, State::Resolved), sib("b", 1, State::Alerted)],
         );
         assert_eq!(p.supersede, vec!["b".to_string()]);
         assert!(p.cancel.is_empty() && !p.cancel_self && p.superseded_by.is_none());
@@ -110,6 +111,9 @@ mod tests {
             ],
         );
         assert_eq!(p.superseded_by, Some(("c".to_string(), 2)));
-        assert!(p.supersede.is_empty(), "a stale revision touches nothing else");
+        assert!(
+            p.supersede.is_empty(),
+            "a stale revision touches nothing else"
+        );
     }
 }

@@ -167,7 +167,12 @@ impl Excavator {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .or_else(|| self.name.as_deref().map(str::trim).filter(|s| !s.is_empty()))?;
+            .or_else(|| {
+                self.name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            })?;
         let folded: Vec<String> = who.split_whitespace().map(str::to_lowercase).collect();
         Some(format!("name:{}", folded.join(" ")))
     }
@@ -271,7 +276,10 @@ mod tests {
         assert!(check_ticket_number("A-1").is_ok());
         assert_eq!(check_ticket_number(""), Err(IdentityError::MissingNumber));
         assert_eq!(check_ticket_number("a b"), Err(IdentityError::BadNumber));
-        assert_eq!(check_ticket_number(&"9".repeat(33)), Err(IdentityError::BadNumber));
+        assert_eq!(
+            check_ticket_number(&"9".repeat(33)),
+            Err(IdentityError::BadNumber)
+        );
         assert_eq!(check_ticket_number("é"), Err(IdentityError::BadNumber));
     }
 

@@ -30,7 +30,11 @@ pub fn validate(t: &Ticket) -> Vec<Problem> {
     };
 
     if let Err(e) = check_ticket_number(&t.ticket_number) {
-        v.push(Problem::new("ticket_number", "invalid_format", e.to_string()));
+        v.push(Problem::new(
+            "ticket_number",
+            "invalid_format",
+            e.to_string(),
+        ));
     }
     v.require("type", t.kind.is_some());
     v.require("submitted_at", t.submitted_at.is_some());

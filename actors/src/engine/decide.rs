@@ -211,7 +211,11 @@ async fn drive(
                     band.as_str(),
                     t.high
                 ),
-                None => format!("{} risk: below the alert threshold {}", band.as_str(), t.high),
+                None => format!(
+                    "{} risk: below the alert threshold {}",
+                    band.as_str(),
+                    t.high
+                ),
             };
             plan.events
                 .push((Event::AutoResolved { reason }, SYSTEM.to_owned()));
@@ -404,8 +408,11 @@ fn on_command(
             if matches!(resumed.state, State::Alerted | State::Escalated) {
                 let tier = resumed.tier.unwrap_or(0);
                 let step = deps.config.escalation.at_tier(urgent(snap), tier, now);
-                plan.timers
-                    .push(TimerChange::Add(escalation_timer(&snap.id, step.tier, step.deadline)));
+                plan.timers.push(TimerChange::Add(escalation_timer(
+                    &snap.id,
+                    step.tier,
+                    step.deadline,
+                )));
                 if let Some(mut alert) = snap.alert.clone() {
                     alert.ack_deadline = Some(step.deadline);
                     alert.updated_at = now;

@@ -84,11 +84,15 @@ pub trait Bus: Send + Sync + 'static {
     /// Publishes work; returns once the bus has it durably (publisher confirms).
     fn publish_work(&self, messages: Vec<WorkMessage>) -> BoxFuture<'static, Result<(), BusError>>;
     /// Publishes events; returns once the bus has them (publisher confirms).
-    fn publish_events(&self, messages: Vec<EventMessage>)
-    -> BoxFuture<'static, Result<(), BusError>>;
+    fn publish_events(
+        &self,
+        messages: Vec<EventMessage>,
+    ) -> BoxFuture<'static, Result<(), BusError>>;
     /// Starts consuming work with at most `prefetch` unsettled deliveries.
-    fn consume_work(&self, prefetch: u16)
-    -> BoxFuture<'static, Result<mpsc::Receiver<Delivery>, BusError>>;
+    fn consume_work(
+        &self,
+        prefetch: u16,
+    ) -> BoxFuture<'static, Result<mpsc::Receiver<Delivery>, BusError>>;
     /// Follows every event published by any node (subscribers filter by routing key).
     fn subscribe_events(&self) -> broadcast::Receiver<EventMessage>;
     /// Work waiting to be processed, when the bus knows it; used to refuse webhooks early.

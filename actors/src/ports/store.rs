@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::BoxFuture;
 use crate::records::{
-    CommitOutcome, DeadLetterRecord, History, IntakeOutcome, IntakeRecord, OutboxRow,
-    TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
+    CommitOutcome, DeadLetterRecord, History, IntakeOutcome, IntakeRecord, OutboxRow, TimerRecord,
+    TimerSettle, TransitionCommit, WorkflowSnapshot,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,18 +27,26 @@ pub enum StoreError {
 pub trait Store: Send + Sync + 'static {
     /// Makes a received ticket durable (ticket, workflow, first event, outbox) unless it is a
     /// duplicate or conflicts with a stored revision.
-    fn intake(&self, record: IntakeRecord) -> BoxFuture<'static, Result<IntakeOutcome, StoreError>>;
+    fn intake(&self, record: IntakeRecord)
+    -> BoxFuture<'static, Result<IntakeOutcome, StoreError>>;
     /// Stores a payload nobody could read as a ticket, for operators.
     fn dead_letter(&self, record: DeadLetterRecord) -> BoxFuture<'static, Result<(), StoreError>>;
-    fn load(&self, workflow_id: &str)
-    -> BoxFuture<'static, Result<Option<WorkflowSnapshot>, StoreError>>;
-    fn commit(&self, commit: TransitionCommit)
-    -> BoxFuture<'static, Result<CommitOutcome, StoreError>>;
+    fn load(
+        &self,
+        workflow_id: &str,
+    ) -> BoxFuture<'static, Result<Option<WorkflowSnapshot>, StoreError>>;
+    fn commit(
+        &self,
+        commit: TransitionCommit,
+    ) -> BoxFuture<'static, Result<CommitOutcome, StoreError>>;
     /// Deletes timers that fired without changing anything.
     fn settle_timers(&self, settle: TimerSettle) -> BoxFuture<'static, Result<(), StoreError>>;
     /// Counts one more failed attempt of the workflow's current step; returns the count.
-    fn record_failure(&self, workflow_id: &str, error: &str)
-    -> BoxFuture<'static, Result<u32, StoreError>>;
+    fn record_failure(
+        &self,
+        workflow_id: &str,
+        error: &str,
+    ) -> BoxFuture<'static, Result<u32, StoreError>>;
     /// The other workflows of the same center and ticket number.
     fn siblings(&self, workflow_id: &str) -> BoxFuture<'static, Result<Vec<Sibling>, StoreError>>;
     fn excavator_history(&self, key: &str) -> BoxFuture<'static, Result<History, StoreError>>;

@@ -81,9 +81,7 @@ impl StreamHandler<Delivery> for WorkConsumer {
         let guard = self.stats.track();
         actix::spawn(async move {
             let _guard = guard;
-            let Delivery {
-                message, acker, ..
-            } = delivery;
+            let Delivery { message, acker, .. } = delivery;
             let step = match message.kind {
                 WorkKind::Drive => Step::Drive,
             };

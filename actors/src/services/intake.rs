@@ -100,7 +100,11 @@ impl Handler<Admit> for Intake {
             if let IntakeOutcome::Accepted { .. } = outcome {
                 // Priming only saves a read; a full directory mailbox is no reason to wait.
                 let _ = directory.try_send(Prime(snapshot));
-                if let Err(e) = deps.bus.publish_work(vec![WorkMessage::drive(&workflow_id)]).await {
+                if let Err(e) = deps
+                    .bus
+                    .publish_work(vec![WorkMessage::drive(&workflow_id)])
+                    .await
+                {
                     // The ticket is durable; the sweeper drives it once it is seen as stalled.
                     tracing::warn!(workflow_id, error = %e, "could not queue a received ticket");
                 }

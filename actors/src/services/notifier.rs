@@ -78,7 +78,10 @@ impl StreamHandler<Result<EventMessage, BroadcastStreamRecvError>> for Notifier 
             return;
         }
         self.stats.processed();
-        if matches!(event.routing_key.as_str(), "alert.raised" | "alert.escalated") {
+        if matches!(
+            event.routing_key.as_str(),
+            "alert.raised" | "alert.escalated"
+        ) {
             let p = &event.payload;
             tracing::warn!(
                 workflow_id = %event.workflow_id,

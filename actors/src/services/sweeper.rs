@@ -48,9 +48,13 @@ impl Actor for Sweeper {
                 if first {
                     let started = deps.clock.now();
                     match sweep(&deps, &stats, started).await {
-                        Ok(n) if n > 0 => tracing::info!(workflows = n, "recovered unfinished workflows"),
+                        Ok(n) if n > 0 => {
+                            tracing::info!(workflows = n, "recovered unfinished workflows")
+                        }
                         Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "start-up recovery failed; will retry"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "start-up recovery failed; will retry")
+                        }
                     }
                 } else {
                     tokio::time::sleep(delay).await;

@@ -91,13 +91,17 @@ async fn run(deps: Arc<Deps>, dispatcher: Dispatcher, stats: Arc<ActorStats>) {
                         match dispatcher.run(&wf, Step::Timer { timer }).await {
                             Ok(_) => {}
                             Err(StepError::NotFound) => {
-                                let settle = TimerSettle { timer_ids: vec![id] };
+                                let settle = TimerSettle {
+                                    timer_ids: vec![id],
+                                };
                                 if let Err(e) = deps.store.settle_timers(settle).await {
                                     tracing::warn!(error = %e, "could not drop an orphan timer");
                                 }
                             }
                             // The claim expires and the timer fires again.
-                            Err(e) => tracing::warn!(workflow_id = %wf, error = %e, "timer step failed"),
+                            Err(e) => {
+                                tracing::warn!(workflow_id = %wf, error = %e, "timer step failed")
+                            }
                         }
                     });
                 }

@@ -1,0 +1,9 @@
+//! Black-box tests: the real application on a random port, against SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+// Not every test module uses every helper.
+#[allow(dead_code)]
+mod helpers;
+
+mod intake;
+mod lifecycle;
