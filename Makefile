@@ -7,7 +7,7 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/aegis-target
 # The xgb crate compiles XGBoost from source; pointing this at any directory stops it from
 # trying to download a prebuilt library.
-export XGBOOST_LIB_DIR ?= $(CURDIR)/models
+export XGBOOST_LIB_DIR ?= /usr/share
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake ninja-build libclang-dev g++ libpq-dev pkg-config

@@ -175,6 +175,8 @@ pub struct DeadLetterRecord {
     /// `step_failed` for a workflow whose retries ran out, `unidentifiable` for a payload that
     /// could not be read as a ticket.
     pub kind: String,
+    /// For unidentifiable payloads: the webhook format they came in (`native`, `onecall`).
+    pub format: Option<String>,
     pub center: Option<String>,
     pub workflow_id: Option<String>,
     pub error: String,

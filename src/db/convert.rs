@@ -124,6 +124,7 @@ pub fn dead_letter_row(d: &DeadLetterRecord) -> DeadLetterRow {
     DeadLetterRow {
         id: d.id.clone(),
         kind: d.kind.clone(),
+        format: d.format.clone(),
         center: d.center.clone(),
         workflow_id: d.workflow_id.clone(),
         error: d.error.clone(),

@@ -11,6 +11,7 @@ pub mod convert;
 pub mod intake_ops;
 pub mod migrate;
 pub mod models;
+pub mod outcomes;
 pub mod pool;
 pub mod principals;
 pub mod queries;

@@ -276,3 +276,357 @@ pub fn stats(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Stats, StoreError
         outbox_oldest: oldest.map(from_db),
     })
 }
+
+/// A keyset position in a newest-first list: (time, id) of the last item seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: i64,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}|{}", self.at, self.id))
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        use base64::Engine as _;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .ok()?;
+        let text = String::from_utf8(raw).ok()?;
+        let (at, id) = text.split_once('|')?;
+        Some(Self {
+            at: at.parse().ok()?,
+            id: id.to_owned(),
+        })
+    }
+}
+
+/// A page of a list and where the next one starts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> Cursor) -> Page<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_cursor = if more {
+        items.last().map(|i| key(i).encode())
+    } else {
+        None
+    };
+    Page { items, next_cursor }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AlertItem {
+    #[serde(flatten)]
+    pub alert: AlertView,
+    pub probability: Option<f64>,
+    pub band: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    pub state: Option<String>,
+    pub center: Option<String>,
+    pub since: Option<i64>,
+    pub cursor: Option<Cursor>,
+    pub limit: usize,
+}
+
+pub fn list_alerts(conn: &mut AnyConn, f: &AlertFilter) -> Result<Page<AlertItem>, StoreError> {
+    let limit = i64::try_from(f.limit + 1).unwrap_or(i64::MAX);
+    let rows: Vec<(AlertRow, Option<f64>, Option<String>)> = with_conn!(conn, |c| {
+        let mut q = alerts::table
+            .left_join(scores::table.on(scores::workflow_id.eq(alerts::workflow_id)))
+            .select((
+                AlertRow::as_select(),
+                scores::probability.nullable(),
+                scores::band.nullable(),
+            ))
+            .order((alerts::raised_at.desc(), alerts::id.desc()))
+            .limit(limit)
+            .into_boxed();
+        if let Some(s) = &f.state {
+            q = q.filter(alerts::state.eq(s.clone()));
+        }
+        if let Some(cn) = &f.center {
+            q = q.filter(alerts::center.eq(cn.clone()));
+        }
+        if let Some(since) = f.since {
+            q = q.filter(alerts::raised_at.ge(since));
+        }
+        if let Some(cur) = &f.cursor {
+            q = q.filter(
+                alerts::raised_at.lt(cur.at).or(alerts::raised_at
+                    .eq(cur.at)
+                    .and(alerts::id.lt(cur.id.clone()))),
+            );
+        }
+        q.load(c).map_err(store_err)?
+    });
+    let items = rows
+        .into_iter()
+        .map(|(a, probability, band)| AlertItem {
+            alert: alert_view(a),
+            probability,
+            band,
+        })
+        .collect();
+    Ok(page(items, f.limit, |i: &AlertItem| Cursor {
+        at: i.alert.raised_at.timestamp_micros(),
+        id: i.alert.id.clone(),
+    }))
+}
+
+/// The workflow an alert belongs to.
+pub fn alert_workflow(conn: &mut AnyConn, alert_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(with_conn!(conn, |c| {
+        alerts::table
+            .find(alert_id)
+            .select(alerts::workflow_id)
+            .first::<String>(c)
+            .optional()
+            .map_err(store_err)?
+    }))
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WorkflowItem {
+    pub id: String,
+    pub center: String,
+    pub ticket_number: String,
+    pub revision: i64,
+    pub state: String,
+    pub band: Option<String>,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WorkflowFilter {
+    pub state: Option<String>,
+    pub center: Option<String>,
+    pub band: Option<String>,
+    pub ticket_number: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub cursor: Option<Cursor>,
+    pub limit: usize,
+}
+
+pub fn list_workflows(
+    conn: &mut AnyConn,
+    f: &WorkflowFilter,
+) -> Result<Page<WorkflowItem>, StoreError> {
+    let limit = i64::try_from(f.limit + 1).unwrap_or(i64::MAX);
+    let rows: Vec<WorkflowRow> = with_conn!(conn, |c| {
+        let mut q = workflows::table
+            .select(WorkflowRow::as_select())
+            .order((workflows::created_at.desc(), workflows::id.desc()))
+            .limit(limit)
+            .into_boxed();
+        if let Some(s) = &f.state {
+            q = q.filter(workflows::state.eq(s.clone()));
+        }
+        if let Some(cn) = &f.center {
+            q = q.filter(workflows::center.eq(cn.clone()));
+        }
+        if let Some(b) = &f.band {
+            q = q.filter(workflows::band.eq(b.clone()));
+        }
+        if let Some(t) = &f.ticket_number {
+            q = q.filter(workflows::ticket_number.eq(t.clone()));
+        }
+        if let Some(s) = f.since {
+            q = q.filter(workflows::created_at.ge(s));
+        }
+        if let Some(u) = f.until {
+            q = q.filter(workflows::created_at.lt(u));
+        }
+        if let Some(cur) = &f.cursor {
+            q = q.filter(
+                workflows::created_at.lt(cur.at).or(workflows::created_at
+                    .eq(cur.at)
+                    .and(workflows::id.lt(cur.id.clone()))),
+            );
+        }
+        q.load(c).map_err(store_err)?
+    });
+    let items = rows
+        .into_iter()
+        .map(|w| WorkflowItem {
+            id: w.id,
+            center: w.center,
+            ticket_number: w.ticket_number,
+            revision: w.revision,
+            state: w.state,
+            band: w.band,
+            attempts: w.attempts,
+            created_at: from_db(w.created_at),
+            updated_at: from_db(w.updated_at),
+        })
+        .collect();
+    Ok(page(items, f.limit, |i: &WorkflowItem| Cursor {
+        at: i.created_at.timestamp_micros(),
+        id: i.id.clone(),
+    }))
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeadLetterView {
+    pub id: String,
+    pub kind: String,
+    pub center: Option<String>,
+    pub workflow_id: Option<String>,
+    pub error: String,
+    pub content_type: Option<String>,
+    /// The payload as text when it is UTF-8, else base64 (`payload_encoding` says which).
+    pub payload: String,
+    pub payload_encoding: String,
+    pub created_at: DateTime<Utc>,
+    pub redriven_at: Option<DateTime<Utc>>,
+    pub redriven_by: Option<String>,
+}
+
+pub fn dead_letter_view(r: super::rows::DeadLetterRow) -> DeadLetterView {
+    use base64::Engine as _;
+    let (payload, payload_encoding) = match String::from_utf8(r.payload.clone()) {
+        Ok(s) => (s, "utf-8".to_owned()),
+        Err(_) => (
+            base64::engine::general_purpose::STANDARD.encode(&r.payload),
+            "base64".to_owned(),
+        ),
+    };
+    DeadLetterView {
+        id: r.id,
+        kind: r.kind,
+        center: r.center,
+        workflow_id: r.workflow_id,
+        error: r.error,
+        content_type: r.content_type,
+        payload,
+        payload_encoding,
+        created_at: from_db(r.created_at),
+        redriven_at: r.redriven_at.map(from_db),
+        redriven_by: r.redriven_by,
+    }
+}
+
+pub fn list_dead_letters(
+    conn: &mut AnyConn,
+    kind: Option<&str>,
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> Result<Page<DeadLetterView>, StoreError> {
+    use super::rows::DeadLetterRow;
+    use super::schema::dead_letters;
+    let lim = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let rows: Vec<DeadLetterRow> = with_conn!(conn, |c| {
+        let mut q = dead_letters::table
+            .select(DeadLetterRow::as_select())
+            .order((dead_letters::created_at.desc(), dead_letters::id.desc()))
+            .limit(lim)
+            .into_boxed();
+        if let Some(k) = kind {
+            q = q.filter(dead_letters::kind.eq(k.to_owned()));
+        }
+        if let Some(cur) = cursor {
+            q = q.filter(
+                dead_letters::created_at
+                    .lt(cur.at)
+                    .or(dead_letters::created_at
+                        .eq(cur.at)
+                        .and(dead_letters::id.lt(cur.id.clone()))),
+            );
+        }
+        q.load(c).map_err(store_err)?
+    });
+    let items = rows.into_iter().map(dead_letter_view).collect();
+    Ok(page(items, limit, |d: &DeadLetterView| Cursor {
+        at: d.created_at.timestamp_micros(),
+        id: d.id.clone(),
+    }))
+}
+
+pub fn dead_letter(
+    conn: &mut AnyConn,
+    id: &str,
+) -> Result<Option<super::rows::DeadLetterRow>, StoreError> {
+    use super::rows::DeadLetterRow;
+    use super::schema::dead_letters;
+    Ok(with_conn!(conn, |c| {
+        dead_letters::table
+            .find(id)
+            .select(DeadLetterRow::as_select())
+            .first(c)
+            .optional()
+            .map_err(store_err)?
+    }))
+}
+
+/// Marks a dead letter redriven; false when it already was (someone else won).
+pub fn mark_redriven(
+    conn: &mut AnyConn,
+    id: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    use super::schema::dead_letters;
+    let at = super::time::to_db(at);
+    let n = with_conn!(conn, |c| {
+        diesel::update(
+            dead_letters::table
+                .filter(dead_letters::id.eq(id))
+                .filter(dead_letters::redriven_at.is_null()),
+        )
+        .set((
+            dead_letters::redriven_at.eq(at),
+            dead_letters::redriven_by.eq(by),
+        ))
+        .execute(c)
+        .map_err(store_err)?
+    });
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ModelRecord {
+    pub version: String,
+    pub path: String,
+    #[schema(value_type = Object)]
+    pub metrics: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn trained_models(conn: &mut AnyConn) -> Result<Vec<ModelRecord>, StoreError> {
+    use super::schema::models;
+    let rows: Vec<(String, String, String, i64)> = with_conn!(conn, |c| {
+        models::table
+            .order(models::created_at.desc())
+            .limit(20)
+            .select((
+                models::version,
+                models::path,
+                models::metrics,
+                models::created_at,
+            ))
+            .load(c)
+            .map_err(store_err)?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(version, path, metrics, at)| ModelRecord {
+            version,
+            path,
+            metrics: serde_json::from_str(&metrics).unwrap_or(Value::Null),
+            created_at: from_db(at),
+        })
+        .collect())
+}

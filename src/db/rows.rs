@@ -142,6 +142,7 @@ pub struct OutboxRowDb {
 pub struct DeadLetterRow {
     pub id: String,
     pub kind: String,
+    pub format: Option<String>,
     pub center: Option<String>,
     pub workflow_id: Option<String>,
     pub error: String,

@@ -131,6 +131,7 @@ diesel::table! {
     dead_letters (id) {
         id -> Text,
         kind -> Text,
+        format -> Nullable<Text>,
         center -> Nullable<Text>,
         workflow_id -> Nullable<Text>,
         error -> Text,

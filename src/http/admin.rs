@@ -53,3 +53,383 @@ pub async fn stats(state: web::Data<AppState>, _who: Operator) -> Result<HttpRes
     let s = state.db.with_read(move |c| queries::stats(c, now)).await?;
     Ok(HttpResponse::Ok().json(s))
 }
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct WorkflowQuery {
+    /// A lifecycle state (`received`, `validated`, `rejected`, `scored`, `alerted`, …).
+    pub state: Option<String>,
+    pub center: Option<String>,
+    /// `low`, `medium` or `high`.
+    pub band: Option<String>,
+    pub ticket_number: Option<String>,
+    /// Created at or after (RFC 3339).
+    pub since: Option<String>,
+    /// Created before (RFC 3339).
+    pub until: Option<String>,
+    pub cursor: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<usize>,
+}
+
+/// `GET /v1/admin/workflows`: search, newest first, cursor paginated.
+#[utoipa::path(get, path = "/v1/admin/workflows", tag = "operators", params(WorkflowQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of workflows", body = queries::Page<queries::WorkflowItem>),
+        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
+        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+        (status = 422, description = "A filter does not parse", body = super::openapi::ErrorBody),
+    ))]
+pub async fn workflows(
+    state: web::Data<AppState>,
+    _who: Operator,
+    q: web::Query<WorkflowQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use super::params;
+    let states: Vec<&str> = aegis_workflows::State::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let bands: Vec<&str> = aegis_workflows::risk::Band::ALL
+        .iter()
+        .map(|b| b.as_str())
+        .collect();
+    let filter = queries::WorkflowFilter {
+        state: params::one_of("state", q.state.as_deref(), &states)?,
+        center: q.center.clone(),
+        band: params::one_of("band", q.band.as_deref(), &bands)?,
+        ticket_number: q.ticket_number.clone(),
+        since: params::time("since", q.since.as_deref())?,
+        until: params::time("until", q.until.as_deref())?,
+        cursor: params::cursor(q.cursor.as_deref())?,
+        limit: params::limit(q.limit)?,
+    };
+    let page = state
+        .db
+        .with_read(move |c| queries::list_workflows(c, &filter))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The answer to a repair.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RepairAnswer {
+    pub workflow_id: String,
+    pub state: String,
+    pub version: i64,
+    pub changed: bool,
+}
+
+/// `POST /v1/admin/workflows/{id}/retry`: a failed workflow resumes where it stopped.
+#[utoipa::path(post, path = "/v1/admin/workflows/{id}/retry", tag = "operators", params(("id" = String, Path)), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Resumed", body = RepairAnswer),
+        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
+        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+        (status = 404, description = "No such workflow", body = super::openapi::ErrorBody),
+        (status = 409, description = "The workflow has not failed", body = super::openapi::ErrorBody),
+    ))]
+pub async fn retry(
+    state: web::Data<AppState>,
+    who: Operator,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let by = who.0.audit_name();
+    let o = super::commands::run(&state, &id, aegis_actors::Command::Retry { by }).await?;
+    Ok(HttpResponse::Ok().json(RepairAnswer {
+        workflow_id: id,
+        state: o.state.as_str().to_owned(),
+        version: o.version,
+        changed: o.changed,
+    }))
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    pub reason: Option<String>,
+}
+
+/// `POST /v1/admin/workflows/{id}/cancel`: ends an unfinished workflow (and its alert).
+#[utoipa::path(post, path = "/v1/admin/workflows/{id}/cancel", tag = "operators", params(("id" = String, Path)), request_body = CancelBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Cancelled", body = RepairAnswer),
+        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
+        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+        (status = 404, description = "No such workflow", body = super::openapi::ErrorBody),
+        (status = 409, description = "The workflow has ended", body = super::openapi::ErrorBody),
+    ))]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    who: Operator,
+    id: web::Path<String>,
+    body: Option<web::Json<CancelBody>>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let reason = body
+        .and_then(|b| b.into_inner().reason)
+        .unwrap_or_else(|| "cancelled by an operator".to_owned());
+    if reason.len() > 4_000 {
+        return Err(ApiError::invalid(
+            "reason",
+            "reason is longer than 4000 bytes",
+        ));
+    }
+    let by = who.0.audit_name();
+    let o = super::commands::run(&state, &id, aegis_actors::Command::Cancel { by, reason }).await?;
+    Ok(HttpResponse::Ok().json(RepairAnswer {
+        workflow_id: id,
+        state: o.state.as_str().to_owned(),
+        version: o.version,
+        changed: o.changed,
+    }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct DeadLetterQuery {
+    /// `unidentifiable` or `step_failed`.
+    pub kind: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// `GET /v1/admin/dead-letters`: newest first.
+#[utoipa::path(get, path = "/v1/admin/dead-letters", tag = "operators", params(DeadLetterQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of dead letters", body = queries::Page<queries::DeadLetterView>),
+        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
+        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+        (status = 422, description = "A filter does not parse", body = super::openapi::ErrorBody),
+    ))]
+pub async fn dead_letters(
+    state: web::Data<AppState>,
+    _who: Operator,
+    q: web::Query<DeadLetterQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use super::params;
+    let kind = params::one_of(
+        "kind",
+        q.kind.as_deref(),
+        &["unidentifiable", "step_failed"],
+    )?;
+    let cursor = params::cursor(q.cursor.as_deref())?;
+    let limit = params::limit(q.limit)?;
+    let page = state
+        .db
+        .with_read(move |c| queries::list_dead_letters(c, kind.as_deref(), cursor.as_ref(), limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RedriveAnswer {
+    pub dead_letter_id: String,
+    pub workflow_id: String,
+    pub state: String,
+}
+
+/// `POST /v1/admin/dead-letters/{id}/redrive`: a failed step's workflow is retried; an
+/// unidentifiable payload is read again (after a parser fix, say) and admitted as a ticket.
+#[utoipa::path(post, path = "/v1/admin/dead-letters/{id}/redrive", tag = "operators", params(("id" = String, Path)), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Redriven", body = RedriveAnswer),
+        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
+        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+        (status = 404, description = "No such dead letter", body = super::openapi::ErrorBody),
+        (status = 409, description = "Already redriven, or its workflow is no longer failed", body = super::openapi::ErrorBody),
+        (status = 422, description = "The payload is still not a ticket", body = super::openapi::ErrorBody),
+    ))]
+pub async fn redrive(
+    state: web::Data<AppState>,
+    who: Operator,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let key = id.clone();
+    let dead = state
+        .db
+        .with_read(move |c| queries::dead_letter(c, &key))
+        .await?
+        .ok_or_else(|| ApiError::not_found("dead letter"))?;
+    if dead.redriven_at.is_some() {
+        return Err(ApiError::conflict(
+            "CONFLICT",
+            "this dead letter was already redriven",
+        ));
+    }
+    let by = who.0.audit_name();
+    let (workflow_id, st) = match dead.kind.as_str() {
+        "step_failed" => {
+            let wf = dead
+                .workflow_id
+                .clone()
+                .ok_or_else(|| ApiError::internal("a failed step without a workflow"))?;
+            let o =
+                super::commands::run(&state, &wf, aegis_actors::Command::Retry { by: by.clone() })
+                    .await?;
+            (wf, o.state.as_str().to_owned())
+        }
+        _ => {
+            use super::webhooks::Format;
+            let format = if dead.format.as_deref() == Some("onecall") {
+                Format::Onecall
+            } else {
+                Format::Native
+            };
+            let parsed = match format {
+                Format::Native => crate::intake::native::parse(&dead.payload),
+                Format::Onecall => crate::intake::onecall::parse(&dead.payload),
+            }
+            .map_err(|e| {
+                ApiError::invalid(
+                    "payload",
+                    format!("the payload is still not an identifiable ticket: {e}"),
+                )
+            })?;
+            let code = dead.center.clone().unwrap_or_default();
+            let center = super::webhooks::center_of(&state, &code).await?;
+            let outcome = super::webhooks::intake(
+                &state,
+                &center,
+                format,
+                parsed,
+                format!("redrive:{}", dead.id),
+                web::Bytes::from(dead.payload.clone()),
+                dead.content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/json".into()),
+            )
+            .await?;
+            match outcome {
+                aegis_actors::records::IntakeOutcome::Accepted { workflow_id } => {
+                    (workflow_id, "received".to_owned())
+                }
+                aegis_actors::records::IntakeOutcome::Duplicate { workflow_id, state } => {
+                    (workflow_id, state.as_str().to_owned())
+                }
+                aegis_actors::records::IntakeOutcome::RevisionConflict { workflow_id } => {
+                    return Err(ApiError::conflict(
+                        "TICKET_REVISION_CONFLICT",
+                        "the ticket in this dead letter conflicts with a stored revision",
+                    )
+                    .with_details(serde_json::json!({ "workflow_id": workflow_id })));
+                }
+            }
+        }
+    };
+    let now = state.clock.now();
+    let (dl, who_name) = (id.clone(), by.clone());
+    state
+        .store
+        .writer()
+        .run(move |tx| {
+            crate::with_tx!(tx, |c| {
+                use crate::db::schema::dead_letters;
+                use diesel::prelude::*;
+                diesel::update(dead_letters::table.filter(dead_letters::id.eq(&dl)))
+                    .set((
+                        dead_letters::redriven_at.eq(crate::db::time::to_db(now)),
+                        dead_letters::redriven_by.eq(&who_name),
+                    ))
+                    .execute(c)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RedriveAnswer {
+        dead_letter_id: id,
+        workflow_id,
+        state: st,
+    }))
+}
+
+/// `GET /v1/admin/actors`: every supervised actor with its state, restarts, mailbox depth and
+/// messages processed; `ticket-actors` counts the active ticket actors.
+#[utoipa::path(get, path = "/v1/admin/actors", tag = "operators", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Actors", body = Vec<Object>),
+        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
+        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+    ))]
+pub async fn actors(state: web::Data<AppState>, _who: Operator) -> HttpResponse {
+    HttpResponse::Ok().json(state.runtime.deps.health.report())
+}
+
+/// The active model and the models trained into this database.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ModelAnswer {
+    #[schema(value_type = Object)]
+    pub active: aegis_actors::ports::ScorerInfo,
+    pub feature_schema: String,
+    pub thresholds: ThresholdsView,
+    pub trained: Vec<queries::ModelRecord>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ThresholdsView {
+    pub medium: f64,
+    pub high: f64,
+}
+
+/// `GET /v1/admin/model`.
+#[utoipa::path(get, path = "/v1/admin/model", tag = "operators", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The model", body = ModelAnswer),
+        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
+        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+    ))]
+pub async fn model(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
+    let trained = state.db.with_read(queries::trained_models).await?;
+    let t = state.settings.thresholds();
+    Ok(HttpResponse::Ok().json(ModelAnswer {
+        active: state.runtime.deps.scorer.info(),
+        feature_schema: aegis_workflows::features::SCHEMA_VERSION.to_owned(),
+        thresholds: ThresholdsView {
+            medium: t.medium,
+            high: t.high,
+        },
+        trained,
+    }))
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReloadBody {
+    /// A model file on the server; default: the configured `model.path` (or the bundled one).
+    pub path: Option<String>,
+}
+
+/// `POST /v1/admin/model/reload`: loads a model and swaps it in without stopping scoring.
+#[utoipa::path(post, path = "/v1/admin/model/reload", tag = "operators", request_body = ReloadBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Swapped", body = Object),
+        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
+        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+        (status = 422, description = "The model cannot be used (unreadable, or features that do not match)", body = super::openapi::ErrorBody),
+    ))]
+pub async fn reload_model(
+    state: web::Data<AppState>,
+    who: Operator,
+    body: Option<web::Json<ReloadBody>>,
+) -> Result<HttpResponse, ApiError> {
+    let path = body
+        .and_then(|b| b.into_inner().path)
+        .unwrap_or_else(|| state.settings.model.path.clone());
+    let p = path.clone();
+    let forest = tokio::task::spawn_blocking(move || {
+        if p.is_empty() {
+            crate::risk::forest::Forest::from_bytes(crate::risk::BUNDLED_MODEL, "bundled")
+        } else {
+            crate::risk::forest::Forest::load(std::path::Path::new(&p))
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::invalid("path", e.to_string()))?;
+    let scorer = crate::risk::scorer::ForestScorer::start(forest, state.scorer_options.clone())
+        .map_err(|e| ApiError::invalid("path", e.to_string()))?;
+    let current = aegis_actors::ports::Scorer::info(scorer.as_ref());
+    let previous = state.runtime.deps.scorer.swap(scorer);
+    tracing::info!(by = %who.0.audit_name(), previous = %previous.model_version, current = %current.model_version, "model reloaded");
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "previous": previous, "current": current })))
+}

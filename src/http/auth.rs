@@ -77,7 +77,7 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty() && t.len() <= 256)
 }
 
-async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
+pub async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()

@@ -3,11 +3,15 @@
 //! `x-request-id`; every error uses the contract's envelope.
 
 pub mod admin;
+pub mod alerts;
 pub mod auth;
 pub mod centers;
+pub mod commands;
 pub mod error;
 pub mod health;
 pub mod openapi;
+pub mod outcomes;
+pub mod params;
 pub mod request_id;
 pub mod state;
 pub mod testing;
@@ -17,28 +21,77 @@ use actix_web::{HttpResponse, web};
 
 use error::ApiError;
 
-/// Registers every route.
+/// Every route the application serves, as (method, path template); the OpenAPI document must
+/// describe each (a test checks).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+    ("POST", "/v1/webhooks/{center}"),
+    ("POST", "/v1/webhooks/{center}/onecall"),
+    ("GET", "/v1/alerts"),
+    ("GET", "/v1/alerts/stream"),
+    ("GET", "/v1/alerts/{id}"),
+    ("POST", "/v1/alerts/{id}/ack"),
+    ("POST", "/v1/alerts/{id}/resolve"),
+    ("POST", "/v1/tickets/{center}/{ticket_number}/outcome"),
+    ("GET", "/v1/admin/workflows"),
+    ("GET", "/v1/admin/workflows/{id}"),
+    ("POST", "/v1/admin/workflows/{id}/retry"),
+    ("POST", "/v1/admin/workflows/{id}/cancel"),
+    ("GET", "/v1/admin/dead-letters"),
+    ("POST", "/v1/admin/dead-letters/{id}/redrive"),
+    ("GET", "/v1/admin/actors"),
+    ("GET", "/v1/admin/model"),
+    ("POST", "/v1/admin/model/reload"),
+    ("GET", "/v1/admin/stats"),
+];
+
+/// Registers every route of [`ROUTES`].
 pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
-        .route("/openapi.json", web::get().to(openapi::openapi_json))
-        .service(
-            web::scope("/v1")
-                .route(
-                    "/webhooks/{center}",
-                    web::post().to(webhooks::native_webhook),
-                )
-                .route(
-                    "/webhooks/{center}/onecall",
-                    web::post().to(webhooks::onecall_webhook),
-                )
-                .route("/admin/workflows/{id}", web::get().to(admin::workflow))
-                .route("/admin/stats", web::get().to(admin::stats)),
-        );
+        .route("/openapi.json", web::get().to(openapi::openapi_json));
+    let mut v1 = web::scope("/v1")
+        .route(
+            "/webhooks/{center}",
+            web::post().to(webhooks::native_webhook),
+        )
+        .route(
+            "/webhooks/{center}/onecall",
+            web::post().to(webhooks::onecall_webhook),
+        )
+        .route("/alerts", web::get().to(alerts::list))
+        .route("/alerts/stream", web::get().to(alerts::stream))
+        .route("/alerts/{id}", web::get().to(alerts::get))
+        .route("/alerts/{id}/ack", web::post().to(alerts::ack))
+        .route("/alerts/{id}/resolve", web::post().to(alerts::resolve))
+        .route(
+            "/tickets/{center}/{ticket_number}/outcome",
+            web::post().to(outcomes::record),
+        )
+        .route("/admin/workflows", web::get().to(admin::workflows))
+        .route("/admin/workflows/{id}", web::get().to(admin::workflow))
+        .route("/admin/workflows/{id}/retry", web::post().to(admin::retry))
+        .route(
+            "/admin/workflows/{id}/cancel",
+            web::post().to(admin::cancel),
+        )
+        .route("/admin/dead-letters", web::get().to(admin::dead_letters))
+        .route(
+            "/admin/dead-letters/{id}/redrive",
+            web::post().to(admin::redrive),
+        )
+        .route("/admin/actors", web::get().to(admin::actors))
+        .route("/admin/model", web::get().to(admin::model))
+        .route("/admin/model/reload", web::post().to(admin::reload_model))
+        .route("/admin/stats", web::get().to(admin::stats));
     if testing {
-        cfg.route("/v1/testing/clock", web::post().to(testing::advance_clock));
+        v1 = v1.route("/testing/clock", web::post().to(testing::advance_clock));
     }
+    cfg.service(v1);
 }
 
 /// Errors from extractors (bad JSON, bad query strings) in the contract's envelope.

@@ -36,11 +36,25 @@ impl Modify for Bearer {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Aegis", description = "811 locate ticket intake, risk scoring, alerting and audit (contract v1)."),
+    info(title = "Aegis", version = "1", description = "811 locate ticket intake, risk scoring, alerting and audit (contract v1)."),
     paths(
         super::webhooks::native_webhook,
         super::webhooks::onecall_webhook,
+        super::alerts::list,
+        super::alerts::stream,
+        super::alerts::get,
+        super::alerts::ack,
+        super::alerts::resolve,
+        super::outcomes::record,
+        super::admin::workflows,
         super::admin::workflow,
+        super::admin::retry,
+        super::admin::cancel,
+        super::admin::dead_letters,
+        super::admin::redrive,
+        super::admin::actors,
+        super::admin::model,
+        super::admin::reload_model,
         super::admin::stats,
         super::health::healthz,
         super::health::readyz,

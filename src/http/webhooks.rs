@@ -29,13 +29,13 @@ pub struct WebhookAnswer {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub enum Format {
     Native,
     Onecall,
 }
 
 impl Format {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Native => "native",
             Self::Onecall => "onecall",
@@ -126,7 +126,7 @@ fn signature_error(e: SignatureError) -> ApiError {
     }
 }
 
-async fn center_of(state: &AppState, code: &str) -> Result<CenterAuth, ApiError> {
+pub async fn center_of(state: &AppState, code: &str) -> Result<CenterAuth, ApiError> {
     state.centers.get(&state.db, code).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -140,6 +140,7 @@ async fn center_of(state: &AppState, code: &str) -> Result<CenterAuth, ApiError>
 /// the caller gets 503 and sends it again: nothing is dropped silently.
 async fn reject_unidentifiable(
     state: &AppState,
+    format: Format,
     center: &CenterAuth,
     body: &[u8],
     content_type: &str,
@@ -148,6 +149,7 @@ async fn reject_unidentifiable(
     let dead = DeadLetterRecord {
         id: uuid::Uuid::now_v7().to_string(),
         kind: "unidentifiable".into(),
+        format: Some(format.as_str().to_owned()),
         center: Some(center.code.clone()),
         workflow_id: None,
         error: err.to_string(),
@@ -165,7 +167,8 @@ async fn reject_unidentifiable(
     }
 }
 
-async fn admit(
+/// Makes a parsed ticket durable through the intake actor.
+pub async fn intake(
     state: &AppState,
     center: &CenterAuth,
     format: Format,
@@ -173,9 +176,8 @@ async fn admit(
     delivery_id: String,
     body: web::Bytes,
     content_type: String,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<IntakeOutcome, ApiError> {
     let ticket = parsed.ticket;
-    let (number, revision) = (ticket.ticket_number.clone(), ticket.revision);
     let msg = Admit {
         center_id: center.id,
         center: center.code.clone(),
@@ -195,28 +197,50 @@ async fn admit(
             1,
         ));
     };
-    let outcome = match state.runtime.intake.send(msg).await {
-        Ok(Ok(o)) => o,
+    match state.runtime.intake.send(msg).await {
+        Ok(Ok(o)) => Ok(o),
         Ok(Err(AdmitError::Overloaded)) => {
             record(&center.code, format, "UNAVAILABLE");
-            return Err(ApiError::unavailable(
+            Err(ApiError::unavailable(
                 "too much work is waiting; send the ticket again shortly",
                 2,
-            ));
+            ))
         }
         Ok(Err(AdmitError::Store(e))) => {
             record(&center.code, format, "UNAVAILABLE");
-            return Err(e.into());
+            Err(e.into())
         }
         Err(e) => {
             record(&center.code, format, "UNAVAILABLE");
             tracing::warn!(error = %e, "intake unreachable");
-            return Err(ApiError::unavailable(
+            Err(ApiError::unavailable(
                 "intake is restarting; send the ticket again",
                 1,
-            ));
+            ))
         }
-    };
+    }
+}
+
+async fn admit(
+    state: &AppState,
+    center: &CenterAuth,
+    format: Format,
+    parsed: Parsed,
+    delivery_id: String,
+    body: web::Bytes,
+    content_type: String,
+) -> Result<HttpResponse, ApiError> {
+    let (number, revision) = (parsed.ticket.ticket_number.clone(), parsed.ticket.revision);
+    let outcome = intake(
+        state,
+        center,
+        format,
+        parsed,
+        delivery_id,
+        body,
+        content_type,
+    )
+    .await?;
     let answer = |workflow_id: String, state: &str, duplicate: bool| WebhookAnswer {
         workflow_id,
         center: center.code.clone(),
@@ -312,7 +336,17 @@ async fn native_inner(
     let delivery_id = headers.id.unwrap_or_default().to_owned();
     let parsed = match native::parse(&body) {
         Ok(p) => p,
-        Err(e) => return Err(reject_unidentifiable(state, &center, &body, &content_type, e).await),
+        Err(e) => {
+            return Err(reject_unidentifiable(
+                state,
+                Format::Native,
+                &center,
+                &body,
+                &content_type,
+                e,
+            )
+            .await);
+        }
     };
     admit(
         state,
@@ -382,7 +416,17 @@ async fn onecall_inner(
     signature::verify_onecall(&center.secrets, header, &body).map_err(signature_error)?;
     let parsed = match onecall::parse(&body) {
         Ok(p) => p,
-        Err(e) => return Err(reject_unidentifiable(state, &center, &body, &content_type, e).await),
+        Err(e) => {
+            return Err(reject_unidentifiable(
+                state,
+                Format::Onecall,
+                &center,
+                &body,
+                &content_type,
+                e,
+            )
+            .await);
+        }
     };
     // Without a notification id, the ticket's own content identifies the delivery.
     let delivery_id = parsed

@@ -143,7 +143,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// Starts Aegis with test settings adjusted by `tweak`.
 pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-    aegis::telemetry::logging::init("warn", "pretty");
+    aegis::telemetry::logging::init("error", "pretty");
     let (url, dir, pg_name) = database(backend)?;
     let mut settings = test_settings(url);
     tweak(&mut settings);

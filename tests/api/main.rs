@@ -7,3 +7,4 @@ mod helpers;
 
 mod intake;
 mod lifecycle;
+mod supervision;

@@ -446,6 +446,7 @@ fn fail(
     plan.dead_letter = Some(DeadLetterRecord {
         id: uuid::Uuid::now_v7().to_string(),
         kind: "step_failed".into(),
+        format: None,
         center: Some(snap.center.clone()),
         workflow_id: Some(snap.id.clone()),
         error: error.to_owned(),

@@ -130,6 +130,7 @@ CREATE TABLE outbox (
 CREATE TABLE dead_letters (
     id TEXT PRIMARY KEY NOT NULL,
     kind TEXT NOT NULL,
+    format TEXT,
     center TEXT,
     workflow_id TEXT,
     error TEXT NOT NULL,
