@@ -117,6 +117,11 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let id = super::request_id::current();
         let mut resp = HttpResponse::build(self.status).json(self.body(&id));
+        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The rest of the body was never read; the connection cannot be reused.
+            resp.head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+        }
         if let Some(secs) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
