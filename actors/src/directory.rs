@@ -12,8 +12,8 @@ use tokio::sync::oneshot;
 use crate::deps::Deps;
 use crate::health::{ActorState, ActorStats};
 use crate::records::WorkflowSnapshot;
-use crate::step::StepError;
-use crate::ticket::TicketActor;
+use crate::step::{Step, StepError, StepOutcome};
+use crate::ticket::{RunStep, TicketActor};
 
 /// Snapshots handed over by intake and not yet claimed are kept at most this many.
 const PRIMED_MAX: usize = 20_000;
@@ -160,46 +160,60 @@ impl Actor for Directory {
     }
 }
 
-/// Borrow the actor of a workflow for one step; pair with [`Checkin`].
+/// Runs one step on a workflow's actor, activating it when needed (or waiting for room when
+/// the cap is reached), and checks the actor back in with the outcome: a failed step replaces
+/// the actor (its supervised restart), a finished workflow passivates it.
 #[derive(Message)]
-#[rtype(result = "Result<Addr<TicketActor>, StepError>")]
-pub struct Checkout(pub String);
+#[rtype(result = "Result<StepOutcome, StepError>")]
+pub struct Deliver {
+    pub workflow_id: String,
+    pub step: Step,
+}
 
-impl Handler<Checkout> for Directory {
-    type Result = ResponseFuture<Result<Addr<TicketActor>, StepError>>;
-
-    fn handle(&mut self, msg: Checkout, _: &mut Self::Context) -> Self::Result {
-        if let Some(e) = self.actors.get_mut(&msg.0) {
+impl Directory {
+    /// The actor to use now, or a place in the queue when every slot is taken.
+    fn checkout(
+        &mut self,
+        id: &str,
+    ) -> Result<Addr<TicketActor>, oneshot::Receiver<Addr<TicketActor>>> {
+        if let Some(e) = self.actors.get_mut(id) {
             e.busy += 1;
-            let addr = e.addr.clone();
-            return Box::pin(async move { Ok(addr) });
+            return Ok(e.addr.clone());
         }
         if self.waiting.is_empty() && self.has_room() {
-            let addr = self.activate(&msg.0);
-            return Box::pin(async move { Ok(addr) });
+            return Ok(self.activate(id));
         }
         let (tx, rx) = oneshot::channel();
-        self.waiting.push_back((msg.0, tx));
-        Box::pin(async move { rx.await.map_err(|_| StepError::Overloaded) })
+        self.waiting.push_back((id.to_owned(), tx));
+        Err(rx)
     }
 }
 
-/// Returns an actor after a step. `failed` replaces it (supervised restart); `finished`
-/// passivates it at once (its workflow ended).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Checkin {
-    pub workflow_id: String,
-    pub failed: bool,
-    pub finished: bool,
-}
+impl Handler<Deliver> for Directory {
+    type Result = ResponseActFuture<Self, Result<StepOutcome, StepError>>;
 
-impl Handler<Checkin> for Directory {
-    type Result = ();
-
-    fn handle(&mut self, msg: Checkin, _: &mut Self::Context) {
-        self.release(&msg.workflow_id, msg.failed, msg.finished);
-        self.serve_waiting();
+    fn handle(&mut self, msg: Deliver, _: &mut Self::Context) -> Self::Result {
+        let Deliver { workflow_id, step } = msg;
+        let addr = self.checkout(&workflow_id);
+        let run = async move {
+            let addr = match addr {
+                Ok(a) => a,
+                Err(rx) => rx.await.map_err(|_| StepError::Overloaded)?,
+            };
+            match addr.send(RunStep(step)).await {
+                Ok(r) => r,
+                // The actor's task died (a panic outside the engine's guard): a failure too.
+                Err(e) => Err(StepError::ActorLost(e.to_string())),
+            }
+        };
+        Box::pin(run.into_actor(self).map(move |result, act, _| {
+            let failed = matches!(&result, Err(e) if e.retryable());
+            let finished = matches!(&result, Ok(o) if o.state.is_terminal())
+                || matches!(result, Err(StepError::NotFound));
+            act.release(&workflow_id, failed, finished);
+            act.serve_waiting();
+            result
+        }))
     }
 }
 

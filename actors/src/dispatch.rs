@@ -9,9 +9,8 @@ use actix::Addr;
 use rand::Rng;
 
 use crate::deps::Deps;
-use crate::directory::{Checkin, Checkout, Directory};
+use crate::directory::{Deliver, Directory};
 use crate::step::{Step, StepError, StepOutcome};
-use crate::ticket::RunStep;
 
 /// Commands from people are retried this many times, quickly, and then the person gets an error:
 /// an officer waits on the answer, and a database hiccup must not fail their workflow.
@@ -36,28 +35,14 @@ impl Dispatcher {
 
     /// Runs one step once on the workflow's actor.
     async fn attempt(&self, workflow_id: &str, step: &Step) -> Result<StepOutcome, StepError> {
-        let addr = self
-            .directory
-            .send(Checkout(workflow_id.to_owned()))
-            .await
-            .map_err(|e| StepError::ActorLost(e.to_string()))??;
-        let result = match addr.send(RunStep(step.clone())).await {
-            Ok(r) => r,
-            // The actor's task died (a panic outside the engine's guard): treat as a failure.
-            Err(e) => Err(StepError::ActorLost(e.to_string())),
-        };
-        let failed = matches!(&result, Err(e) if e.retryable());
-        let finished = matches!(&result, Ok(o) if o.state.is_terminal())
-            || matches!(result, Err(StepError::NotFound));
-        let checkin = Checkin {
+        let deliver = Deliver {
             workflow_id: workflow_id.to_owned(),
-            failed,
-            finished,
+            step: step.clone(),
         };
-        if self.directory.send(checkin).await.is_err() {
-            tracing::warn!(workflow_id, "directory gone while checking an actor in");
-        }
-        result
+        self.directory
+            .send(deliver)
+            .await
+            .map_err(|e| StepError::ActorLost(e.to_string()))?
     }
 
     /// Runs a step that the runtime owns (drive, timer): retried until it succeeds or the

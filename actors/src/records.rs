@@ -52,8 +52,9 @@ pub struct ScoreRecord {
     pub band: aegis_workflows::risk::Band,
     pub model_version: String,
     pub top_features: Vec<Contribution>,
-    /// Every feature value, for inspection and retraining.
-    pub features: Vec<(String, Option<f32>)>,
+    /// Every feature value in schema order (`features::SCHEMA_VERSION`), for inspection and
+    /// retraining.
+    pub features: Vec<Option<f32>>,
     pub scored_at: DateTime<Utc>,
 }
 
@@ -159,7 +160,8 @@ pub struct OutboxRecord {
     pub message_id: String,
     pub routing_key: String,
     pub workflow_id: String,
-    pub payload: serde_json::Value,
+    /// The message body, JSON text.
+    pub payload: String,
 }
 
 /// A claimed outbox row.
@@ -241,6 +243,8 @@ pub struct IntakeRecord {
     pub first_event: EventRecord,
     pub outbox: OutboxRecord,
     pub received_at: DateTime<Utc>,
+    /// The normalized ticket as stored; `content_hash` is its SHA-256.
+    pub ticket_json: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,3 +265,11 @@ pub enum IntakeOutcome {
 
 /// Data the scorer's features need from history.
 pub type History = ExcavatorHistory;
+
+/// What a drive reads before deciding: see [`crate::ports::Store::drive_context`].
+#[derive(Debug, Clone, Default)]
+pub struct DriveContext {
+    pub siblings: Vec<aegis_workflows::revision::Sibling>,
+    /// Counters as stored (they include this ticket when it is a first revision).
+    pub history: Option<History>,
+}

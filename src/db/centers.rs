@@ -4,6 +4,8 @@
 use base64::Engine as _;
 use chrono::Utc;
 use diesel::prelude::*;
+
+use super::one::OneRow;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde::Serialize;
@@ -145,8 +147,7 @@ pub fn add(
             let exists: Option<i64> = centers::table
                 .filter(centers::code.eq(code))
                 .select(centers::id)
-                .first(c)
-                .optional()
+                .one(c)
                 .map_err(store_err)?;
             if exists.is_some() {
                 return Err(CenterError::Exists(code.to_owned()));
@@ -162,7 +163,7 @@ pub fn add(
             let id: i64 = centers::table
                 .filter(centers::code.eq(code))
                 .select(centers::id)
-                .first(c)
+                .the(c)
                 .map_err(store_err)?;
             diesel::insert_into(center_secrets::table)
                 .values((
@@ -204,7 +205,7 @@ pub fn retire_old_secrets(conn: &mut AnyConn, code: &str) -> Result<usize, Cente
             .filter(center_secrets::center_id.eq(center.id))
             .filter(center_secrets::revoked_at.is_null())
             .select(diesel::dsl::max(center_secrets::id))
-            .first(c)
+            .get_result(c)
             .map_err(store_err)?;
         let Some(newest) = newest else { return Ok(0) };
         diesel::update(
@@ -225,8 +226,7 @@ pub fn lookup(conn: &mut AnyConn, code: &str) -> Result<Option<CenterAuth>, Cent
         let row: Option<(i64, String)> = centers::table
             .filter(centers::code.eq(code))
             .select((centers::id, centers::format))
-            .first(c)
-            .optional()
+            .one(c)
             .map_err(store_err)?;
         match row {
             None => None,

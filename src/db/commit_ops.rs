@@ -7,6 +7,8 @@ use aegis_actors::records::{
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+
+use super::one::OneRow;
 use diesel::result::Error as DieselError;
 
 use super::convert;
@@ -40,7 +42,7 @@ pub fn commit(tx: &mut Tx<'_>, c: &TransitionCommit) -> Result<CommitOutcome, Di
             message_id: o.message_id.clone(),
             routing_key: o.routing_key.clone(),
             workflow_id: o.workflow_id.clone(),
-            payload: o.payload.to_string(),
+            payload: o.payload.clone(),
             created_at: now,
         })
         .collect();
@@ -166,8 +168,7 @@ pub fn record_failure(
         workflows::table
             .find(workflow_id)
             .select(workflows::attempts)
-            .first(c)
-            .optional()
+            .one(c)
     })
 }
 
@@ -258,8 +259,7 @@ pub fn claim_outbox(
     })?;
     rows.into_iter()
         .map(|r| {
-            let payload =
-                serde_json::from_str(&r.payload).map_err(|e| de_err(convert::corrupt(e)))?;
+            let payload = r.payload;
             Ok(OutboxRow {
                 id: r.id,
                 record: OutboxRecord {

@@ -54,7 +54,11 @@ pub fn score_row(workflow_id: &str, s: &ScoreRecord) -> ScoreRow {
         band: s.band.as_str().to_owned(),
         model_version: s.model_version.clone(),
         top_features: serde_json::to_string(&s.top_features).unwrap_or_else(|_| "[]".into()),
-        features: serde_json::to_string(&s.features).unwrap_or_else(|_| "[]".into()),
+        features: serde_json::to_string(&serde_json::json!({
+            "schema": aegis_workflows::features::SCHEMA_VERSION,
+            "values": s.features,
+        }))
+        .unwrap_or_else(|_| "{}".into()),
         scored_at: to_db(s.scored_at),
     }
 }

@@ -5,12 +5,14 @@
 //! through [`writer`], which batches many operations per transaction (group commit) and is the
 //! single writer SQLite wants. [`store::DbStore`] implements the runtime's `Store` port on top.
 
+pub mod batch_ops;
 pub mod centers;
 pub mod commit_ops;
 pub mod convert;
 pub mod intake_ops;
 pub mod migrate;
 pub mod models;
+pub mod one;
 pub mod outcomes;
 pub mod pool;
 pub mod principals;

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+
+use super::one::OneRow;
 use diesel::result::Error as DieselError;
 use serde::Serialize;
 
@@ -50,8 +52,7 @@ pub fn record(
             .filter(workflows::ticket_number.eq(&o.ticket_number))
             .order(workflows::revision.desc())
             .select((workflows::id, tickets::excavator_key))
-            .first(c)
-            .optional()?;
+            .one(c)?;
         let Some((workflow_id, key)) = found else {
             return Ok(None);
         };

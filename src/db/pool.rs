@@ -130,8 +130,10 @@ impl Db {
                     _ => "FULL",
                 };
                 let make = |size: u32| -> anyhow::Result<SqlitePool> {
+                    // A local file does not go stale: skip the `SELECT 1` on every checkout.
                     Pool::builder()
                         .max_size(size)
+                        .test_on_check_out(false)
                         .connection_timeout(settings.connect_timeout)
                         .connection_customizer(Box::new(SqliteSetup {
                             busy_timeout_ms: settings.busy_timeout_ms,

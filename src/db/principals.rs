@@ -4,6 +4,8 @@
 use base64::Engine as _;
 use chrono::Utc;
 use diesel::prelude::*;
+
+use super::one::OneRow;
 use rand::Rng;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -153,8 +155,7 @@ pub fn by_token(conn: &mut AnyConn, token: &str) -> Result<Option<Principal>, St
             .filter(principals::token_hash.eq(&hash))
             .filter(principals::revoked_at.is_null())
             .select((principals::id, principals::name, principals::role))
-            .first(c)
-            .optional()
+            .one(c)
             .map_err(store_err)?
     });
     Ok(

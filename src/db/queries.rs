@@ -5,6 +5,8 @@ use aegis_actors::ports::{Contribution, StoreError};
 use aegis_workflows::audit::{self, Link};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+
+use super::one::OneRow;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -144,8 +146,7 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         let Some(w) = workflows::table
             .find(id)
             .select(WorkflowRow::as_select())
-            .first(c)
-            .optional()
+            .one(c)
             .map_err(store_err)?
         else {
             return Ok(None);
@@ -153,19 +154,17 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         let ticket: String = tickets::table
             .find(id)
             .select(tickets::ticket_json)
-            .first(c)
+            .the(c)
             .map_err(store_err)?;
         let score = scores::table
             .find(id)
             .select(ScoreRow::as_select())
-            .first(c)
-            .optional()
+            .one(c)
             .map_err(store_err)?;
         let alert = alerts::table
             .filter(alerts::workflow_id.eq(id))
             .select(AlertRow::as_select())
-            .first(c)
-            .optional()
+            .one(c)
             .map_err(store_err)?;
         let evs = events::table
             .filter(events::workflow_id.eq(id))
@@ -263,7 +262,7 @@ pub fn stats(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Stats, StoreError
             let pending = outbox::table.count().get_result(c).map_err(store_err)?;
             let oldest = outbox::table
                 .select(diesel::dsl::min(outbox::created_at))
-                .first(c)
+                .get_result(c)
                 .map_err(store_err)?;
             (wf, al, overdue, dead, pending, oldest)
         });
@@ -390,8 +389,7 @@ pub fn alert_workflow(conn: &mut AnyConn, alert_id: &str) -> Result<Option<Strin
         alerts::table
             .find(alert_id)
             .select(alerts::workflow_id)
-            .first::<String>(c)
-            .optional()
+            .one::<String>(c)
             .map_err(store_err)?
     }))
 }
@@ -565,8 +563,7 @@ pub fn dead_letter(
         dead_letters::table
             .find(id)
             .select(DeadLetterRow::as_select())
-            .first(c)
-            .optional()
+            .one(c)
             .map_err(store_err)?
     }))
 }

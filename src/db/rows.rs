@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use super::schema::{alerts, dead_letters, events, outbox, scores, tickets, timers, workflows};
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = tickets)]
+#[diesel(table_name = tickets, treat_none_as_default_value = false)]
 pub struct NewTicket<'a> {
     pub workflow_id: &'a str,
     pub center_id: i64,
@@ -22,7 +22,7 @@ pub struct NewTicket<'a> {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = workflows)]
+#[diesel(table_name = workflows, treat_none_as_default_value = false)]
 pub struct NewWorkflow<'a> {
     pub id: &'a str,
     pub center_id: i64,
@@ -59,7 +59,7 @@ pub struct WorkflowRow {
 }
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
-#[diesel(table_name = events)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
 pub struct EventRow {
     pub workflow_id: String,
     pub seq: i64,
@@ -74,7 +74,7 @@ pub struct EventRow {
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset, Queryable, Selectable)]
-#[diesel(table_name = scores)]
+#[diesel(table_name = scores, treat_none_as_default_value = false)]
 pub struct ScoreRow {
     pub workflow_id: String,
     pub probability: f64,
@@ -86,7 +86,7 @@ pub struct ScoreRow {
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset, Queryable, Selectable)]
-#[diesel(table_name = alerts, treat_none_as_null = true)]
+#[diesel(table_name = alerts, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct AlertRow {
     pub id: String,
     pub workflow_id: String,
@@ -106,7 +106,7 @@ pub struct AlertRow {
 }
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
-#[diesel(table_name = timers)]
+#[diesel(table_name = timers, treat_none_as_default_value = false)]
 pub struct TimerRow {
     pub id: String,
     pub workflow_id: String,
@@ -118,7 +118,7 @@ pub struct TimerRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
 pub struct NewOutbox {
     pub message_id: String,
     pub routing_key: String,
@@ -138,7 +138,7 @@ pub struct OutboxRowDb {
 }
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
-#[diesel(table_name = dead_letters)]
+#[diesel(table_name = dead_letters, treat_none_as_default_value = false)]
 pub struct DeadLetterRow {
     pub id: String,
     pub kind: String,

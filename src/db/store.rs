@@ -6,14 +6,16 @@ use std::sync::Arc;
 use aegis_actors::ports::store::Store;
 use aegis_actors::ports::{BoxFuture, StoreError};
 use aegis_actors::records::{
-    AlertRecord, CommitOutcome, DeadLetterRecord, History, IntakeOutcome, IntakeRecord, OutboxRow,
-    TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
+    AlertRecord, CommitOutcome, DeadLetterRecord, DriveContext, History, IntakeOutcome,
+    IntakeRecord, OutboxRow, TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
 };
 use aegis_workflows::Ticket;
 use aegis_workflows::lifecycle::{State, Workflow};
 use aegis_workflows::revision::Sibling;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+
+use super::one::OneRow;
 use futures::FutureExt;
 
 use super::convert::{self, corrupt};
@@ -21,7 +23,7 @@ use super::rows::{AlertRow, WorkflowRow};
 use super::schema::{alerts, excavators, tickets, timers, workflows};
 use super::time::{from_db, to_db};
 use super::writer::Writer;
-use super::{Db, commit_ops, intake_ops, store_err};
+use super::{Db, commit_ops, store_err};
 use crate::with_conn;
 
 #[derive(Clone, Debug)]
@@ -54,8 +56,7 @@ pub fn load_snapshot(
             let Some(w) = workflows::table
                 .find(id)
                 .select(WorkflowRow::as_select())
-                .first(c)
-                .optional()
+                .one(c)
                 .map_err(store_err)?
             else {
                 return Ok(None);
@@ -63,13 +64,12 @@ pub fn load_snapshot(
             let (ticket_json, key): (String, Option<String>) = tickets::table
                 .find(id)
                 .select((tickets::ticket_json, tickets::excavator_key))
-                .first(c)
+                .the(c)
                 .map_err(store_err)?;
             let alert = alerts::table
                 .filter(alerts::workflow_id.eq(id))
                 .select(AlertRow::as_select())
-                .first(c)
-                .optional()
+                .one(c)
                 .map_err(store_err)?;
             Some((w, ticket_json, key, alert))
         });
@@ -105,7 +105,7 @@ impl Store for DbStore {
         record: IntakeRecord,
     ) -> BoxFuture<'static, Result<IntakeOutcome, StoreError>> {
         let writer = self.writer.clone();
-        async move { writer.run(move |tx| intake_ops::intake(tx, &record)).await }.boxed()
+        async move { writer.intake(record).await }.boxed()
     }
 
     fn dead_letter(&self, record: DeadLetterRecord) -> BoxFuture<'static, Result<(), StoreError>> {
@@ -129,13 +129,11 @@ impl Store for DbStore {
 
     fn commit(
         &self,
-        commit: TransitionCommit,
+        commit: Arc<TransitionCommit>,
     ) -> BoxFuture<'static, Result<CommitOutcome, StoreError>> {
         let writer = self.writer.clone();
-        let commit = Arc::new(commit);
         async move {
-            let c = commit.clone();
-            let outcome = writer.run(move |tx| commit_ops::commit(tx, &c)).await?;
+            let outcome = writer.commit(commit.clone()).await?;
             if outcome == CommitOutcome::Committed {
                 crate::telemetry::observe::committed(&commit);
             }
@@ -173,26 +171,43 @@ impl Store for DbStore {
         .boxed()
     }
 
-    fn siblings(&self, workflow_id: &str) -> BoxFuture<'static, Result<Vec<Sibling>, StoreError>> {
+    fn drive_context(
+        &self,
+        center: &str,
+        ticket_number: &str,
+        workflow_id: &str,
+        excavator_key: Option<&str>,
+    ) -> BoxFuture<'static, Result<DriveContext, StoreError>> {
         let db = self.db.clone();
-        let id = workflow_id.to_owned();
+        let (center, number, id) = (
+            center.to_owned(),
+            ticket_number.to_owned(),
+            workflow_id.to_owned(),
+        );
+        let key = excavator_key.map(str::to_owned);
         async move {
             db.with_read(move |conn| {
-                let rows: Vec<(String, i64, String)> = with_conn!(conn, |c| {
-                    let (center_id, number): (i64, String) = workflows::table
-                        .find(&id)
-                        .select((workflows::center_id, workflows::ticket_number))
-                        .first(c)
-                        .map_err(store_err)?;
-                    workflows::table
-                        .filter(workflows::center_id.eq(center_id))
-                        .filter(workflows::ticket_number.eq(number))
+                type Siblings = Vec<(String, i64, String)>;
+                let (rows, counts): (Siblings, Option<(i64, i64)>) = with_conn!(conn, |c| {
+                    let rows = workflows::table
+                        .filter(workflows::center.eq(&center))
+                        .filter(workflows::ticket_number.eq(&number))
                         .filter(workflows::id.ne(&id))
                         .select((workflows::id, workflows::revision, workflows::state))
                         .load(c)
-                        .map_err(store_err)?
+                        .map_err(store_err)?;
+                    let counts = match &key {
+                        Some(k) => excavators::table
+                            .find(k)
+                            .select((excavators::tickets, excavators::damages))
+                            .one(c)
+                            .map_err(store_err)?,
+                        None => None,
+                    };
+                    (rows, counts)
                 });
-                rows.into_iter()
+                let siblings = rows
+                    .into_iter()
                     .map(|(workflow_id, rev, state)| {
                         Ok(Sibling {
                             workflow_id,
@@ -200,31 +215,15 @@ impl Store for DbStore {
                             state: convert::state(&state)?,
                         })
                     })
-                    .collect()
-            })
-            .await
-        }
-        .boxed()
-    }
-
-    fn excavator_history(&self, key: &str) -> BoxFuture<'static, Result<History, StoreError>> {
-        let db = self.db.clone();
-        let key = key.to_owned();
-        async move {
-            db.with_read(move |conn| {
-                let row: Option<(i64, i64)> = with_conn!(conn, |c| {
-                    excavators::table
-                        .find(&key)
-                        .select((excavators::tickets, excavators::damages))
-                        .first(c)
-                        .optional()
-                        .map_err(store_err)?
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let history = key.as_ref().map(|_| {
+                    let (t, d) = counts.unwrap_or((0, 0));
+                    History {
+                        prior_tickets: u32::try_from(t).unwrap_or(u32::MAX),
+                        prior_damages: u32::try_from(d).unwrap_or(u32::MAX),
+                    }
                 });
-                let (t, d) = row.unwrap_or((0, 0));
-                Ok(History {
-                    prior_tickets: u32::try_from(t).unwrap_or(u32::MAX),
-                    prior_damages: u32::try_from(d).unwrap_or(u32::MAX),
-                })
+                Ok(DriveContext { siblings, history })
             })
             .await
         }
@@ -287,7 +286,7 @@ impl Store for DbStore {
                 let due: Option<i64> = with_conn!(conn, |c| {
                     timers::table
                         .select(diesel::dsl::min(timers::due_at))
-                        .first(c)
+                        .get_result(c)
                         .map_err(store_err)?
                 });
                 Ok(due.map(from_db))

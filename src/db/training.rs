@@ -54,17 +54,19 @@ fn vector_from_json(s: &str) -> Option<FeatureVector> {
     Some(FeatureVector(arr))
 }
 
-fn vector_from_named(s: &str) -> Option<FeatureVector> {
-    let named: Vec<(String, Option<f32>)> = serde_json::from_str(s).ok()?;
-    let names = features::names();
-    if named.len() != names.len() || named.iter().zip(&names).any(|((n, _), m)| n != m) {
+/// A score's stored features, when they were extracted under the current schema.
+fn vector_from_score(s: &str) -> Option<FeatureVector> {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        schema: String,
+        values: Vec<Option<f32>>,
+    }
+    let stored: Stored = serde_json::from_str(s).ok()?;
+    if stored.schema != features::SCHEMA_VERSION {
         return None;
     }
-    let mut v = FeatureVector::default();
-    for (slot, (_, val)) in v.0.iter_mut().zip(named) {
-        *slot = val;
-    }
-    Some(v)
+    let arr: [Option<f32>; features::COUNT] = stored.values.try_into().ok()?;
+    Some(FeatureVector(arr))
 }
 
 /// Everything labelled in the database, as a dataset in schema order.
@@ -115,7 +117,7 @@ pub fn load(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Dataset, StoreErro
             None if scored_at < cutoff => false,
             None => continue,
         };
-        if let Some(v) = vector_from_named(&f) {
+        if let Some(v) = vector_from_score(&f) {
             ds.push(&v, label);
         }
     }

@@ -3,8 +3,9 @@
 //!
 //! A thread blocks for the first operation, then takes whatever else is already queued (up to
 //! `max_batch`) and commits them together, so a lone ticket waits for nobody while a burst
-//! shares one fsync. If a batch fails, each of its operations is retried in a transaction of its
-//! own, so one bad operation cannot sink the others.
+//! shares one fsync and one multi-row statement per table. If a batch fails, each of its
+//! operations is retried in a transaction of its own, so one bad operation cannot sink the
+//! others.
 
 use std::thread;
 use std::time::Instant;
@@ -15,7 +16,12 @@ use diesel::Connection;
 use diesel::result::Error as DieselError;
 use diesel::{PgConnection, SqliteConnection};
 
-use super::{AnyConn, Db};
+use std::sync::Arc;
+
+use aegis_actors::records::{CommitOutcome, IntakeOutcome, IntakeRecord, TransitionCommit};
+use tokio::sync::oneshot;
+
+use super::{AnyConn, Db, batch_ops, commit_ops, intake_ops};
 
 /// A connection inside the writer's transaction.
 pub enum Tx<'a> {
@@ -47,10 +53,25 @@ pub trait WriteOp: Send {
     fn finish(self: Box<Self>, result: Result<(), StoreError>);
 }
 
+/// A queued write. Intakes and transition commits, the bulk of the traffic, are written with
+/// one multi-row statement per table for the whole batch; other operations run one by one
+/// inside the same transaction.
+pub enum Job {
+    Intake(
+        Box<IntakeRecord>,
+        oneshot::Sender<Result<IntakeOutcome, StoreError>>,
+    ),
+    Commit(
+        Arc<TransitionCommit>,
+        oneshot::Sender<Result<CommitOutcome, StoreError>>,
+    ),
+    Op(Box<dyn WriteOp>),
+}
+
 /// Where operations are queued for the writer threads.
 #[derive(Clone)]
 pub struct Writer {
-    tx: Sender<Box<dyn WriteOp>>,
+    tx: Sender<Job>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -64,7 +85,7 @@ impl std::fmt::Debug for Writer {
 impl Writer {
     /// Starts the writer threads (`db.writer_count()` of them).
     pub fn start(db: Db, queue: usize, max_batch: usize) -> Self {
-        let (tx, rx) = bounded::<Box<dyn WriteOp>>(queue.max(1));
+        let (tx, rx) = bounded::<Job>(queue.max(1));
         for i in 0..db.writer_count() {
             let rx = rx.clone();
             let db = db.clone();
@@ -78,14 +99,14 @@ impl Writer {
         Self { tx }
     }
 
-    /// Queues an operation; refuses at once when the queue is full.
-    pub fn submit(&self, op: Box<dyn WriteOp>) {
-        match self.tx.try_send(op) {
+    /// Queues a job; refuses at once when the queue is full.
+    fn submit(&self, job: Job) {
+        match self.tx.try_send(job) {
             Ok(()) => {}
-            Err(TrySendError::Full(op)) => op.finish(Err(StoreError::Overloaded)),
-            Err(TrySendError::Disconnected(op)) => op.finish(Err(StoreError::Unavailable(
-                "the writer has stopped".into(),
-            ))),
+            Err(TrySendError::Full(job)) => job.fail(StoreError::Overloaded),
+            Err(TrySendError::Disconnected(job)) => {
+                job.fail(StoreError::Unavailable("the writer has stopped".into()))
+            }
         }
     }
 
@@ -93,15 +114,43 @@ impl Writer {
     pub fn queued(&self) -> usize {
         self.tx.len()
     }
+
+    pub async fn intake(&self, record: IntakeRecord) -> Result<IntakeOutcome, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.submit(Job::Intake(Box::new(record), reply));
+        rx.await
+            .map_err(|_| StoreError::Unavailable("the writer dropped the operation".into()))?
+    }
+
+    pub async fn commit(&self, commit: Arc<TransitionCommit>) -> Result<CommitOutcome, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.submit(Job::Commit(commit, reply));
+        rx.await
+            .map_err(|_| StoreError::Unavailable("the writer dropped the operation".into()))?
+    }
 }
 
-fn run(db: Db, rx: Receiver<Box<dyn WriteOp>>, max_batch: usize) {
-    let mut batch: Vec<Box<dyn WriteOp>> = Vec::with_capacity(max_batch);
+impl Job {
+    fn fail(self, e: StoreError) {
+        match self {
+            Job::Intake(_, r) => {
+                let _ = r.send(Err(e));
+            }
+            Job::Commit(_, r) => {
+                let _ = r.send(Err(e));
+            }
+            Job::Op(op) => op.finish(Err(e)),
+        }
+    }
+}
+
+fn run(db: Db, rx: Receiver<Job>, max_batch: usize) {
+    let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while let Ok(first) = rx.recv() {
         batch.push(first);
         while batch.len() < max_batch {
             match rx.try_recv() {
-                Ok(op) => batch.push(op),
+                Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
@@ -114,45 +163,89 @@ fn run(db: Db, rx: Receiver<Box<dyn WriteOp>>, max_batch: usize) {
     }
 }
 
-fn in_transaction(conn: &mut AnyConn, ops: &mut [Box<dyn WriteOp>]) -> Result<(), DieselError> {
+/// The jobs of a batch, split by kind.
+#[derive(Default)]
+struct Split {
+    intakes: Vec<IntakeRecord>,
+    intake_replies: Vec<oneshot::Sender<Result<IntakeOutcome, StoreError>>>,
+    commits: Vec<Arc<TransitionCommit>>,
+    commit_replies: Vec<oneshot::Sender<Result<CommitOutcome, StoreError>>>,
+    ops: Vec<Box<dyn WriteOp>>,
+}
+
+/// What a batch transaction produced.
+struct Outcomes {
+    intakes: Vec<IntakeOutcome>,
+    commits: Vec<CommitOutcome>,
+}
+
+fn transaction<T>(
+    conn: &mut AnyConn,
+    f: impl FnOnce(&mut Tx<'_>) -> Result<T, DieselError>,
+) -> Result<T, DieselError> {
     match conn {
-        AnyConn::Sqlite(c) => c.transaction(|c| {
-            let mut tx = Tx::Sqlite(c);
-            ops.iter_mut().try_for_each(|op| op.apply(&mut tx))
-        }),
-        AnyConn::Pg(c) => c.transaction(|c| {
-            let mut tx = Tx::Pg(c);
-            ops.iter_mut().try_for_each(|op| op.apply(&mut tx))
-        }),
+        AnyConn::Sqlite(c) => c.transaction(|c| f(&mut Tx::Sqlite(c))),
+        AnyConn::Pg(c) => c.transaction(|c| f(&mut Tx::Pg(c))),
     }
 }
 
-fn commit_batch(db: &Db, batch: &mut Vec<Box<dyn WriteOp>>) {
+fn commit_batch(db: &Db, batch: &mut Vec<Job>) {
     let mut conn = match db.write() {
         Ok(c) => c,
         Err(e) => {
-            for op in batch.drain(..) {
-                op.finish(Err(e.clone()));
+            for job in batch.drain(..) {
+                job.fail(e.clone());
             }
             return;
         }
     };
-    match in_transaction(&mut conn, batch) {
-        Ok(()) => {
-            for op in batch.drain(..) {
+    let mut split = Split::default();
+    for job in batch.drain(..) {
+        match job {
+            Job::Intake(r, reply) => {
+                split.intakes.push(*r);
+                split.intake_replies.push(reply);
+            }
+            Job::Commit(c, reply) => {
+                split.commits.push(c);
+                split.commit_replies.push(reply);
+            }
+            Job::Op(op) => split.ops.push(op),
+        }
+    }
+    let together = transaction(&mut conn, |tx| {
+        let intakes = batch_ops::intake_many(tx, &split.intakes)?;
+        let commits = batch_ops::commit_many(tx, &split.commits)?;
+        for op in split.ops.iter_mut() {
+            op.apply(tx)?;
+        }
+        Ok(Outcomes { intakes, commits })
+    });
+    match together {
+        Ok(out) => {
+            for (reply, o) in split.intake_replies.into_iter().zip(out.intakes) {
+                let _ = reply.send(Ok(o));
+            }
+            for (reply, o) in split.commit_replies.into_iter().zip(out.commits) {
+                let _ = reply.send(Ok(o));
+            }
+            for op in split.ops {
                 op.finish(Ok(()));
             }
         }
-        Err(e) if batch.len() == 1 => {
-            let err = super::pool::store_err(e);
-            for op in batch.drain(..) {
-                op.finish(Err(err.clone()));
-            }
-        }
         Err(e) => {
-            tracing::debug!(error = %e, size = batch.len(), "batch failed; committing one by one");
-            for mut op in batch.drain(..) {
-                let res = in_transaction(&mut conn, std::slice::from_mut(&mut op));
+            // One bad job must not sink the others: each goes again in a transaction of its own.
+            tracing::debug!(error = %e, "batch failed; committing one by one");
+            for (r, reply) in split.intakes.iter().zip(split.intake_replies) {
+                let res = transaction(&mut conn, |tx| intake_ops::intake(tx, r));
+                let _ = reply.send(res.map_err(super::pool::store_err));
+            }
+            for (c, reply) in split.commits.iter().zip(split.commit_replies) {
+                let res = transaction(&mut conn, |tx| commit_ops::commit(tx, c));
+                let _ = reply.send(res.map_err(super::pool::store_err));
+            }
+            for mut op in split.ops {
+                let res = transaction(&mut conn, |tx| op.apply(tx));
                 op.finish(res.map_err(super::pool::store_err));
             }
         }
@@ -195,11 +288,11 @@ impl Writer {
         F: FnMut(&mut Tx<'_>) -> Result<T, DieselError> + Send + 'static,
     {
         let (reply, rx) = tokio::sync::oneshot::channel();
-        self.submit(Box::new(FnOp {
+        self.submit(Job::Op(Box::new(FnOp {
             f,
             out: None,
             reply,
-        }));
+        })));
         rx.await
             .map_err(|_| StoreError::Unavailable("the writer dropped the operation".into()))?
     }

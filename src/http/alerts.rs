@@ -249,7 +249,7 @@ pub async fn stream(state: web::Data<AppState>, _who: Officer) -> HttpResponse {
                     let data = json!({
                         "message_id": e.message_id,
                         "workflow_id": e.workflow_id,
-                        "payload": e.payload,
+                        "payload": e.json(),
                     });
                     Some(format!(
                         "id: {}\nevent: {}\ndata: {}\n\n",

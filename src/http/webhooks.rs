@@ -178,12 +178,14 @@ pub async fn intake(
     content_type: String,
 ) -> Result<IntakeOutcome, ApiError> {
     let ticket = parsed.ticket;
+    let (ticket_json, content_hash) = crate::intake::normalized(&ticket);
     let msg = Admit {
         center_id: center.id,
         center: center.code.clone(),
         delivery_id,
         format: format.as_str().to_owned(),
-        content_hash: content_hash(&ticket),
+        content_hash,
+        ticket_json,
         ticket,
         raw_payload: body.to_vec(),
         content_type,

@@ -39,6 +39,12 @@ pub struct Parsed {
 /// Hash of the normalized ticket: two deliveries with the same hash carry the same ticket,
 /// whatever their envelopes, whitespace or field order.
 pub fn content_hash(ticket: &Ticket) -> String {
-    let canonical = serde_json::to_vec(ticket).unwrap_or_default();
-    hex::encode(Sha256::digest(canonical))
+    normalized(ticket).1
+}
+
+/// The normalized ticket as JSON and its SHA-256, computed together (the JSON is stored).
+pub fn normalized(ticket: &Ticket) -> (String, String) {
+    let json = serde_json::to_string(ticket).unwrap_or_default();
+    let hash = hex::encode(Sha256::digest(json.as_bytes()));
+    (json, hash)
 }

@@ -377,4 +377,65 @@ mod tests {
         );
         assert!(!validate(&t).is_empty());
     }
+
+    mod fuzz {
+        use super::super::parse;
+        use aegis_workflows::validation::validate;
+        use proptest::prelude::*;
+
+        fn json_value() -> impl Strategy<Value = serde_json::Value> {
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<f64>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                ".{0,12}".prop_map(serde_json::Value::from),
+            ];
+            leaf.prop_recursive(4, 32, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+                    prop::collection::hash_map(
+                        prop_oneof![
+                            Just("ticket_number".to_owned()),
+                            Just("revision".to_owned()),
+                            Just("type".to_owned()),
+                            Just("excavator".to_owned()),
+                            Just("work".to_owned()),
+                            Just("location".to_owned()),
+                            Just("members".to_owned()),
+                            Just("submitted_at".to_owned()),
+                            "[a-z_]{1,10}",
+                        ],
+                        inner,
+                        0..8
+                    )
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+            /// Any bytes at all: an answer, never a panic.
+            #[test]
+            fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {
+                let _ = parse(&body);
+            }
+
+            /// Any JSON shaped like a ticket: either unidentifiable, or a ticket whose
+            /// validation runs to the end.
+            #[test]
+            fn ticket_shaped_json_parses_or_is_refused(mut v in json_value(), n in "[A-Z0-9]{1,10}", rev in 0u32..5) {
+                if let serde_json::Value::Object(m) = &mut v {
+                    m.insert("ticket_number".into(), n.into());
+                    m.insert("revision".into(), rev.into());
+                }
+                if let Ok(p) = parse(v.to_string().as_bytes()) {
+                    let _ = validate(&p.ticket);
+                    prop_assert_eq!(p.ticket.revision, rev);
+                }
+            }
+        }
+    }
 }

@@ -612,4 +612,33 @@ mod tests {
             Err(ParseError::BadXml(_))
         ));
     }
+
+    mod fuzz {
+        use super::super::{envelope, parse, parse_xml};
+        use proptest::prelude::*;
+
+        const CA: &str = include_str!("../../tests/fixtures/CA.xml");
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {
+                let _ = parse(&body);
+                let _ = parse_xml(&body, None);
+            }
+
+            /// The real ticket cut anywhere, or with a byte changed, never panics.
+            #[test]
+            fn damaged_real_tickets_never_panic(cut in 0usize..7000, pos in 0usize..7000, byte in any::<u8>()) {
+                let mut xml = CA.as_bytes().to_vec();
+                let p = pos % xml.len();
+                xml[p] = byte;
+                xml.truncate(cut % (xml.len() + 1));
+                let _ = parse_xml(&xml, None);
+                let text = String::from_utf8_lossy(&xml);
+                let _ = parse(envelope(&text, "n", "1").as_bytes());
+            }
+        }
+    }
 }

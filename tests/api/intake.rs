@@ -6,6 +6,7 @@ use crate::both_backends;
 use crate::helpers::*;
 
 both_backends!(
+    a_concurrent_burst_with_repeats_keeps_one_ticket_each,
     native_ticket_is_durable_and_answered_202,
     duplicates_and_revision_conflicts,
     signatures_are_enforced,
@@ -293,4 +294,78 @@ async fn onecall_deliveries_are_checked(backend: Backend) {
     assert_eq!(r.body["error"]["code"], "MALFORMED_PAYLOAD");
     assert_eq!(app.count("dead_letters"), 1);
     assert_eq!(app.count("tickets"), 0);
+}
+
+/// Deliveries racing into the same group commit: for each ticket exactly one is accepted, the
+/// same content again is a duplicate of it, other content for the same revision conflicts.
+async fn a_concurrent_burst_with_repeats_keeps_one_ticket_each(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let mut a = fixture_json("normal.json");
+        a["ticket_number"] = json!(format!("B{i:03}"));
+        let mut b = a.clone();
+        b["remarks"] = json!("other content");
+        let variants = [
+            ("same-id", a.clone()),
+            ("same-id", a.clone()),
+            ("new-id", a),
+            ("conflict", b),
+        ];
+        for (n, (label, body)) in variants.into_iter().enumerate() {
+            let app = app.clone();
+            tasks.push(tokio::spawn(async move {
+                let id = if label == "same-id" {
+                    format!("d-{i}")
+                } else {
+                    format!("d-{i}-{n}")
+                };
+                let r = app
+                    .post_native_as(
+                        "TEST",
+                        &id,
+                        chrono::Utc::now().timestamp(),
+                        SECRET,
+                        body.to_string().as_bytes(),
+                    )
+                    .await;
+                (i, label, body, r.status, r.body)
+            }));
+        }
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    for i in 0..20 {
+        let mine: Vec<_> = results.iter().filter(|r| r.0 == i).collect();
+        let accepted: Vec<_> = mine.iter().filter(|r| r.3 == 202).collect();
+        assert_eq!(
+            accepted.len(),
+            1,
+            "ticket {i}: {:?}",
+            mine.iter().map(|r| r.3).collect::<Vec<_>>()
+        );
+        let winner = &accepted[0];
+        let wf = winner.4["workflow_id"].clone();
+        for r in &mine {
+            match r.3 {
+                202 => {}
+                200 => {
+                    assert_eq!(r.2, winner.2, "a duplicate carries the winner's content");
+                    assert_eq!(r.4["workflow_id"], wf);
+                }
+                409 => {
+                    assert_ne!(r.2, winner.2, "a conflict carries other content");
+                    assert_eq!(r.4["error"]["details"]["workflow_id"], wf);
+                }
+                other => panic!("unexpected {other}: {}", r.4),
+            }
+        }
+    }
+    assert_eq!(app.count("tickets"), 20);
+    assert_eq!(app.count("workflows"), 20);
 }

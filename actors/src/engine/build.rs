@@ -4,7 +4,6 @@
 use aegis_workflows::audit::{self, Link};
 use aegis_workflows::lifecycle::Event;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::decide::Plan;
 use crate::ports::bus::MESSAGE_SCHEMA;
@@ -100,20 +99,49 @@ pub fn outbox_record(
     e: &EventRecord,
     alert: Option<&crate::records::AlertRecord>,
 ) -> OutboxRecord {
-    let payload = json!({
-        "schema": MESSAGE_SCHEMA,
-        "workflow_id": workflow_id,
-        "center": snap_center,
-        "ticket_number": ticket_number,
-        "revision": revision,
-        "seq": e.seq,
-        "from_state": e.from_state.map(|s| s.as_str()),
-        "to_state": e.to_state.as_str(),
-        "event": e.event,
-        "principal": e.principal,
-        "at": e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        "alert": alert,
-    });
+    #[derive(serde::Serialize)]
+    struct Message<'a> {
+        schema: u32,
+        workflow_id: &'a str,
+        center: &'a str,
+        ticket_number: &'a str,
+        revision: u32,
+        seq: i64,
+        from_state: Option<&'static str>,
+        to_state: &'static str,
+        event: &'a Event,
+        principal: &'a str,
+        at: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        alert: Option<&'a crate::records::AlertRecord>,
+    }
+    // Only messages about alerts carry the alert; the rest stay small.
+    let about_alert = matches!(
+        e.event,
+        Event::AlertRaised { .. }
+            | Event::Escalated { .. }
+            | Event::Acknowledged { .. }
+            | Event::Resolved { .. }
+            | Event::Cancelled { .. }
+            | Event::Superseded { .. }
+            | Event::Failed { .. }
+            | Event::Retried { .. }
+    );
+    let payload = serde_json::to_string(&Message {
+        schema: MESSAGE_SCHEMA,
+        workflow_id,
+        center: snap_center,
+        ticket_number,
+        revision,
+        seq: e.seq,
+        from_state: e.from_state.map(|s| s.as_str()),
+        to_state: e.to_state.as_str(),
+        event: &e.event,
+        principal: &e.principal,
+        at: e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        alert: alert.filter(|_| about_alert),
+    })
+    .unwrap_or_else(|_| "{}".to_owned());
     OutboxRecord {
         message_id: format!("{workflow_id}:{}", e.seq),
         routing_key: routing_key(&e.event).to_owned(),
@@ -174,13 +202,13 @@ pub(crate) fn commit(
 }
 
 /// Moves the snapshot past a commit that is durable.
-pub(crate) fn advance(snap: &mut WorkflowSnapshot, commit: TransitionCommit) {
+pub(crate) fn advance(snap: &mut WorkflowSnapshot, commit: &TransitionCommit) {
     snap.version = commit.new_version();
     if let Some(last) = commit.events.last() {
         snap.last_hash = last.hash.clone();
     }
-    snap.workflow = commit.workflow;
+    snap.workflow = commit.workflow.clone();
     if commit.alert.is_some() {
-        snap.alert = commit.alert;
+        snap.alert = commit.alert.clone();
     }
 }

@@ -63,6 +63,8 @@ async fn drive(
 ) -> Result<Decision, StepError> {
     let mut plan = Plan::default();
     let mut state = snap.workflow.state;
+    // The excavator's history, once read (validation reads it with the siblings).
+    let mut context: Option<Option<ExcavatorHistory>> = None;
     if state == State::Received {
         let problems = validation::validate(&snap.ticket);
         if !problems.is_empty() {
@@ -71,7 +73,17 @@ async fn drive(
             return Ok(Decision::Commit(Box::new(plan)));
         }
         plan.events.push((Event::Validated, SYSTEM.to_owned()));
-        let siblings = deps.store.siblings(&snap.id).await?;
+        let ctx = deps
+            .store
+            .drive_context(
+                &snap.center,
+                &snap.ticket_number,
+                &snap.id,
+                snap.excavator_key.as_deref(),
+            )
+            .await?;
+        context = Some(ctx.history);
+        let siblings = ctx.siblings;
         let kind = snap
             .ticket
             .kind
@@ -125,18 +137,26 @@ async fn drive(
     let mut band = snap.workflow.band;
     let mut probability = None;
     if state == State::Validated {
-        let history = match snap.excavator_key.as_deref() {
-            Some(key) => {
-                let counts = deps.store.excavator_history(key).await?;
-                // The counters already include this ticket when it is a first revision.
-                let own = u32::from(snap.revision == 0);
-                Some(ExcavatorHistory {
-                    prior_tickets: counts.prior_tickets.saturating_sub(own),
-                    prior_damages: counts.prior_damages,
-                })
+        let counts = match context {
+            Some(h) => h,
+            None => {
+                deps.store
+                    .drive_context(
+                        &snap.center,
+                        &snap.ticket_number,
+                        &snap.id,
+                        snap.excavator_key.as_deref(),
+                    )
+                    .await?
+                    .history
             }
-            None => None,
         };
+        // The counters already include this ticket when it is a first revision.
+        let own = u32::from(snap.revision == 0);
+        let history = counts.map(|c| ExcavatorHistory {
+            prior_tickets: c.prior_tickets.saturating_sub(own),
+            prior_damages: c.prior_damages,
+        });
         let fv = features::extract(&snap.ticket, history);
         let scoring = deps
             .scorer
@@ -159,7 +179,7 @@ async fn drive(
             band: b,
             model_version: scoring.model_version,
             top_features: scoring.top_features,
-            features: fv.named().map(|(n, v)| (n.to_owned(), v)).collect(),
+            features: fv.0.to_vec(),
             scored_at: now,
         });
         band = Some(b);

@@ -85,7 +85,7 @@ async fn run_inner(
                 let plan = *plan;
                 let now = deps.clock.now();
                 let commit = match build::commit(&snap, plan, now) {
-                    Ok(c) => c,
+                    Ok(c) => Arc::new(c),
                     Err(e) => return (Some(snap), Err(e)),
                 };
                 let has_outbox = !commit.outbox.is_empty();
@@ -95,7 +95,7 @@ async fn run_inner(
                     .any(|t| matches!(t, crate::records::TimerChange::Add(_)));
                 match deps.store.commit(commit.clone()).await {
                     Ok(CommitOutcome::Committed) => {
-                        build::advance(&mut snap, commit);
+                        build::advance(&mut snap, &commit);
                         changed = true;
                         conflicts = 0;
                         if has_outbox {

@@ -45,7 +45,15 @@ pub struct EventMessage {
     pub routing_key: String,
     /// Correlation id.
     pub workflow_id: String,
-    pub payload: serde_json::Value,
+    /// The message body, JSON text (documented in the README).
+    pub payload: String,
+}
+
+impl EventMessage {
+    /// The body as JSON (null if it is not JSON, which Aegis never publishes).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

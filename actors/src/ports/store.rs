@@ -2,13 +2,12 @@
 //! the adapters batch (group commit) and guard with compare-and-set.
 
 use aegis_workflows::lifecycle::State;
-use aegis_workflows::revision::Sibling;
 use chrono::{DateTime, Utc};
 
 use super::BoxFuture;
 use crate::records::{
-    CommitOutcome, DeadLetterRecord, History, IntakeOutcome, IntakeRecord, OutboxRow, TimerRecord,
-    TimerSettle, TransitionCommit, WorkflowSnapshot,
+    CommitOutcome, DeadLetterRecord, DriveContext, IntakeOutcome, IntakeRecord, OutboxRow,
+    TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,7 +36,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<Option<WorkflowSnapshot>, StoreError>>;
     fn commit(
         &self,
-        commit: TransitionCommit,
+        commit: std::sync::Arc<TransitionCommit>,
     ) -> BoxFuture<'static, Result<CommitOutcome, StoreError>>;
     /// Deletes timers that fired without changing anything.
     fn settle_timers(&self, settle: TimerSettle) -> BoxFuture<'static, Result<(), StoreError>>;
@@ -47,9 +46,16 @@ pub trait Store: Send + Sync + 'static {
         workflow_id: &str,
         error: &str,
     ) -> BoxFuture<'static, Result<u32, StoreError>>;
-    /// The other workflows of the same center and ticket number.
-    fn siblings(&self, workflow_id: &str) -> BoxFuture<'static, Result<Vec<Sibling>, StoreError>>;
-    fn excavator_history(&self, key: &str) -> BoxFuture<'static, Result<History, StoreError>>;
+    /// What validating and scoring a workflow needs to read: the other workflows of the same
+    /// center and ticket number, and the excavator's history when it can be identified. One
+    /// call, so one trip to the database per ticket.
+    fn drive_context(
+        &self,
+        center: &str,
+        ticket_number: &str,
+        workflow_id: &str,
+        excavator_key: Option<&str>,
+    ) -> BoxFuture<'static, Result<DriveContext, StoreError>>;
     /// Unfinished workflows in states the runtime moves by itself, not changed since `before`,
     /// in id order after `after`.
     fn stalled(

@@ -27,6 +27,8 @@ pub struct Admit {
     pub delivery_id: String,
     pub format: String,
     pub ticket: Ticket,
+    /// The normalized ticket as JSON, and its SHA-256 (the content identity).
+    pub ticket_json: String,
     pub content_hash: String,
     pub raw_payload: Vec<u8>,
     pub content_type: String,
@@ -154,6 +156,7 @@ fn prepare(deps: &Deps, msg: Admit) -> (IntakeRecord, WorkflowSnapshot) {
         format: msg.format,
         ticket: msg.ticket,
         content_hash: msg.content_hash,
+        ticket_json: msg.ticket_json,
         raw_payload: msg.raw_payload,
         content_type: msg.content_type,
         excavator_key,

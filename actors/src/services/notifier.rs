@@ -33,11 +33,10 @@ impl Notifier {
 /// Whether an event changes what officers see in their alert list.
 pub fn concerns_alerts(e: &EventMessage) -> bool {
     e.routing_key.starts_with("alert.")
-        || (e.payload.get("alert").is_some_and(|a| !a.is_null())
-            && matches!(
-                e.routing_key.as_str(),
-                "ticket.cancelled" | "ticket.superseded" | "ticket.failed" | "ticket.retried"
-            ))
+        || (matches!(
+            e.routing_key.as_str(),
+            "ticket.cancelled" | "ticket.superseded" | "ticket.failed" | "ticket.retried"
+        ) && e.json().get("alert").is_some_and(|a| !a.is_null()))
 }
 
 impl Actor for Notifier {
@@ -82,7 +81,7 @@ impl StreamHandler<Result<EventMessage, BroadcastStreamRecvError>> for Notifier 
             event.routing_key.as_str(),
             "alert.raised" | "alert.escalated"
         ) {
-            let p = &event.payload;
+            let p = event.json();
             tracing::warn!(
                 workflow_id = %event.workflow_id,
                 center = %p["center"].as_str().unwrap_or(""),

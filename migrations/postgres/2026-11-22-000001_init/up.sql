@@ -52,7 +52,7 @@ CREATE TABLE workflows (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX workflows_state_updated ON workflows(state, updated_at);
-CREATE INDEX workflows_center_ticket ON workflows(center_id, ticket_number);
+CREATE INDEX workflows_center_ticket ON workflows(center, ticket_number);
 CREATE INDEX workflows_created ON workflows(created_at, id);
 
 CREATE TABLE events (
