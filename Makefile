@@ -41,4 +41,5 @@ test: deps lint
 	$(CARGO) test --workspace
 
 bench: build
+	$(CARGO) bench --bench scoring
 	./benches/loadgen.sh

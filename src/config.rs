@@ -77,9 +77,9 @@ pub struct Model {
     pub threads: usize,
     /// Tickets per scoring micro-batch at most.
     pub max_batch: usize,
-    /// `exact`: SHAP values for every ticket; `auto`: exact SHAP from the medium band up and
-    /// XGBoost's approximate contributions below it (cheaper; low-band tickets are cleared
-    /// automatically and their explanation is rarely read).
+    /// `exact`: SHAP values for every ticket; `auto`: exact SHAP values for every high-band
+    /// ticket (every alert an officer reads) and XGBoost's approximate contributions for the
+    /// rest, which are cleared automatically (exact SHAP costs ~20x the score itself).
     pub explain: String,
 }
 

@@ -82,7 +82,7 @@ pub fn scorer_options(s: &Settings) -> ScorerOptions {
         top: s.model.top_features,
         explain: match s.model.explain.as_str() {
             "exact" => Explain::Exact,
-            _ => Explain::ExactFrom(s.risk.medium),
+            _ => Explain::ExactFrom(s.risk.high),
         },
         panic_on_ticket: (!s.testing.panic_on_ticket.is_empty())
             .then(|| s.testing.panic_on_ticket.clone()),

@@ -31,14 +31,25 @@ fn fmt_err(m: impl Into<String>) -> ModelError {
     ModelError::Format(m.into())
 }
 
+/// One node packed for traversal: everything `next` reads sits in one cache line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Node {
+    pub feature: u32,
+    pub value: f32,
+    pub left: i32,
+    pub right: i32,
+    pub default_left: bool,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Tree {
+    /// The nodes as traversed; the vectors below hold the same facts for the explainers.
+    pub nodes: Vec<Node>,
     pub left: Vec<i32>,
     pub right: Vec<i32>,
     pub feature: Vec<u32>,
     /// Split threshold for inner nodes, leaf value for leaves (XGBoost's own layout).
     pub value: Vec<f32>,
-    pub default_left: Vec<bool>,
     /// Hessian sum of each node, XGBoost's cover; TreeSHAP weighs paths by it.
     pub cover: Vec<f32>,
     /// Mean prediction below each node, weighted by cover (for contributions).
@@ -47,26 +58,28 @@ pub(crate) struct Tree {
 }
 
 impl Tree {
+    #[inline]
     pub fn is_leaf(&self, n: usize) -> bool {
-        self.left[n] < 0
+        self.nodes[n].left < 0
     }
 
     /// The child a row goes to from inner node `n`.
     #[inline]
     pub fn next(&self, n: usize, row: &[f32]) -> usize {
-        let x = row[self.feature[n] as usize];
+        let node = &self.nodes[n];
+        let x = row[node.feature as usize];
         let go_left = if x.is_nan() {
-            self.default_left[n]
+            node.default_left
         } else {
-            x < self.value[n]
+            x < node.value
         };
-        (if go_left { self.left[n] } else { self.right[n] }) as usize
+        (if go_left { node.left } else { node.right }) as usize
     }
 
     #[inline]
     pub fn leaf(&self, row: &[f32]) -> usize {
         let mut n = 0;
-        while !self.is_leaf(n) {
+        while self.nodes[n].left >= 0 {
             n = self.next(n, row);
         }
         n
@@ -170,12 +183,21 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
             )));
         }
     }
+    let nodes = (0..n)
+        .map(|i| Node {
+            feature: feature[i] as u32,
+            value: value[i],
+            left: left[i],
+            right: right[i],
+            default_left: default_left[i] != 0,
+        })
+        .collect();
     let mut tree = Tree {
+        nodes,
         left,
         right,
         feature: feature.into_iter().map(|f| f as u32).collect(),
         value,
-        default_left: default_left.into_iter().map(|d| d != 0).collect(),
         cover,
         mean: vec![0.0; n],
         depth: 0,
@@ -217,7 +239,7 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
 }
 
 impl Forest {
-    /// Loads a model file: UBJSON when it does not start with `{`, JSON otherwise.
+    /// Loads a model file, XGBoost JSON or UBJSON.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
         let bytes = std::fs::read(path).map_err(|e| ModelError::Io {
             path: path.display().to_string(),
@@ -227,11 +249,12 @@ impl Forest {
     }
 
     pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self, ModelError> {
-        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-        let value: Value = if first == Some(&b'{') {
-            serde_json::from_slice(bytes).map_err(|e| fmt_err(e.to_string()))?
-        } else {
-            ubjson::parse(bytes).map_err(|e| fmt_err(e.to_string()))?
+        // Both formats start with `{` (UBJSON's object marker), so try JSON and fall back.
+        let value: Value = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(json_err) => ubjson::parse(bytes).map_err(|ubj_err| {
+                fmt_err(format!("neither JSON ({json_err}) nor UBJSON ({ubj_err})"))
+            })?,
         };
         let digest = hex::encode(Sha256::digest(bytes));
         Self::from_value(&value, source, &digest)
@@ -365,6 +388,28 @@ impl Forest {
 
     pub fn probability(&self, row: &[f32]) -> f64 {
         sigmoid(self.margin(row))
+    }
+
+    /// The margin and XGBoost's approximate contributions in one walk of the trees (the cheap
+    /// path for tickets nobody needs exact SHAP values for). `phi` gets one value per feature
+    /// and the bias last.
+    pub fn margin_and_approx(&self, row: &[f32], phi: &mut Vec<f64>) -> f64 {
+        let nf = self.feature_names.len().max(self.n_features_used());
+        phi.clear();
+        phi.resize(nf + 1, 0.0);
+        let mut sum = 0f32;
+        for t in &self.trees {
+            let mut n = 0;
+            phi[nf] += t.mean[0];
+            while t.nodes[n].left >= 0 {
+                let next = t.next(n, row);
+                phi[t.nodes[n].feature as usize] += t.mean[next] - t.mean[n];
+                n = next;
+            }
+            sum += t.nodes[n].value;
+        }
+        phi[nf] += self.base_margin;
+        f64::from(sum) + self.base_margin
     }
 
     /// XGBoost's approximate contributions (`approx_contribs`, Saabas): along each tree's

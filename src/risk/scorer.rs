@@ -66,16 +66,16 @@ pub fn score_row(
     scratch: &mut Scratch,
 ) -> Scoring {
     let row = features.to_dense();
-    let probability = forest.probability(&row);
+    let mut phi = Vec::new();
+    let margin = forest.margin_and_approx(&row, &mut phi);
+    let probability = super::forest::sigmoid(margin);
     let exact = match explain {
         Explain::Exact => true,
         Explain::ExactFrom(p) => probability >= p,
     };
-    let phi = if exact {
-        treeshap::contributions(forest, &row, scratch)
-    } else {
-        forest.approx_contributions(&row)
-    };
+    if exact {
+        phi = treeshap::contributions(forest, &row, scratch);
+    }
     Scoring {
         probability,
         model_version: forest.version.clone(),

@@ -1,0 +1,142 @@
+//! Scoring speed (`cargo bench --bench scoring`, part of `make bench`): the native evaluator and
+//! its explanations against the XGBoost library, and the scorer service a ticket goes through.
+
+use std::time::{Duration, Instant};
+
+use aegis::risk::forest::Forest;
+use aegis::risk::generate::{Generator, GeneratorConfig};
+use aegis::risk::scorer::{Explain, ForestScorer, ScorerOptions};
+use aegis::risk::treeshap::{self, Scratch};
+use aegis::risk::{self, xgboost};
+use aegis_actors::ports::{ScoreInput, Scorer};
+use aegis_workflows::features::{self, COUNT, FeatureVector};
+
+fn per_row(label: &str, rows: usize, elapsed: Duration) {
+    println!(
+        "{label:58} {:>9.2} µs/row",
+        elapsed.as_secs_f64() * 1e6 / rows as f64
+    );
+}
+
+fn percentile(v: &mut [Duration], p: f64) -> f64 {
+    v.sort_unstable();
+    v[((v.len() - 1) as f64 * p) as usize].as_secs_f64() * 1e6
+}
+
+fn main() -> anyhow::Result<()> {
+    let n = 20_000;
+    let cfg = GeneratorConfig {
+        seed: 1,
+        expected_tickets: n,
+        ..GeneratorConfig::default()
+    };
+    let vectors: Vec<FeatureVector> = Generator::new(&cfg)
+        .take(n)
+        .map(|g| features::extract(&g.ticket, g.history))
+        .collect();
+    let x: Vec<f32> = vectors.iter().flat_map(|v| v.to_dense()).collect();
+    let forest = Forest::from_bytes(risk::BUNDLED_MODEL, "bundled")?;
+    println!(
+        "bundled model {}: {} trees, depth {}; {n} generated tickets",
+        forest.version,
+        forest.tree_count(),
+        forest.max_depth()
+    );
+
+    let t = Instant::now();
+    let mut sink = 0.0;
+    for row in x.chunks(COUNT) {
+        sink += forest.probability(row);
+    }
+    per_row("native probability", n, t.elapsed());
+
+    let mut scratch = Scratch::default();
+    let t = Instant::now();
+    for row in x.chunks(COUNT).take(5_000) {
+        sink += treeshap::contributions(&forest, row, &mut scratch)[0];
+    }
+    per_row("native exact SHAP values (TreeSHAP)", 5_000, t.elapsed());
+
+    let t = Instant::now();
+    for row in x.chunks(COUNT) {
+        sink += forest.approx_contributions(row)[0];
+    }
+    per_row("native approximate contributions (Saabas)", n, t.elapsed());
+
+    let booster = xgboost::load(risk::BUNDLED_MODEL)?;
+    let t = Instant::now();
+    let _ = xgboost::predict(&booster, &x, COUNT)?;
+    per_row("XGBoost library, one batch of 20,000 rows", n, t.elapsed());
+    let t = Instant::now();
+    for row in x.chunks(COUNT).take(2_000) {
+        sink += f64::from(xgboost::predict(&booster, row, COUNT)?[0]);
+    }
+    per_row("XGBoost library, one row per call", 2_000, t.elapsed());
+    let t = Instant::now();
+    let _ = xgboost::contributions(&booster, &x[..5_000 * COUNT], COUNT, false)?;
+    per_row(
+        "XGBoost library SHAP, one batch of 5,000 rows",
+        5_000,
+        t.elapsed(),
+    );
+
+    // The scorer service, as tickets reach it.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    for (label, explain) in [
+        ("exact SHAP for every ticket", Explain::Exact),
+        ("auto (exact for the high band)", Explain::ExactFrom(0.02)),
+    ] {
+        let scorer = ForestScorer::start(
+            Forest::from_bytes(risk::BUNDLED_MODEL, "bundled")?,
+            ScorerOptions {
+                threads: 1,
+                max_batch: 256,
+                queue: 100_000,
+                top: 5,
+                explain,
+                panic_on_ticket: None,
+            },
+        )?;
+        rt.block_on(async {
+            let mut lone = Vec::with_capacity(2_000);
+            for v in vectors.iter().take(2_000) {
+                let t = Instant::now();
+                let _ = scorer
+                    .score(ScoreInput {
+                        ticket_number: "b".into(),
+                        features: v.clone(),
+                    })
+                    .await;
+                lone.push(t.elapsed());
+            }
+            println!(
+                "scorer service, lone ticket, {label:30} p50 {:>7.1} µs  p99 {:>7.1} µs",
+                percentile(&mut lone, 0.5),
+                percentile(&mut lone, 0.99)
+            );
+            let t = Instant::now();
+            let futs: Vec<_> = vectors
+                .iter()
+                .map(|v| {
+                    scorer.score(ScoreInput {
+                        ticket_number: "b".into(),
+                        features: v.clone(),
+                    })
+                })
+                .collect();
+            for f in futs {
+                let _ = f.await;
+            }
+            per_row(
+                &format!("scorer service, 20,000 at once, {label}"),
+                n,
+                t.elapsed(),
+            );
+        });
+    }
+    std::hint::black_box(sink);
+    Ok(())
+}
