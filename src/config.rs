@@ -142,8 +142,10 @@ pub struct Demo {
 pub struct Testing {
     /// Use a clock that only moves through `POST /v1/testing/clock`.
     pub manual_clock: bool,
-    /// The scorer panics for this ticket number (fault injection).
+    /// The scorer panics for this ticket number (fault injection)…
     pub panic_on_ticket: String,
+    /// …this many times, then scores it normally (0: every time).
+    pub panic_times: u32,
 }
 
 impl Default for Http {

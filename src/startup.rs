@@ -84,8 +84,12 @@ pub fn scorer_options(s: &Settings) -> ScorerOptions {
             "exact" => Explain::Exact,
             _ => Explain::ExactFrom(s.risk.high),
         },
-        panic_on_ticket: (!s.testing.panic_on_ticket.is_empty())
-            .then(|| s.testing.panic_on_ticket.clone()),
+        panic_on_ticket: (!s.testing.panic_on_ticket.is_empty()).then(|| {
+            crate::risk::scorer::FaultHook::new(
+                s.testing.panic_on_ticket.clone(),
+                s.testing.panic_times,
+            )
+        }),
     }
 }
 

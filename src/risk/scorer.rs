@@ -36,7 +36,34 @@ pub struct ScorerOptions {
     pub top: usize,
     pub explain: Explain,
     /// Fault injection for tests: scoring this ticket number panics.
-    pub panic_on_ticket: Option<String>,
+    pub panic_on_ticket: Option<FaultHook>,
+}
+
+/// A test-only fault: panics while scoring one ticket number, `times` times (0: always). Shared
+/// by every scorer started with the same options, so a reloaded model keeps the count.
+#[derive(Debug, Clone)]
+pub struct FaultHook {
+    pub ticket_number: String,
+    pub times: u32,
+    fired: Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl FaultHook {
+    pub fn new(ticket_number: String, times: u32) -> Self {
+        Self {
+            ticket_number,
+            times,
+            fired: Arc::default(),
+        }
+    }
+
+    fn fires(&self, ticket: &str) -> bool {
+        if ticket != self.ticket_number {
+            return false;
+        }
+        let n = self.fired.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.times == 0 || n < self.times
+    }
 }
 
 struct Job {
@@ -152,7 +179,9 @@ fn run(forest: &Forest, rx: &Receiver<Job>, options: &ScorerOptions) {
         metrics::histogram!(names::SCORER_BATCH).record(batch.len() as f64);
         for job in batch.drain(..) {
             let result = catch_unwind(AssertUnwindSafe(|| {
-                if options.panic_on_ticket.as_deref() == Some(job.input.ticket_number.as_str()) {
+                if let Some(hook) = &options.panic_on_ticket
+                    && hook.fires(&job.input.ticket_number)
+                {
                     panic!("fault injected for ticket {}", job.input.ticket_number);
                 }
                 score_row(

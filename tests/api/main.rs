@@ -5,6 +5,9 @@
 #[allow(dead_code)]
 mod helpers;
 
+mod auth;
 mod intake;
 mod lifecycle;
+mod officers;
+mod operators;
 mod supervision;
