@@ -43,3 +43,4 @@ test: deps lint
 bench: build
 	$(CARGO) bench --bench scoring
 	./benches/loadgen.sh
+	./benches/cluster.sh

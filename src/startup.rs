@@ -118,13 +118,11 @@ fn node_id(s: &Settings, port: u16) -> String {
     format!("{host}:{port}:{}", std::process::id())
 }
 
-async fn connect_bus(s: &Settings) -> anyhow::Result<Arc<dyn Bus>> {
+fn connect_bus(s: &Settings, node: &str) -> Arc<dyn Bus> {
     if s.bus.url.is_empty() {
-        Ok(InProcessBus::new(s.bus.queue_capacity))
+        InProcessBus::new(s.bus.queue_capacity)
     } else {
-        Err(anyhow!(
-            "bus.url is set but this build has no RabbitMQ adapter yet"
-        ))
+        crate::bus::rabbitmq::RabbitBus::start(s.bus.url.clone(), &s.bus.prefix, node.to_owned())
     }
 }
 
@@ -149,7 +147,6 @@ impl Application {
             settings.database.max_batch,
         );
         let store = DbStore::new(db.clone(), writer);
-        let bus = connect_bus(&settings).await?;
         let options = scorer_options(&settings);
         let forest = load_model(&settings).context("loading the risk model")?;
         tracing::info!(model = %forest.version, trees = forest.tree_count(), "risk model loaded");
@@ -165,13 +162,15 @@ impl Application {
         let listener = TcpListener::bind(&settings.http.bind)
             .with_context(|| format!("binding {}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
+        let node = node_id(&settings, port);
+        let bus = connect_bus(&settings, &node);
         let health = Health::default();
         let deps = Deps {
             store: store.clone(),
             bus: bus.clone(),
             scorer: ScorerSlot::new(scorer, &health),
             clock: clock.clone(),
-            config: settings.runtime_config(node_id(&settings, port)),
+            config: settings.runtime_config(node),
             signals: Signals::default(),
             health,
         };

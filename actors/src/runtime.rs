@@ -27,6 +27,16 @@ pub struct Runtime {
     /// Alert changes, for the officers' live stream.
     pub alerts: broadcast::Sender<EventMessage>,
     arbiters: Arc<Vec<Arbiter>>,
+    /// actix restarts a supervised actor only while something holds its address: these do.
+    _services: Arc<Services>,
+}
+
+struct Services {
+    _consumer: Addr<WorkConsumer>,
+    _timer: Addr<TimerService>,
+    _relay: Addr<OutboxRelay>,
+    _notifier: Addr<Notifier>,
+    _sweeper: Addr<Sweeper>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -46,27 +56,27 @@ impl Runtime {
             let (d, dir) = (deps.clone(), directory.clone());
             Supervisor::start(move |_| Intake::new(d, dir))
         };
-        {
+        let consumer = {
             let (d, disp) = (deps.clone(), dispatcher.clone());
-            Supervisor::start(move |_| WorkConsumer::new(d, disp));
-        }
-        {
+            Supervisor::start(move |_| WorkConsumer::new(d, disp))
+        };
+        let timer = {
             let (d, disp) = (deps.clone(), dispatcher.clone());
-            Supervisor::start(move |_| TimerService::new(d, disp));
-        }
-        {
+            Supervisor::start(move |_| TimerService::new(d, disp))
+        };
+        let relay = {
             let d = deps.clone();
-            Supervisor::start(move |_| OutboxRelay::new(d));
-        }
+            Supervisor::start(move |_| OutboxRelay::new(d))
+        };
         let (alerts, _) = broadcast::channel(4_096);
-        {
+        let notifier = {
             let (d, a) = (deps.clone(), alerts.clone());
-            Supervisor::start(move |_| Notifier::new(d, a));
-        }
-        {
+            Supervisor::start(move |_| Notifier::new(d, a))
+        };
+        let sweeper = {
             let d = deps.clone();
-            Supervisor::start(move |_| Sweeper::new(d));
-        }
+            Supervisor::start(move |_| Sweeper::new(d))
+        };
         Self {
             deps,
             intake,
@@ -74,6 +84,13 @@ impl Runtime {
             dispatcher,
             alerts,
             arbiters: Arc::new(arbiters),
+            _services: Arc::new(Services {
+                _consumer: consumer,
+                _timer: timer,
+                _relay: relay,
+                _notifier: notifier,
+                _sweeper: sweeper,
+            }),
         }
     }
 

@@ -2,3 +2,4 @@
 //! Both give the runtime's `Bus` port the same at-least-once, ack-after-commit semantics.
 
 pub mod inprocess;
+pub mod rabbitmq;

@@ -8,6 +8,7 @@ mod helpers;
 mod auth;
 mod intake;
 mod lifecycle;
+mod multinode;
 mod officers;
 mod operators;
 mod supervision;

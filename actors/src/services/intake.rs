@@ -102,14 +102,18 @@ impl Handler<Admit> for Intake {
             if let IntakeOutcome::Accepted { .. } = outcome {
                 // Priming only saves a read; a full directory mailbox is no reason to wait.
                 let _ = directory.try_send(Prime(snapshot));
-                if let Err(e) = deps
-                    .bus
-                    .publish_work(vec![WorkMessage::drive(&workflow_id)])
-                    .await
-                {
-                    // The ticket is durable; the sweeper drives it once it is seen as stalled.
-                    tracing::warn!(workflow_id, error = %e, "could not queue a received ticket");
-                }
+                // The ticket is durable: the caller is answered now, and the work message goes
+                // out behind the answer. If it is lost (a crash, the broker away), the sweeper
+                // drives the workflow once it is seen as stalled.
+                let bus = deps.bus.clone();
+                actix::spawn(async move {
+                    if let Err(e) = bus
+                        .publish_work(vec![WorkMessage::drive(&workflow_id)])
+                        .await
+                    {
+                        tracing::warn!(workflow_id, error = %e, "could not queue a received ticket");
+                    }
+                });
             }
             Ok(outcome)
         })

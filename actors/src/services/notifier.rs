@@ -82,7 +82,7 @@ impl StreamHandler<Result<EventMessage, BroadcastStreamRecvError>> for Notifier 
             "alert.raised" | "alert.escalated"
         ) {
             let p = event.json();
-            tracing::warn!(
+            tracing::info!(
                 workflow_id = %event.workflow_id,
                 center = %p["center"].as_str().unwrap_or(""),
                 ticket = %p["ticket_number"].as_str().unwrap_or(""),

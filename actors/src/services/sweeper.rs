@@ -67,9 +67,13 @@ impl Actor for Sweeper {
                     }
                     let stall = TimeDelta::from_std(deps.config.stall_after)
                         .unwrap_or(TimeDelta::seconds(30));
-                    if let Err(e) = sweep(&deps, &stats, deps.clock.now() - stall).await {
-                        stats.failed();
-                        tracing::warn!(error = %e, "sweep failed");
+                    match sweep(&deps, &stats, deps.clock.now() - stall).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(workflows = n, "drove stalled workflows again"),
+                        Err(e) => {
+                            stats.failed();
+                            tracing::warn!(error = %e, "sweep failed");
+                        }
                     }
                 }
             }
