@@ -11,6 +11,8 @@ export XGBOOST_LIB_DIR ?= /usr/share
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake ninja-build libclang-dev g++ libpq-dev pkg-config
+# The test suite checks the alert rules with promtool, which Debian ships in `prometheus`.
+TEST_PACKAGES := prometheus
 
 .PHONY: help deps build run test lint bench clean-data
 
@@ -21,7 +23,7 @@ help:
 
 deps:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(APT_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -37,6 +39,7 @@ lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+test: EXTRA_PACKAGES = $(TEST_PACKAGES)
 test: deps lint
 	$(CARGO) test --workspace
 

@@ -206,6 +206,9 @@ pub struct TransitionCommit {
     pub at: DateTime<Utc>,
     /// When the workflow's ticket was received, for latency metrics.
     pub received_at: DateTime<Utc>,
+    /// The kind of step that made this commit, and when the actor began it (metrics).
+    pub step: &'static str,
+    pub step_started_at: DateTime<Utc>,
 }
 
 impl TransitionCommit {

@@ -44,6 +44,20 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
         }
     }
     metrics::gauge!(names::BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    // Counters of rare events exist from the start, at zero, so that rules and dashboards
+    // see a series before the first occurrence (and `increase()` sees it).
+    for name in [
+        names::BUS_REDELIVERED,
+        names::BUS_ERRORS,
+        names::DEAD_LETTERED,
+        names::AUTH_FAILURES,
+        names::ALERTS_RAISED,
+        names::ALERTS_ACKNOWLEDGED,
+        names::ALERTS_ESCALATED,
+        names::ALERTS_RESOLVED,
+    ] {
+        metrics::counter!(name).absolute(0);
+    }
     let upkeep = handle.clone();
     std::thread::Builder::new()
         .name("aegis-metrics-upkeep".into())

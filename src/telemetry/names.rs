@@ -70,7 +70,7 @@ pub const ALL: &[Def] = &[
     (
         STEP_SECONDS,
         "histogram",
-        "Time a ticket actor took to run one step, by step kind.",
+        "Time from a ticket actor starting a step to its commit, by step kind and the state reached.",
     ),
     (
         RECEIVED_TO_SCORED,
@@ -121,7 +121,7 @@ pub const ALL: &[Def] = &[
     (
         SCORES,
         "counter",
-        "Tickets scored, by band and model version.",
+        "Tickets scored, by band, model version and center.",
     ),
     (
         SCORE_PROBABILITY,

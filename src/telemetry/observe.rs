@@ -17,7 +17,8 @@ pub fn committed(c: &TransitionCommit) {
                 band,
                 model_version,
             } => {
-                metrics::counter!(names::SCORES, "band" => band.as_str(), "model_version" => model_version.clone())
+                // Centers are registered, so the label stays bounded.
+                metrics::counter!(names::SCORES, "band" => band.as_str(), "model_version" => model_version.clone(), "center" => c.center.clone())
                     .increment(1);
                 metrics::histogram!(names::SCORE_PROBABILITY).record(*probability);
                 let since = (c.at - c.received_at).num_microseconds().unwrap_or(0);
@@ -48,6 +49,13 @@ pub fn committed(c: &TransitionCommit) {
         let since = (c.at - c.received_at).num_microseconds().unwrap_or(0);
         metrics::histogram!(names::RECEIVED_TO_SETTLED).record(since as f64 / 1e6);
     }
+    let took = (chrono::Utc::now() - c.step_started_at)
+        .num_microseconds()
+        .unwrap_or(0)
+        .max(0);
+    let to = c.events.last().map_or("none", |e| e.to_state.as_str());
+    metrics::histogram!(names::STEP_SECONDS, "step" => c.step, "state" => to)
+        .record(took as f64 / 1e6);
     if let Some(d) = &c.dead_letter {
         metrics::counter!(names::DEAD_LETTERED, "kind" => d.kind.clone()).increment(1);
     }

@@ -12,3 +12,4 @@ mod multinode;
 mod officers;
 mod operators;
 mod supervision;
+mod telemetry;

@@ -154,6 +154,7 @@ pub(crate) fn commit(
     snap: &WorkflowSnapshot,
     plan: Plan,
     now: DateTime<Utc>,
+    step: (&'static str, DateTime<Utc>),
 ) -> Result<TransitionCommit, StepError> {
     let mut wf = snap.workflow.clone();
     let mut prev = snap.last_hash.clone();
@@ -198,6 +199,8 @@ pub(crate) fn commit(
         dead_letter: plan.dead_letter,
         at: now,
         received_at: snap.created_at,
+        step: step.0,
+        step_started_at: step.1,
     })
 }
 

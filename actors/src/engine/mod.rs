@@ -67,6 +67,8 @@ async fn run_inner(
     };
     let mut step = step;
     let mut changed = false;
+    // Wall time, not the (possibly manual) domain clock: this measures Aegis, not the world.
+    let started = chrono::Utc::now();
     let mut conflicts = 0;
     loop {
         let decision = match decide::decide(&deps, &snap, &step).await {
@@ -84,7 +86,7 @@ async fn run_inner(
             Decision::Commit(plan) => {
                 let plan = *plan;
                 let now = deps.clock.now();
-                let commit = match build::commit(&snap, plan, now) {
+                let commit = match build::commit(&snap, plan, now, (step.name(), started)) {
                     Ok(c) => Arc::new(c),
                     Err(e) => return (Some(snap), Err(e)),
                 };

@@ -1,0 +1,192 @@
+//! What operators see: every metric of the catalogue on /metrics, and structured JSON logs.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aegis::telemetry::names;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn value_of(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .filter(|l| l.starts_with(series))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .reduce(f64::max)
+}
+
+#[actix_web::test]
+async fn a_working_aegis_exports_every_metric_with_sensible_values() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let normal = app.post_native(&fixture("normal.json")).await;
+    let emergency = app
+        .post_native(&fixture("emergency-directional-drilling.json"))
+        .await;
+    let _ = app.post_native(&fixture("invalid-rejected.json")).await;
+    let _ = app.post_native(b"not a ticket").await;
+    let _ = app.get("/v1/alerts", "aegis_wrong-token").await;
+    app.wait_state(normal.body["workflow_id"].as_str().unwrap(), "resolved")
+        .await;
+    let w = app
+        .wait_state(emergency.body["workflow_id"].as_str().unwrap(), "alerted")
+        .await;
+    let alert = w["alert"]["id"].as_str().unwrap();
+    let ack = app
+        .post_json(
+            &format!("/v1/alerts/{alert}/ack"),
+            &app.officer_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(ack.status, 200);
+    let resolve = app
+        .post_json(
+            &format!("/v1/alerts/{alert}/resolve"),
+            &app.officer_token,
+            &json!({"disposition": "site_standby"}),
+        )
+        .await;
+    assert_eq!(resolve.status, 200);
+    // Database-derived gauges refresh every few seconds.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let text = loop {
+        let text = app
+            .client
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if value_of(&text, "aegis_workflows{state=\"resolved\"}").is_some_and(|v| v >= 2.0) {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "database gauges never refreshed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    for (name, kind, _) in names::ALL {
+        let series = if *kind == "histogram" {
+            format!("{name}_bucket")
+        } else {
+            (*name).to_owned()
+        };
+        assert!(text.contains(&series), "{name} is not exported");
+        assert!(
+            text.contains(&format!("# HELP {name} ")),
+            "{name} has no help text"
+        );
+    }
+    assert!(
+        text.contains(&format!("# TYPE {} histogram", names::HTTP_SECONDS)),
+        "histograms, not summaries"
+    );
+    assert!(
+        value_of(
+            &text,
+            "aegis_webhook_outcomes_total{center=\"TEST\",format=\"native\",outcome=\"accepted\"}"
+        )
+        .unwrap()
+            >= 3.0
+    );
+    assert!(value_of(&text, "aegis_webhook_outcomes_total{center=\"TEST\",format=\"native\",outcome=\"MALFORMED_PAYLOAD\"}").unwrap() >= 1.0);
+    assert!(value_of(&text, "aegis_alerts_acknowledged_total").unwrap() >= 1.0);
+    assert!(value_of(&text, "aegis_alert_time_to_acknowledge_seconds_count").unwrap() >= 1.0);
+    assert!(value_of(&text, "aegis_actor_up{actor=\"intake\"}").unwrap() == 1.0);
+    assert!(value_of(&text, "aegis_auth_failures_total").unwrap() >= 1.0);
+    assert!(value_of(&text, "aegis_model_info{version=").unwrap() == 1.0);
+    // No label carries a ticket number or workflow id: label values stay bounded.
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        assert!(
+            !line.contains("2026112200001") && !line.contains(alert),
+            "unbounded label in {line}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn logs_are_json_lines_with_request_workflow_center_and_ticket() {
+    let Some((url, _dir, _)) = database(Backend::Sqlite) else {
+        return;
+    };
+    {
+        let db = aegis::startup::open_db(&test_settings(url.clone())).unwrap();
+        let mut c = db.write().unwrap();
+        aegis::db::centers::add(
+            &mut c,
+            "TEST",
+            aegis::db::centers::CenterFormat::Native,
+            SECRET,
+        )
+        .unwrap();
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aegis"))
+        .arg("serve")
+        .env("AEGIS__DATABASE__URL", &url)
+        .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
+        .env("AEGIS__DEMO__ENABLED", "false")
+        .env("AEGIS__LOG__FORMAT", "json")
+        .env("AEGIS__LOG__LEVEL", "info")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let body = fixture("normal.json");
+    let ts = chrono::Utc::now().timestamp();
+    let sig = aegis::intake::signature::sign_native(SECRET, "log-1", ts, &body);
+    let r = client
+        .post(format!("{base}/v1/webhooks/TEST"))
+        .header("content-type", "application/json")
+        .header("x-request-id", "req-for-logs-1")
+        .header("webhook-id", "log-1")
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let found = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("no 'ticket received' log line");
+        let v: Value =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("not a JSON line: {line}"));
+        if v["message"] == "ticket received" {
+            break v;
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(found["level"], "INFO");
+    assert_eq!(found["center"], "TEST");
+    assert_eq!(found["ticket"], "2026112200001");
+    assert!(found["workflow_id"].as_str().is_some_and(|s| s.len() == 36));
+    assert_eq!(found["span"]["request_id"], "req-for-logs-1");
+    assert!(found["timestamp"].is_string());
+}
