@@ -342,6 +342,8 @@ impl Settings {
             outbox_poll: ms(r.outbox_poll_ms.max(1)),
             stall_after: ms(r.stall_after_ms),
             sweep_every: ms(r.sweep_every_ms.max(1)),
+            // The outbox is durable exactly when events go to a broker outliving this process.
+            durable_outbox: !self.bus.url.is_empty(),
         }
     }
 }

@@ -34,6 +34,10 @@ pub struct RuntimeConfig {
     pub outbox_poll: Duration,
     /// Workflows left in an automatic state this long are driven again (a node died).
     pub stall_after: Duration,
+    /// Whether event messages go through the durable outbox (a broker that outlives this
+    /// process) or straight to the bus after the commit (the in-process bus, whose subscribers
+    /// live and die with the process: durable rows would be published to nobody).
+    pub durable_outbox: bool,
     /// How often the sweeper looks for stalled workflows.
     pub sweep_every: Duration,
 }
@@ -48,13 +52,14 @@ impl Default for RuntimeConfig {
             top_features: 5,
             max_active: 100_000,
             idle_after: Duration::from_secs(30),
-            arbiters: 2,
+            arbiters: 1,
             prefetch: 256,
             max_backlog: 50_000,
             timer_poll: Duration::from_millis(500),
             claim_lease: Duration::from_secs(30),
             outbox_poll: Duration::from_millis(200),
             stall_after: Duration::from_secs(30),
+            durable_outbox: true,
             sweep_every: Duration::from_secs(10),
         }
     }

@@ -244,7 +244,8 @@ pub struct IntakeRecord {
     pub content_type: String,
     pub excavator_key: Option<String>,
     pub first_event: EventRecord,
-    pub outbox: OutboxRecord,
+    /// The `ticket.received` message, when it goes through the durable outbox.
+    pub outbox: Option<OutboxRecord>,
     pub received_at: DateTime<Utc>,
     /// The normalized ticket as stored; `content_hash` is its SHA-256.
     pub ticket_json: String,

@@ -61,13 +61,18 @@ pub fn intake_many(
                 .map(|r| intake_ops::workflow_row(r, &aggregate))
                 .collect();
             let ev: Vec<EventRow> = chunk.iter().map(|r| intake_ops::event_row(r)).collect();
-            let ob: Vec<NewOutbox> = chunk.iter().map(|r| intake_ops::outbox_row(r)).collect();
+            let ob: Vec<NewOutbox> = chunk
+                .iter()
+                .filter_map(|r| intake_ops::outbox_row(r))
+                .collect();
             with_tx!(tx, |c| {
                 diesel::insert_into(workflows::table)
                     .values(&wf)
                     .execute(c)?;
                 diesel::insert_into(events::table).values(&ev).execute(c)?;
-                diesel::insert_into(outbox::table).values(&ob).execute(c)?;
+                if !ob.is_empty() {
+                    diesel::insert_into(outbox::table).values(&ob).execute(c)?;
+                }
                 Ok::<_, DieselError>(())
             })?;
         }
@@ -316,7 +321,7 @@ mod tests {
             excavator_key: Some("id:x".into()),
             received_at: first.at,
             first_event: first,
-            outbox,
+            outbox: Some(outbox),
             ticket_json,
         }
     }

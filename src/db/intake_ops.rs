@@ -61,14 +61,14 @@ pub fn event_row(r: &IntakeRecord) -> EventRow {
     convert::event_row(&r.workflow_id, &r.first_event)
 }
 
-pub fn outbox_row(r: &IntakeRecord) -> NewOutbox {
-    NewOutbox {
-        message_id: r.outbox.message_id.clone(),
-        routing_key: r.outbox.routing_key.clone(),
-        workflow_id: r.outbox.workflow_id.clone(),
-        payload: r.outbox.payload.clone(),
+pub fn outbox_row(r: &IntakeRecord) -> Option<NewOutbox> {
+    r.outbox.as_ref().map(|o| NewOutbox {
+        message_id: o.message_id.clone(),
+        routing_key: o.routing_key.clone(),
+        workflow_id: o.workflow_id.clone(),
+        payload: o.payload.clone(),
         created_at: to_db(r.received_at),
-    }
+    })
 }
 
 /// The excavator key a ticket counts towards: each ticket counts once, at its first revision.
@@ -97,9 +97,9 @@ pub fn intake(tx: &mut Tx<'_>, r: &IntakeRecord) -> Result<IntakeOutcome, Diesel
         diesel::insert_into(events::table)
             .values(event_row(r))
             .execute(c)?;
-        diesel::insert_into(outbox::table)
-            .values(outbox_row(r))
-            .execute(c)?;
+        if let Some(row) = outbox_row(r) {
+            diesel::insert_into(outbox::table).values(row).execute(c)?;
+        }
         if let Some(key) = counted_key(r) {
             diesel::insert_into(excavators::table)
                 .values((

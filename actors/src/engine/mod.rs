@@ -40,6 +40,29 @@ pub async fn run(
     }
 }
 
+/// Hands event messages to the bus right after their commit, when there is no durable outbox.
+pub fn publish_direct(deps: &Arc<Deps>, records: Vec<crate::records::OutboxRecord>) {
+    if records.is_empty() {
+        return;
+    }
+    let messages = records
+        .into_iter()
+        .map(|r| crate::ports::EventMessage {
+            schema: crate::ports::bus::MESSAGE_SCHEMA,
+            message_id: r.message_id,
+            routing_key: r.routing_key,
+            workflow_id: r.workflow_id,
+            payload: r.payload,
+        })
+        .collect();
+    let bus = deps.bus.clone();
+    actix::spawn(async move {
+        if let Err(e) = bus.publish_events(messages).await {
+            tracing::warn!(error = %e, "could not publish events");
+        }
+    });
+}
+
 /// The text of a panic payload.
 pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
@@ -86,10 +109,16 @@ async fn run_inner(
             Decision::Commit(plan) => {
                 let plan = *plan;
                 let now = deps.clock.now();
-                let commit = match build::commit(&snap, plan, now, (step.name(), started)) {
-                    Ok(c) => Arc::new(c),
+                let mut commit = match build::commit(&snap, plan, now, (step.name(), started)) {
+                    Ok(c) => c,
                     Err(e) => return (Some(snap), Err(e)),
                 };
+                let direct = if deps.config.durable_outbox {
+                    Vec::new()
+                } else {
+                    std::mem::take(&mut commit.outbox)
+                };
+                let commit = Arc::new(commit);
                 let has_outbox = !commit.outbox.is_empty();
                 let adds_timer = commit
                     .timers
@@ -103,6 +132,7 @@ async fn run_inner(
                         if has_outbox {
                             deps.signals.outbox.notify_one();
                         }
+                        publish_direct(&deps, direct);
                         if adds_timer {
                             deps.signals.timers.notify_one();
                         }

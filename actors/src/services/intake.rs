@@ -96,12 +96,18 @@ impl Handler<Admit> for Intake {
             {
                 return Err(AdmitError::Overloaded);
             }
-            let (record, snapshot) = prepare(&deps, msg);
+            let (mut record, snapshot) = prepare(&deps, msg);
             let workflow_id = record.workflow_id.clone();
+            let direct = if deps.config.durable_outbox {
+                None
+            } else {
+                record.outbox.take()
+            };
             let outcome = deps.store.intake(record).await?;
             if let IntakeOutcome::Accepted { .. } = outcome {
                 // Priming only saves a read; a full directory mailbox is no reason to wait.
                 let _ = directory.try_send(Prime(snapshot));
+                crate::engine::publish_direct(&deps, direct.into_iter().collect());
                 // The ticket is durable: the caller is answered now, and the work message goes
                 // out behind the answer. If it is lost (a crash, the broker away), the sweeper
                 // drives the workflow once it is seen as stalled.
@@ -166,7 +172,7 @@ fn prepare(deps: &Deps, msg: Admit) -> (IntakeRecord, WorkflowSnapshot) {
         excavator_key,
         received_at: first.at,
         first_event: first,
-        outbox,
+        outbox: Some(outbox),
     };
     (record, snapshot)
 }
