@@ -12,10 +12,11 @@ use crate::dispatch::Dispatcher;
 use crate::ports::EventMessage;
 use crate::services::consumer::WorkConsumer;
 use crate::services::intake::Intake;
+use crate::services::looping::LoopService;
 use crate::services::notifier::Notifier;
-use crate::services::outbox::OutboxRelay;
-use crate::services::sweeper::Sweeper;
-use crate::services::timer::TimerService;
+use crate::services::outbox::OutboxLoop;
+use crate::services::sweeper::SweepLoop;
+use crate::services::timer::TimerLoop;
 
 /// Handles to the running runtime, for the HTTP layer.
 #[derive(Clone)]
@@ -33,10 +34,10 @@ pub struct Runtime {
 
 struct Services {
     _consumer: Addr<WorkConsumer>,
-    _timer: Addr<TimerService>,
-    _relay: Addr<OutboxRelay>,
+    _timer: Addr<LoopService<TimerLoop>>,
+    _relay: Addr<LoopService<OutboxLoop>>,
     _notifier: Addr<Notifier>,
-    _sweeper: Addr<Sweeper>,
+    _sweeper: Addr<LoopService<SweepLoop>>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -62,11 +63,11 @@ impl Runtime {
         };
         let timer = {
             let (d, disp) = (deps.clone(), dispatcher.clone());
-            Supervisor::start(move |_| TimerService::new(d, disp))
+            Supervisor::start(move |_| LoopService::new(d, TimerLoop { dispatcher: disp }))
         };
         let relay = {
             let d = deps.clone();
-            Supervisor::start(move |_| OutboxRelay::new(d))
+            Supervisor::start(move |_| LoopService::new(d, OutboxLoop))
         };
         let (alerts, _) = broadcast::channel(4_096);
         let notifier = {
@@ -75,7 +76,7 @@ impl Runtime {
         };
         let sweeper = {
             let d = deps.clone();
-            Supervisor::start(move |_| Sweeper::new(d))
+            Supervisor::start(move |_| LoopService::new(d, SweepLoop))
         };
         Self {
             deps,

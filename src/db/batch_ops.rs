@@ -1,7 +1,6 @@
-//! Group commit's fast path: a whole batch of intakes and transition commits written with one
-//! multi-row statement per table, instead of a handful of statements per ticket. The rows are
-//! the same as the one-by-one path ([`super::intake_ops`], [`super::commit_ops`]), which the
-//! writer falls back to when a batch fails.
+//! Intakes and transition commits, written a batch at a time with one multi-row statement per
+//! table instead of a handful of statements per ticket. When a batch fails, the writer runs
+//! each job again alone (a batch of one) to find and isolate the bad one.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;

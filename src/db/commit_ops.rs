@@ -1,10 +1,7 @@
-//! The runtime's writes: transitions guarded by compare-and-set, timer and outbox claims,
-//! failure counts and dead letters. Each runs inside a writer batch.
+//! The runtime's other writes: timer and outbox claims, settled timers, failure counts and dead
+//! letters. Each runs inside a writer batch.
 
-use aegis_actors::records::{
-    CommitOutcome, DeadLetterRecord, OutboxRecord, OutboxRow, TimerChange, TimerRecord,
-    TransitionCommit,
-};
+use aegis_actors::records::{DeadLetterRecord, OutboxRecord, OutboxRow, TimerRecord};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -12,135 +9,14 @@ use super::one::OneRow;
 use diesel::result::Error as DieselError;
 
 use super::convert;
-use super::rows::{NewOutbox, OutboxRowDb, TimerRow};
-use super::schema::{alerts, dead_letters, events, outbox, scores, timers, workflows};
+use super::rows::{OutboxRowDb, TimerRow};
+use super::schema::{dead_letters, outbox, timers, workflows};
 use super::time::to_db;
 use super::writer::Tx;
 use crate::with_tx;
 
-fn ser<T: serde::Serialize>(v: &T) -> Result<String, DieselError> {
-    serde_json::to_string(v).map_err(|e| DieselError::SerializationError(Box::new(e)))
-}
-
 fn de_err(e: aegis_actors::ports::StoreError) -> DieselError {
     DieselError::DeserializationError(Box::new(e))
-}
-
-pub fn commit(tx: &mut Tx<'_>, c: &TransitionCommit) -> Result<CommitOutcome, DieselError> {
-    let aggregate = ser(&c.workflow)?;
-    let now = to_db(c.at);
-    let last_hash = c.events.last().map(|e| e.hash.clone()).unwrap_or_default();
-    let event_rows: Vec<_> = c
-        .events
-        .iter()
-        .map(|e| convert::event_row(&c.workflow_id, e))
-        .collect();
-    let outbox_rows: Vec<NewOutbox> = c
-        .outbox
-        .iter()
-        .map(|o: &OutboxRecord| NewOutbox {
-            message_id: o.message_id.clone(),
-            routing_key: o.routing_key.clone(),
-            workflow_id: o.workflow_id.clone(),
-            payload: o.payload.clone(),
-            created_at: now,
-        })
-        .collect();
-    let score = c
-        .score
-        .as_ref()
-        .map(|s| convert::score_row(&c.workflow_id, s));
-    let alert = c
-        .alert
-        .as_ref()
-        .map(|a| convert::alert_row(a, &c.center, &c.ticket_number));
-    let timer_adds: Vec<TimerRow> = c
-        .timers
-        .iter()
-        .filter_map(|t| match t {
-            TimerChange::Add(r) => Some(convert::timer_row(r)),
-            _ => None,
-        })
-        .collect();
-    let dead = c.dead_letter.as_ref().map(convert::dead_letter_row);
-    with_tx!(tx, |conn| {
-        if !c.events.is_empty() {
-            let updated = diesel::update(
-                workflows::table
-                    .filter(workflows::id.eq(&c.workflow_id))
-                    .filter(workflows::version.eq(c.expected_version)),
-            )
-            .set((
-                workflows::state.eq(c.workflow.state.as_str()),
-                workflows::version.eq(c.new_version()),
-                workflows::aggregate.eq(&aggregate),
-                workflows::band.eq(c.workflow.band.map(|b| b.as_str())),
-                workflows::last_hash.eq(&last_hash),
-                workflows::attempts.eq(0i64),
-                workflows::last_error.eq(None::<String>),
-                workflows::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-            if updated == 0 {
-                return Ok(CommitOutcome::Conflict);
-            }
-            diesel::insert_into(events::table)
-                .values(&event_rows)
-                .execute(conn)?;
-        }
-        if let Some(s) = &score {
-            diesel::insert_into(scores::table)
-                .values(s)
-                .on_conflict(scores::workflow_id)
-                .do_update()
-                .set(s)
-                .execute(conn)?;
-        }
-        if let Some(a) = &alert {
-            diesel::insert_into(alerts::table)
-                .values(a)
-                .on_conflict(alerts::id)
-                .do_update()
-                .set(a)
-                .execute(conn)?;
-        }
-        for t in &c.timers {
-            match t {
-                TimerChange::Add(_) => {}
-                TimerChange::Remove(id) => {
-                    diesel::delete(timers::table.find(id)).execute(conn)?;
-                }
-                TimerChange::RemoveAll => {
-                    diesel::delete(timers::table.filter(timers::workflow_id.eq(&c.workflow_id)))
-                        .execute(conn)?;
-                }
-                TimerChange::RemoveEscalations => {
-                    diesel::delete(
-                        timers::table
-                            .filter(timers::workflow_id.eq(&c.workflow_id))
-                            .filter(timers::kind.eq("escalate")),
-                    )
-                    .execute(conn)?;
-                }
-            }
-        }
-        if !timer_adds.is_empty() {
-            diesel::insert_into(timers::table)
-                .values(&timer_adds)
-                .execute(conn)?;
-        }
-        if !outbox_rows.is_empty() {
-            diesel::insert_into(outbox::table)
-                .values(&outbox_rows)
-                .execute(conn)?;
-        }
-        if let Some(d) = &dead {
-            diesel::insert_into(dead_letters::table)
-                .values(d)
-                .execute(conn)?;
-        }
-        Ok(CommitOutcome::Committed)
-    })
 }
 
 pub fn settle_timers(tx: &mut Tx<'_>, ids: &[String]) -> Result<(), DieselError> {

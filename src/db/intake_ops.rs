@@ -1,6 +1,6 @@
-//! The intake write: a received ticket becomes durable (ticket, workflow, first event, outbox
-//! message, excavator counter) unless it repeats or contradicts what is stored. [`intake`]
-//! writes one; [`super::batch_ops::intake_many`] writes a batch with the same rows.
+//! The rows an intake writes (ticket, workflow, first event, outbox message, excavator counter;
+//! [`super::batch_ops::intake_many`] writes them), and the answer for a ticket that repeats or
+//! contradicts what is stored.
 
 use aegis_actors::records::{IntakeOutcome, IntakeRecord};
 use aegis_workflows::lifecycle::Workflow;
@@ -10,7 +10,7 @@ use diesel::result::Error as DieselError;
 use super::convert;
 use super::one::OneRow;
 use super::rows::{EventRow, NewOutbox, NewTicket, NewWorkflow};
-use super::schema::{events, excavators, outbox, tickets, workflows};
+use super::schema::{tickets, workflows};
 use super::time::to_db;
 use super::writer::Tx;
 use crate::with_tx;
@@ -76,46 +76,6 @@ pub fn counted_key(r: &IntakeRecord) -> Option<&str> {
     r.excavator_key
         .as_deref()
         .filter(|_| r.ticket.revision == 0)
-}
-
-pub fn intake(tx: &mut Tx<'_>, r: &IntakeRecord) -> Result<IntakeOutcome, DieselError> {
-    let aggregate = received_aggregate()?;
-    // The common case first: a new ticket inserts cleanly. Only a conflict on either unique
-    // key (delivery id; center, number and revision) needs the lookups that tell a duplicate
-    // from a contradiction.
-    let inserted = with_tx!(tx, |c| diesel::insert_into(tickets::table)
-        .values(ticket_row(r))
-        .on_conflict_do_nothing()
-        .execute(c))?;
-    if inserted == 0 {
-        return existing(tx, r);
-    }
-    with_tx!(tx, |c| {
-        diesel::insert_into(workflows::table)
-            .values(workflow_row(r, &aggregate))
-            .execute(c)?;
-        diesel::insert_into(events::table)
-            .values(event_row(r))
-            .execute(c)?;
-        if let Some(row) = outbox_row(r) {
-            diesel::insert_into(outbox::table).values(row).execute(c)?;
-        }
-        if let Some(key) = counted_key(r) {
-            diesel::insert_into(excavators::table)
-                .values((
-                    excavators::key.eq(key),
-                    excavators::tickets.eq(1i64),
-                    excavators::damages.eq(0i64),
-                ))
-                .on_conflict(excavators::key)
-                .do_update()
-                .set(excavators::tickets.eq(excavators::tickets + 1i64))
-                .execute(c)?;
-        }
-        Ok(IntakeOutcome::Accepted {
-            workflow_id: r.workflow_id.clone(),
-        })
-    })
 }
 
 /// The answer for a ticket whose insert hit a unique key: the same delivery or the same

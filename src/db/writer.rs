@@ -21,7 +21,7 @@ use std::sync::Arc;
 use aegis_actors::records::{CommitOutcome, IntakeOutcome, IntakeRecord, TransitionCommit};
 use tokio::sync::oneshot;
 
-use super::{AnyConn, Db, batch_ops, commit_ops, intake_ops};
+use super::{AnyConn, Db, batch_ops};
 
 /// A connection inside the writer's transaction.
 pub enum Tx<'a> {
@@ -237,11 +237,19 @@ fn commit_batch(db: &Db, batch: &mut Vec<Job>) {
             // One bad job must not sink the others: each goes again in a transaction of its own.
             tracing::debug!(error = %e, "batch failed; committing one by one");
             for (r, reply) in split.intakes.iter().zip(split.intake_replies) {
-                let res = transaction(&mut conn, |tx| intake_ops::intake(tx, r));
+                let res = transaction(&mut conn, |tx| {
+                    batch_ops::intake_many(tx, std::slice::from_ref(r))?
+                        .pop()
+                        .ok_or(DieselError::NotFound)
+                });
                 let _ = reply.send(res.map_err(super::pool::store_err));
             }
             for (c, reply) in split.commits.iter().zip(split.commit_replies) {
-                let res = transaction(&mut conn, |tx| commit_ops::commit(tx, c));
+                let res = transaction(&mut conn, |tx| {
+                    batch_ops::commit_many(tx, std::slice::from_ref(c))?
+                        .pop()
+                        .ok_or(DieselError::NotFound)
+                });
                 let _ = reply.send(res.map_err(super::pool::store_err));
             }
             for mut op in split.ops {

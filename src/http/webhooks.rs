@@ -48,6 +48,26 @@ fn record(center: &str, format: Format, outcome: &str) {
         .increment(1);
 }
 
+/// Counts a refused delivery by its error code (503s are counted where they are decided). An
+/// unknown center is counted as `unknown`, so that made-up codes cannot grow the label set.
+fn counted(
+    code: &str,
+    format: Format,
+    result: Result<HttpResponse, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(e) = &result
+        && e.code != "UNAVAILABLE"
+    {
+        let label = if e.code == "UNKNOWN_CENTER" {
+            "unknown"
+        } else {
+            code
+        };
+        record(label, format, e.code);
+    }
+    result
+}
+
 /// Reads the body, refusing more than `limit` bytes before reading them.
 async fn read_body(
     mut payload: web::Payload,
@@ -298,18 +318,11 @@ pub async fn native_webhook(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner();
-    let result = native_inner(&state, &code, &req, payload).await;
-    if let Err(e) = &result
-        && e.code != "UNAVAILABLE"
-    {
-        let label = if e.code == "UNKNOWN_CENTER" {
-            "unknown"
-        } else {
-            code.as_str()
-        };
-        record(label, Format::Native, e.code);
-    }
-    result
+    counted(
+        &code,
+        Format::Native,
+        native_inner(&state, &code, &req, payload).await,
+    )
 }
 
 async fn native_inner(
@@ -388,18 +401,11 @@ pub async fn onecall_webhook(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner();
-    let result = onecall_inner(&state, &code, &req, payload).await;
-    if let Err(e) = &result
-        && e.code != "UNAVAILABLE"
-    {
-        let label = if e.code == "UNKNOWN_CENTER" {
-            "unknown"
-        } else {
-            code.as_str()
-        };
-        record(label, Format::Onecall, e.code);
-    }
-    result
+    counted(
+        &code,
+        Format::Onecall,
+        onecall_inner(&state, &code, &req, payload).await,
+    )
 }
 
 async fn onecall_inner(

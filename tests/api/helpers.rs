@@ -345,3 +345,85 @@ macro_rules! both_backends {
         )*
     };
 }
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An `aegis serve` process of its own (for kills and several nodes); killed when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the built binary with `env` on a free port and waits until `ready_path` answers 200.
+pub async fn start_process(
+    env: &[(&str, String)],
+    stderr: std::process::Stdio,
+    ready_path: &str,
+) -> ServerProcess {
+    let port = free_port();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aegis"));
+    cmd.arg("serve")
+        .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
+        .env("AEGIS__DEMO__ENABLED", "false")
+        .env("AEGIS__LOG__FORMAT", "json")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("start aegis serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client.get(format!("{base}{ready_path}")).send().await
+            && r.status() == 200
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "aegis did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ServerProcess { child, base }
+}
+
+/// Posts a native ticket to center TEST; the workflow id when it was acknowledged.
+pub async fn post_signed(
+    client: &reqwest::Client,
+    base: &str,
+    delivery: &str,
+    ticket: &Value,
+) -> Option<String> {
+    let body = ticket.to_string();
+    let ts = chrono::Utc::now().timestamp();
+    let sig = sign_native(SECRET, delivery, ts, body.as_bytes());
+    let r = client
+        .post(format!("{base}/v1/webhooks/TEST"))
+        .header("content-type", "application/json")
+        .header("webhook-id", delivery)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .ok()?;
+    if !r.status().is_success() {
+        return None;
+    }
+    let v: Value = r.json().await.ok()?;
+    v["workflow_id"].as_str().map(str::to_owned)
+}

@@ -4,7 +4,7 @@
 //! deletes them at the end. Under `CI=true` an unreachable broker fails the test.
 
 use std::collections::{BTreeSet, HashMap};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aegis::db::centers::{self, CenterFormat};
@@ -50,16 +50,8 @@ struct Cluster {
 }
 
 struct Node {
-    child: Child,
-    base: String,
+    process: ServerProcess,
     name: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Drop for Cluster {
@@ -85,14 +77,6 @@ fn node_log(name: &str) -> Stdio {
         }
         Err(_) => Stdio::null(),
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Cluster {
@@ -124,46 +108,36 @@ impl Cluster {
     }
 
     async fn spawn(&self, i: usize) -> Node {
-        let port = free_port();
         let name = format!("{}-n{i}", self.prefix);
-        let child = Command::new(env!("CARGO_BIN_EXE_aegis"))
-            .arg("serve")
-            .env("AEGIS__DATABASE__URL", &self.url)
-            .env("AEGIS__BUS__URL", amqp_url())
-            .env("AEGIS__BUS__PREFIX", &self.prefix)
-            .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
-            .env("AEGIS__RUNTIME__NODE_ID", &name)
-            .env("AEGIS__RUNTIME__STALL_AFTER_MS", "2000")
-            .env("AEGIS__RUNTIME__SWEEP_EVERY_MS", "500")
-            .env("AEGIS__RUNTIME__PREFETCH", "32")
-            .env("AEGIS__DEMO__ENABLED", "false")
-            .env("AEGIS__LOG__LEVEL", "info")
-            .env("AEGIS__LOG__FORMAT", "json")
-            .stdout(Stdio::null())
-            .stderr(node_log(&name))
-            .spawn()
-            .expect("start a node");
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(r) = self.client.get(format!("{base}/readyz")).send().await
-                && r.status() == 200
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "node {i} never became ready");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Node { child, base, name }
+        let env = [
+            ("AEGIS__DATABASE__URL", self.url.clone()),
+            ("AEGIS__BUS__URL", amqp_url()),
+            ("AEGIS__BUS__PREFIX", self.prefix.clone()),
+            ("AEGIS__RUNTIME__NODE_ID", name.clone()),
+            ("AEGIS__RUNTIME__STALL_AFTER_MS", "2000".to_owned()),
+            ("AEGIS__RUNTIME__SWEEP_EVERY_MS", "500".to_owned()),
+            ("AEGIS__RUNTIME__PREFETCH", "32".to_owned()),
+            ("AEGIS__LOG__LEVEL", "info".to_owned()),
+        ];
+        // Ready means the database and the broker both answer.
+        let process = start_process(&env, node_log(&name), "/readyz").await;
+        Node { process, name }
     }
 
     fn base(&self, i: usize) -> String {
-        self.nodes[i].as_ref().unwrap().base.clone()
+        self.nodes[i].as_ref().unwrap().process.base.clone()
     }
 
     /// A live node's address.
     fn any(&self) -> String {
-        self.nodes.iter().flatten().next().unwrap().base.clone()
+        self.nodes
+            .iter()
+            .flatten()
+            .next()
+            .unwrap()
+            .process
+            .base
+            .clone()
     }
 
     /// Posts tickets round-robin to `targets`; calls `midway` halfway. Returns acknowledged ids.
@@ -197,27 +171,7 @@ impl Cluster {
             t["ticket_number"] = json!(format!("M{i:05}"));
             let (client, tx) = (self.client.clone(), tx.clone());
             tokio::spawn(async move {
-                let body = t.to_string();
-                let id = format!("msg_{i}");
-                let ts = chrono::Utc::now().timestamp();
-                let sig = aegis::intake::signature::sign_native(SECRET, &id, ts, body.as_bytes());
-                let res = client
-                    .post(format!("{base}/v1/webhooks/TEST"))
-                    .header("content-type", "application/json")
-                    .header("webhook-id", &id)
-                    .header("webhook-timestamp", ts.to_string())
-                    .header("webhook-signature", sig)
-                    .body(body)
-                    .send()
-                    .await;
-                let acked = match res {
-                    Ok(r) if r.status().is_success() => r
-                        .json::<Value>()
-                        .await
-                        .ok()
-                        .and_then(|v| v["workflow_id"].as_str().map(str::to_owned)),
-                    _ => None,
-                };
+                let acked = post_signed(&client, &base, &format!("msg_{i}"), &t).await;
                 drop(permit);
                 let _ = tx.send(acked);
             });

@@ -1,6 +1,6 @@
 //! The runtime under faults: a panicking scorer, a killed process, an unacknowledged alert.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use aegis::db::centers::{self, CenterFormat};
@@ -175,47 +175,13 @@ async fn an_unacknowledged_alert_escalates_through_every_tier(backend: Backend) 
     assert_eq!(w["chain_valid"], true);
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_server(url: &str, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_aegis"))
-        .arg("serve")
-        .env("AEGIS__DATABASE__URL", url)
-        .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
-        .env("AEGIS__DEMO__ENABLED", "false")
-        .env("AEGIS__LOG__LEVEL", "warn")
-        .env("AEGIS__LOG__FORMAT", "json")
-        .env("AEGIS__RUNTIME__TIMER_POLL_MS", "50")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start aegis serve");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "aegis did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Server { child, base }
+async fn start_server(url: &str) -> ServerProcess {
+    let env = [
+        ("AEGIS__DATABASE__URL", url.to_owned()),
+        ("AEGIS__LOG__LEVEL", "warn".to_owned()),
+        ("AEGIS__RUNTIME__TIMER_POLL_MS", "50".to_owned()),
+    ];
+    start_process(&env, Stdio::null(), "/healthz").await
 }
 
 async fn kill_9_mid_burst_loses_no_acknowledged_ticket(backend: Backend) {
@@ -231,8 +197,7 @@ async fn kill_9_mid_burst_loses_no_acknowledged_ticket(backend: Backend) {
         centers::add(&mut conn, "TEST", CenterFormat::Native, SECRET).unwrap();
         principals::add(&mut conn, "ops", Role::Operator).unwrap()
     };
-    let port = free_port();
-    let server = start_server(&url, port).await;
+    let server = start_server(&url).await;
     let client = reqwest::Client::new();
     let total = 400usize;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Option<String>>();
@@ -251,28 +216,9 @@ async fn kill_9_mid_burst_loses_no_acknowledged_ticket(backend: Backend) {
             "normal.json"
         });
         t["ticket_number"] = json!(format!("K{i:05}"));
-        let body = t.to_string();
         let (client, base, tx) = (client.clone(), base.clone(), tx.clone());
         tokio::spawn(async move {
-            let id = format!("msg_{i}");
-            let ts = chrono::Utc::now().timestamp();
-            let sig = aegis::intake::signature::sign_native(SECRET, &id, ts, body.as_bytes());
-            let res = client
-                .post(format!("{base}/v1/webhooks/TEST"))
-                .header("content-type", "application/json")
-                .header("webhook-id", &id)
-                .header("webhook-timestamp", ts.to_string())
-                .header("webhook-signature", sig)
-                .body(body)
-                .send()
-                .await;
-            let acked = match res {
-                Ok(r) if r.status().is_success() => {
-                    let v: Value = r.json().await.unwrap_or(Value::Null);
-                    v["workflow_id"].as_str().map(str::to_owned)
-                }
-                _ => None,
-            };
+            let acked = post_signed(&client, &base, &format!("msg_{i}"), &t).await;
             drop(permit);
             let _ = tx.send(acked);
         });
@@ -288,7 +234,7 @@ async fn kill_9_mid_burst_loses_no_acknowledged_ticket(backend: Backend) {
         acked.len()
     );
     // Restart on the same database; recovery must finish every acknowledged ticket.
-    let server = start_server(&url, free_port()).await;
+    let server = start_server(&url).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     for id in &acked {
         loop {

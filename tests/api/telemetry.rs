@@ -1,7 +1,7 @@
 //! What operators see: every metric of the catalogue on /metrics, and structured JSON logs.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use aegis::telemetry::names;
@@ -123,23 +123,12 @@ async fn logs_are_json_lines_with_request_workflow_center_and_ticket() {
         )
         .unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aegis"))
-        .arg("serve")
-        .env("AEGIS__DATABASE__URL", &url)
-        .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
-        .env("AEGIS__DEMO__ENABLED", "false")
-        .env("AEGIS__LOG__FORMAT", "json")
-        .env("AEGIS__LOG__LEVEL", "info")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let env = [
+        ("AEGIS__DATABASE__URL", url.clone()),
+        ("AEGIS__LOG__LEVEL", "info".to_owned()),
+    ];
+    let mut server = start_process(&env, Stdio::piped(), "/healthz").await;
+    let child = &mut server.child;
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
@@ -150,12 +139,7 @@ async fn logs_are_json_lines_with_request_workflow_center_and_ticket() {
         }
     });
     let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let base = server.base.clone();
     let body = fixture("normal.json");
     let ts = chrono::Utc::now().timestamp();
     let sig = aegis::intake::signature::sign_native(SECRET, "log-1", ts, &body);
@@ -181,8 +165,7 @@ async fn logs_are_json_lines_with_request_workflow_center_and_ticket() {
             break v;
         }
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     assert_eq!(found["level"], "INFO");
     assert_eq!(found["center"], "TEST");
     assert_eq!(found["ticket"], "2026112200001");

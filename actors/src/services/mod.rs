@@ -5,6 +5,7 @@
 
 pub mod consumer;
 pub mod intake;
+pub mod looping;
 pub mod notifier;
 pub mod outbox;
 pub mod sweeper;

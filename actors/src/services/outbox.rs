@@ -6,64 +6,30 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix::prelude::*;
 use chrono::TimeDelta;
+use futures::FutureExt;
 
+use super::looping::Looping;
 use crate::deps::Deps;
-use crate::health::{ActorState, ActorStats};
-use crate::ports::EventMessage;
+use crate::health::ActorStats;
 use crate::ports::bus::MESSAGE_SCHEMA;
+use crate::ports::{BoxFuture, EventMessage};
 
 const BATCH: usize = 500;
 
-pub struct OutboxRelay {
-    deps: Arc<Deps>,
-    stats: Arc<ActorStats>,
-    restarts: u64,
-}
+/// The outbox relay's loop; run it in a [`LoopService`](super::looping::LoopService).
+pub struct OutboxLoop;
 
-impl OutboxRelay {
-    pub fn new(deps: Arc<Deps>) -> Self {
-        let stats = deps.health.register("outbox-relay");
-        Self {
-            deps,
-            stats,
-            restarts: 0,
-        }
-    }
-}
+impl Looping for OutboxLoop {
+    const NAME: &'static str = "outbox-relay";
 
-impl Actor for OutboxRelay {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Self::Context) {
-        self.stats.set_state(ActorState::Running);
-        let deps = self.deps.clone();
-        let stats = self.stats.clone();
-        let delay = super::restart_delay(self.restarts);
-        let restarted = self.restarts > 0;
-        ctx.spawn(
-            async move {
-                if restarted {
-                    tokio::time::sleep(delay).await;
-                }
-                run(deps, stats).await;
-            }
-            .into_actor(self)
-            .map(|_, _, ctx| ctx.stop()),
-        );
-    }
-
-    fn stopped(&mut self, _: &mut Self::Context) {
-        self.stats.set_state(ActorState::Stopped);
-    }
-}
-
-impl Supervised for OutboxRelay {
-    fn restarting(&mut self, _: &mut Self::Context) {
-        self.restarts += 1;
-        self.stats.set_state(ActorState::Restarting);
-        self.stats.restarted();
+    fn run(
+        &self,
+        deps: Arc<Deps>,
+        stats: Arc<ActorStats>,
+        _restarts: u64,
+    ) -> BoxFuture<'static, ()> {
+        run(deps, stats).boxed()
     }
 }
 

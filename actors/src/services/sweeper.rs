@@ -6,92 +6,61 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix::prelude::*;
 use aegis_workflows::State;
 use chrono::{DateTime, TimeDelta, Utc};
+use futures::FutureExt;
 
+use super::looping::Looping;
 use crate::deps::Deps;
-use crate::health::{ActorState, ActorStats};
-use crate::ports::WorkMessage;
+use crate::health::ActorStats;
+use crate::ports::{BoxFuture, WorkMessage};
 
 const PAGE: usize = 500;
 const AUTOMATIC: [State; 3] = [State::Received, State::Validated, State::Scored];
 
-pub struct Sweeper {
-    deps: Arc<Deps>,
-    stats: Arc<ActorStats>,
-    restarts: u64,
-}
+/// The sweeper's loop; run it in a [`LoopService`](super::looping::LoopService).
+pub struct SweepLoop;
 
-impl Sweeper {
-    pub fn new(deps: Arc<Deps>) -> Self {
-        let stats = deps.health.register("sweeper");
-        Self {
-            deps,
-            stats,
-            restarts: 0,
-        }
-    }
-}
+impl Looping for SweepLoop {
+    const NAME: &'static str = "sweeper";
 
-impl Actor for Sweeper {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Self::Context) {
-        self.stats.set_state(ActorState::Running);
-        let deps = self.deps.clone();
-        let stats = self.stats.clone();
-        let first = self.restarts == 0;
-        let delay = super::restart_delay(self.restarts);
-        ctx.spawn(
-            async move {
-                if first {
-                    let started = deps.clock.now();
-                    match sweep(&deps, &stats, started).await {
-                        Ok(n) if n > 0 => {
-                            tracing::info!(workflows = n, "recovered unfinished workflows")
-                        }
-                        Ok(_) => {}
-                        Err(e) => {
-                            tracing::warn!(error = %e, "start-up recovery failed; will retry")
-                        }
+    fn run(
+        &self,
+        deps: Arc<Deps>,
+        stats: Arc<ActorStats>,
+        restarts: u64,
+    ) -> BoxFuture<'static, ()> {
+        async move {
+            // The first start recovers everything unfinished; a restart only resumes sweeping.
+            if restarts == 0 {
+                let started = deps.clock.now();
+                match sweep(&deps, &stats, started).await {
+                    Ok(n) if n > 0 => {
+                        tracing::info!(workflows = n, "recovered unfinished workflows")
                     }
-                } else {
-                    tokio::time::sleep(delay).await;
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "start-up recovery failed; will retry"),
                 }
-                loop {
-                    tokio::time::sleep(deps.config.sweep_every).await;
-                    // Only look for stalls when local work is drained: a long queue is not a stall.
-                    if deps.bus.backlog().unwrap_or(0) > u64::from(deps.config.prefetch) {
-                        continue;
-                    }
-                    let stall = TimeDelta::from_std(deps.config.stall_after)
-                        .unwrap_or(TimeDelta::seconds(30));
-                    match sweep(&deps, &stats, deps.clock.now() - stall).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(workflows = n, "drove stalled workflows again"),
-                        Err(e) => {
-                            stats.failed();
-                            tracing::warn!(error = %e, "sweep failed");
-                        }
+            }
+            loop {
+                tokio::time::sleep(deps.config.sweep_every).await;
+                // Only look for stalls when local work is drained: a long queue is not a stall.
+                if deps.bus.backlog().unwrap_or(0) > u64::from(deps.config.prefetch) {
+                    continue;
+                }
+                let stall =
+                    TimeDelta::from_std(deps.config.stall_after).unwrap_or(TimeDelta::seconds(30));
+                match sweep(&deps, &stats, deps.clock.now() - stall).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(workflows = n, "drove stalled workflows again"),
+                    Err(e) => {
+                        stats.failed();
+                        tracing::warn!(error = %e, "sweep failed");
                     }
                 }
             }
-            .into_actor(self)
-            .map(|_, _, ctx| ctx.stop()),
-        );
-    }
-
-    fn stopped(&mut self, _: &mut Self::Context) {
-        self.stats.set_state(ActorState::Stopped);
-    }
-}
-
-impl Supervised for Sweeper {
-    fn restarting(&mut self, _: &mut Self::Context) {
-        self.restarts += 1;
-        self.stats.set_state(ActorState::Restarting);
-        self.stats.restarted();
+        }
+        .boxed()
     }
 }
 

@@ -4,68 +4,34 @@
 
 use std::sync::Arc;
 
-use actix::prelude::*;
 use chrono::TimeDelta;
+use futures::FutureExt;
 
+use super::looping::Looping;
 use crate::deps::Deps;
 use crate::dispatch::Dispatcher;
-use crate::health::{ActorState, ActorStats};
+use crate::health::ActorStats;
+use crate::ports::BoxFuture;
 use crate::records::TimerSettle;
 use crate::step::{Step, StepError};
 
 const BATCH: usize = 256;
 
-pub struct TimerService {
-    deps: Arc<Deps>,
-    dispatcher: Dispatcher,
-    stats: Arc<ActorStats>,
-    restarts: u64,
+/// The timer service's loop; run it in a [`LoopService`](super::looping::LoopService).
+pub struct TimerLoop {
+    pub dispatcher: Dispatcher,
 }
 
-impl TimerService {
-    pub fn new(deps: Arc<Deps>, dispatcher: Dispatcher) -> Self {
-        let stats = deps.health.register("timer");
-        Self {
-            deps,
-            dispatcher,
-            stats,
-            restarts: 0,
-        }
-    }
-}
+impl Looping for TimerLoop {
+    const NAME: &'static str = "timer";
 
-impl Actor for TimerService {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Self::Context) {
-        self.stats.set_state(ActorState::Running);
-        let deps = self.deps.clone();
-        let dispatcher = self.dispatcher.clone();
-        let stats = self.stats.clone();
-        let delay = super::restart_delay(self.restarts);
-        let restarted = self.restarts > 0;
-        ctx.spawn(
-            async move {
-                if restarted {
-                    tokio::time::sleep(delay).await;
-                }
-                run(deps, dispatcher, stats).await;
-            }
-            .into_actor(self)
-            .map(|_, _, ctx| ctx.stop()),
-        );
-    }
-
-    fn stopped(&mut self, _: &mut Self::Context) {
-        self.stats.set_state(ActorState::Stopped);
-    }
-}
-
-impl Supervised for TimerService {
-    fn restarting(&mut self, _: &mut Self::Context) {
-        self.restarts += 1;
-        self.stats.set_state(ActorState::Restarting);
-        self.stats.restarted();
+    fn run(
+        &self,
+        deps: Arc<Deps>,
+        stats: Arc<ActorStats>,
+        _restarts: u64,
+    ) -> BoxFuture<'static, ()> {
+        run(deps, self.dispatcher.clone(), stats).boxed()
     }
 }
 
