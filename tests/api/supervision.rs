@@ -13,6 +13,7 @@ use crate::helpers::*;
 
 both_backends!(
     a_panicking_scorer_fails_one_ticket_and_spares_the_rest,
+    an_overloaded_aegis_answers_503_and_stores_nothing_it_refused,
     an_unacknowledged_alert_escalates_through_every_tier,
     kill_9_mid_burst_loses_no_acknowledged_ticket,
 );
@@ -282,4 +283,50 @@ fn scopeguard(pg: Option<String>) -> impl Drop {
         }
     }
     G(pg)
+}
+
+/// When work piles up beyond `runtime.max_backlog`, webhooks are refused with 503 and
+/// Retry-After, nothing of a refused ticket is stored, and every accepted one is processed.
+async fn an_overloaded_aegis_answers_503_and_stores_nothing_it_refused(backend: Backend) {
+    let Some(app) = spawn_with(backend, |s| {
+        s.runtime.max_backlog = 3;
+        s.runtime.prefetch = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut t = fixture_json("normal.json");
+            t["ticket_number"] = json!(format!("O{i:03}"));
+            app.post_ticket(&t).await
+        }));
+    }
+    let mut accepted = Vec::new();
+    let mut refused = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        match r.status {
+            202 => accepted.push(r.body["workflow_id"].as_str().unwrap().to_owned()),
+            503 => {
+                refused += 1;
+                assert_eq!(r.body["error"]["code"], "UNAVAILABLE");
+                assert!(r.headers.contains_key("retry-after"));
+            }
+            other => panic!("unexpected {other}: {}", r.body),
+        }
+    }
+    assert!(refused > 0, "nothing was refused");
+    assert_eq!(
+        app.count("tickets"),
+        accepted.len() as i64,
+        "refused tickets left nothing behind"
+    );
+    for id in &accepted {
+        app.wait_state(id, "resolved").await;
+    }
 }
