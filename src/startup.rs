@@ -193,12 +193,11 @@ impl Application {
         });
         telemetry::gauges::spawn_db_gauges(state.clone().into_inner(), Duration::from_secs(5));
         let testing = settings.testing.manual_clock;
-        let body_limit = settings.http.max_body_bytes;
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
-                .app_data(http::json_config(body_limit))
+                .app_data(http::json_config(http::API_BODY_LIMIT))
                 .app_data(http::query_config())
                 .app_data(http::path_config())
                 .wrap(from_fn(request_id::middleware))

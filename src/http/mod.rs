@@ -94,6 +94,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
     cfg.service(v1);
 }
 
+/// Largest JSON body the officer and operator APIs read (notes, dispositions, outcomes); webhooks
+/// read their own bodies under `http.max_body_bytes`.
+pub const API_BODY_LIMIT: usize = 64 * 1024;
+
 /// Errors from extractors (bad JSON, bad query strings) in the contract's envelope.
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()

@@ -95,6 +95,9 @@ pub struct Forest {
     pub base_margin: f64,
     pub(crate) trees: Vec<Tree>,
     pub source: String,
+    /// Features a contribution vector covers (the bias follows): computed once at load, since
+    /// scanning every node per row cost more than the scoring itself.
+    width: usize,
 }
 
 fn num(v: &Value) -> Option<f64> {
@@ -328,12 +331,14 @@ impl Forest {
             .and_then(|a| a.get(ATTR_VERSION))
             .and_then(Value::as_str)
             .map_or_else(|| format!("sha256:{}", &digest[..12]), str::to_owned);
+        let width = feature_names.len().max(features_used(&trees));
         Ok(Self {
             version,
             feature_names,
             base_margin: (base_score / (1.0 - base_score)).ln(),
             trees,
             source: source.to_owned(),
+            width,
         })
     }
 
@@ -394,7 +399,7 @@ impl Forest {
     /// path for tickets nobody needs exact SHAP values for). `phi` gets one value per feature
     /// and the bias last.
     pub fn margin_and_approx(&self, row: &[f32], phi: &mut Vec<f64>) -> f64 {
-        let nf = self.feature_names.len().max(self.n_features_used());
+        let nf = self.width;
         phi.clear();
         phi.resize(nf + 1, 0.0);
         let mut sum = 0f32;
@@ -416,7 +421,7 @@ impl Forest {
     /// path, the change of the mean prediction is credited to the split's feature. Fast, and
     /// like SHAP values they sum to the margin; the last entry is the bias.
     pub fn approx_contributions(&self, row: &[f32]) -> Vec<f64> {
-        let nf = self.feature_names.len().max(self.n_features_used());
+        let nf = self.width;
         let mut phi = vec![0.0; nf + 1];
         for t in &self.trees {
             let mut n = 0;
@@ -431,19 +436,24 @@ impl Forest {
         phi
     }
 
-    pub(crate) fn n_features_used(&self) -> usize {
-        self.trees
-            .iter()
-            .flat_map(|t| {
-                t.feature
-                    .iter()
-                    .zip(&t.left)
-                    .filter(|(_, l)| **l >= 0)
-                    .map(|(f, _)| *f as usize + 1)
-            })
-            .max()
-            .unwrap_or(0)
+    /// How many features a contribution vector covers; the bias comes after them.
+    pub(crate) fn contribution_width(&self) -> usize {
+        self.width
     }
+}
+
+fn features_used(trees: &[Tree]) -> usize {
+    trees
+        .iter()
+        .flat_map(|t| {
+            t.feature
+                .iter()
+                .zip(&t.left)
+                .filter(|(_, l)| **l >= 0)
+                .map(|(f, _)| *f as usize + 1)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 pub fn sigmoid(m: f64) -> f64 {

@@ -112,19 +112,26 @@ pub fn score_row(
 
 /// The `top` contributions by magnitude (the bias excluded), largest first.
 pub fn top_contributions(features: &FeatureVector, phi: &[f64], top: usize) -> Vec<Contribution> {
-    let mut all: Vec<Contribution> = features
-        .named()
-        .zip(phi)
-        .map(|((name, value), c)| Contribution {
-            feature: name.to_owned(),
-            value,
-            contribution: *c as f32,
-        })
-        .filter(|c| c.contribution != 0.0)
+    // Ranked by index first so only the few that are kept allocate their names.
+    let mut ranked: Vec<(usize, f32)> = phi
+        .iter()
+        .take(features::COUNT)
+        .map(|c| *c as f32)
+        .enumerate()
+        .filter(|(_, c)| *c != 0.0)
         .collect();
-    all.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
-    all.truncate(top);
-    all
+    ranked.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    ranked.truncate(top);
+    ranked
+        .into_iter()
+        .filter_map(|(i, contribution)| {
+            features.named().nth(i).map(|(name, value)| Contribution {
+                feature: name.to_owned(),
+                value,
+                contribution,
+            })
+        })
+        .collect()
 }
 
 impl ForestScorer {

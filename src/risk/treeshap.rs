@@ -155,7 +155,7 @@ pub struct Scratch {
 /// SHAP values of one row: one per feature, then the bias (expected margin). They sum to the
 /// row's margin.
 pub fn contributions(forest: &Forest, row: &[f32], scratch: &mut Scratch) -> Vec<f64> {
-    let nf = forest.feature_names.len().max(forest.n_features_used());
+    let nf = forest.contribution_width();
     scratch.phi.clear();
     scratch.phi.resize(nf + 1, 0.0);
     let maxd = forest.max_depth() + 2;

@@ -407,3 +407,44 @@ async fn outcomes_are_recorded_by_operators_and_centers(backend: Backend) {
     assert_eq!(r.body["recorded_by"], "center:TEST");
     assert_eq!(app.count("outcomes"), 2);
 }
+
+both_backends!(the_audit_trail_is_append_only_and_tampering_shows);
+
+async fn the_audit_trail_is_append_only_and_tampering_shows(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let id = app.post_native(&fixture("normal.json")).await.body["workflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.wait_state(&id, "resolved").await;
+    let exec = |sql: String| {
+        let mut conn = app.db.write().unwrap();
+        match &mut conn {
+            aegis::db::AnyConn::Sqlite(c) => {
+                diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut **c)
+            }
+            aegis::db::AnyConn::Pg(c) => {
+                diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut **c)
+            }
+        }
+    };
+    let tamper = format!(
+        "UPDATE events SET payload = replace(payload, 'below', 'above') WHERE workflow_id = '{id}' AND seq = 4"
+    );
+    let refused = exec(tamper.clone());
+    assert!(refused.is_err(), "the database refuses to change an event");
+    assert!(exec(format!("DELETE FROM events WHERE workflow_id = '{id}'")).is_err());
+    // Someone with the keys to the database disables the guard and edits history anyway.
+    match backend {
+        Backend::Sqlite => exec("DROP TRIGGER events_no_update".into()).unwrap(),
+        Backend::Postgres => {
+            exec("ALTER TABLE events DISABLE TRIGGER events_no_update".into()).unwrap()
+        }
+    };
+    assert_eq!(exec(tamper).unwrap(), 1);
+    let w = app.workflow(&id).await;
+    assert_eq!(w["chain_valid"], false);
+    assert_eq!(w["chain_broken_at"], 4);
+}
