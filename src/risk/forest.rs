@@ -98,6 +98,8 @@ pub struct Forest {
     /// Features a contribution vector covers (the bias follows): computed once at load, since
     /// scanning every node per row cost more than the scoring itself.
     width: usize,
+    /// Precomputed exact-SHAP tables; `None` for trees too deep to tabulate.
+    shap: Option<super::fastshap::Tables>,
 }
 
 fn num(v: &Value) -> Option<f64> {
@@ -332,6 +334,7 @@ impl Forest {
             .and_then(Value::as_str)
             .map_or_else(|| format!("sha256:{}", &digest[..12]), str::to_owned);
         let width = feature_names.len().max(features_used(&trees));
+        let shap = super::fastshap::Tables::build(&trees);
         Ok(Self {
             version,
             feature_names,
@@ -339,6 +342,7 @@ impl Forest {
             trees,
             source: source.to_owned(),
             width,
+            shap,
         })
     }
 
@@ -434,6 +438,10 @@ impl Forest {
         }
         phi[nf] += self.base_margin;
         phi
+    }
+
+    pub(crate) fn shap_tables(&self) -> Option<&super::fastshap::Tables> {
+        self.shap.as_ref()
     }
 
     /// How many features a contribution vector covers; the bias comes after them.

@@ -3,6 +3,7 @@
 //! synthetic history generator, and training through the XGBoost library.
 
 pub mod dataset;
+mod fastshap;
 pub mod forest;
 pub mod generate;
 pub mod scorer;

@@ -150,11 +150,29 @@ impl Walk<'_> {
 pub struct Scratch {
     path: Vec<PathElement>,
     phi: Vec<f32>,
+    tables: super::fastshap::TableScratch,
 }
 
 /// SHAP values of one row: one per feature, then the bias (expected margin). They sum to the
-/// row's margin.
+/// row's margin. From the forest's precomputed tables when it has them, else by the
+/// recursive algorithm.
 pub fn contributions(forest: &Forest, row: &[f32], scratch: &mut Scratch) -> Vec<f64> {
+    let Some(tables) = forest.shap_tables() else {
+        return recursive(forest, row, scratch);
+    };
+    let nf = forest.contribution_width();
+    scratch.phi.clear();
+    scratch.phi.resize(nf + 1, 0.0);
+    tables.add_contributions(&forest.trees, row, &mut scratch.phi, &mut scratch.tables);
+    // The bias accumulates in single precision, as XGBoost (and `recursive`) do.
+    let bias: f32 = forest.trees.iter().map(|t| t.mean[0] as f32).sum();
+    let mut out: Vec<f64> = scratch.phi.iter().map(|&v| f64::from(v)).collect();
+    out[nf] = f64::from(bias) + forest.base_margin;
+    out
+}
+
+/// SHAP values by TreeSHAP itself, step for step as XGBoost computes them.
+pub fn recursive(forest: &Forest, row: &[f32], scratch: &mut Scratch) -> Vec<f64> {
     let nf = forest.contribution_width();
     scratch.phi.clear();
     scratch.phi.resize(nf + 1, 0.0);
@@ -184,6 +202,105 @@ pub fn contributions(forest: &Forest, row: &[f32], scratch: &mut Scratch) -> Vec
 mod tests {
     use super::*;
     use crate::risk::forest::tests::tiny_model;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// A forest of complete trees of `depth` over `features` features, split thresholds and
+    /// leaf values from `values`, covers from `covers` (leaves), defaults from `defaults`.
+    fn forest(depth: usize, features: usize, trees: &[(Vec<f32>, Vec<f32>, Vec<bool>)]) -> Forest {
+        let nodes = (1usize << (depth + 1)) - 1;
+        let inner = (1usize << depth) - 1;
+        let trees: Vec<_> = trees
+            .iter()
+            .map(|(values, covers, defaults)| {
+                let mut cover = vec![0.0f32; nodes];
+                for i in (0..nodes).rev() {
+                    cover[i] = if i >= inner {
+                        covers[i - inner]
+                    } else {
+                        cover[2 * i + 1] + cover[2 * i + 2]
+                    };
+                }
+                let left: Vec<i64> = (0..nodes)
+                    .map(|i| if i < inner { 2 * i as i64 + 1 } else { -1 })
+                    .collect();
+                let right: Vec<i64> = (0..nodes)
+                    .map(|i| if i < inner { 2 * i as i64 + 2 } else { -1 })
+                    .collect();
+                let split: Vec<usize> = (0..nodes).map(|i| (i * 7 + 3) % features).collect();
+                json!({
+                    "left_children": left, "right_children": right,
+                    "split_indices": split, "split_conditions": values[..nodes],
+                    "default_left": defaults[..nodes].iter().map(|&d| u8::from(d)).collect::<Vec<_>>(),
+                    "sum_hessian": cover,
+                })
+            })
+            .collect();
+        let mut model = tiny_model();
+        let names: Vec<String> = (0..features).map(|i| format!("f{i}")).collect();
+        model["learner"]["feature_names"] = json!(names);
+        model["learner"]["feature_types"] = json!(vec!["float"; features]);
+        model["learner"]["learner_model_param"]["num_feature"] = json!(features.to_string());
+        model["learner"]["gradient_booster"]["model"]["trees"] = json!(trees);
+        Forest::from_bytes(model.to_string().as_bytes(), "random").unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn tables_give_treeshaps_values(
+            depth in 1usize..=6,
+            features in 1usize..=4,
+            trees in prop::collection::vec(
+                (
+                    prop::collection::vec(-1.0f32..1.0, 127),
+                    prop::collection::vec(0.5f32..100.0, 64),
+                    prop::collection::vec(any::<bool>(), 127),
+                ),
+                1..4,
+            ),
+            rows in prop::collection::vec(
+                prop::collection::vec(prop_oneof![Just(f32::NAN), -1.0f32..1.0], 4),
+                1..8,
+            ),
+        ) {
+            let f = forest(depth, features, &trees);
+            prop_assert!(f.shap_tables().is_some());
+            let mut s = Scratch::default();
+            for row in &rows {
+                let row = &row[..features];
+                let fast = contributions(&f, row, &mut s);
+                let slow = recursive(&f, row, &mut s);
+                for (a, b) in fast.iter().zip(&slow) {
+                    prop_assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{fast:?} vs {slow:?}");
+                }
+                let total: f64 = fast.iter().sum();
+                prop_assert!((total - f.margin(row)).abs() < 1e-4);
+            }
+        }
+    }
+
+    #[test]
+    fn tables_give_treeshaps_values_on_the_bundled_model() {
+        use crate::risk::generate::{Generator, GeneratorConfig};
+        use aegis_workflows::features;
+        let f = Forest::from_bytes(crate::risk::BUNDLED_MODEL, "bundled").unwrap();
+        assert!(f.shap_tables().is_some());
+        let mut s = Scratch::default();
+        let cfg = GeneratorConfig {
+            seed: 3,
+            expected_tickets: 2_000,
+            ..GeneratorConfig::default()
+        };
+        for g in Generator::new(&cfg).take(2_000) {
+            let row = features::extract(&g.ticket, g.history).to_dense();
+            let fast = contributions(&f, &row, &mut s);
+            let slow = recursive(&f, &row, &mut s);
+            for (a, b) in fast.iter().zip(&slow) {
+                assert!((a - b).abs() <= 1e-5, "{fast:?} vs {slow:?}");
+            }
+        }
+    }
 
     #[test]
     fn shap_values_sum_to_the_margin_and_credit_only_used_features() {
