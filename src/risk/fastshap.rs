@@ -14,6 +14,7 @@ use super::forest::Tree;
 /// Tables are built only while they stay this small (number of `f32` entries over the whole
 /// model, 4 bytes each); deeper models fall back to the recursive algorithm.
 const MAX_ENTRIES: usize = 4 << 20;
+const MAX_DEPTH: usize = 10;
 
 /// Independent accumulators for [`Tables::add_contributions`].
 const LANES: usize = 4;
@@ -84,6 +85,11 @@ fn shapley_weight(s: usize, k: usize) -> f64 {
 impl Tables {
     /// Builds the tables, or `None` when the trees are too deep for them to stay small.
     pub(crate) fn build(trees: &[Tree]) -> Option<Self> {
+        // Past this depth the tables (k 2^(k-1) entries per leaf) outgrow the budget anyway;
+        // refusing early spares the model load the work of finding out.
+        if trees.iter().any(|t| t.depth > MAX_DEPTH) {
+            return None;
+        }
         let mut tables = Self {
             trees: Vec::with_capacity(trees.len()),
             steps: Vec::new(),

@@ -281,6 +281,29 @@ mod tests {
     }
 
     #[test]
+    fn a_model_too_deep_to_tabulate_is_explained_by_treeshap() {
+        let depth = 11;
+        let nodes = (1usize << (depth + 1)) - 1;
+        let values: Vec<f32> = (0..nodes)
+            .map(|i| ((i * 37 % 101) as f32) / 50.0 - 1.0)
+            .collect();
+        let covers: Vec<f32> = (0..nodes).map(|i| 1.0 + (i % 13) as f32).collect();
+        let defaults: Vec<bool> = (0..nodes).map(|i| i % 3 == 0).collect();
+        let f = forest(depth, 4, &[(values, covers, defaults)]);
+        assert!(f.shap_tables().is_none());
+        let mut s = Scratch::default();
+        let row = [0.3f32, f32::NAN, -0.2, 0.9];
+        let phi = contributions(&f, &row, &mut s);
+        assert_eq!(phi, recursive(&f, &row, &mut s));
+        let total: f64 = phi.iter().sum();
+        assert!(
+            (total - f.margin(&row)).abs() < 1e-4,
+            "{total} vs {}",
+            f.margin(&row)
+        );
+    }
+
+    #[test]
     fn tables_give_treeshaps_values_on_the_bundled_model() {
         use crate::risk::generate::{Generator, GeneratorConfig};
         use aegis_workflows::features;
