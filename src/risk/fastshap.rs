@@ -16,16 +16,6 @@ use super::forest::Tree;
 const MAX_ENTRIES: usize = 4 << 20;
 const MAX_DEPTH: usize = 10;
 
-/// Independent accumulators for [`Tables::add_contributions`].
-const LANES: usize = 4;
-
-/// Reusable space for [`Tables::add_contributions`].
-#[derive(Debug, Default)]
-pub(crate) struct TableScratch {
-    taken: Vec<u32>,
-    lanes: Vec<f32>,
-}
-
 /// One condition on a leaf's path: at `node` the row must go to `child`, and that condition
 /// belongs to the leaf's distinct feature number `slot`.
 #[derive(Debug, Clone, Copy)]
@@ -58,13 +48,18 @@ struct Slot {
 #[derive(Debug, Clone)]
 struct TreeTables {
     leaves: Vec<Leaf>,
-    inner: usize,
+    nodes: usize,
 }
 
 /// The precomputed tables of a whole forest.
 #[derive(Debug, Clone)]
 pub(crate) struct Tables {
     trees: Vec<TreeTables>,
+    /// Nodes of the largest tree: the size of the scratch space a row needs.
+    max_nodes: usize,
+    /// The expected margin over all trees (the SHAP bias), summed in single precision as
+    /// XGBoost does.
+    pub(crate) bias: f32,
     steps: Vec<Step>,
     slots: Vec<Slot>,
     weights: Vec<f32>,
@@ -92,6 +87,8 @@ impl Tables {
         }
         let mut tables = Self {
             trees: Vec::with_capacity(trees.len()),
+            max_nodes: trees.iter().map(|t| t.nodes.len()).max().unwrap_or(0),
+            bias: trees.iter().map(|t| t.mean[0] as f32).sum(),
             steps: Vec::new(),
             slots: Vec::new(),
             weights: Vec::new(),
@@ -100,7 +97,7 @@ impl Tables {
             let leaves = tables.add_tree(tree)?;
             tables.trees.push(TreeTables {
                 leaves,
-                inner: tree.nodes.len(),
+                nodes: tree.nodes.len(),
             });
         }
         Some(tables)
@@ -206,32 +203,23 @@ impl Tables {
     }
 
     /// Adds each tree's SHAP values for `row` to `phi` (one entry per feature; the caller adds
-    /// the bias). `scratch` is reusable space.
+    /// the bias). `taken` is reusable space: the child the row goes to from each node.
     pub(crate) fn add_contributions(
         &self,
         trees: &[Tree],
         row: &[f32],
         phi: &mut [f32],
-        scratch: &mut TableScratch,
+        taken: &mut Vec<u32>,
     ) {
-        // Neighbouring leaves credit the same features (every leaf credits the root's), so
-        // they add into separate lanes: one running sum per address would make each addition
-        // wait for the previous one's store.
-        let width = phi.len();
-        let inner = self.trees.iter().map(|t| t.inner).max().unwrap_or(0);
-        let TableScratch { taken, lanes } = scratch;
         taken.clear();
-        taken.resize(inner, 0);
-        lanes.clear();
-        lanes.resize(LANES * width, 0.0);
+        taken.resize(self.max_nodes, 0);
         for (tree, tables) in trees.iter().zip(&self.trees) {
-            for (n, slot) in taken.iter_mut().enumerate().take(tables.inner) {
+            for (n, slot) in taken.iter_mut().enumerate().take(tables.nodes) {
                 if !tree.is_leaf(n) {
                     *slot = tree.next(n, row) as u32;
                 }
             }
-            for (l, leaf) in tables.leaves.iter().enumerate() {
-                let lane = &mut lanes[(l % LANES) * width..(l % LANES + 1) * width];
+            for leaf in &tables.leaves {
                 let (s0, s1) = (leaf.steps.0 as usize, leaf.steps.1 as usize);
                 let (f0, f1) = (leaf.slots.0 as usize, leaf.slots.1 as usize);
                 let k = f1 - f0;
@@ -248,14 +236,9 @@ impl Tables {
                     let above = (satisfied >> (i + 1)) << i;
                     let others = (below | above) as usize;
                     let one = ((satisfied >> i) & 1) as f32;
-                    lane[slot.feature as usize] +=
+                    phi[slot.feature as usize] +=
                         (one - slot.zero) * self.weights[base + i * half + others];
                 }
-            }
-        }
-        for lane in lanes.chunks_exact(width) {
-            for (p, v) in phi.iter_mut().zip(lane) {
-                *p += v;
             }
         }
     }

@@ -124,12 +124,10 @@ pub fn top_contributions(features: &FeatureVector, phi: &[f64], top: usize) -> V
     ranked.truncate(top);
     ranked
         .into_iter()
-        .filter_map(|(i, contribution)| {
-            features.named().nth(i).map(|(name, value)| Contribution {
-                feature: name.to_owned(),
-                value,
-                contribution,
-            })
+        .map(|(i, contribution)| Contribution {
+            feature: features::FEATURES[i].name.to_owned(),
+            value: features.0[i],
+            contribution,
         })
         .collect()
 }

@@ -150,7 +150,7 @@ impl Walk<'_> {
 pub struct Scratch {
     path: Vec<PathElement>,
     phi: Vec<f32>,
-    tables: super::fastshap::TableScratch,
+    taken: Vec<u32>,
 }
 
 /// SHAP values of one row: one per feature, then the bias (expected margin). They sum to the
@@ -163,11 +163,9 @@ pub fn contributions(forest: &Forest, row: &[f32], scratch: &mut Scratch) -> Vec
     let nf = forest.contribution_width();
     scratch.phi.clear();
     scratch.phi.resize(nf + 1, 0.0);
-    tables.add_contributions(&forest.trees, row, &mut scratch.phi, &mut scratch.tables);
-    // The bias accumulates in single precision, as XGBoost (and `recursive`) do.
-    let bias: f32 = forest.trees.iter().map(|t| t.mean[0] as f32).sum();
+    tables.add_contributions(&forest.trees, row, &mut scratch.phi, &mut scratch.taken);
     let mut out: Vec<f64> = scratch.phi.iter().map(|&v| f64::from(v)).collect();
-    out[nf] = f64::from(bias) + forest.base_margin;
+    out[nf] = f64::from(tables.bias) + forest.base_margin;
     out
 }
 

@@ -164,6 +164,16 @@ async fn acknowledge_and_resolve_follow_the_contract(backend: Backend) {
         )
         .await;
     assert_eq!(extra.status, 422);
+    // API bodies are capped far below the webhook limit: a note is not a payload.
+    let huge = app
+        .post_json(
+            &resolve,
+            &app.officer_token,
+            &json!({"disposition": "no_conflict", "note": "x".repeat(aegis::http::API_BODY_LIMIT)}),
+        )
+        .await;
+    assert_eq!(huge.status, 413, "{}", huge.body);
+    assert_eq!(huge.body["error"]["code"], "PAYLOAD_TOO_LARGE");
     let ok = app
         .post_json(
             &resolve,
