@@ -187,6 +187,22 @@ async fn reject_unidentifiable(
     }
 }
 
+/// The parsed ticket, or, for a payload that is not an identifiable ticket, the 400 answer
+/// once the payload is kept as a dead letter.
+async fn identified(
+    state: &AppState,
+    format: Format,
+    center: &CenterAuth,
+    body: &[u8],
+    content_type: &str,
+    parsed: Result<Parsed, ParseError>,
+) -> Result<Parsed, ApiError> {
+    match parsed {
+        Ok(p) => Ok(p),
+        Err(e) => Err(reject_unidentifiable(state, format, center, body, content_type, e).await),
+    }
+}
+
 /// Makes a parsed ticket durable through the intake actor.
 pub async fn intake(
     state: &AppState,
@@ -349,20 +365,15 @@ async fn native_inner(
     )
     .map_err(signature_error)?;
     let delivery_id = headers.id.unwrap_or_default().to_owned();
-    let parsed = match native::parse(&body) {
-        Ok(p) => p,
-        Err(e) => {
-            return Err(reject_unidentifiable(
-                state,
-                Format::Native,
-                &center,
-                &body,
-                &content_type,
-                e,
-            )
-            .await);
-        }
-    };
+    let parsed = identified(
+        state,
+        Format::Native,
+        &center,
+        &body,
+        &content_type,
+        native::parse(&body),
+    )
+    .await?;
     admit(
         state,
         &center,
@@ -422,20 +433,15 @@ async fn onecall_inner(
         .get("x-onecall-webhook-signature")
         .and_then(|v| v.to_str().ok());
     signature::verify_onecall(&center.secrets, header, &body).map_err(signature_error)?;
-    let parsed = match onecall::parse(&body) {
-        Ok(p) => p,
-        Err(e) => {
-            return Err(reject_unidentifiable(
-                state,
-                Format::Onecall,
-                &center,
-                &body,
-                &content_type,
-                e,
-            )
-            .await);
-        }
-    };
+    let parsed = identified(
+        state,
+        Format::Onecall,
+        &center,
+        &body,
+        &content_type,
+        onecall::parse(&body),
+    )
+    .await?;
     // Without a notification id, the ticket's own content identifies the delivery.
     let delivery_id = parsed
         .delivery_id
