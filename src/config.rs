@@ -37,6 +37,10 @@ pub struct Http {
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     pub max_body_bytes: usize,
+    /// Reverse proxies (CIDRs or addresses) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
+    /// Open server-sent event streams at most; more are answered 503.
+    pub max_streams: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,6 +76,10 @@ pub struct Bus {
 pub struct Model {
     /// XGBoost JSON/UBJSON model; empty means the bundled one.
     pub path: String,
+    /// The only directory `POST /v1/admin/model/reload` reads models from.
+    pub dir: String,
+    /// Model files larger than this are refused.
+    pub max_bytes: u64,
     pub top_features: usize,
     /// Scoring threads.
     pub threads: usize,
@@ -125,7 +133,8 @@ pub struct Webhooks {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Auth {
-    /// Failed authentications allowed per client address per minute before 429.
+    /// Failed authentications allowed per client address (and per token prefix) per minute
+    /// before further failures are answered 429.
     pub max_failures_per_minute: u32,
 }
 
@@ -136,7 +145,8 @@ pub struct Demo {
     pub enabled: bool,
 }
 
-/// Test-only switches. Never set them in production.
+/// Test-only switches, honoured only by builds with the `testing` cargo feature (the test
+/// suite's); a release build refuses to start with any of them set.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Testing {
@@ -154,6 +164,8 @@ impl Default for Http {
             bind: "127.0.0.1:8080".into(),
             workers: 0,
             max_body_bytes: 2 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
+            max_streams: 256,
         }
     }
 }
@@ -186,6 +198,8 @@ impl Default for Model {
     fn default() -> Self {
         Self {
             path: String::new(),
+            dir: "models".into(),
+            max_bytes: 64 * 1024 * 1024,
             top_features: 5,
             threads: 1,
             max_batch: 256,
@@ -283,6 +297,8 @@ impl Settings {
                 .prefix_separator("__")
                 .separator("__")
                 .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("http.trusted_proxies")
                 .source(env),
         );
         let settings: Settings = builder
@@ -300,6 +316,8 @@ impl Settings {
         if self.http.max_body_bytes < 1024 {
             bail!("http.max_body_bytes must be at least 1024");
         }
+        crate::http::client_ip::parse_proxies(&self.http.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("http.trusted_proxies: {e}"))?;
         if !matches!(self.log.format.as_str(), "json" | "pretty" | "auto") {
             bail!("log.format must be json, pretty or auto");
         }
@@ -311,6 +329,11 @@ impl Settings {
         }
         if !self.bus.url.is_empty() && !self.bus.url.starts_with("amqp") {
             bail!("bus.url must be empty (in-process) or an amqp:// URL");
+        }
+        if cfg!(not(feature = "testing"))
+            && (self.testing.manual_clock || !self.testing.panic_on_ticket.is_empty())
+        {
+            bail!("testing.* switches need a build with the `testing` feature (the test suite's)");
         }
         if self.runtime.retry.max_attempts == 0 {
             bail!("runtime.retry.max_attempts must be at least 1");
@@ -382,6 +405,25 @@ mod tests {
         assert_eq!(s.database.url, "x.db");
         assert_eq!(s.log.level, "debug");
         assert_eq!(s.http.max_body_bytes, Http::default().max_body_bytes);
+    }
+
+    #[test]
+    fn trusted_proxies_come_as_a_comma_separated_list_and_are_checked() {
+        let env = std::collections::HashMap::from([(
+            "AEGIS__HTTP__TRUSTED_PROXIES".to_owned(),
+            "10.0.0.0/8,127.0.0.1".to_owned(),
+        )]);
+        let s = Settings::load_with_env(None, Some(env)).unwrap();
+        assert_eq!(s.http.trusted_proxies, vec!["10.0.0.0/8", "127.0.0.1"]);
+        let bad = std::collections::HashMap::from([(
+            "AEGIS__HTTP__TRUSTED_PROXIES".to_owned(),
+            "10.0.0.0/99".to_owned(),
+        )]);
+        let err = format!(
+            "{:#}",
+            Settings::load_with_env(None, Some(bad)).unwrap_err()
+        );
+        assert!(err.contains("http.trusted_proxies"), "{err}");
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub fn load_model(s: &Settings) -> anyhow::Result<Forest> {
     if s.model.path.is_empty() {
         Ok(Forest::from_bytes(crate::risk::BUNDLED_MODEL, "bundled")?)
     } else {
-        Ok(Forest::load(Path::new(&s.model.path))?)
+        Ok(Forest::load(Path::new(&s.model.path), s.model.max_bytes)?)
     }
 }
 
@@ -84,6 +84,7 @@ pub fn scorer_options(s: &Settings) -> ScorerOptions {
             "exact" => Explain::Exact,
             _ => Explain::ExactFrom(s.risk.high),
         },
+        #[cfg(feature = "testing")]
         panic_on_ticket: (!s.testing.panic_on_ticket.is_empty()).then(|| {
             crate::risk::scorer::FaultHook::new(
                 s.testing.panic_on_ticket.clone(),
@@ -93,17 +94,27 @@ pub fn scorer_options(s: &Settings) -> ScorerOptions {
     }
 }
 
-/// With demo mode on and no center registered, registers `DEMO`; returns its secret to print.
+/// Registers `DEMO` when demo mode is on, no center exists yet and Aegis listens on loopback
+/// only (a demo secret must never open a public port); returns the secret, to be printed once.
 fn demo_center(db: &Db, s: &Settings) -> anyhow::Result<Option<String>> {
-    if !s.demo.enabled {
+    if !s.demo.enabled || !binds_loopback_only(&s.http.bind) {
         return Ok(None);
     }
     let mut conn = db.write().map_err(|e| anyhow!(e))?;
-    if centers::list(&mut conn)?.is_empty() {
-        let secret = CenterFormat::Native.generate_secret();
-        centers::add(&mut conn, "DEMO", CenterFormat::Native, &secret)?;
+    if !centers::list(&mut conn)?.is_empty() {
+        return Ok(None);
     }
-    Ok(centers::lookup(&mut conn, "DEMO")?.and_then(|c| c.secrets.into_iter().next()))
+    let secret = CenterFormat::Native.generate_secret();
+    centers::add(&mut conn, "DEMO", CenterFormat::Native, &secret)?;
+    Ok(Some(secret))
+}
+
+/// Whether every address `bind` resolves to is a loopback address.
+fn binds_loopback_only(bind: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    bind.to_socket_addrs()
+        .map(|mut addrs| addrs.all(|a| a.ip().is_loopback()))
+        .unwrap_or(false)
 }
 
 fn node_id(s: &Settings, port: u16) -> String {
@@ -139,7 +150,9 @@ impl Application {
         })
         .await??;
         if let Some(secret) = demo_secret {
-            println!("Demo center DEMO (native webhooks) secret: {secret}");
+            println!(
+                "Demo center DEMO (native webhooks) created; its secret (shown once): {secret}"
+            );
         }
         let writer = Writer::start(
             db.clone(),
@@ -184,9 +197,13 @@ impl Application {
             clock,
             manual_clock,
             centers: CenterCache::default(),
-            auth: AuthGuard::default(),
+            auth: AuthGuard::new(
+                crate::http::client_ip::parse_proxies(&settings.http.trusted_proxies)
+                    .map_err(|e| anyhow!("http.trusted_proxies: {e}"))?,
+            ),
             metrics,
             scorer_options: options,
+            streams: Arc::new(tokio::sync::Semaphore::new(settings.http.max_streams)),
             intake_slots: tokio::sync::Semaphore::new(
                 settings.runtime.max_backlog.clamp(1, 1 << 20) as usize,
             ),

@@ -6,14 +6,19 @@ pub mod admin;
 pub mod alerts;
 pub mod auth;
 pub mod centers;
+pub mod client_ip;
 pub mod commands;
 pub mod error;
+mod failures;
 pub mod health;
 pub mod openapi;
+pub mod openapi_names;
+pub mod optional_json;
 pub mod outcomes;
 pub mod params;
 pub mod request_id;
 pub mod state;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod webhooks;
 
@@ -48,50 +53,69 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/stats"),
 ];
 
+/// A path of [`ROUTES`]: its other methods answer 405 with `Allow`, not the app's 404.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
 /// Registers every route of [`ROUTES`].
 pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
-        .route("/openapi.json", web::get().to(openapi::openapi_json));
-    let mut v1 = web::scope("/v1")
-        .route(
-            "/webhooks/{center}",
-            web::post().to(webhooks::native_webhook),
+    use web::{get, post};
+    cfg.service(resource("/healthz").route(get().to(health::healthz)))
+        .service(resource("/readyz").route(get().to(health::readyz)))
+        .service(resource("/metrics").route(get().to(health::metrics)))
+        .service(resource("/openapi.json").route(get().to(openapi::openapi_json)));
+    let v1 = web::scope("/v1")
+        .service(resource("/webhooks/{center}").route(post().to(webhooks::native_webhook)))
+        .service(resource("/webhooks/{center}/onecall").route(post().to(webhooks::onecall_webhook)))
+        .service(resource("/alerts").route(get().to(alerts::list)))
+        .service(resource("/alerts/stream").route(get().to(alerts::stream)))
+        .service(resource("/alerts/{id}").route(get().to(alerts::get)))
+        .service(resource("/alerts/{id}/ack").route(post().to(alerts::ack)))
+        .service(resource("/alerts/{id}/resolve").route(post().to(alerts::resolve)))
+        .service(
+            resource("/tickets/{center}/{ticket_number}/outcome")
+                .route(post().to(outcomes::record)),
         )
-        .route(
-            "/webhooks/{center}/onecall",
-            web::post().to(webhooks::onecall_webhook),
-        )
-        .route("/alerts", web::get().to(alerts::list))
-        .route("/alerts/stream", web::get().to(alerts::stream))
-        .route("/alerts/{id}", web::get().to(alerts::get))
-        .route("/alerts/{id}/ack", web::post().to(alerts::ack))
-        .route("/alerts/{id}/resolve", web::post().to(alerts::resolve))
-        .route(
-            "/tickets/{center}/{ticket_number}/outcome",
-            web::post().to(outcomes::record),
-        )
-        .route("/admin/workflows", web::get().to(admin::workflows))
-        .route("/admin/workflows/{id}", web::get().to(admin::workflow))
-        .route("/admin/workflows/{id}/retry", web::post().to(admin::retry))
-        .route(
-            "/admin/workflows/{id}/cancel",
-            web::post().to(admin::cancel),
-        )
-        .route("/admin/dead-letters", web::get().to(admin::dead_letters))
-        .route(
-            "/admin/dead-letters/{id}/redrive",
-            web::post().to(admin::redrive),
-        )
-        .route("/admin/actors", web::get().to(admin::actors))
-        .route("/admin/model", web::get().to(admin::model))
-        .route("/admin/model/reload", web::post().to(admin::reload_model))
-        .route("/admin/stats", web::get().to(admin::stats));
-    if testing {
-        v1 = v1.route("/testing/clock", web::post().to(testing::advance_clock));
-    }
+        .service(resource("/admin/workflows").route(get().to(admin::workflows)))
+        .service(resource("/admin/workflows/{id}").route(get().to(admin::workflow)))
+        .service(resource("/admin/workflows/{id}/retry").route(post().to(admin::retry)))
+        .service(resource("/admin/workflows/{id}/cancel").route(post().to(admin::cancel)))
+        .service(resource("/admin/dead-letters").route(get().to(admin::dead_letters)))
+        .service(resource("/admin/dead-letters/{id}/redrive").route(post().to(admin::redrive)))
+        .service(resource("/admin/actors").route(get().to(admin::actors)))
+        .service(resource("/admin/model").route(get().to(admin::model)))
+        .service(resource("/admin/model/reload").route(post().to(admin::reload_model)))
+        .service(resource("/admin/stats").route(get().to(admin::stats)));
+    #[cfg(feature = "testing")]
+    let v1 = if testing {
+        v1.service(resource("/testing/clock").route(post().to(testing::advance_clock)))
+    } else {
+        v1
+    };
+    #[cfg(not(feature = "testing"))]
+    let _ = testing;
     cfg.service(v1);
+}
+
+/// A known path asked with a method it does not serve: 405, with the methods it does.
+pub async fn method_not_allowed(req: actix_web::HttpRequest) -> HttpResponse {
+    let pattern = req.match_pattern().unwrap_or_default();
+    let allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter(|(_, path)| *path == pattern)
+        .map(|(method, _)| *method)
+        .collect();
+    let allow = allowed.join(", ");
+    let mut resp = actix_web::ResponseError::error_response(&ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        format!("this path answers {allow}"),
+    ));
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        resp.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    resp
 }
 
 /// Largest JSON body the officer and operator APIs read (notes, dispositions, outcomes); webhooks

@@ -125,8 +125,8 @@ async fn repeated_failures_are_rate_limited() {
     assert_eq!(r.status, 429);
     assert_eq!(r.body["error"]["code"], "RATE_LIMITED");
     assert!(r.headers.contains_key("retry-after"));
-    // Even a good token waits: the address is cooling down.
-    assert_eq!(app.get("/v1/alerts", &app.officer_token).await.status, 429);
+    // A good token is never refused: behind a proxy everyone shares the address.
+    assert_eq!(app.get("/v1/alerts", &app.officer_token).await.status, 200);
 }
 
 #[actix_web::test]

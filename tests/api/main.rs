@@ -6,6 +6,8 @@
 mod helpers;
 
 mod auth;
+mod conformance;
+mod hostile;
 mod intake;
 mod lifecycle;
 mod multinode;
