@@ -151,7 +151,7 @@ fn a_model_trained_in_python_scores_like_python_said() {
         })
         .collect();
     for file in ["model.json", "model.ubj"] {
-        let forest = Forest::load(&dir.join(file)).unwrap();
+        let forest = Forest::load(&dir.join(file), 1 << 26).unwrap();
         forest
             .check_features(&features::names(), features::SCHEMA_VERSION)
             .unwrap();
@@ -220,7 +220,7 @@ fn retraining_changes_the_version_and_the_scores() {
     )
     .unwrap();
     let bundled = Forest::from_bytes(risk::BUNDLED_MODEL, "bundled").unwrap();
-    let fresh = Forest::load(&out).unwrap();
+    let fresh = Forest::load(&out, 1 << 26).unwrap();
     assert_eq!(fresh.version, report.version);
     assert_ne!(fresh.version, bundled.version);
     assert!(

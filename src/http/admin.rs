@@ -56,18 +56,25 @@ pub async fn stats(state: web::Data<AppState>, _who: Operator) -> Result<HttpRes
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct WorkflowQuery {
-    /// A lifecycle state (`received`, `validated`, `rejected`, `scored`, `alerted`, …).
+    /// A lifecycle state.
+    #[param(value_type = Option<super::openapi_names::StateName>)]
     pub state: Option<String>,
     pub center: Option<String>,
-    /// `low`, `medium` or `high`.
+    /// A risk band.
+    #[param(value_type = Option<super::openapi_names::BandName>)]
     pub band: Option<String>,
     pub ticket_number: Option<String>,
     /// Created at or after (RFC 3339).
+    #[param(format = DateTime)]
     pub since: Option<String>,
     /// Created before (RFC 3339).
+    #[param(format = DateTime)]
     pub until: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,18}\.[0-9a-f-]{1,36}$")]
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 
@@ -151,7 +158,7 @@ pub struct CancelBody {
 }
 
 /// `POST /v1/admin/workflows/{id}/cancel`: ends an unfinished workflow (and its alert).
-#[utoipa::path(post, path = "/v1/admin/workflows/{id}/cancel", tag = "operators", params(("id" = String, Path)), request_body = CancelBody,
+#[utoipa::path(post, path = "/v1/admin/workflows/{id}/cancel", tag = "operators", params(("id" = String, Path)), request_body = Option<CancelBody>,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Cancelled", body = RepairAnswer),
@@ -164,11 +171,12 @@ pub async fn cancel(
     state: web::Data<AppState>,
     who: Operator,
     id: web::Path<String>,
-    body: Option<web::Json<CancelBody>>,
+    body: super::optional_json::OptionalJson<CancelBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let reason = body
-        .and_then(|b| b.into_inner().reason)
+        .into_inner()
+        .and_then(|b| b.reason)
         .unwrap_or_else(|| "cancelled by an operator".to_owned());
     if reason.len() > 4_000 {
         return Err(ApiError::invalid(
@@ -188,11 +196,18 @@ pub async fn cancel(
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct DeadLetterQuery {
-    /// `unidentifiable` or `step_failed`.
+    #[param(value_type = Option<super::openapi_names::DeadLetterKindName>)]
     pub kind: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,18}\.[0-9a-f-]{1,36}$")]
     pub cursor: Option<String>,
+    /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
+
+/// The kinds of dead letter there are.
+pub const DEAD_LETTER_KINDS: &[&str] = &["unidentifiable", "step_failed"];
 
 /// `GET /v1/admin/dead-letters`: newest first.
 #[utoipa::path(get, path = "/v1/admin/dead-letters", tag = "operators", params(DeadLetterQuery), security(("bearer" = [])),
@@ -208,11 +223,7 @@ pub async fn dead_letters(
     q: web::Query<DeadLetterQuery>,
 ) -> Result<HttpResponse, ApiError> {
     use super::params;
-    let kind = params::one_of(
-        "kind",
-        q.kind.as_deref(),
-        &["unidentifiable", "step_failed"],
-    )?;
+    let kind = params::one_of("kind", q.kind.as_deref(), DEAD_LETTER_KINDS)?;
     let cursor = params::cursor(q.cursor.as_deref())?;
     let limit = params::limit(q.limit)?;
     let page = state
@@ -237,8 +248,7 @@ pub struct RedriveAnswer {
         (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
         (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
         (status = 404, description = "No such dead letter", body = super::openapi::ErrorBody),
-        (status = 409, description = "Already redriven, or its workflow is no longer failed", body = super::openapi::ErrorBody),
-        (status = 422, description = "The payload is still not a ticket", body = super::openapi::ErrorBody),
+        (status = 409, description = "Already redriven, its workflow is no longer failed, or its payload is still not a ticket", body = super::openapi::ErrorBody),
     ))]
 pub async fn redrive(
     state: web::Data<AppState>,
@@ -281,11 +291,13 @@ pub async fn redrive(
                 Format::Native => crate::intake::native::parse(&dead.payload),
                 Format::Onecall => crate::intake::onecall::parse(&dead.payload),
             }
+            // The request is fine; the letter's content is what stands in the way.
             .map_err(|e| {
-                ApiError::invalid(
-                    "payload",
+                ApiError::conflict(
+                    "CONFLICT",
                     format!("the payload is still not an identifiable ticket: {e}"),
                 )
+                .with_details(serde_json::json!({ "field": "payload" }))
             })?;
             let code = dead.center.clone().unwrap_or_default();
             let center = super::webhooks::center_of(&state, &code).await?;
@@ -395,37 +407,48 @@ pub async fn model(state: web::Data<AppState>, _who: Operator) -> Result<HttpRes
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReloadBody {
-    /// A model file on the server; default: the configured `model.path` (or the bundled one).
+    /// A model file in the server's `model.dir` (relative to it, or absolute inside it);
+    /// default: the configured `model.path` (or the bundled one).
+    #[schema(pattern = r"\.(json|ubj)$")]
     pub path: Option<String>,
 }
 
 /// `POST /v1/admin/model/reload`: loads a model and swaps it in without stopping scoring.
-#[utoipa::path(post, path = "/v1/admin/model/reload", tag = "operators", request_body = ReloadBody, security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/admin/model/reload", tag = "operators", request_body = Option<ReloadBody>, security(("bearer" = [])),
     responses(
         (status = 200, description = "Swapped", body = Object),
         (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
         (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
-        (status = 422, description = "The model cannot be used (unreadable, or features that do not match)", body = super::openapi::ErrorBody),
+        (status = 404, description = "No such model file in the model directory", body = super::openapi::ErrorBody),
+        (status = 422, description = "The model cannot be used (outside the model directory, unreadable, malformed, or features that do not match)", body = super::openapi::ErrorBody),
     ))]
 pub async fn reload_model(
     state: web::Data<AppState>,
     who: Operator,
-    body: Option<web::Json<ReloadBody>>,
+    body: super::optional_json::OptionalJson<ReloadBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let path = body
-        .and_then(|b| b.into_inner().path)
-        .unwrap_or_else(|| state.settings.model.path.clone());
-    let p = path.clone();
-    let forest = tokio::task::spawn_blocking(move || {
-        if p.is_empty() {
-            crate::risk::forest::Forest::from_bytes(crate::risk::BUNDLED_MODEL, "bundled")
-        } else {
-            crate::risk::forest::Forest::load(std::path::Path::new(&p))
-        }
+    let requested = body.into_inner().and_then(|b| b.path);
+    let settings = state.settings.clone();
+    let forest = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let Some(p) = requested else {
+            // The configured model (or the bundled one): the operator's own configuration.
+            return crate::startup::load_model(&settings)
+                .map_err(|e| ApiError::invalid("path", format!("{e:#}")));
+        };
+        let invalid = |e: crate::risk::forest::ModelError| ApiError::invalid("path", e.to_string());
+        let dir = std::path::Path::new(&settings.model.dir);
+        let file = crate::risk::model_file::resolve_in(dir, &p).map_err(|e| match e {
+            crate::risk::forest::ModelError::Missing { .. } => ApiError::new(
+                actix_web::http::StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                e.to_string(),
+            ),
+            other => invalid(other),
+        })?;
+        crate::risk::forest::Forest::load(&file, settings.model.max_bytes).map_err(invalid)
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| ApiError::invalid("path", e.to_string()))?;
+    .map_err(ApiError::internal)??;
     let scorer = crate::risk::scorer::ForestScorer::start(forest, state.scorer_options.clone())
         .map_err(|e| ApiError::invalid("path", e.to_string()))?;
     let current = aegis_actors::ports::Scorer::info(scorer.as_ref());

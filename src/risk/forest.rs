@@ -17,6 +17,8 @@ pub const ATTR_SCHEMA: &str = "aegis_feature_schema";
 pub enum ModelError {
     #[error("cannot read model file {path}: {reason}")]
     Io { path: String, reason: String },
+    #[error("no model file {path}: {reason}")]
+    Missing { path: String, reason: String },
     #[error("not an XGBoost model: {0}")]
     Format(String),
     #[error("unsupported model: {0}")]
@@ -26,6 +28,12 @@ pub enum ModelError {
     )]
     FeatureMismatch { schema: String, detail: String },
 }
+
+/// Deeper trees are not what XGBoost trains (its `max_depth` tops out far below) but what a
+/// hostile file would use to make explanation recursion and tables explode.
+pub const MAX_TREE_DEPTH: usize = 64;
+/// Nodes in one model at most: a 1,000-tree depth-6 model has 127,000.
+pub const MAX_NODES: usize = 2_000_000;
 
 fn fmt_err(m: impl Into<String>) -> ModelError {
     ModelError::Format(m.into())
@@ -160,6 +168,16 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
     {
         return Err(fmt_err("tree arrays differ in length"));
     }
+    if let Some(i) = value.iter().position(|v| !v.is_finite()) {
+        return Err(fmt_err(format!(
+            "node {i} has a value that is not a finite number"
+        )));
+    }
+    if let Some(i) = cover.iter().position(|v| !v.is_finite() || *v < 0.0) {
+        return Err(fmt_err(format!(
+            "node {i} has a cover that is not a finite, non-negative number"
+        )));
+    }
     if let Some(types) = t.get("split_type").and_then(Value::as_array)
         && types.iter().any(|v| v.as_i64().unwrap_or(0) != 0)
     {
@@ -217,6 +235,11 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
         if std::mem::replace(&mut seen[i], true) {
             return Err(fmt_err("a node is reached twice"));
         }
+        if d > MAX_TREE_DEPTH {
+            return Err(ModelError::Unsupported(format!(
+                "a tree deeper than {MAX_TREE_DEPTH} levels"
+            )));
+        }
         depth[i] = d;
         order.push(i);
         if !tree.is_leaf(i) {
@@ -244,12 +267,28 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
 }
 
 impl Forest {
-    /// Loads a model file, XGBoost JSON or UBJSON.
-    pub fn load(path: &Path) -> Result<Self, ModelError> {
-        let bytes = std::fs::read(path).map_err(|e| ModelError::Io {
+    /// Loads a model file, XGBoost JSON or UBJSON, of at most `max_bytes`.
+    pub fn load(path: &Path, max_bytes: u64) -> Result<Self, ModelError> {
+        let io = |reason: String| ModelError::Io {
             path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+            reason,
+        };
+        let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+        let meta = file.metadata().map_err(|e| io(e.to_string()))?;
+        // A device or a pipe (`/dev/zero`) would be read forever.
+        if !meta.is_file() {
+            return Err(io("not a regular file".into()));
+        }
+        if meta.len() > max_bytes {
+            return Err(io(format!("larger than {max_bytes} bytes")));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        // The file may grow between the check and the read: read one byte past the cap at most.
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, max_bytes + 1), &mut bytes)
+            .map_err(|e| io(e.to_string()))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(io(format!("larger than {max_bytes} bytes")));
+        }
         Self::from_bytes(&bytes, &path.display().to_string())
     }
 
@@ -321,12 +360,32 @@ impl Forest {
                 "random forests (num_parallel_tree > 1)".into(),
             ));
         }
-        let trees = model
+        let raw_trees = model
             .get("trees")
             .and_then(Value::as_array)
-            .ok_or_else(|| fmt_err("no trees"))?
+            .ok_or_else(|| fmt_err("no trees"))?;
+        let nodes: usize = raw_trees
             .iter()
-            .map(|t| parse_tree(t, n_features))
+            .map(|t| {
+                t.get("left_children")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len)
+            })
+            .sum();
+        if nodes > MAX_NODES {
+            return Err(ModelError::Unsupported(format!(
+                "{nodes} nodes (at most {MAX_NODES})"
+            )));
+        }
+        // Splits index the named features when the model names them, else `num_feature`.
+        let split_limit = if feature_names.is_empty() {
+            n_features
+        } else {
+            feature_names.len()
+        };
+        let trees = raw_trees
+            .iter()
+            .map(|t| parse_tree(t, split_limit))
             .collect::<Result<Vec<_>, _>>()?;
         let attributes = learner.get("attributes");
         let version = attributes

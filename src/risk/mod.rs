@@ -6,6 +6,7 @@ pub mod dataset;
 mod fastshap;
 pub mod forest;
 pub mod generate;
+pub mod model_file;
 pub mod scorer;
 pub mod train;
 pub mod treeshap;

@@ -36,11 +36,13 @@ pub struct ScorerOptions {
     pub top: usize,
     pub explain: Explain,
     /// Fault injection for tests: scoring this ticket number panics.
+    #[cfg(feature = "testing")]
     pub panic_on_ticket: Option<FaultHook>,
 }
 
-/// A test-only fault: panics while scoring one ticket number, `times` times (0: always). Shared
+/// A test-only fault (compiled only with the `testing` feature): panics while scoring one ticket number, `times` times (0: always). Shared
 /// by every scorer started with the same options, so a reloaded model keeps the count.
+#[cfg(feature = "testing")]
 #[derive(Debug, Clone)]
 pub struct FaultHook {
     pub ticket_number: String,
@@ -48,6 +50,7 @@ pub struct FaultHook {
     fired: Arc<std::sync::atomic::AtomicU32>,
 }
 
+#[cfg(feature = "testing")]
 impl FaultHook {
     pub fn new(ticket_number: String, times: u32) -> Self {
         Self {
@@ -184,6 +187,7 @@ fn run(forest: &Forest, rx: &Receiver<Job>, options: &ScorerOptions) {
         metrics::histogram!(names::SCORER_BATCH).record(batch.len() as f64);
         for job in batch.drain(..) {
             let result = catch_unwind(AssertUnwindSafe(|| {
+                #[cfg(feature = "testing")]
                 if let Some(hook) = &options.panic_on_ticket
                     && hook.fires(&job.input.ticket_number)
                 {

@@ -82,7 +82,12 @@ impl Reader<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Value, UbjsonError> {
-        let m = self.byte()?;
+        // No-op markers may repeat; skipping them in a loop keeps a file of nothing but `N`s
+        // from exhausting the stack.
+        let mut m = self.byte()?;
+        while m == b'N' {
+            m = self.byte()?;
+        }
         self.typed(m, depth)
     }
 
@@ -101,7 +106,7 @@ impl Reader<'_> {
             b'S' | b'H' => Value::String(self.string()?),
             b'[' => self.array(depth)?,
             b'{' => self.object(depth)?,
-            b'N' => return self.value(depth),
+            b'N' => return err("a no-op marker cannot be a container's element type"),
             other => return err(format!("unknown marker {:?}", other as char)),
         })
     }
@@ -137,10 +142,11 @@ impl Reader<'_> {
             }
             None => loop {
                 let m = self.byte()?;
-                if m == b']' {
-                    break;
+                match m {
+                    b']' => break,
+                    b'N' => {}
+                    _ => out.push(self.typed(m, depth + 1)?),
                 }
-                out.push(self.typed(m, depth + 1)?);
             },
         }
         Ok(Value::Array(out))
@@ -184,6 +190,14 @@ fn float(v: f64) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_flood_of_no_op_markers_is_read_without_recursion() {
+        let mut b = vec![b'N'; 5_000_000];
+        b.extend([b'[', b'N', b'i', 7, b'N', b']']);
+        assert_eq!(parse(&b).unwrap(), json!([7]));
+        assert!(parse(&vec![b'N'; 1_000_000]).is_err());
+    }
 
     #[test]
     fn reads_plain_and_optimized_containers() {

@@ -225,7 +225,8 @@ async fn dead_letters_are_listed_and_redriven(backend: Backend) {
     let still_bad = app
         .post_json(&redrive(unreadable), &app.token, &json!({}))
         .await;
-    assert_eq!(still_bad.status, 422, "{}", still_bad.body);
+    assert_eq!(still_bad.status, 409, "{}", still_bad.body);
+    assert_eq!(still_bad.body["error"]["details"]["field"], "payload");
     let r = app.post_json(&redrive(step), &app.token, &json!({})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     app.wait_state(&id, "resolved").await;
@@ -288,11 +289,12 @@ async fn actors_model_and_stats_are_reported(backend: Backend) {
 }
 
 async fn the_model_is_reloaded_without_stopping(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else {
-        return;
-    };
     let dir = std::env::temp_dir().join(format!("aegis-model-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
+    let model_dir = dir.display().to_string();
+    let Some(app) = spawn_with(backend, |s| s.model.dir = model_dir).await else {
+        return;
+    };
     let mut model: serde_json::Value = serde_json::from_slice(aegis::risk::BUNDLED_MODEL).unwrap();
     model["learner"]["attributes"]["aegis_model_version"] = json!("reloaded-1");
     let good = dir.join("good.json");
@@ -323,7 +325,7 @@ async fn the_model_is_reloaded_without_stopping(backend: Backend) {
             &json!({"path": "/nonexistent.json"}),
         )
         .await;
-    assert_eq!(missing.status, 422);
+    assert_eq!(missing.status, 404, "no such model file");
     let r = app
         .post_json(
             "/v1/admin/model/reload",

@@ -63,8 +63,10 @@ impl BandThresholds {
         }
     }
 
+    /// The band of a probability. One that is not a number says the model failed, not that
+    /// the ticket is safe: it is high, so a person looks at the ticket.
     pub fn band(&self, probability: f64) -> Band {
-        if probability >= self.high {
+        if probability.is_nan() || probability >= self.high {
             Band::High
         } else if probability >= self.medium {
             Band::Medium
@@ -86,6 +88,11 @@ mod tests {
         assert_eq!(t.band(0.1), Band::Medium);
         assert_eq!(t.band(0.5), Band::High);
         assert_eq!(t.band(1.0), Band::High);
+        assert_eq!(
+            t.band(f64::NAN),
+            Band::High,
+            "an unknown risk goes to a person"
+        );
     }
 
     #[test]
