@@ -221,6 +221,50 @@ pub fn retire_old_secrets(conn: &mut AnyConn, code: &str) -> Result<usize, Cente
     Ok(n)
 }
 
+/// What removing a center did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removed {
+    /// Nothing referred to it: the center and its secrets are gone.
+    Deleted,
+    /// Its tickets keep it in the record; every secret is revoked, so it is unknown to
+    /// webhooks from now on.
+    Revoked,
+}
+
+/// Removes a center: deleted when no ticket names it, otherwise every secret is revoked.
+pub fn remove(conn: &mut AnyConn, code: &str) -> Result<Removed, CenterError> {
+    let now = to_db(Utc::now());
+    with_conn!(conn, |c| {
+        c.transaction(|c| -> Result<Removed, CenterError> {
+            let id: i64 = centers::table
+                .filter(centers::code.eq(code))
+                .select(centers::id)
+                .one(c)?
+                .ok_or_else(|| CenterError::Unknown(code.to_owned()))?;
+            let tickets: i64 = super::schema::workflows::table
+                .filter(super::schema::workflows::center_id.eq(id))
+                .count()
+                .get_result(c)?;
+            if tickets == 0 {
+                diesel::delete(center_secrets::table.filter(center_secrets::center_id.eq(id)))
+                    .execute(c)?;
+                diesel::delete(centers::table.filter(centers::id.eq(id))).execute(c)?;
+                Ok(Removed::Deleted)
+            } else {
+                diesel::update(
+                    center_secrets::table
+                        .filter(center_secrets::center_id.eq(id))
+                        .filter(center_secrets::revoked_at.is_null()),
+                )
+                .set(center_secrets::revoked_at.eq(now))
+                .execute(c)?;
+                Ok(Removed::Revoked)
+            }
+        })
+    })
+}
+
+/// A center with at least one valid secret; a removed one (every secret revoked) is unknown.
 pub fn lookup(conn: &mut AnyConn, code: &str) -> Result<Option<CenterAuth>, CenterError> {
     let found: Option<(i64, String, Vec<String>)> = with_conn!(conn, |c| {
         let row: Option<(i64, String)> = centers::table
@@ -242,12 +286,14 @@ pub fn lookup(conn: &mut AnyConn, code: &str) -> Result<Option<CenterAuth>, Cent
             }
         }
     });
-    Ok(found.map(|(id, format, secrets)| CenterAuth {
-        id,
-        code: code.to_owned(),
-        format: CenterFormat::parse(&format).unwrap_or(CenterFormat::Native),
-        secrets,
-    }))
+    Ok(found
+        .filter(|(_, _, secrets)| !secrets.is_empty())
+        .map(|(id, format, secrets)| CenterAuth {
+            id,
+            code: code.to_owned(),
+            format: CenterFormat::parse(&format).unwrap_or(CenterFormat::Native),
+            secrets,
+        }))
 }
 
 pub fn list(conn: &mut AnyConn) -> Result<Vec<CenterInfo>, CenterError> {

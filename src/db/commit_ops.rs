@@ -48,11 +48,14 @@ pub fn record_failure(
     })
 }
 
+/// Keeps a dead letter; one whose id is already kept is the same letter again (ids of
+/// replayable letters are derived from their content) and is not stored twice.
 pub fn insert_dead_letter(tx: &mut Tx<'_>, d: &DeadLetterRecord) -> Result<(), DieselError> {
     let row = convert::dead_letter_row(d);
     with_tx!(tx, |c| {
         diesel::insert_into(dead_letters::table)
             .values(&row)
+            .on_conflict_do_nothing()
             .execute(c)?;
         Ok(())
     })

@@ -283,19 +283,24 @@ pub struct Cursor {
     pub id: String,
 }
 
+/// Cursors read `{at}.{id}`: plain, so that every string of that shape is one (the OpenAPI
+/// document gives the pattern), and clients need not treat them as anything but opaque.
 impl Cursor {
     pub fn encode(&self) -> String {
-        use base64::Engine as _;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}|{}", self.at, self.id))
+        format!("{}.{}", self.at, self.id)
     }
 
     pub fn decode(s: &str) -> Option<Self> {
-        use base64::Engine as _;
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(s)
-            .ok()?;
-        let text = String::from_utf8(raw).ok()?;
-        let (at, id) = text.split_once('|')?;
+        let (at, id) = s.split_once('.')?;
+        let well_formed = (1..=18).contains(&at.len())
+            && at.bytes().all(|b| b.is_ascii_digit())
+            && (1..=36).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'-'));
+        if !well_formed {
+            return None;
+        }
         Some(Self {
             at: at.parse().ok()?,
             id: id.to_owned(),

@@ -163,6 +163,8 @@ diesel::table! {
         notes -> Nullable<Text>,
         recorded_by -> Text,
         created_at -> BigInt,
+        revision -> Nullable<BigInt>,
+        delivery_id -> Nullable<Text>,
     }
 }
 

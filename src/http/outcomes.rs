@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::error::ApiError;
 use super::openapi::ErrorBody;
 use super::state::AppState;
-use crate::db::outcomes::{self, NewOutcome, OutcomeRecord};
+use crate::db::outcomes::{self, NewOutcome, OutcomeRecord, Recorded};
 use crate::db::principals::Role;
 use crate::intake::signature::{self, NativeHeaders};
 
@@ -20,11 +20,20 @@ pub const FACILITIES: &[&str] = &[
 #[serde(deny_unknown_fields)]
 pub struct OutcomeBody {
     pub damage: bool,
-    /// `gas`, `electric`, `telecom`, `water`, `sewer`, `steam` or `other`.
+    #[schema(value_type = Option<super::openapi_names::FacilityName>)]
     pub facility: Option<String>,
     /// When the outcome was observed (RFC 3339); default now.
     pub reported_at: Option<DateTime<Utc>>,
     pub notes: Option<String>,
+}
+
+/// A recorded outcome; `duplicate` when this report had been recorded before (nothing counted
+/// twice).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OutcomeAnswer {
+    #[serde(flatten)]
+    pub outcome: OutcomeRecord,
+    pub duplicate: bool,
 }
 
 /// Who is reporting: an operator (bearer token) or the center itself (signed like a webhook).
@@ -33,7 +42,7 @@ async fn reporter(
     req: &HttpRequest,
     center: &str,
     body: &[u8],
-) -> Result<String, ApiError> {
+) -> Result<(String, Option<String>), ApiError> {
     if req.headers().contains_key("webhook-signature") {
         let c = state.centers.get(&state.db, center).await?.ok_or_else(|| {
             ApiError::new(
@@ -62,13 +71,13 @@ async fn reporter(
                 "the signature does not match any secret of this center",
             )
         })?;
-        return Ok(format!("center:{center}"));
+        return Ok((format!("center:{center}"), headers.id.map(str::to_owned)));
     }
     let p = super::auth::authenticate(req.clone()).await?;
     if p.role != Role::Operator {
         return Err(ApiError::forbidden("this needs the operator role"));
     }
-    Ok(p.audit_name())
+    Ok((p.audit_name(), None))
 }
 
 /// `POST /v1/tickets/{center}/{ticket_number}/outcome`.
@@ -76,7 +85,10 @@ async fn reporter(
     params(("center" = String, Path), ("ticket_number" = String, Path)), request_body = OutcomeBody,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Recorded", body = OutcomeRecord),
+        (status = 201, description = "Recorded", body = OutcomeAnswer),
+        (status = 200, description = "Already recorded: the same report again (nothing counted twice)", body = OutcomeAnswer),
+        (status = 409, description = "A different report for the same ticket revision and time, or the same delivery id", body = ErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an operator", body = ErrorBody),
         (status = 404, description = "No such ticket", body = ErrorBody),
@@ -86,10 +98,12 @@ pub async fn record(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let (center, ticket_number) = path.into_inner();
-    let by = reporter(&state, &req, &center, &body).await?;
+    // The body is bounded (and refused in the envelope) before anyone is authenticated.
+    let body = super::webhooks::read_body(payload, &req, super::API_BODY_LIMIT).await?;
+    let (by, delivery_id) = reporter(&state, &req, &center, &body).await?;
     let parsed: OutcomeBody = serde_json::from_slice(&body).map_err(|e| {
         if e.is_data() {
             ApiError::new(
@@ -124,12 +138,27 @@ pub async fn record(
         reported_at: parsed.reported_at.unwrap_or(now),
         notes: parsed.notes,
         recorded_by: by,
+        delivery_id,
     };
-    let rec = state
+    let recorded = state
         .store
         .writer()
         .run(move |tx| outcomes::record(tx, &o, now))
-        .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
-    Ok(HttpResponse::Created().json(rec))
+        .await?;
+    match recorded {
+        Recorded::New(rec) => Ok(HttpResponse::Created().json(OutcomeAnswer {
+            outcome: rec,
+            duplicate: false,
+        })),
+        Recorded::Duplicate(rec) => Ok(HttpResponse::Ok().json(OutcomeAnswer {
+            outcome: rec,
+            duplicate: true,
+        })),
+        Recorded::Conflict(rec) => Err(ApiError::conflict(
+            "CONFLICT",
+            "an outcome for this ticket revision and time (or with this delivery id) was already recorded with other content",
+        )
+        .with_details(serde_json::json!({ "outcome_id": rec.id }))),
+        Recorded::NoTicket => Err(ApiError::not_found("ticket")),
+    }
 }

@@ -68,8 +68,27 @@ fn counted(
     result
 }
 
-/// Reads the body, refusing more than `limit` bytes before reading them.
-async fn read_body(
+/// How much of a refused body is read and thrown away before answering 413, and for how long:
+/// a client still writing when the connection closes on unread data gets a reset instead of
+/// the answer, so a moderately oversized body is drained first (as a lingering close does).
+const DRAIN_BYTES: usize = 8 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+async fn drain(payload: &mut web::Payload) {
+    let mut seen = 0usize;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while seen < DRAIN_BYTES {
+            match payload.next().await {
+                Some(Ok(chunk)) => seen += chunk.len(),
+                _ => break,
+            }
+        }
+    })
+    .await;
+}
+
+/// Reads the body, refusing more than `limit` bytes (by its declared length when it has one).
+pub async fn read_body(
     mut payload: web::Payload,
     req: &HttpRequest,
     limit: usize,
@@ -88,6 +107,7 @@ async fn read_body(
         .and_then(|v| v.parse::<usize>().ok())
         && len > limit
     {
+        drain(&mut payload).await;
         return Err(too_large());
     }
     let mut body = web::BytesMut::new();
@@ -95,6 +115,7 @@ async fn read_body(
         let chunk =
             chunk.map_err(|e| ApiError::malformed(format!("could not read the body: {e}")))?;
         if body.len() + chunk.len() > limit {
+            drain(&mut payload).await;
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
@@ -102,7 +123,7 @@ async fn read_body(
     Ok(body.freeze())
 }
 
-fn require_json(req: &HttpRequest) -> Result<String, ApiError> {
+pub(super) fn require_json(req: &HttpRequest) -> Result<String, ApiError> {
     let ct = req
         .headers()
         .get(CONTENT_TYPE)
@@ -121,7 +142,7 @@ fn require_json(req: &HttpRequest) -> Result<String, ApiError> {
         Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
-            "send the ticket as 'Content-Type: application/json'",
+            "send JSON with 'Content-Type: application/json'",
         ))
     }
 }
@@ -166,8 +187,22 @@ async fn reject_unidentifiable(
     content_type: &str,
     err: ParseError,
 ) -> ApiError {
+    // The id is the content's: a center replaying the same payload finds it already kept.
+    let digest = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [center.code.as_bytes(), format.as_str().as_bytes(), body] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        h.finalize()
+    };
+    let mut id_bytes = [0u8; 16];
+    id_bytes.copy_from_slice(&digest[..16]);
     let dead = DeadLetterRecord {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: uuid::Builder::from_custom_bytes(id_bytes)
+            .into_uuid()
+            .to_string(),
         kind: "unidentifiable".into(),
         format: Some(format.as_str().to_owned()),
         center: Some(center.code.clone()),

@@ -82,7 +82,8 @@ pub fn verify_native(
         .signature
         .ok_or(SignatureError::Missing("webhook-signature"))?;
     let ts: i64 = ts.trim().parse().map_err(|_| SignatureError::Invalid)?;
-    if (now - ts).abs() > tolerance_secs {
+    // `i64::MIN` or `MAX` from a hostile sender must not overflow the difference.
+    if now.abs_diff(ts) > tolerance_secs.unsigned_abs() {
         return Err(SignatureError::OutOfTolerance(tolerance_secs));
     }
     let candidates: Vec<Vec<u8>> = header
@@ -238,6 +239,18 @@ mod tests {
             verify_native(&secrets, headers(&sig, "soon"), BODY, 1_763_780_400, 300),
             Err(SignatureError::Invalid)
         );
+        for extreme in [i64::MIN, i64::MAX] {
+            assert_eq!(
+                verify_native(
+                    &secrets,
+                    headers(&sig, &extreme.to_string()),
+                    BODY,
+                    1_763_780_400,
+                    300
+                ),
+                Err(SignatureError::OutOfTolerance(300))
+            );
+        }
         let none = NativeHeaders {
             id: Some("x"),
             timestamp: Some("1"),
