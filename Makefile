@@ -12,13 +12,16 @@ export XGBOOST_LIB_DIR ?= /usr/share
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake ninja-build libclang-dev g++ libpq-dev pkg-config
 # The test suite checks the alert rules with promtool, which Debian ships in `prometheus`.
-TEST_PACKAGES := prometheus
+TEST_PACKAGES := prometheus python3-pip
+# The OpenAPI conformance test runs schemathesis against a running Aegis.
+PYPI_TEST_TOOLS := schemathesis==4.32.5
 
-.PHONY: help deps build run test lint bench clean-data
+.PHONY: help deps build run test test-tools lint bench dist clean-data
 
 help:
 	@echo "make run    install build prerequisites, build, start Aegis on http://127.0.0.1:8080"
 	@echo "make test   install build prerequisites, check formatting and lints, run every test"
+	@echo "make dist   the release binary and the XGBoost library it needs, in dist/ (copy both anywhere)"
 	@echo "make bench  start a release build on a scratch database and measure it with aegis loadgen"
 
 deps:
@@ -38,12 +41,31 @@ run: deps
 lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	# Without the test suite's `testing` feature, as release builds are compiled.
+	$(CARGO) clippy --workspace -- -D warnings
+
+test-tools:
+	@python3 -c 'import schemathesis' 2>/dev/null || \
+		python3 -m pip install --quiet --disable-pip-version-check $(PYPI_TEST_TOOLS) || \
+		python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $(PYPI_TEST_TOOLS)
 
 test: EXTRA_PACKAGES = $(TEST_PACKAGES)
-test: deps lint
+test: deps test-tools lint
 	$(CARGO) test --workspace
 
 bench: build
 	$(CARGO) bench --bench scoring
 	./benches/loadgen.sh
 	./benches/cluster.sh
+
+# A directory people can copy anywhere on a machine with the same OS: the release binary and the
+# XGBoost library it links, found through the binary's $ORIGIN rpath.
+DIST ?= dist
+dist: build
+	@mkdir -p $(DIST)
+	cp $(CARGO_TARGET_DIR)/release/aegis $(DIST)/
+	@lib=$$(ls -t $(CARGO_TARGET_DIR)/release/build/xgboost_lib-sys-*/out/lib/libxgboost.so 2>/dev/null | head -1); \
+	test -n "$$lib" || { echo "libxgboost.so not found under $(CARGO_TARGET_DIR)/release/build"; exit 1; }; \
+	soname=$$(objdump -p "$$lib" | awk '/SONAME/ {print $$2}'); \
+	cp -L "$$lib" "$(DIST)/$${soname:-libxgboost.so}"; \
+	echo "$(DIST)/: aegis and $${soname:-libxgboost.so}"

@@ -69,6 +69,8 @@ pub enum CentersCmd {
     },
     /// Revoke every secret of a center but the newest.
     RetireSecrets { code: String },
+    /// Remove a center: deleted if no ticket names it, else every secret is revoked.
+    Remove { code: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -220,3 +220,171 @@ fn generate_train_and_score_work_together() {
         String::from_utf8_lossy(&out.stderr).contains("feature 0 is 'other', expected 'emergency'")
     );
 }
+
+/// Runs `aegis serve` on `bind` until it answers, stops it, and returns what it printed.
+fn serve_briefly(s: &Scratch, host: &str) -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aegis"))
+        .arg("serve")
+        .current_dir(&s.0)
+        .env("AEGIS__DATABASE__URL", s.path("aegis.db"))
+        .env("AEGIS__HTTP__BIND", format!("{host}:{port}"))
+        .env("AEGIS__LOG__LEVEL", "error")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::blocking::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !client
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "aegis did not come up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_demo_center_exists_only_on_a_fresh_loopback_install_and_its_secret_shows_once() {
+    let s = Scratch::new();
+    let public = serve_briefly(&s, "0.0.0.0");
+    assert!(!public.contains("DEMO"), "{public}");
+    assert!(s.ok(&["centers", "list"]).trim().is_empty());
+    let first = serve_briefly(&s, "127.0.0.1");
+    assert!(
+        first.contains(
+            "Demo center DEMO (native webhooks) created; its secret (shown once): whsec_"
+        ),
+        "{first}"
+    );
+    let again = serve_briefly(&s, "127.0.0.1");
+    assert!(
+        !again.contains("whsec_"),
+        "the secret was printed again: {again}"
+    );
+    assert!(
+        s.ok(&["centers", "remove", "DEMO"])
+            .contains("center DEMO removed")
+    );
+    assert!(s.ok(&["centers", "list"]).trim().is_empty());
+    // A real center exists: no demo center is added next to it.
+    s.ok(&["centers", "add", "USAN", "--format", "onecall"]);
+    let with_real = serve_briefly(&s, "127.0.0.1");
+    assert!(!with_real.contains("DEMO"), "{with_real}");
+    assert!(!s.ok(&["centers", "list"]).contains("DEMO"));
+    assert!(!s.aegis(&["centers", "remove", "NOPE"]).status.success());
+}
+
+/// The XGBoost library the test build links, from the library path cargo gives tests.
+fn xgboost_library() -> PathBuf {
+    let paths = std::env::var("LD_LIBRARY_PATH").unwrap_or_default();
+    std::env::split_paths(&paths)
+        .map(|d| d.join("libxgboost.so"))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("libxgboost.so is on no path of LD_LIBRARY_PATH={paths}"))
+}
+
+/// Runs the copied binary with nothing of this environment: no `LD_LIBRARY_PATH`, no cargo.
+fn run_clean(bin: &Path, dir: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
+    let mut cmd = Command::new(bin);
+    cmd.args(args).current_dir(dir).env_clear();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn the_binary_runs_from_another_directory_with_the_library_beside_it() {
+    let s = Scratch::new();
+    let install = s.path("install");
+    std::fs::create_dir_all(&install).unwrap();
+    let bin = install.join("aegis");
+    std::fs::copy(env!("CARGO_BIN_EXE_aegis"), &bin).unwrap();
+    let alone = run_clean(&bin, &s.0, &["--version"], &[]);
+    assert!(
+        !alone.status.success() && String::from_utf8_lossy(&alone.stderr).contains("libxgboost"),
+        "the binary needs its library: {alone:?}"
+    );
+    // `make dist` ships the library under its soname, beside the binary.
+    std::fs::copy(xgboost_library(), install.join("libxgboost.so.3")).unwrap();
+    let version = run_clean(&bin, &s.0, &["--version"], &[]);
+    assert!(version.status.success(), "{version:?}");
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("aegis "));
+    let db = (
+        "AEGIS__DATABASE__URL",
+        s.path("clean.db").display().to_string(),
+    );
+    let csv = s.path("h.csv").display().to_string();
+    let generated = run_clean(
+        &bin,
+        &s.0,
+        &[
+            "generate",
+            "--tickets",
+            "3000",
+            "--damage-rate",
+            "0.02",
+            "--csv",
+            &csv,
+        ],
+        std::slice::from_ref(&db),
+    );
+    assert!(generated.status.success(), "{generated:?}");
+    let model = s.path("m.json").display().to_string();
+    let train = run_clean(
+        &bin,
+        &s.0,
+        &["train", "--csv", &csv, "--out", &model, "--rounds", "5"],
+        std::slice::from_ref(&db),
+    );
+    assert!(train.status.success(), "{train:?}");
+    assert!(Path::new(&model).exists());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut serve = Command::new(&bin)
+        .arg("serve")
+        .current_dir(&s.0)
+        .env_clear()
+        .env(db.0, &db.1)
+        .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
+        .env("AEGIS__MODEL__PATH", &model)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::blocking::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let up = loop {
+        if client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break true;
+        }
+        if std::time::Instant::now() > deadline || serve.try_wait().unwrap().is_some() {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(up, "the copied binary did not serve");
+}

@@ -70,6 +70,12 @@ pub fn centers(settings: &Settings, cmd: CentersCmd) -> anyhow::Result<()> {
             let n = centers::retire_old_secrets(&mut conn, &code)?;
             println!("revoked {n} older secret(s) of {code}");
         }
+        CentersCmd::Remove { code } => match centers::remove(&mut conn, &code)? {
+            centers::Removed::Deleted => println!("center {code} removed"),
+            centers::Removed::Revoked => println!(
+                "center {code} has tickets, which keep it in the record; every secret is revoked and its webhooks are refused"
+            ),
+        },
     }
     Ok(())
 }
