@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use aegis_actors::records::AlertState;
 use aegis_actors::step::Command;
 use aegis_workflows::lifecycle::Disposition;
@@ -23,13 +23,17 @@ const MAX_NOTE: usize = 4_000;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct AlertQuery {
-    /// `open`, `escalated`, `acknowledged`, `resolved` or `closed`.
+    #[param(value_type = Option<super::openapi_names::AlertStateName>)]
     pub state: Option<String>,
     pub center: Option<String>,
     /// Alerts raised at or after this RFC 3339 time.
+    #[param(format = DateTime)]
     pub since: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,18}\.[0-9a-f-]{1,36}$")]
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 
@@ -110,8 +114,7 @@ pub struct AckBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
-    /// `locator_dispatched`, `excavator_contacted`, `site_standby`, `no_conflict`,
-    /// `false_positive` or `damage_occurred`.
+    #[schema(value_type = super::openapi_names::DispositionName)]
     pub disposition: String,
     pub note: Option<String>,
 }
@@ -160,7 +163,7 @@ async fn workflow_of(state: &AppState, alert_id: &str) -> Result<String, ApiErro
 
 /// `POST /v1/alerts/{id}/ack`: idempotent for the same officer; 409 for another officer's
 /// acknowledged alert (`CONFLICT`) or a closed one (`INVALID_TRANSITION`).
-#[utoipa::path(post, path = "/v1/alerts/{id}/ack", tag = "officers", params(("id" = String, Path)), request_body = AckBody,
+#[utoipa::path(post, path = "/v1/alerts/{id}/ack", tag = "officers", params(("id" = String, Path)), request_body = Option<AckBody>,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Acknowledged", body = AlertAnswer),
@@ -173,9 +176,9 @@ pub async fn ack(
     state: web::Data<AppState>,
     who: Officer,
     id: web::Path<String>,
-    body: Option<web::Json<AckBody>>,
+    body: super::optional_json::OptionalJson<AckBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = body.into_inner().unwrap_or_default();
     check_note(&body.note)?;
     let alert_id = id.into_inner();
     let wf = workflow_of(&state, &alert_id).await?;
@@ -233,15 +236,31 @@ pub async fn resolve(
     answer(&state, alert_id, outcome.state.as_str(), outcome.changed).await
 }
 
+/// How often an open stream checks that its token is still valid.
+const STREAM_RECHECK: Duration = Duration::from_secs(2);
+
 /// `GET /v1/alerts/stream`: server-sent events, one per alert change on any node
 /// (`event: alert.raised`, `alert.escalated`, `alert.acknowledged`, `alert.resolved`, …), with
-/// a comment every 15 s to keep proxies from closing the connection.
+/// a comment every 15 s to keep proxies from closing the connection. A stream ends within
+/// seconds of its token being revoked; at most `http.max_streams` are open at once.
 #[utoipa::path(get, path = "/v1/alerts/stream", tag = "officers", security(("bearer" = [])),
     responses(
         (status = 200, description = "An event stream", content_type = "text/event-stream"),
         (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications", body = ErrorBody),
+        (status = 503, description = "Too many open streams; try again later", body = ErrorBody),
     ))]
-pub async fn stream(state: web::Data<AppState>, _who: Officer) -> HttpResponse {
+pub async fn stream(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _who: Officer,
+) -> Result<HttpResponse, ApiError> {
+    let permit =
+        state.streams.clone().try_acquire_owned().map_err(|_| {
+            ApiError::unavailable("too many open event streams; try again shortly", 5)
+        })?;
+    let token = super::auth::presented_token(&req)
+        .ok_or_else(|| ApiError::unauthenticated("a bearer token is required"))?;
     let events =
         BroadcastStream::new(state.runtime.alerts.subscribe()).filter_map(|item| async move {
             match item {
@@ -262,10 +281,26 @@ pub async fn stream(state: web::Data<AppState>, _who: Officer) -> HttpResponse {
         });
     let keepalive = IntervalStream::new(tokio::time::interval(Duration::from_secs(15)))
         .map(|_| ": keep-alive\n\n".to_owned());
+    let watcher = state.clone();
+    let revoked = async move {
+        loop {
+            tokio::time::sleep(STREAM_RECHECK).await;
+            // A database that cannot answer keeps the stream open: only a known revocation
+            // ends it.
+            if let Ok(false) = super::auth::still_valid(&watcher, &token).await {
+                return;
+            }
+        }
+    };
     let body = futures::stream::select(events, keepalive)
-        .map(|s| Ok::<_, actix_web::Error>(web::Bytes::from(s)));
-    HttpResponse::Ok()
+        .take_until(revoked)
+        .map(move |s| {
+            // The permit lives as long as the stream.
+            let _open = &permit;
+            Ok::<_, actix_web::Error>(web::Bytes::from(s))
+        });
+    Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
-        .streaming(body)
+        .streaming(body))
 }

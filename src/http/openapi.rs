@@ -2,7 +2,9 @@
 //! `/openapi.json`.
 
 use serde::Serialize;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 /// The error envelope of every non-2xx answer.
@@ -17,7 +19,9 @@ pub struct ErrorDetail {
     /// `MALFORMED_PAYLOAD`, `SIGNATURE_INVALID`, `UNAVAILABLE`, ...
     pub code: String,
     pub message: String,
-    #[schema(value_type = Object)]
+    /// Present when there is more to say, such as the offending field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object, required = false)]
     pub details: Option<serde_json::Value>,
 }
 
@@ -30,6 +34,86 @@ impl Modify for Bearer {
                 "bearer",
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
+        }
+    }
+}
+
+/// The answers every route of a kind can give, whatever its handler says: they come from the
+/// shared layers (authentication, body and query extraction, the database, the router), so
+/// they are added here once instead of on each handler, and the document stays truthful.
+struct CommonAnswers;
+
+fn error_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn add(op: &mut Operation, status: &str, description: &str) {
+    op.responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| error_response(description));
+}
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let api = path.starts_with("/v1/");
+            for op in [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let params = op.parameters.iter().flatten();
+                let (mut in_path, mut in_query) = (false, false);
+                for p in params {
+                    if let RefOr::T(p) = p {
+                        in_path |= p.parameter_in == ParameterIn::Path;
+                        in_query |= p.parameter_in == ParameterIn::Query;
+                    }
+                }
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add(op, "401", "Not authenticated");
+                    add(
+                        op,
+                        "429",
+                        "Too many failed authentications from this address or with this token prefix",
+                    );
+                }
+                if op.request_body.is_some() {
+                    add(op, "400", "The body is not JSON");
+                    add(op, "413", "The body is too large");
+                    add(op, "415", "The body is not 'application/json'");
+                    add(op, "422", "The body does not fit");
+                }
+                if in_path {
+                    add(op, "404", "No such resource");
+                }
+                if in_query {
+                    add(op, "422", "A query parameter does not parse");
+                }
+                if api {
+                    add(op, "500", "Something went wrong; it has been logged");
+                    add(
+                        op,
+                        "503",
+                        "Aegis or its database is busy or unavailable; try again (Retry-After)",
+                    );
+                }
+            }
         }
     }
 }
@@ -61,8 +145,17 @@ impl Modify for Bearer {
         super::health::metrics,
         openapi_json,
     ),
-    components(schemas(ErrorBody, ErrorDetail)),
-    modifiers(&Bearer),
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        super::openapi_names::StateName,
+        super::openapi_names::BandName,
+        super::openapi_names::AlertStateName,
+        super::openapi_names::DispositionName,
+        super::openapi_names::DeadLetterKindName,
+        super::openapi_names::FacilityName,
+    )),
+    modifiers(&Bearer, &CommonAnswers),
 )]
 pub struct ApiDoc;
 

@@ -1,0 +1,127 @@
+//! The closed sets of names the API accepts in query strings and bodies, as OpenAPI enums, so
+//! the published document says exactly what a request may carry. The handlers validate against
+//! the domain's own lists; a test keeps these in step with them.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A workflow's lifecycle state.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StateName {
+    Received,
+    Validated,
+    Rejected,
+    Scored,
+    Alerted,
+    Acknowledged,
+    Escalated,
+    Resolved,
+    Cancelled,
+    Superseded,
+    Failed,
+}
+
+/// A risk band.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BandName {
+    Low,
+    Medium,
+    High,
+}
+
+/// An alert's state.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStateName {
+    Open,
+    Escalated,
+    Acknowledged,
+    Resolved,
+    Closed,
+}
+
+/// How an officer closed an alert.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DispositionName {
+    LocatorDispatched,
+    ExcavatorContacted,
+    SiteStandby,
+    NoConflict,
+    FalsePositive,
+    DamageOccurred,
+}
+
+/// What kind of dead letter.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadLetterKindName {
+    Unidentifiable,
+    StepFailed,
+}
+
+/// What kind of facility an outcome concerns.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FacilityName {
+    Gas,
+    Electric,
+    Telecom,
+    Water,
+    Sewer,
+    Steam,
+    Other,
+}
+
+/// The names of a schema enum, as the OpenAPI document lists them.
+#[cfg(test)]
+fn names<T: ToSchema>() -> Vec<String> {
+    let schema = serde_json::to_value(T::schema()).unwrap_or_default();
+    schema["enum"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aegis_actors::records::AlertState;
+    use aegis_workflows::lifecycle::{Disposition, State};
+    use aegis_workflows::risk::Band;
+
+    #[test]
+    fn documented_names_are_the_domain_names() {
+        let own = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            names::<StateName>(),
+            own(State::ALL.iter().map(|s| s.as_str()).collect())
+        );
+        assert_eq!(
+            names::<BandName>(),
+            own(Band::ALL.iter().map(|s| s.as_str()).collect())
+        );
+        assert_eq!(
+            names::<AlertStateName>(),
+            own(AlertState::ALL.iter().map(|s| s.as_str()).collect())
+        );
+        assert_eq!(
+            names::<DispositionName>(),
+            own(Disposition::ALL.iter().map(|s| s.as_str()).collect())
+        );
+        assert_eq!(
+            names::<DeadLetterKindName>(),
+            own(super::super::admin::DEAD_LETTER_KINDS.to_vec())
+        );
+        assert_eq!(
+            names::<FacilityName>(),
+            own(super::super::outcomes::FACILITIES.to_vec())
+        );
+    }
+}

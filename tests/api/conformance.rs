@@ -1,0 +1,97 @@
+//! The published OpenAPI document tells the truth: schemathesis (PyPI; `make test` installs
+//! it) runs every check it has against every operation of a running Aegis with alerts, workflows
+//! and dead letters in it, and finds no response outside its schema and no undocumented status.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// The `st` command: `AEGIS_SCHEMATHESIS`, or the one pip installed for this Python.
+fn schemathesis() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("AEGIS_SCHEMATHESIS") {
+        return Some(PathBuf::from(p));
+    }
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
+        .output()
+        .ok()?;
+    let st = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("st");
+    st.exists().then_some(st)
+}
+
+#[actix_web::test]
+async fn every_documented_response_matches_its_schema_and_every_status_is_documented() {
+    let Some(st) = schemathesis() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("schemathesis is required under CI=true: `make test` installs it");
+        }
+        eprintln!("SKIPPED: schemathesis is not installed (make test installs it)");
+        return;
+    };
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    // Something to find: an alert, a resolved workflow, a dead letter.
+    let alerted = app
+        .post_native(&fixture("emergency-directional-drilling.json"))
+        .await;
+    let normal = app.post_native(&fixture("normal.json")).await;
+    let _ = app.post_native(b"not a ticket").await;
+    app.wait_state(alerted.body["workflow_id"].as_str().unwrap(), "alerted")
+        .await;
+    app.wait_state(normal.body["workflow_id"].as_str().unwrap(), "resolved")
+        .await;
+    let outcome = app
+        .post_json(
+            "/v1/tickets/TEST/2026112200001/outcome",
+            &app.token,
+            &json!({"damage": false}),
+        )
+        .await;
+    assert_eq!(outcome.status, 201);
+    let run = tokio::process::Command::new(&st)
+        .args([
+            "run",
+            &format!("{}/openapi.json", app.base),
+            "--header",
+            &format!("Authorization: Bearer {}", app.token),
+            "--checks",
+            "all",
+            "--workers",
+            "1",
+            "--max-examples",
+            "40",
+            "--request-timeout",
+            "10",
+            "--seed",
+            "811",
+        ])
+        .env("NO_COLOR", "1")
+        .current_dir(std::env::temp_dir())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(400), run)
+        .await
+        .expect("schemathesis finished in time")
+        .expect("schemathesis ran");
+    let report = String::from_utf8_lossy(&out.stdout);
+    let summary = report
+        .rsplit_once("SUMMARY")
+        .map_or(report.as_ref(), |(_, s)| s);
+    eprintln!("schemathesis summary:{summary}");
+    assert!(
+        out.status.success(),
+        "schemathesis found problems:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        summary.contains("Tested: 21"),
+        "not every operation was tested: {summary}"
+    );
+}
