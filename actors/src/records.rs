@@ -27,7 +27,7 @@ pub struct WorkflowSnapshot {
     pub last_hash: String,
     pub ticket: Ticket,
     pub excavator_key: Option<String>,
-    pub alert: Option<AlertRecord>,
+    pub alert: Option<Alert>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -58,58 +58,7 @@ pub struct ScoreRecord {
     pub scored_at: DateTime<Utc>,
 }
 
-/// An alert's state as officers see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlertState {
-    Open,
-    Escalated,
-    Acknowledged,
-    Resolved,
-    /// Closed without an officer: its ticket was cancelled, superseded or failed.
-    Closed,
-}
-
-impl AlertState {
-    pub const ALL: [AlertState; 5] = [
-        Self::Open,
-        Self::Escalated,
-        Self::Acknowledged,
-        Self::Resolved,
-        Self::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Escalated => "escalated",
-            Self::Acknowledged => "acknowledged",
-            Self::Resolved => "resolved",
-            Self::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AlertRecord {
-    pub id: String,
-    pub workflow_id: String,
-    pub state: AlertState,
-    pub tier: u32,
-    pub ack_deadline: Option<DateTime<Utc>>,
-    pub raised_at: DateTime<Utc>,
-    pub acknowledged_by: Option<String>,
-    pub acknowledged_at: Option<DateTime<Utc>>,
-    pub resolved_by: Option<String>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub disposition: Option<String>,
-    pub note: Option<String>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use aegis_workflows::alert::{Alert, AlertState};
 
 /// Kinds of durable timers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,7 +148,7 @@ pub struct TransitionCommit {
     /// One or more events, in order; the new version is the last one's `seq`.
     pub events: Vec<EventRecord>,
     pub score: Option<ScoreRecord>,
-    pub alert: Option<AlertRecord>,
+    pub alert: Option<Alert>,
     pub timers: Vec<TimerChange>,
     pub outbox: Vec<OutboxRecord>,
     pub dead_letter: Option<DeadLetterRecord>,

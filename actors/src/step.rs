@@ -4,7 +4,7 @@ use aegis_workflows::lifecycle::{Disposition, State, TransitionError};
 use serde::{Deserialize, Serialize};
 
 use crate::ports::{ScoreError, StoreError};
-use crate::records::{AlertRecord, Principal, TimerRecord};
+use crate::records::{Alert, Principal, TimerRecord};
 
 /// One unit of work for a ticket actor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,7 +74,7 @@ pub struct StepOutcome {
     pub version: i64,
     /// Whether this step changed anything (an idempotent repeat does not).
     pub changed: bool,
-    pub alert: Option<AlertRecord>,
+    pub alert: Option<Alert>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -83,6 +83,10 @@ pub enum StepError {
     NotFound,
     #[error(transparent)]
     InvalidTransition(#[from] TransitionError),
+    /// The workflow allowed the command but its alert did not (they disagree only when the
+    /// stored alert is out of step with its workflow).
+    #[error(transparent)]
+    InvalidAlertTransition(#[from] aegis_workflows::alert::AlertError),
     #[error("the alert was already acknowledged by {by}")]
     AlreadyAcknowledged { by: String },
     #[error(transparent)]
@@ -105,7 +109,10 @@ impl StepError {
     pub fn retryable(&self) -> bool {
         !matches!(
             self,
-            Self::NotFound | Self::InvalidTransition(_) | Self::AlreadyAcknowledged { .. }
+            Self::NotFound
+                | Self::InvalidTransition(_)
+                | Self::InvalidAlertTransition(_)
+                | Self::AlreadyAcknowledged { .. }
         )
     }
 }

@@ -2,7 +2,7 @@
 
 use aegis_actors::ports::StoreError;
 use aegis_actors::records::{
-    AlertRecord, AlertState, DeadLetterRecord, EventRecord, ScoreRecord, TimerKind, TimerRecord,
+    Alert, AlertState, DeadLetterRecord, EventRecord, ScoreRecord, TimerKind, TimerRecord,
 };
 use aegis_workflows::lifecycle::{Event, State};
 
@@ -63,7 +63,7 @@ pub fn score_row(workflow_id: &str, s: &ScoreRecord) -> ScoreRow {
     }
 }
 
-pub fn alert_row(a: &AlertRecord, center: &str, ticket_number: &str) -> AlertRow {
+pub fn alert_row(a: &Alert, center: &str, ticket_number: &str) -> AlertRow {
     AlertRow {
         id: a.id.clone(),
         workflow_id: a.workflow_id.clone(),
@@ -77,14 +77,14 @@ pub fn alert_row(a: &AlertRecord, center: &str, ticket_number: &str) -> AlertRow
         acknowledged_at: a.acknowledged_at.map(to_db),
         resolved_by: a.resolved_by.clone(),
         resolved_at: a.resolved_at.map(to_db),
-        disposition: a.disposition.clone(),
+        disposition: a.disposition.map(|d| d.as_str().to_owned()),
         note: a.note.clone(),
         updated_at: to_db(a.updated_at),
     }
 }
 
-pub fn alert_record(r: &AlertRow) -> Result<AlertRecord, StoreError> {
-    Ok(AlertRecord {
+pub fn alert_record(r: &AlertRow) -> Result<Alert, StoreError> {
+    Ok(Alert {
         id: r.id.clone(),
         workflow_id: r.workflow_id.clone(),
         state: AlertState::parse(&r.state)
@@ -96,7 +96,14 @@ pub fn alert_record(r: &AlertRow) -> Result<AlertRecord, StoreError> {
         acknowledged_at: r.acknowledged_at.map(from_db),
         resolved_by: r.resolved_by.clone(),
         resolved_at: r.resolved_at.map(from_db),
-        disposition: r.disposition.clone(),
+        disposition: r
+            .disposition
+            .as_deref()
+            .map(|d| {
+                aegis_workflows::lifecycle::Disposition::parse(d)
+                    .ok_or_else(|| corrupt(format!("unknown disposition '{d}'")))
+            })
+            .transpose()?,
         note: r.note.clone(),
         updated_at: from_db(r.updated_at),
     })

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use aegis_actors::ports::store::Store;
 use aegis_actors::ports::{BoxFuture, StoreError};
 use aegis_actors::records::{
-    AlertRecord, CommitOutcome, DeadLetterRecord, DriveContext, History, IntakeOutcome,
-    IntakeRecord, OutboxRow, TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
+    Alert, CommitOutcome, DeadLetterRecord, DriveContext, History, IntakeOutcome, IntakeRecord,
+    OutboxRow, TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
 };
 use aegis_workflows::Ticket;
 use aegis_workflows::lifecycle::{State, Workflow};
@@ -83,7 +83,7 @@ pub fn load_snapshot(
         )));
     }
     let ticket: Ticket = serde_json::from_str(&ticket_json).map_err(corrupt)?;
-    let alert: Option<AlertRecord> = alert.as_ref().map(convert::alert_record).transpose()?;
+    let alert: Option<Alert> = alert.as_ref().map(convert::alert_record).transpose()?;
     Ok(Some(WorkflowSnapshot {
         id: w.id,
         center: w.center,

@@ -20,6 +20,10 @@ pub async fn run(
             format!("not possible while the workflow is {}", e.from.as_str()),
         )
         .with_details(json!({ "state": e.from.as_str(), "reason": e.reason }))),
+        Err(StepError::InvalidAlertTransition(e)) => {
+            Err(ApiError::conflict("INVALID_TRANSITION", e.to_string())
+                .with_details(json!({ "state": e.from })))
+        }
         Err(StepError::AlreadyAcknowledged { by }) => Err(ApiError::conflict(
             "CONFLICT",
             format!("the alert was already acknowledged by {by}"),

@@ -1,7 +1,25 @@
 //! The tamper-evident audit trail: each event carries the hash of the previous event of its
 //! workflow, so changing, removing or reordering any event breaks every later hash.
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+
+/// Times are kept as whole microseconds since the Unix epoch, in the database and in event
+/// hashes alike: the one rule the stored trail and its verification share.
+pub fn to_micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// The time stored as `micros`; `None` for a number no time can have (a corrupt row).
+pub fn from_micros(micros: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros)
+}
+
+/// `at` truncated to stored precision, so a hash computed now matches the one verified later.
+pub fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
+    // The microseconds of a real time always make a time again; `at` is only a formality.
+    from_micros(to_micros(at)).unwrap_or(at)
+}
 
 /// `prev_hash` of a workflow's first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -16,7 +34,7 @@ pub struct Link<'a> {
     pub event: &'a str,
     pub principal: &'a str,
     pub payload: &'a str,
-    /// Microseconds since the Unix epoch.
+    /// Microseconds since the Unix epoch ([`to_micros`]).
     pub at_micros: i64,
 }
 

@@ -5,6 +5,8 @@
 //!   [`validation`] checks one and reports *every* problem with a field path ([`problem`]).
 //! - [`lifecycle`] is the life of one ticket as a pure transition function over typed states and
 //!   events; [`revision`] says which earlier workflows a new revision supersedes or cancels.
+//! - [`alert`] is what puts a risky ticket in front of an officer: the rule that raises one and
+//!   its own transitions (raise, escalate, acknowledge, resolve, close).
 //! - [`escalation`] (alert tiers and deadlines) and [`retry`] (attempts and backoff) are policies
 //!   the runtime consults; [`risk`] turns a probability into a band; [`features`] turns a ticket
 //!   into the model's feature vector; [`geometry`] measures dig areas.
@@ -12,6 +14,7 @@
 //!
 //! The runtime (`aegis-actors`) drives these functions; the adapters (`aegis`) feed them.
 
+pub mod alert;
 pub mod audit;
 pub mod escalation;
 pub mod features;

@@ -29,16 +29,6 @@ pub fn routing_key(event: &Event) -> &'static str {
     }
 }
 
-/// Microseconds since the epoch: the precision events are stored and hashed with.
-pub fn micros(at: DateTime<Utc>) -> i64 {
-    at.timestamp_micros()
-}
-
-/// Truncates to stored precision so the hash computed now matches the one verified later.
-pub fn stored_time(at: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
-}
-
 /// Where the next event goes: its workflow, sequence number and predecessor's hash.
 #[derive(Debug, Clone, Copy)]
 pub struct ChainTip<'a> {
@@ -61,7 +51,7 @@ pub fn event_record(
         seq,
         prev_hash,
     } = tip;
-    let at = stored_time(at);
+    let at = audit::stored_time(at);
     let payload = serde_json::to_string(&event).unwrap_or_else(|_| "{}".to_owned());
     let hash = audit::link_hash(
         prev_hash,
@@ -73,7 +63,7 @@ pub fn event_record(
             event: event.kind(),
             principal: &principal,
             payload: &payload,
-            at_micros: micros(at),
+            at_micros: audit::to_micros(at),
         },
     );
     EventRecord {
@@ -97,7 +87,7 @@ pub fn outbox_record(
     revision: u32,
     workflow_id: &str,
     e: &EventRecord,
-    alert: Option<&crate::records::AlertRecord>,
+    alert: Option<&crate::records::Alert>,
 ) -> OutboxRecord {
     #[derive(serde::Serialize)]
     struct Message<'a> {
@@ -113,7 +103,7 @@ pub fn outbox_record(
         principal: &'a str,
         at: String,
         #[serde(skip_serializing_if = "Option::is_none")]
-        alert: Option<&'a crate::records::AlertRecord>,
+        alert: Option<&'a crate::records::Alert>,
     }
     // Only messages about alerts carry the alert; the rest stay small.
     let about_alert = matches!(

@@ -1,5 +1,6 @@
-//! What a step does to a workflow: the lifecycle rules of `aegis-workflows` applied to a
-//! snapshot, with the scorer and a few store reads for the facts they need.
+//! What a step does to a workflow: the lifecycle and alert rules of `aegis-workflows` applied
+//! to a snapshot, with the scorer and a few store reads for the facts they need. Nothing here
+//! decides anything itself: it loads, applies the domain's transitions and plans the writes.
 
 use aegis_workflows::features::{self, ExcavatorHistory};
 use aegis_workflows::lifecycle::{Event, State};
@@ -8,9 +9,11 @@ use aegis_workflows::validation;
 use chrono::{DateTime, Utc};
 
 use crate::deps::Deps;
+use aegis_workflows::alert::{self, AlertDecision};
+
 use crate::records::{
-    AlertRecord, AlertState, DeadLetterRecord, Principal, SYSTEM, ScoreRecord, TimerChange,
-    TimerKind, TimerRecord, WorkflowSnapshot,
+    Alert, DeadLetterRecord, Principal, SYSTEM, ScoreRecord, TimerChange, TimerKind, TimerRecord,
+    WorkflowSnapshot,
 };
 use crate::step::{Command, Step, StepError};
 
@@ -19,7 +22,7 @@ use crate::step::{Command, Step, StepError};
 pub(crate) struct Plan {
     pub events: Vec<(Event, Principal)>,
     pub score: Option<ScoreRecord>,
-    pub alert: Option<AlertRecord>,
+    pub alert: Option<Alert>,
     pub timers: Vec<TimerChange>,
     pub dead_letter: Option<DeadLetterRecord>,
 }
@@ -192,53 +195,34 @@ async fn drive(
                 "a scored workflow has no band".into(),
             )));
         };
-        if band.raises_alert() {
-            let step = deps.config.escalation.raise(urgent(snap), now);
-            let alert_id = uuid::Uuid::now_v7().to_string();
-            plan.events.push((
-                Event::AlertRaised {
-                    tier: step.tier,
-                    ack_deadline: step.deadline,
-                    recipients: step.recipients,
-                },
-                SYSTEM.to_owned(),
-            ));
-            plan.alert = Some(AlertRecord {
-                id: alert_id,
-                workflow_id: snap.id.clone(),
-                state: AlertState::Open,
-                tier: step.tier,
-                ack_deadline: Some(step.deadline),
-                raised_at: now,
-                acknowledged_by: None,
-                acknowledged_at: None,
-                resolved_by: None,
-                resolved_at: None,
-                disposition: None,
-                note: None,
-                updated_at: now,
-            });
-            plan.timers.push(TimerChange::Add(escalation_timer(
-                &snap.id,
-                step.tier,
-                step.deadline,
-            )));
-        } else {
-            let t = deps.config.thresholds;
-            let reason = match probability {
-                Some(p) => format!(
-                    "{} risk: damage probability {p:.5} is below the alert threshold {}",
-                    band.as_str(),
-                    t.high
-                ),
-                None => format!(
-                    "{} risk: below the alert threshold {}",
-                    band.as_str(),
-                    t.high
-                ),
-            };
-            plan.events
-                .push((Event::AutoResolved { reason }, SYSTEM.to_owned()));
+        match alert::decide(band, probability, deps.config.thresholds) {
+            AlertDecision::Raise => {
+                let step = deps.config.escalation.raise(urgent(snap), now);
+                let raised = Alert::raise(
+                    uuid::Uuid::now_v7().to_string(),
+                    snap.id.clone(),
+                    &step,
+                    now,
+                );
+                plan.timers.push(TimerChange::Add(escalation_timer(
+                    &snap.id,
+                    step.tier,
+                    step.deadline,
+                )));
+                plan.events.push((
+                    Event::AlertRaised {
+                        tier: step.tier,
+                        ack_deadline: step.deadline,
+                        recipients: step.recipients,
+                    },
+                    SYSTEM.to_owned(),
+                ));
+                plan.alert = Some(raised);
+            }
+            AlertDecision::Clear { reason } => {
+                plan.events
+                    .push((Event::AutoResolved { reason }, SYSTEM.to_owned()));
+            }
         }
     }
     if plan.events.is_empty() {
@@ -272,7 +256,24 @@ fn on_timer(
                 return settle;
             }
             let step = deps.config.escalation.escalate(urgent(snap), *tier, now);
-            let mut plan = Plan::default();
+            // The workflow says the alert is waiting; an alert row that disagrees is kept as it
+            // is (and said so) rather than forced, and the workflow still escalates.
+            let alert = snap.alert.as_ref().and_then(|a| match a.escalate(&step, now) {
+                Ok(next) => Some(next),
+                Err(e) => {
+                    tracing::warn!(workflow_id = %snap.id, error = %e, "alert out of step with its workflow");
+                    None
+                }
+            });
+            let mut plan = Plan {
+                alert,
+                ..Plan::default()
+            };
+            plan.timers.push(TimerChange::Add(escalation_timer(
+                &snap.id,
+                step.tier,
+                step.deadline,
+            )));
             plan.events.push((
                 Event::Escalated {
                     tier: step.tier,
@@ -281,19 +282,6 @@ fn on_timer(
                 },
                 SYSTEM.to_owned(),
             ));
-            if let Some(mut alert) = snap.alert.clone() {
-                alert.state = AlertState::Escalated;
-                alert.tier = step.tier;
-                alert.ack_deadline = Some(step.deadline);
-                alert.updated_at = now;
-                plan.alert = Some(alert);
-            }
-            plan.timers.push(TimerChange::Remove(timer.id.clone()));
-            plan.timers.push(TimerChange::Add(escalation_timer(
-                &snap.id,
-                step.tier,
-                step.deadline,
-            )));
             Decision::Commit(Box::new(plan))
         }
         TimerKind::Supersede {
@@ -333,14 +321,7 @@ fn on_timer(
 fn ending(snap: &WorkflowSnapshot, now: DateTime<Utc>) -> Plan {
     let mut plan = Plan::default();
     plan.timers.push(TimerChange::RemoveAll);
-    if let Some(mut alert) = snap.alert.clone()
-        && !matches!(alert.state, AlertState::Resolved | AlertState::Closed)
-    {
-        alert.state = AlertState::Closed;
-        alert.ack_deadline = None;
-        alert.updated_at = now;
-        plan.alert = Some(alert);
-    }
+    plan.alert = snap.alert.as_ref().and_then(|a| a.close(now));
     plan
 }
 
@@ -369,17 +350,11 @@ fn on_command(
             let mut plan = Plan::default();
             plan.events.push((event, by.clone()));
             plan.timers.push(TimerChange::RemoveEscalations);
-            if let Some(mut alert) = snap.alert.clone() {
-                alert.state = AlertState::Acknowledged;
-                alert.acknowledged_by = Some(by.clone());
-                alert.acknowledged_at = Some(now);
-                alert.ack_deadline = None;
-                if note.is_some() {
-                    alert.note = note.clone();
-                }
-                alert.updated_at = now;
-                plan.alert = Some(alert);
-            }
+            plan.alert = snap
+                .alert
+                .as_ref()
+                .map(|a| a.acknowledge(by, note.as_deref(), now))
+                .transpose()?;
             Ok(Decision::Commit(Box::new(plan)))
         }
         Command::Resolve {
@@ -396,18 +371,11 @@ fn on_command(
             let mut plan = Plan::default();
             plan.events.push((event, by.clone()));
             plan.timers.push(TimerChange::RemoveAll);
-            if let Some(mut alert) = snap.alert.clone() {
-                alert.state = AlertState::Resolved;
-                alert.resolved_by = Some(by.clone());
-                alert.resolved_at = Some(now);
-                alert.disposition = Some(disposition.as_str().to_owned());
-                alert.ack_deadline = None;
-                if note.is_some() {
-                    alert.note = note.clone();
-                }
-                alert.updated_at = now;
-                plan.alert = Some(alert);
-            }
+            plan.alert = snap
+                .alert
+                .as_ref()
+                .map(|a| a.resolve(by, *disposition, note.as_deref(), now))
+                .transpose()?;
             Ok(Decision::Commit(Box::new(plan)))
         }
         Command::Cancel { by, reason } => {
@@ -433,11 +401,11 @@ fn on_command(
                     step.tier,
                     step.deadline,
                 )));
-                if let Some(mut alert) = snap.alert.clone() {
-                    alert.ack_deadline = Some(step.deadline);
-                    alert.updated_at = now;
-                    plan.alert = Some(alert);
-                }
+                plan.alert = snap
+                    .alert
+                    .as_ref()
+                    .map(|a| a.rearm(step.deadline, now))
+                    .transpose()?;
             }
             Ok(Decision::Commit(Box::new(plan)))
         }

@@ -6,7 +6,7 @@
 
 mod build;
 
-pub use build::{ChainTip, event_record, micros, outbox_record, routing_key, stored_time};
+pub use build::{ChainTip, event_record, outbox_record, routing_key};
 mod decide;
 
 use std::panic::AssertUnwindSafe;
