@@ -78,6 +78,10 @@ pub struct WorkflowDetail {
     pub score: Option<ScoreView>,
     pub alert: Option<AlertView>,
     pub events: Vec<EventView>,
+    /// What looked odd in the ticket but did not stop it (field, code, message), from its
+    /// validation.
+    #[schema(value_type = Vec<Object>)]
+    pub warnings: Vec<Value>,
     pub chain_valid: bool,
     /// The first event whose hash does not fit, when the chain is broken.
     pub chain_broken_at: Option<i64>,
@@ -199,6 +203,13 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let _ = convert::state(&w.state)?;
+    let warnings = events
+        .iter()
+        .filter(|e| e.event == "validated")
+        .filter_map(|e| e.detail.get("warnings").and_then(Value::as_array))
+        .flatten()
+        .cloned()
+        .collect();
     Ok(Some(WorkflowDetail {
         id: w.id,
         center: w.center,
@@ -214,6 +225,7 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         score: score.map(score_view).transpose()?,
         alert: alert.map(alert_view),
         events,
+        warnings,
         chain_valid: check.valid && tip_ok,
         chain_broken_at: check.broken_at.or((!tip_ok).then_some(w.version)),
     }))

@@ -275,7 +275,7 @@ impl<'a> Reader<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aegis_workflows::validation::validate;
+    use aegis_workflows::validation::problems;
 
     const NORMAL: &str = include_str!("../../tests/fixtures/normal.json");
     const INVALID: &str = include_str!("../../tests/fixtures/invalid-rejected.json");
@@ -289,17 +289,17 @@ mod tests {
         assert_eq!(t.kind, Some(TicketType::Normal));
         assert_eq!(t.work.method, Some(ExcavationMethod::Auger));
         assert_eq!(t.members.len(), 3);
-        assert_eq!(validate(&t), vec![]);
+        assert_eq!(problems(&t), vec![]);
         let e = parse(EMERGENCY.as_bytes()).unwrap().ticket;
         assert_eq!(e.work.method, Some(ExcavationMethod::DirectionalDrilling));
         assert!(e.location.polygon_wkt.is_some());
-        assert_eq!(validate(&e), vec![]);
+        assert_eq!(problems(&e), vec![]);
     }
 
     #[test]
     fn the_invalid_example_is_identified_with_every_reason() {
         let t = parse(INVALID.as_bytes()).unwrap().ticket;
-        let fields: Vec<String> = validate(&t).into_iter().map(|p| p.field).collect();
+        let fields: Vec<String> = problems(&t).into_iter().map(|p| p.field).collect();
         assert_eq!(
             fields,
             vec![
@@ -307,7 +307,8 @@ mod tests {
                 "excavator.name",
                 "work.depth_inches",
                 "location.state",
-                "location.latitude"
+                "location.latitude",
+                "members"
             ]
         );
     }
@@ -375,12 +376,12 @@ mod tests {
                 "work.boring"
             ]
         );
-        assert!(!validate(&t).is_empty());
+        assert!(!problems(&t).is_empty());
     }
 
     mod fuzz {
         use super::super::parse;
-        use aegis_workflows::validation::validate;
+        use aegis_workflows::validation::problems;
         use proptest::prelude::*;
 
         fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -432,7 +433,7 @@ mod tests {
                     m.insert("revision".into(), rev.into());
                 }
                 if let Ok(p) = parse(v.to_string().as_bytes()) {
-                    let _ = validate(&p.ticket);
+                    let _ = problems(&p.ticket);
                     prop_assert_eq!(p.ticket.revision, rev);
                 }
             }

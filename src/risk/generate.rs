@@ -455,7 +455,7 @@ impl Iterator for Generator {
 mod tests {
     use super::*;
     use aegis_workflows::features::{self, F};
-    use aegis_workflows::validation::validate;
+    use aegis_workflows::validation::problems;
 
     fn config(n: usize) -> GeneratorConfig {
         GeneratorConfig {
@@ -521,7 +521,7 @@ mod tests {
         let rows: Vec<_> = Generator::new(&config(5000)).take(5000).collect();
         let mut missing_depth = 0;
         for g in &rows {
-            assert_eq!(validate(&g.ticket), vec![], "{:?}", g.ticket);
+            assert_eq!(problems(&g.ticket), vec![], "{:?}", g.ticket);
             let v = features::extract(&g.ticket, g.history);
             if v.get(F::DEPTH).is_none() {
                 missing_depth += 1;

@@ -251,7 +251,8 @@ async fn invalid_ticket_is_rejected_with_every_reason(backend: Backend) {
             "excavator.name",
             "work.depth_inches",
             "location.state",
-            "location.latitude"
+            "location.latitude",
+            "members"
         ]
     );
     assert!(w["score"].is_null());

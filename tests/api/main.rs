@@ -13,5 +13,6 @@ mod lifecycle;
 mod multinode;
 mod officers;
 mod operators;
+mod real_tickets;
 mod supervision;
 mod telemetry;

@@ -50,7 +50,7 @@ features! {
     EXPLOSIVES = "explosives": "1 if explosives are declared, 0 if declared absent",
     VACUUM = "vacuum": "1 if vacuum excavation is declared, 0 if declared absent",
     PAVEMENT_ONLY = "pavement_only": "1 if only pavement is removed, 0 if not",
-    LEAD_TIME = "lead_time_hours": "hours from submission to legal start",
+    LEAD_TIME = "lead_time_hours": "hours from submission to the planned start (legal start, or an earlier work begin); zero or negative when digging starts at or before submission",
     AREA = "log10_dig_area_m2": "log10 of the dig polygon's area in square metres; missing without a polygon",
     DURATION = "duration_days": "expected duration of the work in days",
     EXC_CONTRACTOR = "excavator_contractor": "1 if the excavator is a contractor; missing when its type is unknown",
@@ -148,8 +148,14 @@ pub fn extract(t: &Ticket, history: Option<ExcavatorHistory>) -> FeatureVector {
     v.set(F::EXPLOSIVES, t.work.explosives.and_then(flag));
     v.set(F::VACUUM, t.work.vacuum.and_then(flag));
     v.set(F::PAVEMENT_ONLY, t.work.pavement_only.and_then(flag));
-    if let (Some(sub), Some(legal)) = (t.submitted_at, t.legal_start_at) {
-        let hours = (legal - sub).num_seconds() as f64 / 3600.0;
+    // The member's real notice ends when digging starts: a work begin before the legal start
+    // (a short-notice ticket starting "now") shortens it, to zero or below.
+    let start = match (t.legal_start_at, t.work_begin_at) {
+        (Some(legal), Some(begin)) => Some(legal.min(begin)),
+        (legal, begin) => legal.or(begin),
+    };
+    if let (Some(sub), Some(start)) = (t.submitted_at, start) {
+        let hours = (start - sub).num_seconds() as f64 / 3600.0;
         v.set(F::LEAD_TIME, Some(hours as f32));
     }
     if let Some(area) = t
@@ -248,6 +254,19 @@ mod tests {
         assert_eq!(v.get(F::START_HOUR), Some(4.0));
         let area = v.get(F::AREA).unwrap();
         assert!((area - 4.07).abs() < 0.01, "log10 area {area}");
+    }
+
+    #[test]
+    fn digging_before_submission_is_a_negative_lead_time() {
+        let mut t = ticket();
+        t.kind = Some(TicketType::ShortNotice);
+        t.submitted_at = Some(DateTime::parse_from_rfc3339("2026-11-22T11:13:39-07:00").unwrap());
+        t.work_begin_at = Some(DateTime::parse_from_rfc3339("2026-11-22T11:12:00-07:00").unwrap());
+        t.legal_start_at = Some(DateTime::parse_from_rfc3339("2026-11-24T11:13:39-07:00").unwrap());
+        let lead = extract(&t, None).get(F::LEAD_TIME).unwrap();
+        assert!(lead < 0.0 && lead > -0.1, "{lead}");
+        t.work_begin_at = None;
+        assert_eq!(extract(&t, None).get(F::LEAD_TIME), Some(48.0));
     }
 
     #[test]

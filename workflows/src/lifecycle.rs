@@ -150,7 +150,12 @@ impl Disposition {
 pub enum Event {
     /// The ticket was made durable. Only ever the first event.
     Received,
-    Validated,
+    /// Validated; `warnings` are what looked odd but does not stop the ticket (stored only
+    /// when there are some, so warning-free events read as they always did).
+    Validated {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<Problem>,
+    },
     Rejected {
         problems: Vec<Problem>,
     },
@@ -202,7 +207,7 @@ impl Event {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Received => "received",
-            Self::Validated => "validated",
+            Self::Validated { .. } => "validated",
             Self::Rejected { .. } => "rejected",
             Self::Scored { .. } => "scored",
             Self::AlertRaised { .. } => "alert_raised",
@@ -262,7 +267,7 @@ impl Workflow {
         let mut next = self.clone();
         match (self.state, event) {
             (_, Event::Received) => return Err(refuse("a workflow is received only once")),
-            (S::Received, Event::Validated) => next.state = S::Validated,
+            (S::Received, Event::Validated { .. }) => next.state = S::Validated,
             (S::Received, Event::Rejected { problems }) => {
                 if problems.is_empty() {
                     return Err(refuse("a rejection needs at least one problem"));
@@ -369,7 +374,7 @@ mod tests {
     #[test]
     fn the_happy_paths_of_the_design() {
         let low = run(&[
-            Event::Validated,
+            Event::Validated { warnings: vec![] },
             scored(Band::Low),
             Event::AutoResolved {
                 reason: "low".into(),
@@ -379,7 +384,7 @@ mod tests {
         assert_eq!(low.state, State::Resolved);
 
         let high = run(&[
-            Event::Validated,
+            Event::Validated { warnings: vec![] },
             scored(Band::High),
             raise(),
             Event::Escalated {
@@ -405,19 +410,19 @@ mod tests {
 
     #[test]
     fn bands_decide_between_alert_and_auto_resolve() {
-        let high = run(&[Event::Validated, scored(Band::High)]).unwrap();
+        let high = run(&[Event::Validated { warnings: vec![] }, scored(Band::High)]).unwrap();
         assert!(
             high.apply(&Event::AutoResolved { reason: "x".into() })
                 .is_err()
         );
-        let medium = run(&[Event::Validated, scored(Band::Medium)]).unwrap();
+        let medium = run(&[Event::Validated { warnings: vec![] }, scored(Band::Medium)]).unwrap();
         assert!(medium.apply(&raise()).is_err());
     }
 
     #[test]
     fn ack_of_a_resolved_alert_is_refused() {
         let wf = run(&[
-            Event::Validated,
+            Event::Validated { warnings: vec![] },
             scored(Band::High),
             raise(),
             Event::Resolved {
@@ -439,7 +444,7 @@ mod tests {
     #[test]
     fn failed_workflows_resume_where_they_stopped() {
         let wf = run(&[
-            Event::Validated,
+            Event::Validated { warnings: vec![] },
             Event::Failed {
                 error: "boom".into(),
                 attempts: 5,
@@ -492,7 +497,7 @@ mod tests {
         let band = prop_oneof![Just(Band::Low), Just(Band::Medium), Just(Band::High)];
         prop_oneof![
             Just(Event::Received),
-            Just(Event::Validated),
+            Just(Event::Validated { warnings: vec![] }),
             prop::collection::vec(Just(crate::Problem::required("x")), 0..2)
                 .prop_map(|problems| Event::Rejected { problems }),
             (-0.5f64..1.5, band).prop_map(|(probability, band)| Event::Scored {

@@ -1,8 +1,13 @@
-//! Validation of a normalized ticket: every problem, each with its field path.
+//! Validation of a normalized ticket: every problem, each with its field path, split into the
+//! few that make a ticket unworkable (errors) and the many that are only odd (warnings).
 //!
-//! Rules come from the contract's native schema and from what a locate ticket must say to be
-//! actionable (who digs, where, when). Dates in the past are fine: centers replay and resend
-//! old tickets, and the real USA North sample is from 2022.
+//! A center's ticket is rejected only when Aegis cannot work with it at all: it cannot be
+//! identified (a ticket number Aegis can use) or placed (a valid point, a polygon or an
+//! address). Everything else a center sends that looks inconsistent — work beginning before
+//! submission, a legal start at submission, an expiry before the legal start, a depth that is
+//! text, an unknown method, an empty station list — is a warning: the member must still answer
+//! the ticket, and a short-notice ticket starting "now" is exactly one an officer must see.
+//! Dates in the past are fine: centers replay and resend old tickets.
 
 use std::collections::HashSet;
 
@@ -18,9 +23,54 @@ pub const MAX_DURATION_DAYS: f64 = 3_650.0;
 const MAX_TEXT: usize = 4_000;
 const MAX_MEMBERS: usize = 500;
 
-/// Returns every problem with the ticket: those the parser met, then those found here.
-/// An empty list means the ticket is valid.
-pub fn validate(t: &Ticket) -> Vec<Problem> {
+/// What validation found: `errors` reject the ticket; `warnings` are kept and shown, and the
+/// ticket is scored like any other.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validation {
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+impl Validation {
+    pub fn rejects(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// Sorts every problem of the ticket into errors and warnings.
+pub fn validate(t: &Ticket) -> Validation {
+    let problems = problems(t);
+    let placeable = placeable(t);
+    // Without a place, the problems that explain why (no point, a broken polygon) reject.
+    const PLACING: [&str; 5] = [
+        "location",
+        "location.latitude",
+        "location.longitude",
+        "location.polygon_wkt",
+        "location.address",
+    ];
+    let (errors, warnings) = problems.into_iter().partition(|p| {
+        p.field == "ticket_number" || (!placeable && PLACING.contains(&p.field.as_str()))
+    });
+    Validation { errors, warnings }
+}
+
+/// Whether a locator could find the dig: a point in range, a polygon that parses, or an
+/// address.
+pub fn placeable(t: &Ticket) -> bool {
+    let l = &t.location;
+    let point = matches!((l.latitude, l.longitude), (Some(lat), Some(lon))
+        if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon));
+    let polygon = l
+        .polygon_wkt
+        .as_deref()
+        .is_some_and(|w| Polygon::parse_wkt(w).is_ok());
+    let address = l.address.as_deref().is_some_and(|a| !a.trim().is_empty());
+    point || polygon || address
+}
+
+/// Every problem with the ticket: those the parser met, then those found here.
+pub fn problems(t: &Ticket) -> Vec<Problem> {
     let mut out = t.parse_problems.clone();
     // A field the parser already complained about is not reported again as merely missing.
     let seen: HashSet<String> = out.iter().map(|p| p.field.clone()).collect();
@@ -40,14 +90,21 @@ pub fn validate(t: &Ticket) -> Vec<Problem> {
     v.require("submitted_at", t.submitted_at.is_some());
     v.require("legal_start_at", t.legal_start_at.is_some());
 
-    if let (Some(sub), Some(legal)) = (t.submitted_at, t.legal_start_at)
-        && legal < sub
-    {
-        v.push(Problem::new(
-            "legal_start_at",
-            "inconsistent",
-            format!("legal_start_at ({legal}) is before submitted_at ({sub})"),
-        ));
+    if let (Some(sub), Some(legal)) = (t.submitted_at, t.legal_start_at) {
+        let urgent = t.kind.is_some_and(|k| k.is_urgent());
+        if legal < sub {
+            v.push(Problem::new(
+                "legal_start_at",
+                "inconsistent",
+                format!("legal_start_at ({legal}) is before submitted_at ({sub})"),
+            ));
+        } else if legal == sub && !urgent {
+            v.push(Problem::new(
+                "legal_start_at",
+                "inconsistent",
+                format!("legal_start_at ({legal}) is the submission time of a ticket that is not an emergency or short notice"),
+            ));
+        }
     }
     if let (Some(sub), Some(begin)) = (t.submitted_at, t.work_begin_at)
         && begin < sub
@@ -114,6 +171,13 @@ pub fn validate(t: &Ticket) -> Vec<Problem> {
 
     check_location(t, &mut v);
 
+    if t.members.is_empty() {
+        v.push(Problem::new(
+            "members",
+            "required",
+            "the ticket names no member station",
+        ));
+    }
     for (i, m) in t.members.iter().enumerate() {
         if m.trim().is_empty() || m.len() > 64 {
             v.push(Problem::new(
@@ -202,11 +266,12 @@ fn check_location(t: &Ticket, v: &mut Validator<'_>) {
     // A point counts even when out of range (that has its own problem); a polygon only
     // counts when it parses, because it is the only location given.
     let has_point = l.latitude.is_some() && l.longitude.is_some();
-    if !has_point && !polygon_ok && !v.seen.contains("location") {
+    let has_address = l.address.as_deref().is_some_and(|a| !a.trim().is_empty());
+    if !has_point && !polygon_ok && !has_address && !v.seen.contains("location") {
         v.push(Problem::new(
             "location",
             "required",
-            "location needs a point (latitude, longitude) or a polygon_wkt",
+            "location needs a point (latitude, longitude), a polygon_wkt or an address",
         ));
     }
 }
@@ -265,17 +330,18 @@ mod tests {
                 longitude: Some(-122.0311),
                 ..Location::default()
             },
+            members: vec!["PGECCC".into()],
             ..Ticket::default()
         }
     }
 
     fn fields(t: &Ticket) -> Vec<String> {
-        validate(t).into_iter().map(|p| p.field).collect()
+        problems(t).into_iter().map(|p| p.field).collect()
     }
 
     #[test]
     fn a_complete_ticket_is_valid() {
-        assert_eq!(validate(&valid()), vec![]);
+        assert_eq!(problems(&valid()), vec![]);
     }
 
     #[test]
@@ -335,7 +401,7 @@ mod tests {
         t.location.longitude = None;
         t.location.polygon_wkt =
             Some("POLYGON((-122 37, -121.99 37, -121.99 37.01, -122 37.01, -122 37))".into());
-        assert_eq!(validate(&t), vec![]);
+        assert_eq!(problems(&t), vec![]);
         t.location.polygon_wkt = Some("POLYGON((oops))".into());
         assert_eq!(fields(&t), vec!["location.polygon_wkt", "location"]);
     }
@@ -359,11 +425,68 @@ mod tests {
         assert!(f.contains(&"response_due_at".to_string()));
     }
 
+    fn fields_of(problems: &[Problem]) -> Vec<&str> {
+        problems.iter().map(|p| p.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_short_notice_ticket_starting_before_submission_is_only_warned_about() {
+        let mut t = valid();
+        t.kind = Some(TicketType::ShortNotice);
+        t.submitted_at = at("2026-11-22T11:13:39-07:00");
+        t.work_begin_at = at("2026-11-22T11:12:00-07:00");
+        t.legal_start_at = at("2026-11-22T11:13:39-07:00");
+        t.members.clear();
+        let v = validate(&t);
+        assert!(!v.rejects(), "{v:?}");
+        assert_eq!(fields_of(&v.warnings), vec!["work_begin_at", "members"]);
+    }
+
+    #[test]
+    fn only_an_unusable_ticket_number_or_no_place_rejects() {
+        // Nearly everything wrong, but the ticket can be placed: warnings only.
+        let mut t = valid();
+        t.kind = None;
+        t.submitted_at = None;
+        t.excavator.name = None;
+        t.work.depth_inches = Some(-4.0);
+        t.location.state = Some("California".into());
+        t.location.latitude = Some(137.2);
+        t.location.address = Some("2401 Shadelands Dr".into());
+        let v = validate(&t);
+        assert!(!v.rejects(), "{v:?}");
+        assert!(v.warnings.len() >= 5, "{v:?}");
+        // The same without an address cannot be placed: the location problems reject it.
+        t.location.address = None;
+        let v = validate(&t);
+        assert_eq!(fields_of(&v.errors), vec!["location.latitude"], "{v:?}");
+        // No location at all.
+        let mut t = valid();
+        t.location = Location::default();
+        assert_eq!(fields_of(&validate(&t).errors), vec!["location"]);
+        // An address alone places it.
+        t.location.address = Some("1 Main St".into());
+        assert_eq!(validate(&t), Validation::default());
+        // A ticket number Aegis cannot use.
+        let mut t = valid();
+        t.ticket_number = "no spaces allowed".into();
+        assert_eq!(fields_of(&validate(&t).errors), vec!["ticket_number"]);
+    }
+
+    #[test]
+    fn a_normal_ticket_starting_at_submission_is_odd_but_kept() {
+        let mut t = valid();
+        t.legal_start_at = t.submitted_at;
+        let v = validate(&t);
+        assert!(!v.rejects());
+        assert_eq!(fields_of(&v.warnings), vec!["legal_start_at"]);
+    }
+
     #[test]
     fn emergencies_may_start_at_submission() {
         let mut t = valid();
         t.kind = Some(TicketType::Emergency);
         t.legal_start_at = t.submitted_at;
-        assert_eq!(validate(&t), vec![]);
+        assert_eq!(problems(&t), vec![]);
     }
 }

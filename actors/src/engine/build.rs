@@ -14,7 +14,7 @@ use crate::step::StepError;
 pub fn routing_key(event: &Event) -> &'static str {
     match event {
         Event::Received => "ticket.received",
-        Event::Validated => "ticket.validated",
+        Event::Validated { .. } => "ticket.validated",
         Event::Rejected { .. } => "ticket.rejected",
         Event::Scored { .. } => "ticket.scored",
         Event::AlertRaised { .. } => "alert.raised",

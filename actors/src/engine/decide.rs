@@ -69,13 +69,21 @@ async fn drive(
     // The excavator's history, once read (validation reads it with the siblings).
     let mut context: Option<Option<ExcavatorHistory>> = None;
     if state == State::Received {
-        let problems = validation::validate(&snap.ticket);
-        if !problems.is_empty() {
+        let found = validation::validate(&snap.ticket);
+        if found.rejects() {
+            // Every problem goes in the trail, in the ticket's order, the warnings too: the
+            // operator answering the center sees the whole ticket at once.
+            let problems = validation::problems(&snap.ticket);
             plan.events
                 .push((Event::Rejected { problems }, SYSTEM.to_owned()));
             return Ok(Decision::Commit(Box::new(plan)));
         }
-        plan.events.push((Event::Validated, SYSTEM.to_owned()));
+        plan.events.push((
+            Event::Validated {
+                warnings: found.warnings,
+            },
+            SYSTEM.to_owned(),
+        ));
         let ctx = deps
             .store
             .drive_context(

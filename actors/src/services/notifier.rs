@@ -30,9 +30,12 @@ impl Notifier {
     }
 }
 
-/// Whether an event changes what officers see in their alert list.
+/// Whether an event changes what officers and operators see in their alert list: alert
+/// changes, tickets ending with an alert open, and rejected tickets (an operator must still
+/// answer the center for them).
 pub fn concerns_alerts(e: &EventMessage) -> bool {
     e.routing_key.starts_with("alert.")
+        || e.routing_key == "ticket.rejected"
         || (matches!(
             e.routing_key.as_str(),
             "ticket.cancelled" | "ticket.superseded" | "ticket.failed" | "ticket.retried"
@@ -90,6 +93,15 @@ impl StreamHandler<Result<EventMessage, BroadcastStreamRecvError>> for Notifier 
                 recipients = %p["event"]["recipients"],
                 deadline = %p["event"]["ack_deadline"].as_str().unwrap_or(""),
                 "{}", if event.routing_key == "alert.raised" { "high-risk alert raised" } else { "alert escalated" }
+            );
+        }
+        if event.routing_key == "ticket.rejected" {
+            let p = event.json();
+            tracing::error!(
+                workflow_id = %event.workflow_id,
+                center = %p["center"].as_str().unwrap_or(""),
+                ticket = %p["ticket_number"].as_str().unwrap_or(""),
+                "ticket rejected: it could not be placed or identified, and the member must still answer it"
             );
         }
         // No live subscriber is fine: officers also poll the alert list.
