@@ -148,7 +148,7 @@ pub fn train(settings: &Settings, args: &TrainArgs) -> anyhow::Result<()> {
     let report = train::run(&ds, &params, &args.out)?;
     if let Some(db) = db {
         let mut conn = db.write().map_err(|e| anyhow!(e))?;
-        crate::db::models::record(&mut conn, &report).map_err(|e| anyhow!(e))?;
+        crate::db::trained_models::record(&mut conn, &report).map_err(|e| anyhow!(e))?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use chrono::Utc;
 use diesel::prelude::*;
 
-use super::one::OneRow;
+use super::first_row::OneRow;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde::Serialize;

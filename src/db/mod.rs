@@ -3,16 +3,14 @@
 //! Both backends share one schema ([`schema`]) and, through [`with_conn!`], the same query
 //! code. Reads use a pool on diesel's blocking calls, moved off the async threads; writes go
 //! through [`writer`], which batches many operations per transaction (group commit) and is the
-//! single writer SQLite wants. [`store::DbStore`] implements the runtime's `Store` port on top.
+//! single writer SQLite wants; what it writes is in [`write`], one module per kind of write.
+//! [`store::DbStore`] implements the runtime's `Store` port on top; [`queries`] holds the read
+//! models of the APIs.
 
-pub mod batch_ops;
 pub mod centers;
-pub mod commit_ops;
 pub mod convert;
-pub mod intake_ops;
+pub mod first_row;
 pub mod migrate;
-pub mod models;
-pub mod one;
 pub mod outcomes;
 pub mod pool;
 pub mod principals;
@@ -21,7 +19,9 @@ pub mod rows;
 pub mod schema;
 pub mod store;
 pub mod time;
+pub mod trained_models;
 pub mod training;
+pub mod write;
 pub mod writer;
 
 pub use pool::{AnyConn, Backend, Db, DbSettings, store_err};

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::one::OneRow;
+use super::first_row::OneRow;
 use diesel::result::Error as DieselError;
 use serde::Serialize;
 

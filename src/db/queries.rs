@@ -6,7 +6,7 @@ use aegis_workflows::audit::{self, Link};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::one::OneRow;
+use super::first_row::OneRow;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -583,31 +583,6 @@ pub fn dead_letter(
             .one(c)
             .map_err(store_err)?
     }))
-}
-
-/// Marks a dead letter redriven; false when it already was (someone else won).
-pub fn mark_redriven(
-    conn: &mut AnyConn,
-    id: &str,
-    by: &str,
-    at: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    use super::schema::dead_letters;
-    let at = super::time::to_db(at);
-    let n = with_conn!(conn, |c| {
-        diesel::update(
-            dead_letters::table
-                .filter(dead_letters::id.eq(id))
-                .filter(dead_letters::redriven_at.is_null()),
-        )
-        .set((
-            dead_letters::redriven_at.eq(at),
-            dead_letters::redriven_by.eq(by),
-        ))
-        .execute(c)
-        .map_err(store_err)?
-    });
-    Ok(n == 1)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -15,15 +15,16 @@ use aegis_workflows::revision::Sibling;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::one::OneRow;
+use super::first_row::OneRow;
 use futures::FutureExt;
 
 use super::convert::{self, corrupt};
 use super::rows::{AlertRow, WorkflowRow};
 use super::schema::{alerts, excavators, tickets, timers, workflows};
 use super::time::{from_db, to_db};
+use super::write;
 use super::writer::Writer;
-use super::{Db, commit_ops, store_err};
+use super::{Db, store_err};
 use crate::with_conn;
 
 #[derive(Clone, Debug)]
@@ -112,7 +113,7 @@ impl Store for DbStore {
         let writer = self.writer.clone();
         async move {
             writer
-                .run(move |tx| commit_ops::insert_dead_letter(tx, &record))
+                .run(move |tx| write::failures::insert_dead_letter(tx, &record))
                 .await
         }
         .boxed()
@@ -146,7 +147,7 @@ impl Store for DbStore {
         let writer = self.writer.clone();
         async move {
             writer
-                .run(move |tx| commit_ops::settle_timers(tx, &settle.timer_ids))
+                .run(move |tx| write::timers::settle_timers(tx, &settle.timer_ids))
                 .await
         }
         .boxed()
@@ -161,7 +162,7 @@ impl Store for DbStore {
         let (id, error) = (workflow_id.to_owned(), error.to_owned());
         async move {
             let n = writer
-                .run(move |tx| commit_ops::record_failure(tx, &id, &error))
+                .run(move |tx| write::failures::record_failure(tx, &id, &error))
                 .await?;
             match n {
                 Some(n) => Ok(u32::try_from(n).unwrap_or(u32::MAX)),
@@ -273,7 +274,7 @@ impl Store for DbStore {
         let node = node.to_owned();
         async move {
             writer
-                .run(move |tx| commit_ops::claim_timers(tx, now, &node, lease_until, limit))
+                .run(move |tx| write::timers::claim_timers(tx, now, &node, lease_until, limit))
                 .await
         }
         .boxed()
@@ -307,7 +308,7 @@ impl Store for DbStore {
         let node = node.to_owned();
         async move {
             writer
-                .run(move |tx| commit_ops::claim_outbox(tx, &node, now, lease_until, limit))
+                .run(move |tx| write::outbox::claim_outbox(tx, &node, now, lease_until, limit))
                 .await
         }
         .boxed()
@@ -315,12 +316,7 @@ impl Store for DbStore {
 
     fn outbox_sent(&self, ids: Vec<i64>) -> BoxFuture<'static, Result<(), StoreError>> {
         let writer = self.writer.clone();
-        async move {
-            writer
-                .run(move |tx| commit_ops::outbox_sent(tx, &ids))
-                .await
-        }
-        .boxed()
+        async move { writer.run(move |tx| write::outbox::outbox_sent(tx, &ids)).await }.boxed()
     }
 
     fn ready(&self) -> BoxFuture<'static, bool> {

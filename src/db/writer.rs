@@ -21,7 +21,8 @@ use std::sync::Arc;
 use aegis_actors::records::{CommitOutcome, IntakeOutcome, IntakeRecord, TransitionCommit};
 use tokio::sync::oneshot;
 
-use super::{AnyConn, Db, batch_ops};
+use super::write::{intake, transition};
+use super::{AnyConn, Db};
 
 /// A connection inside the writer's transaction.
 pub enum Tx<'a> {
@@ -214,8 +215,8 @@ fn commit_batch(db: &Db, batch: &mut Vec<Job>) {
         }
     }
     let together = transaction(&mut conn, |tx| {
-        let intakes = batch_ops::intake_many(tx, &split.intakes)?;
-        let commits = batch_ops::commit_many(tx, &split.commits)?;
+        let intakes = intake::intake_many(tx, &split.intakes)?;
+        let commits = transition::commit_many(tx, &split.commits)?;
         for op in split.ops.iter_mut() {
             op.apply(tx)?;
         }
@@ -238,7 +239,7 @@ fn commit_batch(db: &Db, batch: &mut Vec<Job>) {
             tracing::debug!(error = %e, "batch failed; committing one by one");
             for (r, reply) in split.intakes.iter().zip(split.intake_replies) {
                 let res = transaction(&mut conn, |tx| {
-                    batch_ops::intake_many(tx, std::slice::from_ref(r))?
+                    intake::intake_many(tx, std::slice::from_ref(r))?
                         .pop()
                         .ok_or(DieselError::NotFound)
                 });
@@ -246,7 +247,7 @@ fn commit_batch(db: &Db, batch: &mut Vec<Job>) {
             }
             for (c, reply) in split.commits.iter().zip(split.commit_replies) {
                 let res = transaction(&mut conn, |tx| {
-                    batch_ops::commit_many(tx, std::slice::from_ref(c))?
+                    transition::commit_many(tx, std::slice::from_ref(c))?
                         .pop()
                         .ok_or(DieselError::NotFound)
                 });

@@ -332,22 +332,15 @@ pub async fn redrive(
     };
     let now = state.clock.now();
     let (dl, who_name) = (id.clone(), by.clone());
-    state
+    let marked = state
         .store
         .writer()
-        .run(move |tx| {
-            crate::with_tx!(tx, |c| {
-                use crate::db::schema::dead_letters;
-                use diesel::prelude::*;
-                diesel::update(dead_letters::table.filter(dead_letters::id.eq(&dl)))
-                    .set((
-                        dead_letters::redriven_at.eq(crate::db::time::to_db(now)),
-                        dead_letters::redriven_by.eq(&who_name),
-                    ))
-                    .execute(c)
-            })
-        })
+        .run(move |tx| crate::db::write::failures::mark_redriven(tx, &dl, &who_name, now))
         .await?;
+    if !marked {
+        // Two operators redrove at once; the intake is idempotent, so both answers hold.
+        tracing::info!(dead_letter = %id, "dead letter was redriven by someone else meanwhile");
+    }
     Ok(HttpResponse::Ok().json(RedriveAnswer {
         dead_letter_id: id,
         workflow_id,
