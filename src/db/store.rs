@@ -316,7 +316,12 @@ impl Store for DbStore {
 
     fn outbox_sent(&self, ids: Vec<i64>) -> BoxFuture<'static, Result<(), StoreError>> {
         let writer = self.writer.clone();
-        async move { writer.run(move |tx| write::outbox::outbox_sent(tx, &ids)).await }.boxed()
+        async move {
+            writer
+                .run(move |tx| write::outbox::outbox_sent(tx, &ids))
+                .await
+        }
+        .boxed()
     }
 
     fn ready(&self) -> BoxFuture<'static, bool> {

@@ -85,6 +85,19 @@ impl ApiError {
         .with_details(json!({ "field": field }))
     }
 
+    /// A JSON body that does not parse (400) or does not fit its shape (422).
+    pub fn from_json(e: &serde_json::Error) -> Self {
+        if e.is_data() {
+            Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VALIDATION_FAILED",
+                format!("the body does not fit: {e}"),
+            )
+        } else {
+            Self::malformed(format!("the body is not valid JSON: {e}"))
+        }
+    }
+
     /// 503: nothing was made durable, send it again.
     pub fn unavailable(message: impl Into<String>, retry_after: u64) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", message).retry_after(retry_after)

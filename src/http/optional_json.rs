@@ -37,17 +37,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
             // `null` says "nothing" as plainly as an empty body does.
             serde_json::from_slice::<Option<T>>(&body)
                 .map(Self)
-                .map_err(|e| {
-                    if e.is_data() {
-                        ApiError::new(
-                            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                            "VALIDATION_FAILED",
-                            format!("the body does not fit: {e}"),
-                        )
-                    } else {
-                        ApiError::malformed(format!("the body is not valid JSON: {e}"))
-                    }
-                })
+                .map_err(|e| ApiError::from_json(&e))
         })
     }
 }

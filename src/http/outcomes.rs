@@ -104,17 +104,7 @@ pub async fn record(
     // The body is bounded (and refused in the envelope) before anyone is authenticated.
     let body = super::webhooks::read_body(payload, &req, super::API_BODY_LIMIT).await?;
     let (by, delivery_id) = reporter(&state, &req, &center, &body).await?;
-    let parsed: OutcomeBody = serde_json::from_slice(&body).map_err(|e| {
-        if e.is_data() {
-            ApiError::new(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "VALIDATION_FAILED",
-                format!("the body does not fit: {e}"),
-            )
-        } else {
-            ApiError::malformed(format!("the body is not valid JSON: {e}"))
-        }
-    })?;
+    let parsed: OutcomeBody = serde_json::from_slice(&body).map_err(|e| ApiError::from_json(&e))?;
     if let Some(f) = &parsed.facility
         && !FACILITIES.contains(&f.as_str())
     {

@@ -215,6 +215,24 @@ impl TestApp {
         reply(r).await
     }
 
+    /// Posts `body` to `path` signed as center TEST signs its webhooks, with delivery `id`.
+    pub async fn post_signed_json(&self, path: &str, id: &str, body: &str) -> Reply {
+        let ts = chrono::Utc::now().timestamp();
+        let sig = sign_native(SECRET, id, ts, body.as_bytes());
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", ts.to_string())
+            .header("webhook-signature", sig)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        reply(r).await
+    }
+
     /// Posts a native ticket to center TEST with a fresh delivery id.
     pub async fn post_native(&self, body: &[u8]) -> Reply {
         let id = format!("msg_{}", uuid::Uuid::new_v4().simple());

@@ -269,23 +269,6 @@ async fn model_reload_reads_only_sane_files_from_the_model_directory() {
     let _ = std::fs::remove_dir_all(&base);
 }
 
-async fn post_signed_outcome(app: &TestApp, path: &str, id: &str, body: &str) -> Reply {
-    let ts = chrono::Utc::now().timestamp();
-    let sig = aegis::intake::signature::sign_native(SECRET, id, ts, body.as_bytes());
-    let r = app
-        .client
-        .post(format!("{}{path}", app.base))
-        .header("content-type", "application/json")
-        .header("webhook-id", id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", sig)
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    reply(r).await
-}
-
 fn damages(app: &TestApp) -> i64 {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
@@ -317,14 +300,14 @@ async fn a_replayed_outcome_counts_once(backend: Backend) {
     let path = "/v1/tickets/TEST/2026112200001/outcome";
     let body = json!({"damage": true, "facility": "gas", "reported_at": "2026-11-23T10:00:00Z"})
         .to_string();
-    let first = post_signed_outcome(&app, path, "out-replay-1", &body).await;
+    let first = app.post_signed_json(path, "out-replay-1", &body).await;
     assert_eq!(first.status, 201, "{}", first.body);
     assert_eq!(first.body["duplicate"], false);
     let damage_after_first = damages(&app);
     assert_eq!(damage_after_first, 1);
     // The same delivery again (a center retrying), and the same report under a new delivery id.
     for delivery in ["out-replay-1", "out-replay-2"] {
-        let again = post_signed_outcome(&app, path, delivery, &body).await;
+        let again = app.post_signed_json(path, delivery, &body).await;
         assert_eq!(again.status, 200, "{delivery}: {}", again.body);
         assert_eq!(again.body["duplicate"], true);
         assert_eq!(again.body["id"], first.body["id"]);

@@ -391,20 +391,7 @@ async fn outcomes_are_recorded_by_operators_and_centers(backend: Backend) {
     assert_eq!(unknown.status, 404);
     // The center itself, with its webhook signature.
     let body = json!({"damage": false}).to_string();
-    let ts = chrono::Utc::now().timestamp();
-    let sig = aegis::intake::signature::sign_native(SECRET, "out-1", ts, body.as_bytes());
-    let r = app
-        .client
-        .post(format!("{}{path}", app.base))
-        .header("content-type", "application/json")
-        .header("webhook-id", "out-1")
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", sig)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let r = reply(r).await;
+    let r = app.post_signed_json(path, "out-1", &body).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["recorded_by"], "center:TEST");
     assert_eq!(app.count("outcomes"), 2);
