@@ -9,11 +9,10 @@
 //! - [`bus`]: the in-process bus and RabbitMQ; implement the `Bus` port.
 //! - [`risk`]: the XGBoost model, evaluated natively with SHAP explanations; training and the
 //!   synthetic history.
-//! - [`config`], [`cli`], [`commands`], [`telemetry`], [`clock`].
+//! - [`config`], [`cli`], [`commands`], [`telemetry`].
 
 pub mod bus;
 pub mod cli;
-pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod db;

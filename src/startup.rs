@@ -16,7 +16,6 @@ use aegis_actors::{Deps, Runtime, ScorerSlot, Signals};
 use anyhow::{Context as _, anyhow};
 
 use crate::bus::inprocess::InProcessBus;
-use crate::clock::ManualClock;
 use crate::config::Settings;
 use crate::db::centers::{self, CenterFormat};
 use crate::db::store::DbStore;
@@ -29,6 +28,7 @@ use crate::http::{self, request_id};
 use crate::risk::forest::Forest;
 use crate::risk::scorer::{Explain, ForestScorer, ScorerOptions};
 use crate::telemetry;
+use aegis_actors::ports::ManualClock;
 
 pub struct Application {
     port: u16,

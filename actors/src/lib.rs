@@ -10,6 +10,8 @@
 //! - [`services`]: intake, work consumer, timers, outbox relay, notifier and sweeper, each a
 //!   supervised actor.
 //! - [`health`]: what every actor reports (state, restarts, mailbox, processed).
+//! - `testing` (feature `test-support`): the ports in memory, for the runtime's own tests in
+//!   `actors/tests/`.
 //!
 //! The lifecycle rules themselves live in `aegis-workflows`; nothing here decides what a
 //! ticket's next state is without asking it.
@@ -25,6 +27,8 @@ pub mod records;
 pub mod runtime;
 pub mod services;
 pub mod step;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod ticket;
 
 pub use config::RuntimeConfig;

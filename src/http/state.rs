@@ -8,11 +8,11 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use super::auth::AuthGuard;
 use super::centers::CenterCache;
-use crate::clock::ManualClock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::db::store::DbStore;
 use crate::risk::scorer::ScorerOptions;
+use aegis_actors::ports::ManualClock;
 
 pub struct AppState {
     pub settings: Arc<Settings>,

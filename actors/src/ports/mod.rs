@@ -7,7 +7,7 @@ pub mod scorer;
 pub mod store;
 
 pub use bus::{Acker, Bus, BusError, Delivery, EventMessage, WorkKind, WorkMessage};
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use scorer::{Contribution, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring};
 pub use store::{Store, StoreError};
 

@@ -1,0 +1,10 @@
+//! In-memory implementations of the ports (feature `test-support`), so the runtime is tested on
+//! its own: no HTTP, no database, no broker, time moved by hand.
+
+mod memory_bus;
+mod memory_store;
+mod scripted_scorer;
+
+pub use memory_bus::MemoryBus;
+pub use memory_store::MemoryStore;
+pub use scripted_scorer::ScriptedScorer;

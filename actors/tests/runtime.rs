@@ -1,0 +1,351 @@
+//! The runtime on its own, through in-memory ports (feature `test-support`): no HTTP, no
+//! database, no broker, time moved by hand. Engine, directory, supervision, timers and
+//! backpressure, each in milliseconds.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aegis_actors::ports::{Clock, ManualClock};
+use aegis_actors::records::{AlertState, IntakeOutcome, TimerKind};
+use aegis_actors::services::intake::{Admit, AdmitError};
+use aegis_actors::testing::{MemoryBus, MemoryStore, ScriptedScorer};
+use aegis_actors::{Command, Deps, Runtime, RuntimeConfig, ScorerSlot, Signals, Step};
+use aegis_workflows::lifecycle::{Event, State};
+use aegis_workflows::retry::RetryPolicy;
+use aegis_workflows::ticket::{Excavator, Location, Ticket, TicketType, Work};
+use chrono::{DateTime, TimeDelta, Utc};
+
+struct Harness {
+    runtime: Runtime,
+    store: Arc<MemoryStore>,
+    bus: Arc<MemoryBus>,
+    scorer: Arc<ScriptedScorer>,
+    clock: Arc<ManualClock>,
+}
+
+fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
+    let store = MemoryStore::new();
+    let bus = MemoryBus::new();
+    // Ticket numbers starting with `HIGH` score high; the rest low.
+    let scorer = ScriptedScorer::new(|input| {
+        if input.ticket_number.starts_with("HIGH") {
+            0.9
+        } else {
+            0.0001
+        }
+    });
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let mut config = RuntimeConfig {
+        durable_outbox: false,
+        timer_poll: Duration::from_millis(10),
+        sweep_every: Duration::from_secs(3_600),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_backoff_ms: 5,
+            max_backoff_ms: 20,
+        },
+        ..RuntimeConfig::default()
+    };
+    tweak(&mut config);
+    let health = aegis_actors::health::Health::default();
+    let deps = Deps {
+        store: store.clone(),
+        bus: bus.clone(),
+        scorer: ScorerSlot::new(scorer.clone(), &health),
+        clock: clock.clone(),
+        config,
+        signals: Signals::default(),
+        health,
+    };
+    Harness {
+        runtime: Runtime::start(deps),
+        store,
+        bus,
+        scorer,
+        clock,
+    }
+}
+
+fn at(s: &str) -> Option<DateTime<chrono::FixedOffset>> {
+    Some(DateTime::parse_from_rfc3339(s).unwrap())
+}
+
+fn ticket(number: &str, revision: u32) -> Ticket {
+    Ticket {
+        ticket_number: number.into(),
+        revision,
+        kind: Some(TicketType::Normal),
+        submitted_at: at("2026-11-20T09:14:02-08:00"),
+        legal_start_at: at("2026-11-24T08:00:00-08:00"),
+        expires_at: at("2026-12-18T23:59:59-08:00"),
+        excavator: Excavator {
+            name: Some("Dana Ortiz".into()),
+            ..Excavator::default()
+        },
+        work: Work {
+            depth_inches: Some(36.0),
+            ..Work::default()
+        },
+        location: Location {
+            state: Some("CA".into()),
+            latitude: Some(37.9779),
+            longitude: Some(-122.0311),
+            ..Location::default()
+        },
+        members: vec!["PGE".into()],
+        ..Ticket::default()
+    }
+}
+
+impl Harness {
+    async fn admit(
+        &self,
+        t: Ticket,
+        delivery: &str,
+        content: &str,
+    ) -> Result<IntakeOutcome, AdmitError> {
+        self.runtime
+            .intake
+            .send(Admit {
+                center_id: 1,
+                center: "TEST".into(),
+                delivery_id: delivery.into(),
+                format: "native".into(),
+                ticket: t,
+                ticket_json: "{}".into(),
+                content_hash: content.into(),
+                raw_payload: Vec::new(),
+                content_type: "application/json".into(),
+            })
+            .await
+            .expect("intake mailbox")
+    }
+
+    async fn accepted(&self, t: Ticket, delivery: &str) -> String {
+        match self.admit(t, delivery, delivery).await {
+            Ok(IntakeOutcome::Accepted { workflow_id }) => workflow_id,
+            other => panic!("not accepted: {other:?}"),
+        }
+    }
+
+    async fn settles(&self, id: &str, want: State) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let now = self.store.state(id);
+            if now == Some(want) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{id} is {now:?}, never {want:?}");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    async fn command(&self, id: &str, command: Command) -> aegis_actors::StepOutcome {
+        self.runtime
+            .dispatcher
+            .command(id, Step::Command { command })
+            .await
+            .unwrap()
+    }
+}
+
+fn kinds(store: &MemoryStore, id: &str) -> Vec<&'static str> {
+    store.events(id).iter().map(|e| e.event.kind()).collect()
+}
+
+#[actix_rt::test]
+async fn a_ticket_is_validated_scored_and_cleared_or_alerted_with_a_valid_chain() {
+    let h = start(|_| {});
+    let low = h.accepted(ticket("LOW-1", 0), "d1").await;
+    let high = h.accepted(ticket("HIGH-1", 0), "d2").await;
+    h.settles(&low, State::Resolved).await;
+    h.settles(&high, State::Alerted).await;
+    assert_eq!(
+        kinds(&h.store, &low),
+        ["received", "validated", "scored", "auto_resolved"]
+    );
+    assert_eq!(
+        kinds(&h.store, &high),
+        ["received", "validated", "scored", "alert_raised"]
+    );
+    let alert = h.store.alert(&high).unwrap();
+    assert_eq!((alert.state, alert.tier), (AlertState::Open, 0));
+    let timers = h.store.timers(&high);
+    assert!(matches!(timers[..], [ref t] if t.kind == TimerKind::Escalate { tier: 0 }));
+    // The trail is a hash chain from the genesis.
+    let events = h.store.events(&high);
+    let mut prev = aegis_workflows::audit::GENESIS.to_owned();
+    for e in &events {
+        assert_eq!(e.prev_hash, prev);
+        prev = e.hash.clone();
+    }
+    assert!(h.store.score(&low).unwrap().probability < 0.01);
+}
+
+#[actix_rt::test]
+async fn repeated_and_conflicting_deliveries_are_told_apart() {
+    let h = start(|_| {});
+    let id = h.accepted(ticket("HIGH-R", 0), "d1").await;
+    let again = h.admit(ticket("HIGH-R", 0), "d1", "d1").await.unwrap();
+    assert!(
+        matches!(again, IntakeOutcome::Duplicate { ref workflow_id, .. } if *workflow_id == id)
+    );
+    let other = h
+        .admit(ticket("HIGH-R", 0), "d2", "other content")
+        .await
+        .unwrap();
+    assert_eq!(
+        other,
+        IntakeOutcome::RevisionConflict {
+            workflow_id: id.clone()
+        }
+    );
+    h.settles(&id, State::Alerted).await;
+    // A later revision supersedes the earlier one still waiting for an officer, and closes its
+    // alert.
+    let rev1 = h.accepted(ticket("HIGH-R", 1), "d3").await;
+    h.settles(&rev1, State::Alerted).await;
+    h.settles(&id, State::Superseded).await;
+    assert_eq!(h.store.alert(&id).unwrap().state, AlertState::Closed);
+    assert!(h.store.timers(&id).is_empty());
+}
+
+#[actix_rt::test]
+async fn a_panicking_step_is_retried_then_dead_lettered() {
+    let h = start(|_| {});
+    h.scorer.panic_on("LOW-FLAKY", 2);
+    h.scorer.panic_on("LOW-POISON", u32::MAX);
+    let flaky = h.accepted(ticket("LOW-FLAKY", 0), "d1").await;
+    let poison = h.accepted(ticket("LOW-POISON", 0), "d2").await;
+    h.settles(&flaky, State::Resolved).await;
+    h.settles(&poison, State::Failed).await;
+    let dead = h.store.dead_letters();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0].kind, "step_failed");
+    assert_eq!(dead[0].workflow_id.as_deref(), Some(poison.as_str()));
+    assert!(dead[0].error.contains("panicked"), "{}", dead[0].error);
+    let failed = h.store.events(&poison).pop().unwrap();
+    assert!(
+        matches!(failed.event, Event::Failed { attempts: 3, .. }),
+        "{failed:?}"
+    );
+    // An operator's retry, once the fault is gone, finishes it.
+    h.scorer.panic_on("LOW-POISON", 0);
+    h.command(
+        &poison,
+        Command::Retry {
+            by: "operator:ops".into(),
+        },
+    )
+    .await;
+    h.settles(&poison, State::Resolved).await;
+}
+
+#[actix_rt::test]
+async fn an_unacknowledged_alert_escalates_on_the_manual_clock_and_acknowledging_stops_it() {
+    let h = start(|_| {});
+    let id = h.accepted(ticket("HIGH-2", 0), "d1").await;
+    h.settles(&id, State::Alerted).await;
+    let deadline = h.store.alert(&id).unwrap().ack_deadline.unwrap();
+    // Nothing happens before the deadline.
+    h.clock.advance(TimeDelta::seconds(10));
+    h.runtime.deps.signals.timers.notify_one();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(h.store.state(&id), Some(State::Alerted));
+    h.clock
+        .advance(deadline - h.clock.now() + TimeDelta::seconds(1));
+    h.runtime.deps.signals.timers.notify_one();
+    h.settles(&id, State::Escalated).await;
+    let alert = h.store.alert(&id).unwrap();
+    assert_eq!((alert.state, alert.tier), (AlertState::Escalated, 1));
+    let out = h
+        .command(
+            &id,
+            Command::Acknowledge {
+                by: "officer:dana".into(),
+                note: Some("on it".into()),
+            },
+        )
+        .await;
+    assert_eq!(out.state, State::Acknowledged);
+    let alert = h.store.alert(&id).unwrap();
+    assert_eq!(alert.acknowledged_by.as_deref(), Some("officer:dana"));
+    assert!(alert.ack_deadline.is_none());
+    assert!(h.store.timers(&id).is_empty(), "escalation timers are gone");
+    // Time passing changes nothing now.
+    h.clock.advance(TimeDelta::hours(2));
+    h.runtime.deps.signals.timers.notify_one();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(h.store.state(&id), Some(State::Acknowledged));
+    // Someone else acknowledging is told who was first; a second acknowledgement by the same
+    // officer changes nothing.
+    let err = h
+        .runtime
+        .dispatcher
+        .command(
+            &id,
+            Step::Command {
+                command: Command::Acknowledge {
+                    by: "officer:lee".into(),
+                    note: None,
+                },
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("officer:dana"), "{err}");
+}
+
+#[actix_rt::test]
+async fn intake_refuses_work_beyond_the_backlog_and_stores_nothing_it_refused() {
+    let h = start(|c| c.max_backlog = 3);
+    h.bus.hold_work(true);
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(
+            h.accepted(ticket(&format!("LOW-B{i}"), 0), &format!("d{i}"))
+                .await,
+        );
+    }
+    // The work messages go out behind the answers; wait until all three are queued.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while aegis_actors::ports::Bus::backlog(h.bus.as_ref()) < Some(3) {
+        assert!(Instant::now() < deadline, "work never queued");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let refused = h.admit(ticket("LOW-B9", 0), "d9", "d9").await;
+    assert_eq!(refused, Err(AdmitError::Overloaded));
+    h.bus.hold_work(false);
+    for id in &ids {
+        h.settles(id, State::Resolved).await;
+    }
+    let accepted = h.admit(ticket("LOW-B9", 0), "d9", "d9").await.unwrap();
+    assert!(
+        matches!(accepted, IntakeOutcome::Accepted { .. }),
+        "nothing of the refused one was kept"
+    );
+}
+
+#[actix_rt::test]
+async fn the_directory_keeps_few_actors_active_and_still_finishes_every_ticket() {
+    let h = start(|c| {
+        c.max_active = 2;
+        c.idle_after = Duration::from_millis(5);
+    });
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        ids.push(
+            h.accepted(ticket(&format!("LOW-D{i}"), 0), &format!("d{i}"))
+                .await,
+        );
+    }
+    for id in &ids {
+        h.settles(id, State::Resolved).await;
+    }
+    assert_eq!(
+        h.store.commits(),
+        20,
+        "one commit per ticket from receipt to rest"
+    );
+}
