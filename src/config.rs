@@ -13,6 +13,20 @@ use aegis_workflows::risk::BandThresholds;
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 
+pub use crate::db::pool::SqliteSynchronous;
+pub use crate::telemetry::logging::LogFormat;
+
+/// How scores are explained (`model.explain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExplainMode {
+    /// Exact SHAP values for every ticket.
+    Exact,
+    /// Exact SHAP values for every high-band ticket (every alert an officer reads), XGBoost's
+    /// approximate contributions for the rest, which are cleared automatically.
+    Auto,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -57,7 +71,7 @@ pub struct Database {
     pub writer_queue: usize,
     pub busy_timeout_ms: u64,
     /// `full` (durable across power loss) or `normal` (durable across process crashes).
-    pub sqlite_synchronous: String,
+    pub sqlite_synchronous: SqliteSynchronous,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -85,10 +99,8 @@ pub struct Model {
     pub threads: usize,
     /// Tickets per scoring micro-batch at most.
     pub max_batch: usize,
-    /// `exact`: SHAP values for every ticket; `auto`: exact SHAP values for every high-band
-    /// ticket (every alert an officer reads) and XGBoost's approximate contributions for the
-    /// rest, which are cleared automatically (exact SHAP costs ~20x the score itself).
-    pub explain: String,
+    /// `exact` or `auto` (exact SHAP costs ~20x the score itself, so `auto` keeps it for alerts).
+    pub explain: ExplainMode,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,7 +115,7 @@ pub struct Risk {
 pub struct Log {
     pub level: String,
     /// `json`, `pretty`, or `auto` (pretty on a terminal).
-    pub format: String,
+    pub format: LogFormat,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -179,7 +191,7 @@ impl Default for Database {
             max_batch: 512,
             writer_queue: 50_000,
             busy_timeout_ms: 5_000,
-            sqlite_synchronous: "full".into(),
+            sqlite_synchronous: SqliteSynchronous::Full,
         }
     }
 }
@@ -203,7 +215,7 @@ impl Default for Model {
             top_features: 5,
             threads: 1,
             max_batch: 256,
-            explain: "auto".into(),
+            explain: ExplainMode::Auto,
         }
     }
 }
@@ -222,7 +234,7 @@ impl Default for Log {
     fn default() -> Self {
         Self {
             level: "info".into(),
-            format: "auto".into(),
+            format: LogFormat::Auto,
         }
     }
 }
@@ -318,15 +330,8 @@ impl Settings {
         }
         crate::http::client_ip::parse_proxies(&self.http.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("http.trusted_proxies: {e}"))?;
-        if !matches!(self.log.format.as_str(), "json" | "pretty" | "auto") {
-            bail!("log.format must be json, pretty or auto");
-        }
-        if !matches!(self.model.explain.as_str(), "exact" | "auto") {
-            bail!("model.explain must be exact or auto");
-        }
-        if !matches!(self.database.sqlite_synchronous.as_str(), "full" | "normal") {
-            bail!("database.sqlite_synchronous must be full or normal");
-        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| anyhow::anyhow!("log.level '{}': {e}", self.log.level))?;
         if !self.bus.url.is_empty() && !self.bus.url.starts_with("amqp") {
             bail!("bus.url must be empty (in-process) or an amqp:// URL");
         }
@@ -341,19 +346,21 @@ impl Settings {
         Ok(())
     }
 
-    pub fn thresholds(&self) -> BandThresholds {
-        BandThresholds::new(self.risk.medium, self.risk.high).unwrap_or_default()
+    /// The band thresholds (checked at load; an error here means settings built in code that
+    /// skipped [`Settings::check`]).
+    pub fn thresholds(&self) -> anyhow::Result<BandThresholds> {
+        BandThresholds::new(self.risk.medium, self.risk.high).context("risk.medium and risk.high")
     }
 
     /// The runtime's settings; `node_id` is filled in by the caller when empty.
-    pub fn runtime_config(&self, node_id: String) -> RuntimeConfig {
+    pub fn runtime_config(&self, node_id: String) -> anyhow::Result<RuntimeConfig> {
         let r = &self.runtime;
         let ms = Duration::from_millis;
-        RuntimeConfig {
+        Ok(RuntimeConfig {
             node_id,
             retry: r.retry,
             escalation: self.escalation.clone(),
-            thresholds: self.thresholds(),
+            thresholds: self.thresholds()?,
             top_features: self.model.top_features,
             max_active: r.max_active.max(1),
             idle_after: ms(r.idle_after_ms),
@@ -367,7 +374,7 @@ impl Settings {
             sweep_every: ms(r.sweep_every_ms.max(1)),
             // The outbox is durable exactly when events go to a broker outliving this process.
             durable_outbox: !self.bus.url.is_empty(),
-        }
+        })
     }
 }
 
@@ -424,6 +431,27 @@ mod tests {
             Settings::load_with_env(None, Some(bad)).unwrap_err()
         );
         assert!(err.contains("http.trusted_proxies"), "{err}");
+    }
+
+    #[test]
+    fn closed_choices_are_enums_checked_at_load() {
+        let load = |k: &str, v: &str| {
+            let env = std::collections::HashMap::from([(k.to_owned(), v.to_owned())]);
+            Settings::load_with_env(None, Some(env))
+        };
+        let s = load("AEGIS__MODEL__EXPLAIN", "exact").unwrap();
+        assert_eq!(s.model.explain, ExplainMode::Exact);
+        let s = load("AEGIS__DATABASE__SQLITE_SYNCHRONOUS", "normal").unwrap();
+        assert_eq!(s.database.sqlite_synchronous, SqliteSynchronous::Normal);
+        for (k, v) in [
+            ("AEGIS__MODEL__EXPLAIN", "sometimes"),
+            ("AEGIS__LOG__FORMAT", "xml"),
+            ("AEGIS__DATABASE__SQLITE_SYNCHRONOUS", "off"),
+            ("AEGIS__LOG__LEVEL", "loud=[["),
+        ] {
+            let err = format!("{:#}", load(k, v).unwrap_err());
+            assert!(err.contains(v) || err.contains("log.level"), "{k}: {err}");
+        }
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub fn db_settings(s: &Settings) -> DbSettings {
         read_pool: s.database.read_pool,
         writers: s.database.writers,
         busy_timeout_ms: s.database.busy_timeout_ms,
-        sqlite_synchronous: s.database.sqlite_synchronous.clone(),
+        sqlite_synchronous: s.database.sqlite_synchronous,
         connect_timeout: Duration::from_secs(10),
     }
 }
@@ -80,9 +80,9 @@ pub fn scorer_options(s: &Settings) -> ScorerOptions {
         max_batch: s.model.max_batch.max(1),
         queue: 100_000,
         top: s.model.top_features,
-        explain: match s.model.explain.as_str() {
-            "exact" => Explain::Exact,
-            _ => Explain::ExactFrom(s.risk.high),
+        explain: match s.model.explain {
+            crate::config::ExplainMode::Exact => Explain::Exact,
+            crate::config::ExplainMode::Auto => Explain::ExactFrom(s.risk.high),
         },
         #[cfg(feature = "testing")]
         panic_on_ticket: (!s.testing.panic_on_ticket.is_empty()).then(|| {
@@ -183,7 +183,7 @@ impl Application {
             bus: bus.clone(),
             scorer: ScorerSlot::new(scorer, &health),
             clock: clock.clone(),
-            config: settings.runtime_config(node),
+            config: settings.runtime_config(node)?,
             signals: Signals::default(),
             health,
         };

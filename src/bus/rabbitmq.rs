@@ -190,6 +190,8 @@ async fn follow_events(
         let Ok(payload) = String::from_utf8(d.data) else {
             continue;
         };
+        // Aegis always sets both; an event another publisher left without them is still shown
+        // to subscribers, with empty ids.
         let message_id = d
             .properties
             .message_id()
@@ -404,18 +406,25 @@ fn persistent(message_id: &str, correlation: &str) -> BasicProperties {
 
 impl Bus for RabbitBus {
     fn publish_work(&self, messages: Vec<WorkMessage>) -> BoxFuture<'static, Result<(), BusError>> {
+        // A message that does not serialize is refused, not published empty.
         let items = messages
             .iter()
             .map(|m| {
-                (
+                let body = serde_json::to_vec(m).map_err(|e| {
+                    BusError::Nacked(format!("work message {} is not JSON: {e}", m.message_id))
+                })?;
+                Ok((
                     String::new(),
                     self.names.work.clone(),
                     persistent(&m.message_id, &m.workflow_id),
-                    serde_json::to_vec(m).unwrap_or_default(),
-                )
+                    body,
+                ))
             })
-            .collect();
-        self.publish_all(items, "work")
+            .collect::<Result<Vec<_>, BusError>>();
+        match items {
+            Ok(items) => self.publish_all(items, "work"),
+            Err(e) => async move { Err(e) }.boxed(),
+        }
     }
 
     fn publish_events(

@@ -24,7 +24,7 @@ pub fn main() -> anyhow::Result<()> {
     } else {
         settings.log.level.clone()
     };
-    telemetry::logging::init(&level, &settings.log.format);
+    telemetry::logging::init(&level, settings.log.format);
     match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate => admin::migrate(&settings),

@@ -227,7 +227,7 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
         Some(p) => Box::new(BufWriter::new(File::create(p)?)),
         None => Box::new(BufWriter::new(std::io::stdout())),
     };
-    let thresholds = settings.thresholds();
+    let thresholds = settings.thresholds()?;
     let mut scratch = Scratch::default();
     let (mut ok, mut failed) = (0usize, 0usize);
     let mut rows: Vec<f32> = Vec::new();

@@ -322,6 +322,7 @@ pub fn list(conn: &mut AnyConn) -> Result<Vec<CenterInfo>, CenterError> {
         out.push(CenterInfo {
             code,
             format: CenterFormat::parse(&format).unwrap_or(CenterFormat::Native),
+            // A count is never negative.
             active_secrets: usize::try_from(n).unwrap_or(0),
             created_at: from_db(created_at),
         });

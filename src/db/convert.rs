@@ -10,7 +10,7 @@ use super::rows::{AlertRow, DeadLetterRow, EventRow, ScoreRow, TimerRow};
 use super::time::{from_db, to_db};
 
 pub fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
+    StoreError::Corrupt(what.to_string().into())
 }
 
 pub fn state(s: &str) -> Result<State, StoreError> {
@@ -47,20 +47,25 @@ pub fn event_record(r: &EventRow) -> Result<EventRecord, StoreError> {
     })
 }
 
-pub fn score_row(workflow_id: &str, s: &ScoreRecord) -> ScoreRow {
-    ScoreRow {
+/// JSON for a column; a value that does not serialize fails the write instead of storing an
+/// empty stand-in.
+fn json_column(v: &impl serde::Serialize) -> Result<String, diesel::result::Error> {
+    serde_json::to_string(v).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+pub fn score_row(workflow_id: &str, s: &ScoreRecord) -> Result<ScoreRow, diesel::result::Error> {
+    Ok(ScoreRow {
         workflow_id: workflow_id.to_owned(),
         probability: s.probability,
         band: s.band.as_str().to_owned(),
         model_version: s.model_version.clone(),
-        top_features: serde_json::to_string(&s.top_features).unwrap_or_else(|_| "[]".into()),
-        features: serde_json::to_string(&serde_json::json!({
+        top_features: json_column(&s.top_features)?,
+        features: json_column(&serde_json::json!({
             "schema": aegis_workflows::features::SCHEMA_VERSION,
             "values": s.features,
-        }))
-        .unwrap_or_else(|_| "{}".into()),
+        }))?,
         scored_at: to_db(s.scored_at),
-    }
+    })
 }
 
 pub fn alert_row(a: &Alert, center: &str, ticket_number: &str) -> AlertRow {
@@ -109,16 +114,16 @@ pub fn alert_record(r: &AlertRow) -> Result<Alert, StoreError> {
     })
 }
 
-pub fn timer_row(t: &TimerRecord) -> TimerRow {
-    TimerRow {
+pub fn timer_row(t: &TimerRecord) -> Result<TimerRow, diesel::result::Error> {
+    Ok(TimerRow {
         id: t.id.clone(),
         workflow_id: t.workflow_id.clone(),
         kind: t.kind.name().to_owned(),
-        payload: serde_json::to_string(&t.kind).unwrap_or_else(|_| "{}".into()),
+        payload: json_column(&t.kind)?,
         due_at: to_db(t.due_at),
         claimed_by: None,
         claimed_until: None,
-    }
+    })
 }
 
 pub fn timer_record(r: &TimerRow) -> Result<TimerRecord, StoreError> {

@@ -68,6 +68,8 @@ type OutcomeRow = (
 fn to_record(r: OutcomeRow) -> OutcomeRecord {
     OutcomeRecord {
         id: r.0,
+        // `record` always sets it; the column is nullable only for reports of unknown tickets
+        // a future import might keep.
         workflow_id: r.1.unwrap_or_default(),
         center: r.2,
         ticket_number: r.3,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aegis_actors::ports::StoreError;
+use aegis_actors::ports::{Cause, StoreError};
 use anyhow::Context as _;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
@@ -24,6 +24,16 @@ impl Backend {
     }
 }
 
+/// SQLite's `synchronous` pragma as Aegis offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqliteSynchronous {
+    /// An acknowledged write survives a power loss.
+    Full,
+    /// An acknowledged write survives a process crash; faster.
+    Normal,
+}
+
 /// How to reach the database.
 #[derive(Debug, Clone)]
 pub struct DbSettings {
@@ -33,7 +43,7 @@ pub struct DbSettings {
     pub writers: u32,
     pub busy_timeout_ms: u64,
     /// SQLite `synchronous`: `full` survives power loss, `normal` survives process crashes.
-    pub sqlite_synchronous: String,
+    pub sqlite_synchronous: SqliteSynchronous,
     pub connect_timeout: Duration,
 }
 
@@ -44,7 +54,7 @@ impl Default for DbSettings {
             read_pool: 8,
             writers: 1,
             busy_timeout_ms: 5_000,
-            sqlite_synchronous: "full".into(),
+            sqlite_synchronous: SqliteSynchronous::Full,
             connect_timeout: Duration::from_secs(5),
         }
     }
@@ -125,9 +135,9 @@ impl Db {
                     std::fs::create_dir_all(dir)
                         .with_context(|| format!("creating {}", dir.display()))?;
                 }
-                let synchronous = match settings.sqlite_synchronous.as_str() {
-                    "normal" => "NORMAL",
-                    _ => "FULL",
+                let synchronous = match settings.sqlite_synchronous {
+                    SqliteSynchronous::Normal => "NORMAL",
+                    SqliteSynchronous::Full => "FULL",
                 };
                 let make = |size: u32| -> anyhow::Result<SqlitePool> {
                     // A local file does not go stale: skip the `SELECT 1` on every checkout.
@@ -192,7 +202,7 @@ impl Db {
             Pools::Sqlite { read, .. } => read.get().map(AnyConn::Sqlite),
             Pools::Pg { read, .. } => read.get().map(AnyConn::Pg),
         }
-        .map_err(|e| StoreError::Unavailable(e.to_string()))
+        .map_err(|e| StoreError::Unavailable(Cause::new(e)))
     }
 
     /// A write connection (blocking). Only the writer threads and start-up tasks use it.
@@ -201,7 +211,7 @@ impl Db {
             Pools::Sqlite { write, .. } => write.get().map(AnyConn::Sqlite),
             Pools::Pg { write, .. } => write.get().map(AnyConn::Pg),
         }
-        .map_err(|e| StoreError::Unavailable(e.to_string()))
+        .map_err(|e| StoreError::Unavailable(Cause::new(e)))
     }
 
     /// Runs blocking read code on the blocking thread pool.
@@ -216,7 +226,7 @@ impl Db {
             f(&mut conn)
         })
         .await
-        .map_err(|e| StoreError::Failed(format!("read task failed: {e}")))?
+        .map_err(|e| StoreError::Failed(format!("read task failed: {e}").into()))?
     }
 
     /// Usage of each pool, for metrics: (pool, connections, idle).
@@ -255,9 +265,9 @@ pub fn store_err(e: diesel::result::Error) -> StoreError {
     use diesel::result::Error as E;
     match e {
         E::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, info) => {
-            StoreError::Unavailable(info.message().to_owned())
+            StoreError::Unavailable(info.message().into())
         }
-        E::DeserializationError(e) => StoreError::Corrupt(e.to_string()),
-        other => StoreError::Failed(other.to_string()),
+        E::DeserializationError(e) => StoreError::Corrupt(e.to_string().into()),
+        other => StoreError::Failed(Cause::new(other)),
     }
 }

@@ -609,13 +609,14 @@ pub fn trained_models(conn: &mut AnyConn) -> Result<Vec<ModelRecord>, StoreError
             .load(c)
             .map_err(store_err)?
     });
-    Ok(rows
-        .into_iter()
-        .map(|(version, path, metrics, at)| ModelRecord {
-            version,
-            path,
-            metrics: serde_json::from_str(&metrics).unwrap_or(Value::Null),
-            created_at: from_db(at),
+    rows.into_iter()
+        .map(|(version, path, metrics, at)| {
+            Ok(ModelRecord {
+                version,
+                path,
+                metrics: serde_json::from_str(&metrics).map_err(corrupt)?,
+                created_at: from_db(at),
+            })
         })
-        .collect())
+        .collect()
 }

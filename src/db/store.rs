@@ -165,6 +165,7 @@ impl Store for DbStore {
                 .run(move |tx| write::failures::record_failure(tx, &id, &error))
                 .await?;
             match n {
+                // Saturates: past four billion attempts the retry policy gave up long ago.
                 Some(n) => Ok(u32::try_from(n).unwrap_or(u32::MAX)),
                 None => Err(StoreError::Failed("no such workflow".into())),
             }
@@ -217,6 +218,8 @@ impl Store for DbStore {
                         })
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?;
+                // Counters saturate at u32::MAX: as a model input, "more than four billion" is
+                // what they say either way. No row yet means no history yet.
                 let history = key.as_ref().map(|_| {
                     let (t, d) = counts.unwrap_or((0, 0));
                     History {

@@ -11,7 +11,8 @@ use crate::with_conn;
 use aegis_actors::ports::StoreError;
 
 pub fn record(conn: &mut AnyConn, r: &TrainReport) -> Result<(), StoreError> {
-    let metrics = serde_json::to_string(&r.test).unwrap_or_default();
+    let metrics = serde_json::to_string(&r.test)
+        .map_err(|e| StoreError::Failed(aegis_actors::ports::Cause::new(e)))?;
     let now = to_db(Utc::now());
     with_conn!(conn, |c| {
         diesel::insert_into(models::table)

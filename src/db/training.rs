@@ -27,14 +27,16 @@ pub fn insert_generated(
     let values: Vec<_> = rows
         .iter()
         .map(|(v, label)| {
-            (
+            let features = serde_json::to_string(&v.0)
+                .map_err(|e| StoreError::Failed(aegis_actors::ports::Cause::new(e)))?;
+            Ok((
                 training_rows::source.eq("generated"),
-                training_rows::features.eq(serde_json::to_string(&v.0).unwrap_or_default()),
+                training_rows::features.eq(features),
                 training_rows::label.eq(*label),
                 training_rows::created_at.eq(now),
-            )
+            ))
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
     with_conn!(conn, |c| {
         c.transaction(|c| {
             for chunk in values.chunks(500) {

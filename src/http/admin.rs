@@ -385,7 +385,7 @@ pub struct ThresholdsView {
     ))]
 pub async fn model(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
     let trained = state.db.with_read(queries::trained_models).await?;
-    let t = state.settings.thresholds();
+    let t = state.settings.thresholds().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(ModelAnswer {
         active: state.runtime.deps.scorer.info(),
         feature_schema: aegis_workflows::features::SCHEMA_VERSION.to_owned(),

@@ -34,7 +34,9 @@ impl CenterCache {
             .with_read(move |c| {
                 centers::lookup(c, &owned).map_err(|e| match e {
                     CenterError::Store(s) => s,
-                    other => aegis_actors::ports::StoreError::Failed(other.to_string()),
+                    other => aegis_actors::ports::StoreError::Failed(
+                        aegis_actors::ports::Cause::new(other),
+                    ),
                 })
             })
             .await?;

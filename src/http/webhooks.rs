@@ -249,7 +249,8 @@ pub async fn intake(
     content_type: String,
 ) -> Result<IntakeOutcome, ApiError> {
     let ticket = parsed.ticket;
-    let (ticket_json, content_hash) = crate::intake::normalized(&ticket);
+    let (ticket_json, content_hash) =
+        crate::intake::normalized(&ticket).map_err(ApiError::internal)?;
     let msg = Admit {
         center_id: center.id,
         center: center.code.clone(),
@@ -399,6 +400,7 @@ async fn native_inner(
         state.settings.webhooks.tolerance_secs,
     )
     .map_err(signature_error)?;
+    // `verify_native` refuses a delivery without `webhook-id`: it is there.
     let delivery_id = headers.id.unwrap_or_default().to_owned();
     let parsed = identified(
         state,
@@ -478,10 +480,13 @@ async fn onecall_inner(
     )
     .await?;
     // Without a notification id, the ticket's own content identifies the delivery.
-    let delivery_id = parsed
-        .delivery_id
-        .clone()
-        .unwrap_or_else(|| format!("content:{}", content_hash(&parsed.ticket)));
+    let delivery_id = match parsed.delivery_id.clone() {
+        Some(id) => id,
+        None => format!(
+            "content:{}",
+            content_hash(&parsed.ticket).map_err(ApiError::internal)?
+        ),
+    };
     admit(
         state,
         &center,

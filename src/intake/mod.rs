@@ -38,13 +38,15 @@ pub struct Parsed {
 
 /// Hash of the normalized ticket: two deliveries with the same hash carry the same ticket,
 /// whatever their envelopes, whitespace or field order.
-pub fn content_hash(ticket: &Ticket) -> String {
-    normalized(ticket).1
+pub fn content_hash(ticket: &Ticket) -> Result<String, serde_json::Error> {
+    normalized(ticket).map(|(_, hash)| hash)
 }
 
-/// The normalized ticket as JSON and its SHA-256, computed together (the JSON is stored).
-pub fn normalized(ticket: &Ticket) -> (String, String) {
-    let json = serde_json::to_string(ticket).unwrap_or_default();
+/// The normalized ticket as JSON and its SHA-256, computed together (the JSON is stored). A
+/// ticket that cannot be serialized is an error, never an empty text that every such ticket
+/// would share, hash included.
+pub fn normalized(ticket: &Ticket) -> Result<(String, String), serde_json::Error> {
+    let json = serde_json::to_string(ticket)?;
     let hash = hex::encode(Sha256::digest(json.as_bytes()));
-    (json, hash)
+    Ok((json, hash))
 }

@@ -21,7 +21,9 @@ pub enum SignatureError {
     OutOfTolerance(i64),
 }
 
-/// The HMAC key of a native center secret.
+/// The HMAC key of a native center secret. Secrets are checked when added (`check_secret`), so
+/// a stored one decodes; one that does not (edited by hand) is used as text, a key no sender
+/// has, so every signature fails: refused, never accepted.
 fn native_key(secret: &str) -> Vec<u8> {
     match secret.strip_prefix("whsec_") {
         Some(b64) => base64::engine::general_purpose::STANDARD

@@ -21,6 +21,7 @@ pub fn committed(c: &TransitionCommit) {
                 metrics::counter!(names::SCORES, "band" => band.as_str(), "model_version" => model_version.clone(), "center" => c.center.clone())
                     .increment(1);
                 metrics::histogram!(names::SCORE_PROBABILITY).record(*probability);
+                // Only spans beyond 292,000 years overflow microseconds.
                 let since = (c.at - c.received_at).num_microseconds().unwrap_or(0);
                 metrics::histogram!(names::RECEIVED_TO_SCORED).record(since as f64 / 1e6);
             }

@@ -113,7 +113,7 @@ pub fn test_settings(url: String) -> Settings {
     s.http.bind = "127.0.0.1:0".into();
     s.http.workers = 1;
     s.database.url = url;
-    s.database.sqlite_synchronous = "normal".into();
+    s.database.sqlite_synchronous = aegis::config::SqliteSynchronous::Normal;
     s.database.read_pool = 4;
     s.demo.enabled = false;
     s.log.level = "warn".into();
@@ -143,7 +143,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// Starts Aegis with test settings adjusted by `tweak`.
 pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-    aegis::telemetry::logging::init("error", "pretty");
+    aegis::telemetry::logging::init("error", aegis::telemetry::logging::LogFormat::Pretty);
     let (url, dir, pg_name) = database(backend)?;
     let mut settings = test_settings(url);
     tweak(&mut settings);

@@ -9,7 +9,7 @@ pub mod store;
 pub use bus::{Acker, Bus, BusError, Delivery, EventMessage, WorkKind, WorkMessage};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use scorer::{Contribution, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring};
-pub use store::{Store, StoreError};
+pub use store::{Cause, Store, StoreError};
 
 /// A boxed future, so the ports can be used as trait objects.
 pub type BoxFuture<'a, T> = futures::future::BoxFuture<'a, T>;

@@ -16,12 +16,67 @@ pub enum StoreError {
     #[error("the store is overloaded")]
     Overloaded,
     #[error("the store is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
     #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
+    Corrupt(#[source] Cause),
     #[error("storage failed: {0}")]
-    Failed(String),
+    Failed(#[source] Cause),
 }
+
+/// What made a store operation fail: the adapter's own error, kept whole (its chain of sources
+/// included) for the logs, or a sentence when there is no error value to keep. Compared by its
+/// text, so errors stay comparable in tests.
+#[derive(Debug, Clone)]
+pub struct Cause(std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl Cause {
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(std::sync::Arc::new(e))
+    }
+}
+
+#[derive(Debug)]
+struct Message(String);
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Message {}
+
+impl From<String> for Cause {
+    fn from(s: String) -> Self {
+        Self::new(Message(s))
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(s: &str) -> Self {
+        Self::from(s.to_owned())
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Cause {}
 
 pub trait Store: Send + Sync + 'static {
     /// Makes a received ticket durable (ticket, workflow, first event, outbox) unless it is a

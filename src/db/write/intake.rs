@@ -215,7 +215,7 @@ mod tests {
             remarks: Some(remarks.into()),
             ..Ticket::default()
         };
-        let (ticket_json, content_hash) = crate::intake::normalized(&ticket);
+        let (ticket_json, content_hash) = crate::intake::normalized(&ticket).unwrap();
         let id = uuid::Uuid::now_v7().to_string();
         let tip = ChainTip {
             workflow_id: &id,

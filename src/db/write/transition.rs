@@ -88,14 +88,14 @@ pub fn commit_many(
             created_at: now,
         }));
         if let Some(s) = &c.score {
-            score_rows.push(convert::score_row(&c.workflow_id, s));
+            score_rows.push(convert::score_row(&c.workflow_id, s)?);
         }
         if let Some(a) = &c.alert {
             alert_rows.push(convert::alert_row(a, &c.center, &c.ticket_number));
         }
         for t in &c.timers {
             match t {
-                TimerChange::Add(r) => timer_adds.push(convert::timer_row(r)),
+                TimerChange::Add(r) => timer_adds.push(convert::timer_row(r)?),
                 TimerChange::Remove(id) => remove_ids.push(id),
                 TimerChange::RemoveAll => remove_all.push(&c.workflow_id),
                 TimerChange::RemoveEscalations => remove_escalations.push(&c.workflow_id),
