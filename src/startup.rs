@@ -204,9 +204,6 @@ impl Application {
             metrics,
             scorer_options: options,
             streams: Arc::new(tokio::sync::Semaphore::new(settings.http.max_streams)),
-            intake_slots: tokio::sync::Semaphore::new(
-                settings.runtime.max_backlog.clamp(1, 1 << 20) as usize,
-            ),
         });
         telemetry::gauges::spawn_db_gauges(state.clone().into_inner(), Duration::from_secs(5));
         let testing = settings.testing.manual_clock;

@@ -22,7 +22,7 @@ use crate::services::timer::TimerLoop;
 #[derive(Clone)]
 pub struct Runtime {
     pub deps: Arc<Deps>,
-    pub intake: Addr<Intake>,
+    pub intake: Arc<Intake>,
     pub directory: Addr<Directory>,
     pub dispatcher: Dispatcher,
     /// Alert changes, for the officers' live stream.
@@ -53,10 +53,7 @@ impl Runtime {
         let handles = arbiters.iter().map(Arbiter::handle).collect();
         let directory = Directory::new(deps.clone(), handles).start();
         let dispatcher = Dispatcher::new(directory.clone(), deps.clone());
-        let intake = {
-            let (d, dir) = (deps.clone(), directory.clone());
-            Supervisor::start(move |_| Intake::new(d, dir))
-        };
+        let intake = Arc::new(Intake::new(deps.clone(), directory.clone()));
         let consumer = {
             let (d, disp) = (deps.clone(), dispatcher.clone());
             Supervisor::start(move |_| WorkConsumer::new(d, disp))

@@ -107,7 +107,7 @@ impl Harness {
     ) -> Result<IntakeOutcome, AdmitError> {
         self.runtime
             .intake
-            .send(Admit {
+            .admit(Admit {
                 center_id: 1,
                 center: "TEST".into(),
                 delivery_id: delivery.into(),
@@ -119,7 +119,6 @@ impl Harness {
                 content_type: "application/json".into(),
             })
             .await
-            .expect("intake mailbox")
     }
 
     async fn accepted(&self, t: Ticket, delivery: &str) -> String {

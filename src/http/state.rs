@@ -27,8 +27,6 @@ pub struct AppState {
     pub auth: AuthGuard,
     pub metrics: PrometheusHandle,
     pub scorer_options: ScorerOptions,
-    /// Webhook admissions in flight; when none is free the answer is 503.
-    pub intake_slots: tokio::sync::Semaphore,
     /// Open event streams (`http.max_streams`); when none is free a new stream gets 503.
     pub streams: Arc<tokio::sync::Semaphore>,
 }

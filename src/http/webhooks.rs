@@ -262,35 +262,18 @@ pub async fn intake(
         raw_payload: body.to_vec(),
         content_type,
     };
-    // In-flight admissions are bounded: past the bound Aegis is behind, and an honest 503 now
-    // beats a slow answer the center gives up on.
-    let Ok(_slot) = state.intake_slots.try_acquire() else {
-        record(&center.code, format, "UNAVAILABLE");
-        return Err(ApiError::unavailable(
-            "Aegis is busy; send the ticket again shortly",
-            1,
-        ));
-    };
-    match state.runtime.intake.send(msg).await {
-        Ok(Ok(o)) => Ok(o),
-        Ok(Err(AdmitError::Overloaded)) => {
-            record(&center.code, format, "UNAVAILABLE");
-            Err(ApiError::unavailable(
-                "too much work is waiting; send the ticket again shortly",
-                2,
-            ))
-        }
-        Ok(Err(AdmitError::Store(e))) => {
-            record(&center.code, format, "UNAVAILABLE");
-            Err(e.into())
-        }
+    // Every refusal is a 503 decided by intake: in-flight bound, work backlog, the store.
+    match state.runtime.intake.admit(msg).await {
+        Ok(o) => Ok(o),
         Err(e) => {
             record(&center.code, format, "UNAVAILABLE");
-            tracing::warn!(error = %e, "intake unreachable");
-            Err(ApiError::unavailable(
-                "intake is restarting; send the ticket again",
-                1,
-            ))
+            Err(match e {
+                AdmitError::Busy | AdmitError::Overloaded => ApiError::unavailable(
+                    "Aegis is busy; send the ticket again shortly",
+                    if e == AdmitError::Busy { 1 } else { 2 },
+                ),
+                AdmitError::Store(s) => s.into(),
+            })
         }
     }
 }

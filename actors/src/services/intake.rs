@@ -1,6 +1,23 @@
 //! Intake: makes a verified, parsed ticket durable as `received`, then asks the bus to drive it.
 //! The caller is answered only after the commit; the store batches commits (group commit) so
 //! durability does not cost one fsync per ticket.
+//!
+//! The whole path of a new ticket, with its one thread hand-off:
+//!
+//! ```text
+//! HTTP worker: src/http/webhooks.rs   verify signature, read body, parse (src/intake/*)
+//!      │        Intake::admit          refuse (503) when too much is in flight or queued,
+//!      │                               build the first event and the rows
+//!      │        Store::intake          (src/db/store.rs) queue the write…
+//!      ▼
+//! writer thread: src/db/writer.rs     …commit it with whatever else is queued (group commit:
+//!      │                               src/db/write/intake.rs writes the rows)
+//!      ▼
+//! HTTP worker: answer 202; the work message to drive the ticket goes to the bus behind it.
+//! ```
+//!
+//! Intake keeps no state of its own, so it is a plain service called on the HTTP worker, not an
+//! actor with a mailbox of its own: one hop fewer, and every refusal decided here.
 
 use std::sync::Arc;
 
@@ -8,6 +25,7 @@ use actix::prelude::*;
 use aegis_workflows::Ticket;
 use aegis_workflows::audit::GENESIS;
 use aegis_workflows::lifecycle::{Event, State, Workflow};
+use tokio::sync::Semaphore;
 
 use crate::deps::Deps;
 use crate::directory::{Directory, Prime};
@@ -16,11 +34,8 @@ use crate::health::{ActorState, ActorStats};
 use crate::ports::{StoreError, WorkMessage};
 use crate::records::{IntakeOutcome, IntakeRecord, WorkflowSnapshot};
 
-const MAILBOX: usize = 16_384;
-
 /// A ticket that passed signature checks and could be identified.
-#[derive(Debug, Clone, Message)]
-#[rtype(result = "Result<IntakeOutcome, AdmitError>")]
+#[derive(Debug, Clone)]
 pub struct Admit {
     pub center_id: i64,
     pub center: String,
@@ -34,9 +49,14 @@ pub struct Admit {
     pub content_type: String,
 }
 
+/// Why a ticket was not made durable. Every one of them means: answer 503, the center sends it
+/// again.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdmitError {
-    /// Not made durable: the caller must answer 503 and the center will send it again.
+    /// More admissions are in flight than `max_backlog` allows.
+    #[error("too many tickets are being admitted at once")]
+    Busy,
+    /// The bus holds `max_backlog` or more unprocessed work messages.
     #[error("too much work is waiting")]
     Overloaded,
     #[error(transparent)]
@@ -47,82 +67,72 @@ pub struct Intake {
     deps: Arc<Deps>,
     directory: Addr<Directory>,
     stats: Arc<ActorStats>,
+    in_flight: Semaphore,
+}
+
+impl std::fmt::Debug for Intake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Intake").finish_non_exhaustive()
+    }
 }
 
 impl Intake {
     pub fn new(deps: Arc<Deps>, directory: Addr<Directory>) -> Self {
         let stats = deps.health.register("intake");
+        stats.set_state(ActorState::Running);
+        let permits = usize::try_from(deps.config.max_backlog.clamp(1, 1 << 20)).unwrap_or(1 << 20);
         Self {
             deps,
             directory,
             stats,
+            in_flight: Semaphore::new(permits),
         }
     }
-}
 
-impl Actor for Intake {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Self::Context) {
-        ctx.set_mailbox_capacity(MAILBOX);
-        self.stats.set_state(ActorState::Running);
-    }
-
-    fn stopped(&mut self, _: &mut Self::Context) {
-        self.stats.set_state(ActorState::Stopped);
-    }
-}
-
-impl Supervised for Intake {
-    fn restarting(&mut self, _: &mut Self::Context) {
-        self.stats.set_state(ActorState::Restarting);
-        self.stats.restarted();
-    }
-}
-
-impl Handler<Admit> for Intake {
-    type Result = ResponseFuture<Result<IntakeOutcome, AdmitError>>;
-
-    fn handle(&mut self, msg: Admit, _: &mut Self::Context) -> Self::Result {
-        let guard = self.stats.track();
-        let deps = self.deps.clone();
-        let directory = self.directory.clone();
-        Box::pin(async move {
-            let _guard = guard;
-            if deps
-                .bus
-                .backlog()
-                .is_some_and(|b| b >= deps.config.max_backlog)
-            {
-                return Err(AdmitError::Overloaded);
-            }
-            let (mut record, snapshot) = prepare(&deps, msg);
-            let workflow_id = record.workflow_id.clone();
-            let direct = if deps.config.durable_outbox {
-                None
-            } else {
-                record.outbox.take()
-            };
-            let outcome = deps.store.intake(record).await?;
-            if let IntakeOutcome::Accepted { .. } = outcome {
-                // Priming only saves a read; a full directory mailbox is no reason to wait.
-                let _ = directory.try_send(Prime(snapshot));
-                crate::engine::publish_direct(&deps, direct.into_iter().collect());
-                // The ticket is durable: the caller is answered now, and the work message goes
-                // out behind the answer. If it is lost (a crash, the broker away), the sweeper
-                // drives the workflow once it is seen as stalled.
-                let bus = deps.bus.clone();
-                actix::spawn(async move {
-                    if let Err(e) = bus
-                        .publish_work(vec![WorkMessage::drive(&workflow_id)])
-                        .await
-                    {
-                        tracing::warn!(workflow_id, error = %e, "could not queue a received ticket");
-                    }
-                });
-            }
-            Ok(outcome)
-        })
+    /// Makes the ticket durable and answers what became of it.
+    pub async fn admit(&self, msg: Admit) -> Result<IntakeOutcome, AdmitError> {
+        let Ok(_slot) = self.in_flight.try_acquire() else {
+            return Err(AdmitError::Busy);
+        };
+        let _guard = self.stats.track();
+        let deps = &self.deps;
+        if deps
+            .bus
+            .backlog()
+            .is_some_and(|b| b >= deps.config.max_backlog)
+        {
+            return Err(AdmitError::Overloaded);
+        }
+        let (mut record, snapshot) = prepare(deps, msg);
+        let workflow_id = record.workflow_id.clone();
+        let direct = if deps.config.durable_outbox {
+            None
+        } else {
+            record.outbox.take()
+        };
+        let outcome = deps.store.intake(record).await;
+        if outcome.is_err() {
+            self.stats.failed();
+        }
+        let outcome = outcome?;
+        if let IntakeOutcome::Accepted { .. } = outcome {
+            // Priming only saves a read; a full directory mailbox is no reason to wait.
+            let _ = self.directory.try_send(Prime(snapshot));
+            crate::engine::publish_direct(deps, direct.into_iter().collect());
+            // The ticket is durable: the caller is answered now, and the work message goes out
+            // behind the answer. If it is lost (a crash, the broker away), the sweeper drives
+            // the workflow once it is seen as stalled.
+            let bus = deps.bus.clone();
+            actix::spawn(async move {
+                if let Err(e) = bus
+                    .publish_work(vec![WorkMessage::drive(&workflow_id)])
+                    .await
+                {
+                    tracing::warn!(workflow_id, error = %e, "could not queue a received ticket");
+                }
+            });
+        }
+        Ok(outcome)
     }
 }
 
