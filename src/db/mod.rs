@@ -4,7 +4,7 @@
 //! code. Reads use a pool on diesel's blocking calls, moved off the async threads; writes go
 //! through [`writer`], which batches many operations per transaction (group commit) and is the
 //! single writer SQLite wants; what it writes is in [`write`], one module per kind of write.
-//! [`store::DbStore`] implements the runtime's `Store` port on top; [`queries`] holds the read
+//! [`store::DbStore`] implements the runtime's `Store` port on top; [`read`] holds the read
 //! models of the APIs.
 
 pub mod centers;
@@ -14,7 +14,7 @@ pub mod migrate;
 pub mod outcomes;
 pub mod pool;
 pub mod principals;
-pub mod queries;
+pub mod read;
 pub mod rows;
 pub mod schema;
 pub mod store;

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use super::auth::Operator;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::db::queries::{self, WorkflowDetail};
+use crate::db::read::{self, WorkflowDetail};
 
 /// `GET /v1/admin/workflows/{id}`: state, ticket, score, alert, full event history and a
 /// verification of its hash chain.
@@ -30,7 +30,7 @@ pub async fn workflow(
     let id = id.into_inner();
     let detail = state
         .db
-        .with_read(move |c| queries::workflow_detail(c, &id))
+        .with_read(move |c| read::workflow_detail(c, &id))
         .await?
         .ok_or_else(|| ApiError::not_found("workflow"))?;
     Ok(HttpResponse::Ok().json(detail))
@@ -43,14 +43,14 @@ pub async fn workflow(
     tag = "operators",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Counts", body = queries::Stats),
+        (status = 200, description = "Counts", body = read::Stats),
         (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
         (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
     )
 )]
 pub async fn stats(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let s = state.db.with_read(move |c| queries::stats(c, now)).await?;
+    let s = state.db.with_read(move |c| read::stats(c, now)).await?;
     Ok(HttpResponse::Ok().json(s))
 }
 
@@ -81,7 +81,7 @@ pub struct WorkflowQuery {
 /// `GET /v1/admin/workflows`: search, newest first, cursor paginated.
 #[utoipa::path(get, path = "/v1/admin/workflows", tag = "operators", params(WorkflowQuery), security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of workflows", body = queries::Page<queries::WorkflowItem>),
+        (status = 200, description = "A page of workflows", body = read::Page<read::WorkflowItem>),
         (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
         (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
         (status = 422, description = "A filter does not parse", body = super::openapi::ErrorBody),
@@ -100,7 +100,7 @@ pub async fn workflows(
         .iter()
         .map(|b| b.as_str())
         .collect();
-    let filter = queries::WorkflowFilter {
+    let filter = read::WorkflowFilter {
         state: params::one_of("state", q.state.as_deref(), &states)?,
         center: q.center.clone(),
         band: params::one_of("band", q.band.as_deref(), &bands)?,
@@ -112,7 +112,7 @@ pub async fn workflows(
     };
     let page = state
         .db
-        .with_read(move |c| queries::list_workflows(c, &filter))
+        .with_read(move |c| read::list_workflows(c, &filter))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -212,7 +212,7 @@ pub const DEAD_LETTER_KINDS: &[&str] = &["unidentifiable", "step_failed"];
 /// `GET /v1/admin/dead-letters`: newest first.
 #[utoipa::path(get, path = "/v1/admin/dead-letters", tag = "operators", params(DeadLetterQuery), security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of dead letters", body = queries::Page<queries::DeadLetterView>),
+        (status = 200, description = "A page of dead letters", body = read::Page<read::DeadLetterView>),
         (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
         (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
         (status = 422, description = "A filter does not parse", body = super::openapi::ErrorBody),
@@ -228,7 +228,7 @@ pub async fn dead_letters(
     let limit = params::limit(q.limit)?;
     let page = state
         .db
-        .with_read(move |c| queries::list_dead_letters(c, kind.as_deref(), cursor.as_ref(), limit))
+        .with_read(move |c| read::list_dead_letters(c, kind.as_deref(), cursor.as_ref(), limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -259,7 +259,7 @@ pub async fn redrive(
     let key = id.clone();
     let dead = state
         .db
-        .with_read(move |c| queries::dead_letter(c, &key))
+        .with_read(move |c| read::dead_letter(c, &key))
         .await?
         .ok_or_else(|| ApiError::not_found("dead letter"))?;
     if dead.redriven_at.is_some() {
@@ -367,7 +367,7 @@ pub struct ModelAnswer {
     pub active: aegis_actors::ports::ScorerInfo,
     pub feature_schema: String,
     pub thresholds: ThresholdsView,
-    pub trained: Vec<queries::ModelRecord>,
+    pub trained: Vec<read::ModelRecord>,
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -384,7 +384,7 @@ pub struct ThresholdsView {
         (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
     ))]
 pub async fn model(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
-    let trained = state.db.with_read(queries::trained_models).await?;
+    let trained = state.db.with_read(read::trained_models).await?;
     let t = state.settings.thresholds().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(ModelAnswer {
         active: state.runtime.deps.scorer.info(),

@@ -17,7 +17,7 @@ use super::error::ApiError;
 use super::params;
 use super::state::AppState;
 use super::{commands, openapi::ErrorBody};
-use crate::db::queries::{self, AlertFilter, AlertItem, AlertView, Page, WorkflowDetail};
+use crate::db::read::{self, AlertFilter, AlertItem, AlertView, Page, WorkflowDetail};
 
 const MAX_NOTE: usize = 4_000;
 
@@ -59,7 +59,7 @@ pub async fn list(
     };
     let page = state
         .db
-        .with_read(move |c| queries::list_alerts(c, &filter))
+        .with_read(move |c| read::list_alerts(c, &filter))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -76,10 +76,10 @@ async fn load_detail(state: &AppState, id: String) -> Result<AlertDetail, ApiErr
     let found = state
         .db
         .with_read(move |c| {
-            let Some(wf) = queries::alert_workflow(c, &id)? else {
+            let Some(wf) = read::alert_workflow(c, &id)? else {
                 return Ok(None);
             };
-            queries::workflow_detail(c, &wf)
+            read::workflow_detail(c, &wf)
         })
         .await?;
     let workflow = found.ok_or_else(|| ApiError::not_found("alert"))?;
@@ -156,7 +156,7 @@ async fn workflow_of(state: &AppState, alert_id: &str) -> Result<String, ApiErro
     let id = alert_id.to_owned();
     state
         .db
-        .with_read(move |c| queries::alert_workflow(c, &id))
+        .with_read(move |c| read::alert_workflow(c, &id))
         .await?
         .ok_or_else(|| ApiError::not_found("alert"))
 }

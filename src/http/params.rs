@@ -4,7 +4,7 @@
 use chrono::DateTime;
 
 use super::error::ApiError;
-use crate::db::queries::Cursor;
+use crate::db::read::Cursor;
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;

@@ -40,10 +40,7 @@ pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
         loop {
             let now = state.clock.now();
             let db = state.db.clone();
-            match db
-                .with_read(move |c| crate::db::queries::stats(c, now))
-                .await
-            {
+            match db.with_read(move |c| crate::db::read::stats(c, now)).await {
                 Ok(s) => {
                     for st in State::ALL {
                         let n = s.workflows.get(st.as_str()).copied().unwrap_or(0);

@@ -1,0 +1,128 @@
+//! Reading alerts: the officers' list, newest first, and an alert's workflow.
+
+use aegis_actors::ports::StoreError;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::page::{Cursor, Page, page};
+use crate::db::first_row::OneRow;
+use crate::db::rows::AlertRow;
+use crate::db::schema::{alerts, scores};
+use crate::db::time::from_db;
+use crate::db::{AnyConn, store_err};
+use crate::with_conn;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AlertView {
+    pub id: String,
+    pub workflow_id: String,
+    pub center: String,
+    pub ticket_number: String,
+    pub state: String,
+    pub tier: i64,
+    pub ack_deadline: Option<DateTime<Utc>>,
+    pub raised_at: DateTime<Utc>,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub disposition: Option<String>,
+    pub note: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn alert_view(r: AlertRow) -> AlertView {
+    AlertView {
+        id: r.id,
+        workflow_id: r.workflow_id,
+        center: r.center,
+        ticket_number: r.ticket_number,
+        state: r.state,
+        tier: r.tier,
+        ack_deadline: r.ack_deadline.map(from_db),
+        raised_at: from_db(r.raised_at),
+        acknowledged_by: r.acknowledged_by,
+        acknowledged_at: r.acknowledged_at.map(from_db),
+        resolved_by: r.resolved_by,
+        resolved_at: r.resolved_at.map(from_db),
+        disposition: r.disposition,
+        note: r.note,
+        updated_at: from_db(r.updated_at),
+    }
+}
+
+/// Verifies a workflow's chain from its stored rows.
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AlertItem {
+    #[serde(flatten)]
+    pub alert: AlertView,
+    pub probability: Option<f64>,
+    pub band: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    pub state: Option<String>,
+    pub center: Option<String>,
+    pub since: Option<i64>,
+    pub cursor: Option<Cursor>,
+    pub limit: usize,
+}
+
+pub fn list_alerts(conn: &mut AnyConn, f: &AlertFilter) -> Result<Page<AlertItem>, StoreError> {
+    let limit = i64::try_from(f.limit + 1).unwrap_or(i64::MAX);
+    let rows: Vec<(AlertRow, Option<f64>, Option<String>)> = with_conn!(conn, |c| {
+        let mut q = alerts::table
+            .left_join(scores::table.on(scores::workflow_id.eq(alerts::workflow_id)))
+            .select((
+                AlertRow::as_select(),
+                scores::probability.nullable(),
+                scores::band.nullable(),
+            ))
+            .order((alerts::raised_at.desc(), alerts::id.desc()))
+            .limit(limit)
+            .into_boxed();
+        if let Some(s) = &f.state {
+            q = q.filter(alerts::state.eq(s.clone()));
+        }
+        if let Some(cn) = &f.center {
+            q = q.filter(alerts::center.eq(cn.clone()));
+        }
+        if let Some(since) = f.since {
+            q = q.filter(alerts::raised_at.ge(since));
+        }
+        if let Some(cur) = &f.cursor {
+            q = q.filter(
+                alerts::raised_at.lt(cur.at).or(alerts::raised_at
+                    .eq(cur.at)
+                    .and(alerts::id.lt(cur.id.clone()))),
+            );
+        }
+        q.load(c).map_err(store_err)?
+    });
+    let items = rows
+        .into_iter()
+        .map(|(a, probability, band)| AlertItem {
+            alert: alert_view(a),
+            probability,
+            band,
+        })
+        .collect();
+    Ok(page(items, f.limit, |i: &AlertItem| Cursor {
+        at: i.alert.raised_at.timestamp_micros(),
+        id: i.alert.id.clone(),
+    }))
+}
+
+/// The workflow an alert belongs to.
+pub fn alert_workflow(conn: &mut AnyConn, alert_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(with_conn!(conn, |c| {
+        alerts::table
+            .find(alert_id)
+            .select(alerts::workflow_id)
+            .one::<String>(c)
+            .map_err(store_err)?
+    }))
+}

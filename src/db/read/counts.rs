@@ -1,0 +1,67 @@
+//! Counts for `/v1/admin/stats` and the database-derived gauges.
+
+use aegis_actors::ports::StoreError;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{alerts, workflows};
+use crate::db::time::from_db;
+use crate::db::{AnyConn, store_err};
+use crate::with_conn;
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Stats {
+    pub workflows: std::collections::BTreeMap<String, i64>,
+    pub alerts: std::collections::BTreeMap<String, i64>,
+    /// Unacknowledged alerts past their deadline.
+    pub alerts_overdue: i64,
+    /// Dead letters not yet redriven.
+    pub dead_letters: i64,
+    pub outbox_pending: i64,
+    pub outbox_oldest: Option<DateTime<Utc>>,
+}
+
+pub fn stats(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Stats, StoreError> {
+    use crate::db::schema::{dead_letters, outbox};
+    let now = crate::db::time::to_db(now);
+    type Counts = Vec<(String, i64)>;
+    let (wf, al, overdue, dead, pending, oldest): (Counts, Counts, i64, i64, i64, Option<i64>) =
+        with_conn!(conn, |c| {
+            let wf = workflows::table
+                .group_by(workflows::state)
+                .select((workflows::state, diesel::dsl::count_star()))
+                .load(c)
+                .map_err(store_err)?;
+            let al = alerts::table
+                .group_by(alerts::state)
+                .select((alerts::state, diesel::dsl::count_star()))
+                .load(c)
+                .map_err(store_err)?;
+            let overdue = alerts::table
+                .filter(alerts::state.eq_any(["open", "escalated"]))
+                .filter(alerts::ack_deadline.lt(now))
+                .count()
+                .get_result(c)
+                .map_err(store_err)?;
+            let dead = dead_letters::table
+                .filter(dead_letters::redriven_at.is_null())
+                .count()
+                .get_result(c)
+                .map_err(store_err)?;
+            let pending = outbox::table.count().get_result(c).map_err(store_err)?;
+            let oldest = outbox::table
+                .select(diesel::dsl::min(outbox::created_at))
+                .get_result(c)
+                .map_err(store_err)?;
+            (wf, al, overdue, dead, pending, oldest)
+        });
+    Ok(Stats {
+        workflows: wf.into_iter().collect(),
+        alerts: al.into_iter().collect(),
+        alerts_overdue: overdue,
+        dead_letters: dead,
+        outbox_pending: pending,
+        outbox_oldest: oldest.map(from_db),
+    })
+}

@@ -1,0 +1,278 @@
+//! Reading workflows: one with its whole story (ticket, score, alert, audit trail and the
+//! chain's verdict), and lists by state, center, band, ticket number and time.
+
+use aegis_actors::ports::{Contribution, StoreError};
+use aegis_workflows::audit::{self, Link};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::alerts::{AlertView, alert_view};
+use super::page::{Cursor, Page, page};
+use crate::db::convert::{self, corrupt};
+use crate::db::first_row::OneRow;
+use crate::db::rows::{AlertRow, EventRow, ScoreRow, WorkflowRow};
+use crate::db::schema::{alerts, events, scores, tickets, workflows};
+use crate::db::time::from_db;
+use crate::db::{AnyConn, store_err};
+use crate::with_conn;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScoreView {
+    pub probability: f64,
+    pub band: String,
+    pub model_version: String,
+    #[schema(value_type = Vec<Object>)]
+    pub top_features: Vec<Contribution>,
+    pub scored_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    pub seq: i64,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub event: String,
+    pub principal: String,
+    pub at: DateTime<Utc>,
+    /// The event itself (reasons, probabilities, dispositions…).
+    #[schema(value_type = Object)]
+    pub detail: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WorkflowDetail {
+    pub id: String,
+    pub center: String,
+    pub ticket_number: String,
+    pub revision: i64,
+    pub state: String,
+    pub version: i64,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[schema(value_type = Object)]
+    pub ticket: Value,
+    pub score: Option<ScoreView>,
+    pub alert: Option<AlertView>,
+    pub events: Vec<EventView>,
+    /// What looked odd in the ticket but did not stop it (field, code, message), from its
+    /// validation.
+    #[schema(value_type = Vec<Object>)]
+    pub warnings: Vec<Value>,
+    pub chain_valid: bool,
+    /// The first event whose hash does not fit, when the chain is broken.
+    pub chain_broken_at: Option<i64>,
+}
+
+pub fn score_view(r: ScoreRow) -> Result<ScoreView, StoreError> {
+    Ok(ScoreView {
+        probability: r.probability,
+        band: r.band,
+        model_version: r.model_version,
+        top_features: serde_json::from_str(&r.top_features).map_err(corrupt)?,
+        scored_at: from_db(r.scored_at),
+    })
+}
+
+pub fn verify_chain(rows: &[EventRow]) -> audit::ChainCheck {
+    audit::verify(rows.iter().map(|r| {
+        (
+            Link {
+                workflow_id: &r.workflow_id,
+                seq: r.seq,
+                from_state: r.from_state.as_deref(),
+                to_state: &r.to_state,
+                event: &r.event,
+                principal: &r.principal,
+                payload: &r.payload,
+                at_micros: r.at,
+            },
+            r.prev_hash.as_str(),
+            r.hash.as_str(),
+        )
+    }))
+}
+
+type DetailRows = (
+    WorkflowRow,
+    String,
+    Option<ScoreRow>,
+    Option<AlertRow>,
+    Vec<EventRow>,
+);
+
+pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDetail>, StoreError> {
+    let rows: Option<DetailRows> = with_conn!(conn, |c| {
+        let Some(w) = workflows::table
+            .find(id)
+            .select(WorkflowRow::as_select())
+            .one(c)
+            .map_err(store_err)?
+        else {
+            return Ok(None);
+        };
+        let ticket: String = tickets::table
+            .find(id)
+            .select(tickets::ticket_json)
+            .the(c)
+            .map_err(store_err)?;
+        let score = scores::table
+            .find(id)
+            .select(ScoreRow::as_select())
+            .one(c)
+            .map_err(store_err)?;
+        let alert = alerts::table
+            .filter(alerts::workflow_id.eq(id))
+            .select(AlertRow::as_select())
+            .one(c)
+            .map_err(store_err)?;
+        let evs = events::table
+            .filter(events::workflow_id.eq(id))
+            .order(events::seq.asc())
+            .select(EventRow::as_select())
+            .load(c)
+            .map_err(store_err)?;
+        Some((w, ticket, score, alert, evs))
+    });
+    let Some((w, ticket, score, alert, evs)) = rows else {
+        return Ok(None);
+    };
+    let check = verify_chain(&evs);
+    // The chain must also end where the workflow says it does.
+    let tip_ok = evs
+        .last()
+        .is_none_or(|e| e.hash == w.last_hash && e.seq == w.version);
+    let events = evs
+        .into_iter()
+        .map(|r| {
+            Ok(EventView {
+                detail: serde_json::from_str(&r.payload).map_err(corrupt)?,
+                seq: r.seq,
+                from_state: r.from_state,
+                to_state: r.to_state,
+                event: r.event,
+                principal: r.principal,
+                at: from_db(r.at),
+                prev_hash: r.prev_hash,
+                hash: r.hash,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let _ = convert::state(&w.state)?;
+    let warnings = events
+        .iter()
+        .filter(|e| e.event == "validated")
+        .filter_map(|e| e.detail.get("warnings").and_then(Value::as_array))
+        .flatten()
+        .cloned()
+        .collect();
+    Ok(Some(WorkflowDetail {
+        id: w.id,
+        center: w.center,
+        ticket_number: w.ticket_number,
+        revision: w.revision,
+        state: w.state,
+        version: w.version,
+        attempts: w.attempts,
+        last_error: w.last_error,
+        created_at: from_db(w.created_at),
+        updated_at: from_db(w.updated_at),
+        ticket: serde_json::from_str(&ticket).map_err(corrupt)?,
+        score: score.map(score_view).transpose()?,
+        alert: alert.map(alert_view),
+        events,
+        warnings,
+        chain_valid: check.valid && tip_ok,
+        chain_broken_at: check.broken_at.or((!tip_ok).then_some(w.version)),
+    }))
+}
+
+/// Counts for `/v1/admin/stats` and the database-derived gauges.
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WorkflowItem {
+    pub id: String,
+    pub center: String,
+    pub ticket_number: String,
+    pub revision: i64,
+    pub state: String,
+    pub band: Option<String>,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WorkflowFilter {
+    pub state: Option<String>,
+    pub center: Option<String>,
+    pub band: Option<String>,
+    pub ticket_number: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub cursor: Option<Cursor>,
+    pub limit: usize,
+}
+
+pub fn list_workflows(
+    conn: &mut AnyConn,
+    f: &WorkflowFilter,
+) -> Result<Page<WorkflowItem>, StoreError> {
+    let limit = i64::try_from(f.limit + 1).unwrap_or(i64::MAX);
+    let rows: Vec<WorkflowRow> = with_conn!(conn, |c| {
+        let mut q = workflows::table
+            .select(WorkflowRow::as_select())
+            .order((workflows::created_at.desc(), workflows::id.desc()))
+            .limit(limit)
+            .into_boxed();
+        if let Some(s) = &f.state {
+            q = q.filter(workflows::state.eq(s.clone()));
+        }
+        if let Some(cn) = &f.center {
+            q = q.filter(workflows::center.eq(cn.clone()));
+        }
+        if let Some(b) = &f.band {
+            q = q.filter(workflows::band.eq(b.clone()));
+        }
+        if let Some(t) = &f.ticket_number {
+            q = q.filter(workflows::ticket_number.eq(t.clone()));
+        }
+        if let Some(s) = f.since {
+            q = q.filter(workflows::created_at.ge(s));
+        }
+        if let Some(u) = f.until {
+            q = q.filter(workflows::created_at.lt(u));
+        }
+        if let Some(cur) = &f.cursor {
+            q = q.filter(
+                workflows::created_at.lt(cur.at).or(workflows::created_at
+                    .eq(cur.at)
+                    .and(workflows::id.lt(cur.id.clone()))),
+            );
+        }
+        q.load(c).map_err(store_err)?
+    });
+    let items = rows
+        .into_iter()
+        .map(|w| WorkflowItem {
+            id: w.id,
+            center: w.center,
+            ticket_number: w.ticket_number,
+            revision: w.revision,
+            state: w.state,
+            band: w.band,
+            attempts: w.attempts,
+            created_at: from_db(w.created_at),
+            updated_at: from_db(w.updated_at),
+        })
+        .collect();
+    Ok(page(items, f.limit, |i: &WorkflowItem| Cursor {
+        at: i.created_at.timestamp_micros(),
+        id: i.id.clone(),
+    }))
+}
