@@ -233,6 +233,14 @@ impl TestApp {
         reply(r).await
     }
 
+    /// Posts the contract's normal ticket and waits until it is resolved; its workflow id.
+    pub async fn resolved_normal_ticket(&self) -> String {
+        let r = self.post_native(&fixture("normal.json")).await;
+        let id = r.body["workflow_id"].as_str().unwrap().to_owned();
+        self.wait_state(&id, "resolved").await;
+        id
+    }
+
     /// Posts a native ticket to center TEST with a fresh delivery id.
     pub async fn post_native(&self, body: &[u8]) -> Reply {
         let id = format!("msg_{}", uuid::Uuid::new_v4().simple());

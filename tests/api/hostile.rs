@@ -292,11 +292,7 @@ async fn a_replayed_outcome_counts_once(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let id = app.post_native(&fixture("normal.json")).await.body["workflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.wait_state(&id, "resolved").await;
+    app.resolved_normal_ticket().await;
     let path = "/v1/tickets/TEST/2026112200001/outcome";
     let body = json!({"damage": true, "facility": "gas", "reported_at": "2026-11-23T10:00:00Z"})
         .to_string();

@@ -246,11 +246,7 @@ async fn actors_model_and_stats_are_reported(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let id = app.post_native(&fixture("normal.json")).await.body["workflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.wait_state(&id, "resolved").await;
+    app.resolved_normal_ticket().await;
     let actors = app.get("/v1/admin/actors", &app.token).await;
     assert_eq!(actors.status, 200);
     let list = actors.body.as_array().unwrap();
@@ -348,11 +344,7 @@ async fn outcomes_are_recorded_by_operators_and_centers(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let id = app.post_native(&fixture("normal.json")).await.body["workflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.wait_state(&id, "resolved").await;
+    let id = app.resolved_normal_ticket().await;
     let path = "/v1/tickets/TEST/2026112200001/outcome";
     let r = app
         .post_json(
@@ -403,11 +395,7 @@ async fn the_audit_trail_is_append_only_and_tampering_shows(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let id = app.post_native(&fixture("normal.json")).await.body["workflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.wait_state(&id, "resolved").await;
+    let id = app.resolved_normal_ticket().await;
     let exec = |sql: String| {
         let mut conn = app.db.write().unwrap();
         match &mut conn {
