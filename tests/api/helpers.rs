@@ -233,6 +233,11 @@ impl TestApp {
         reply(r).await
     }
 
+    /// The text of `/metrics`.
+    pub async fn metrics_text(&self) -> String {
+        metrics_of(&self.client, &self.base).await
+    }
+
     /// Posts the contract's normal ticket and waits until it is resolved; its workflow id.
     pub async fn resolved_normal_ticket(&self) -> String {
         let r = self.post_native(&fixture("normal.json")).await;
@@ -336,6 +341,18 @@ impl TestApp {
         };
         rows[0].n
     }
+}
+
+/// The text of `/metrics` of the Aegis at `base`.
+pub async fn metrics_of(client: &reqwest::Client, base: &str) -> String {
+    client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 pub async fn reply(r: reqwest::Response) -> Reply {

@@ -6,17 +6,6 @@ use serde_json::json;
 use crate::both_backends;
 use crate::helpers::*;
 
-async fn metrics_text(app: &TestApp) -> String {
-    app.client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[actix_web::test]
 async fn made_up_methods_share_one_label_and_do_not_grow_metrics() {
     let Some(app) = spawn_app(Backend::Sqlite).await else {
@@ -33,7 +22,7 @@ async fn made_up_methods_share_one_label_and_do_not_grow_metrics() {
             .unwrap();
         assert!(r.status().is_client_error(), "{}", r.status());
     }
-    let text = metrics_text(&app).await;
+    let text = app.metrics_text().await;
     assert!(
         !text.contains("XXXXXXXX") && !text.contains("M0001"),
         "a made-up method reached a label"

@@ -230,15 +230,7 @@ impl Cluster {
     }
 
     async fn metric(&self, i: usize, name: &str) -> f64 {
-        let text = self
-            .client
-            .get(format!("{}/metrics", self.base(i)))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics_of(&self.client, &self.base(i)).await;
         text.lines()
             .filter(|l| l.starts_with(name))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())

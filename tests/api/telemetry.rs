@@ -53,15 +53,7 @@ async fn a_working_aegis_exports_every_metric_with_sensible_values() {
     // Database-derived gauges refresh every few seconds.
     let deadline = Instant::now() + Duration::from_secs(15);
     let text = loop {
-        let text = app
-            .client
-            .get(format!("{}/metrics", app.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = app.metrics_text().await;
         if value_of(&text, "aegis_workflows{state=\"resolved\"}").is_some_and(|v| v >= 2.0) {
             break text;
         }
