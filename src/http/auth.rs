@@ -24,7 +24,7 @@ use crate::db::principals::{self, Principal, Role};
 use crate::telemetry::names;
 
 /// Verified tokens are remembered this long; a revocation takes effect within it.
-pub const CACHE_TTL: Duration = Duration::from_secs(5);
+const CACHE_TTL: Duration = Duration::from_secs(5);
 const CACHE_MAX: usize = 10_000;
 const WINDOW: Duration = Duration::from_secs(60);
 /// Distinct addresses (and token prefixes) tracked per minute; more share one count.

@@ -97,7 +97,11 @@ impl Modify for CommonAnswers {
                     add(op, "400", "The body is not JSON");
                     add(op, "413", "The body is too large");
                     add(op, "415", "The body is not 'application/json'");
-                    add(op, "422", "The body does not fit");
+                    // A center's ticket that does not fit is accepted and kept (it may end
+                    // rejected), never answered 422.
+                    if !path.starts_with("/v1/webhooks/") {
+                        add(op, "422", "The body does not fit");
+                    }
                 }
                 if in_path {
                     add(op, "404", "No such resource");
