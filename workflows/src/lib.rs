@@ -7,6 +7,7 @@
 //!   events; [`revision`] says which earlier workflows a new revision supersedes or cancels.
 //! - [`alert`] is what puts a risky ticket in front of an officer: the rule that raises one and
 //!   its own transitions (raise, escalate, acknowledge, resolve, close).
+//! - [`roster`] says who is reached: users' channels and rosters with business hours.
 //! - [`escalation`] (alert tiers and deadlines) and [`retry`] (attempts and backoff) are policies
 //!   the runtime consults; [`risk`] turns a probability into a band; [`features`] turns a ticket
 //!   into the model's feature vector; [`geometry`] measures dig areas.
@@ -24,6 +25,7 @@ pub mod problem;
 pub mod retry;
 pub mod revision;
 pub mod risk;
+pub mod roster;
 pub mod ticket;
 pub mod validation;
 
