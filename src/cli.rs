@@ -31,6 +31,9 @@ pub enum Command {
     /// Manage officers and operators.
     #[command(subcommand)]
     Users(UsersCmd),
+    /// Manage rosters: who is reached when an alert is raised or escalated.
+    #[command(subcommand)]
+    Rosters(RostersCmd),
     /// Make a synthetic ticket history with outcomes.
     Generate(GenerateArgs),
     /// Train a risk model with XGBoost.
@@ -85,6 +88,55 @@ pub enum UsersCmd {
     /// Revoke a user's token.
     Revoke { name: String },
     /// List users.
+    List,
+    /// Set how a user is reached (replaces their channels; none given clears them).
+    Channels(ChannelsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChannelsArgs {
+    pub name: String,
+    /// E-mail addresses.
+    #[arg(long)]
+    pub email: Vec<String>,
+    /// PagerDuty Events API v2 routing (integration) keys.
+    #[arg(long)]
+    pub pagerduty_key: Vec<String>,
+    #[arg(long, default_value = "https://events.pagerduty.com/v2/enqueue")]
+    pub pagerduty_url: String,
+    /// Slack incoming-webhook URLs.
+    #[arg(long)]
+    pub slack: Vec<String>,
+    /// A generic webhook URL, signed with `--webhook-secret`.
+    #[arg(long, requires = "webhook_secret")]
+    pub webhook: Option<String>,
+    #[arg(long, requires = "webhook")]
+    pub webhook_secret: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RostersCmd {
+    /// Create or replace a roster.
+    Put {
+        name: String,
+        /// Users, in order (comma-separated).
+        #[arg(long, value_delimiter = ',', required = true)]
+        members: Vec<String>,
+        /// Users reached outside business hours instead (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        after_hours: Vec<String>,
+        /// Business days, such as Mon-Fri.
+        #[arg(long, requires_all = ["from", "to", "timezone"])]
+        days: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        /// An IANA time zone, such as America/Los_Angeles.
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+    /// List rosters and who is on duty now.
     List,
 }
 

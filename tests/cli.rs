@@ -388,3 +388,56 @@ fn the_binary_runs_from_another_directory_with_the_library_beside_it() {
     let _ = serve.wait();
     assert!(up, "the copied binary did not serve");
 }
+
+#[test]
+fn rosters_and_channels_are_wired_from_the_command_line() {
+    let s = Scratch::new();
+    s.ok(&["users", "add", "--role", "officer", "--name", "dana"]);
+    s.ok(&["users", "add", "--role", "officer", "--name", "lee"]);
+    let set = s.ok(&[
+        "users",
+        "channels",
+        "dana",
+        "--email",
+        "dana@example.org",
+        "--pagerduty-key",
+        "R0ut1ngK3yABCD",
+    ]);
+    assert!(set.contains("dana: 2 channel(s)"), "{set}");
+    let bad = s.aegis(&["users", "channels", "lee", "--email", "not-an-address"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("channels[0].address"),
+        "{bad:?}"
+    );
+    assert!(
+        !s.aegis(&["users", "channels", "ghost", "--email", "g@example.org"])
+            .status
+            .success()
+    );
+    let put = s.ok(&[
+        "rosters",
+        "put",
+        "safety-oncall",
+        "--members",
+        "dana,lee",
+        "--after-hours",
+        "lee",
+        "--days",
+        "Mon-Sun",
+        "--from",
+        "00:00",
+        "--to",
+        "00:00",
+        "--timezone",
+        "America/Los_Angeles",
+    ]);
+    assert!(put.contains("on duty now: dana, lee"), "{put}");
+    let list = s.ok(&["rosters", "list"]);
+    assert!(
+        list.contains("safety-oncall\tmembers: dana,lee\tafter hours: lee"),
+        "{list}"
+    );
+    let unknown = s.aegis(&["rosters", "put", "x", "--members", "ghost"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such user: ghost"));
+}

@@ -2,10 +2,14 @@
 
 use anyhow::anyhow;
 
-use crate::cli::{CentersCmd, FormatArg, UsersCmd};
+use aegis_workflows::roster::{BusinessHours, Channel, Roster};
+
+use crate::cli::{CentersCmd, ChannelsArgs, FormatArg, RostersCmd, UsersCmd};
 use crate::config::Settings;
 use crate::db::centers::{self, CenterFormat};
+use crate::db::people;
 use crate::db::principals::{self, Role};
+use crate::db::writer::in_transaction;
 use crate::startup::open_db;
 
 pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -95,6 +99,7 @@ pub fn users(settings: &Settings, cmd: UsersCmd) -> anyhow::Result<()> {
             principals::revoke(&mut conn, &name)?;
             println!("{name} revoked");
         }
+        UsersCmd::Channels(args) => set_channels(&mut conn, args)?,
         UsersCmd::List => {
             for p in principals::list(&mut conn)? {
                 println!(
@@ -102,6 +107,107 @@ pub fn users(settings: &Settings, cmd: UsersCmd) -> anyhow::Result<()> {
                     p.name,
                     p.role.as_str(),
                     if p.revoked { "revoked" } else { "active" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every problem, one per line, as an error.
+fn refuse(problems: Vec<aegis_workflows::problem::Problem>) -> anyhow::Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("  {}: {}", p.field, p.message))
+        .collect();
+    Err(anyhow!("refused:\n{}", lines.join("\n")))
+}
+
+fn set_channels(conn: &mut crate::db::AnyConn, a: ChannelsArgs) -> anyhow::Result<()> {
+    let mut channels: Vec<Channel> = a
+        .email
+        .into_iter()
+        .map(|address| Channel::Email { address })
+        .collect();
+    channels.extend(
+        a.pagerduty_key
+            .into_iter()
+            .map(|routing_key| Channel::Pagerduty {
+                url: a.pagerduty_url.clone(),
+                routing_key,
+            }),
+    );
+    channels.extend(a.slack.into_iter().map(|url| Channel::Slack { url }));
+    if let (Some(url), Some(secret)) = (a.webhook, a.webhook_secret) {
+        channels.push(Channel::Webhook { url, secret });
+    }
+    refuse(
+        channels
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.problems(&format!("channels[{i}]")))
+            .collect(),
+    )?;
+    let name = a.name;
+    if !in_transaction(conn, |tx| people::set_channels(tx, &name, &channels))? {
+        return Err(anyhow!("no user {name}"));
+    }
+    println!("{name}: {} channel(s)", channels.len());
+    Ok(())
+}
+
+pub fn rosters(settings: &Settings, cmd: RostersCmd) -> anyhow::Result<()> {
+    let db = open_db(settings)?;
+    let mut conn = db.write().map_err(|e| anyhow!(e))?;
+    match cmd {
+        RostersCmd::Put {
+            name,
+            members,
+            after_hours,
+            days,
+            from,
+            to,
+            timezone,
+        } => {
+            let business_hours = match (days, from, to, timezone) {
+                (Some(days), Some(from), Some(to), Some(timezone)) => Some(BusinessHours {
+                    days,
+                    from,
+                    to,
+                    timezone,
+                }),
+                _ => None,
+            };
+            let roster = Roster {
+                members,
+                after_hours_members: after_hours,
+                business_hours,
+            };
+            refuse(roster.problems())?;
+            let mut everyone = roster.members.clone();
+            everyone.extend(roster.after_hours_members.iter().cloned());
+            let unknown = people::unknown_users(&mut conn, &everyone)?;
+            if !unknown.is_empty() {
+                return Err(anyhow!("no such user: {}", unknown.join(", ")));
+            }
+            let now = chrono::Utc::now();
+            in_transaction(&mut conn, |tx| people::put_roster(tx, &name, &roster, now))?;
+            println!(
+                "roster {name}: on duty now: {}",
+                roster.on_duty(now).join(", ")
+            );
+        }
+        RostersCmd::List => {
+            let now = chrono::Utc::now();
+            for (name, r) in people::rosters(&mut conn)? {
+                println!(
+                    "{name}\tmembers: {}\tafter hours: {}\ton duty now: {}",
+                    r.members.join(","),
+                    r.after_hours_members.join(","),
+                    r.on_duty(now).join(",")
                 );
             }
         }

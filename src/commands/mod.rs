@@ -30,6 +30,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Migrate => admin::migrate(&settings),
         Command::Centers(cmd) => admin::centers(&settings, cmd),
         Command::Users(cmd) => admin::users(&settings, cmd),
+        Command::Rosters(cmd) => admin::rosters(&settings, cmd),
         Command::Generate(args) => model::generate(&settings, &args),
         Command::Train(args) => model::train(&settings, &args),
         Command::Score(args) => model::score(&settings, &args),

@@ -12,6 +12,7 @@ pub mod convert;
 pub mod first_row;
 pub mod migrate;
 pub mod outcomes;
+pub mod people;
 pub mod pool;
 pub mod principals;
 pub mod read;

@@ -204,7 +204,26 @@ diesel::allow_tables_to_appear_in_same_query!(
     principals,
     models,
     training_rows,
+    user_channels,
+    rosters,
 );
+
+diesel::table! {
+    user_channels (principal_id, position) {
+        principal_id -> Text,
+        position -> BigInt,
+        kind -> Text,
+        definition -> Text,
+    }
+}
+
+diesel::table! {
+    rosters (name) {
+        name -> Text,
+        definition -> Text,
+        updated_at -> BigInt,
+    }
+}
 
 diesel::table! {
     training_rows (id) {

@@ -30,6 +30,19 @@ pub enum Tx<'a> {
     Pg(&'a mut PgConnection),
 }
 
+/// Runs `f` in a transaction of its own on `conn`, outside the writer (the command line, which
+/// runs while no server writes, or alone).
+pub fn in_transaction<T>(
+    conn: &mut AnyConn,
+    f: impl FnOnce(&mut Tx<'_>) -> Result<T, DieselError>,
+) -> Result<T, StoreError> {
+    match conn {
+        AnyConn::Sqlite(c) => c.transaction(|c| f(&mut Tx::Sqlite(c))),
+        AnyConn::Pg(c) => c.transaction(|c| f(&mut Tx::Pg(c))),
+    }
+    .map_err(super::store_err)
+}
+
 /// Runs `$body` with `$c` bound to the concrete connection inside a [`Tx`].
 #[macro_export]
 macro_rules! with_tx {

@@ -16,6 +16,7 @@ pub mod openapi_names;
 pub mod optional_json;
 pub mod outcomes;
 pub mod params;
+pub mod people;
 pub mod request_id;
 pub mod state;
 #[cfg(feature = "testing")]
@@ -51,6 +52,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/model"),
     ("POST", "/v1/admin/model/reload"),
     ("GET", "/v1/admin/stats"),
+    ("GET", "/v1/admin/users"),
+    ("GET", "/v1/admin/users/{name}"),
+    ("PUT", "/v1/admin/users/{name}/channels"),
+    ("GET", "/v1/admin/rosters"),
+    ("PUT", "/v1/admin/rosters/{name}"),
 ];
 
 /// A path of [`ROUTES`]: its other methods answer 405 with `Allow`, not the app's 404.
@@ -60,7 +66,7 @@ fn resource(path: &str) -> actix_web::Resource {
 
 /// Registers every route of [`ROUTES`].
 pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
-    use web::{get, post};
+    use web::{get, post, put};
     cfg.service(resource("/healthz").route(get().to(health::healthz)))
         .service(resource("/readyz").route(get().to(health::readyz)))
         .service(resource("/metrics").route(get().to(health::metrics)))
@@ -86,7 +92,12 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(resource("/admin/actors").route(get().to(admin::actors)))
         .service(resource("/admin/model").route(get().to(admin::model)))
         .service(resource("/admin/model/reload").route(post().to(admin::reload_model)))
-        .service(resource("/admin/stats").route(get().to(admin::stats)));
+        .service(resource("/admin/stats").route(get().to(admin::stats)))
+        .service(resource("/admin/users").route(get().to(people::users)))
+        .service(resource("/admin/users/{name}").route(get().to(people::user)))
+        .service(resource("/admin/users/{name}/channels").route(put().to(people::set_channels)))
+        .service(resource("/admin/rosters").route(get().to(people::rosters)))
+        .service(resource("/admin/rosters/{name}").route(put().to(people::put_roster)));
     #[cfg(feature = "testing")]
     let v1 = if testing {
         v1.service(resource("/testing/clock").route(post().to(testing::advance_clock)))

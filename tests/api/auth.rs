@@ -41,6 +41,10 @@ async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> R
     let url = format!("{}{path}", app.base);
     let mut req = match method {
         "GET" => app.client.get(url),
+        "PUT" => app
+            .client
+            .put(url)
+            .json(&json!({"channels": [], "members": ["ops"]})),
         _ => app
             .client
             .post(url)

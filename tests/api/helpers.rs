@@ -298,6 +298,18 @@ impl TestApp {
         reply(r).await
     }
 
+    pub async fn put_json(&self, path: &str, token: &str, body: &Value) -> Reply {
+        let r = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        reply(r).await
+    }
+
     pub async fn workflow(&self, id: &str) -> Value {
         let r = self
             .get(&format!("/v1/admin/workflows/{id}"), &self.token)

@@ -13,6 +13,7 @@ mod lifecycle;
 mod multinode;
 mod officers;
 mod operators;
+mod people;
 mod real_tickets;
 mod supervision;
 mod telemetry;

@@ -1,0 +1,2 @@
+DROP TABLE rosters;
+DROP TABLE user_channels;

@@ -1,0 +1,367 @@
+//! Users' contact channels and rosters (contract §7), for operators: who is reached when an
+//! alert is raised or escalated. Definitions are checked by `workflows::roster`; every problem
+//! is listed in one `422`. Secrets are masked on every read.
+
+use actix_web::{HttpResponse, web};
+use aegis_workflows::problem::Problem;
+use aegis_workflows::roster::{BusinessHours, Channel, Roster};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use super::auth::Operator;
+use super::error::ApiError;
+use super::openapi::ErrorBody;
+use super::state::AppState;
+use crate::db::people;
+
+/// A channel as it is written (contract §7). Fields it does not know are ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChannelBody {
+    Email {
+        #[schema(
+            pattern = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63}){1,4}$"
+        )]
+        address: String,
+    },
+    Webhook {
+        #[schema(
+            pattern = r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]{0,512})?$"
+        )]
+        url: String,
+        #[schema(pattern = r"^whsec_[A-Za-z0-9+/]{24,88}={0,2}$")]
+        secret: String,
+    },
+    Pagerduty {
+        #[schema(
+            pattern = r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]{0,512})?$"
+        )]
+        url: String,
+        #[schema(pattern = r"^[A-Za-z0-9]{1,64}$")]
+        routing_key: String,
+    },
+    Slack {
+        #[schema(
+            pattern = r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]{0,512})?$"
+        )]
+        url: String,
+    },
+}
+
+impl From<ChannelBody> for Channel {
+    fn from(b: ChannelBody) -> Self {
+        match b {
+            ChannelBody::Email { address } => Self::Email { address },
+            ChannelBody::Webhook { url, secret } => Self::Webhook { url, secret },
+            ChannelBody::Pagerduty { url, routing_key } => Self::Pagerduty { url, routing_key },
+            ChannelBody::Slack { url } => Self::Slack { url },
+        }
+    }
+}
+
+/// A channel as it is shown: secrets masked but for their last four characters.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChannelView {
+    Email { address: String },
+    Webhook { url: String, secret: String },
+    Pagerduty { url: String, routing_key: String },
+    Slack { url: String },
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelsBody {
+    #[schema(max_items = 20)]
+    pub channels: Vec<ChannelBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserAnswer {
+    pub name: String,
+    /// `officer` or `operator`.
+    pub role: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked: bool,
+    #[schema(value_type = Vec<ChannelView>)]
+    pub channels: Vec<Channel>,
+}
+
+impl From<people::UserView> for UserAnswer {
+    fn from(u: people::UserView) -> Self {
+        Self {
+            name: u.name,
+            role: u.role.as_str().to_owned(),
+            created_at: u.created_at,
+            revoked: u.revoked,
+            channels: u.channels,
+        }
+    }
+}
+
+/// An IANA time zone name, as chrono-tz knows them.
+pub struct TimeZoneName;
+
+impl PartialSchema for TimeZoneName {
+    fn schema() -> RefOr<Schema> {
+        let names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(names))
+            .into()
+    }
+}
+
+impl ToSchema for TimeZoneName {}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHoursBody {
+    /// Days or ranges, such as `Mon-Fri` or `Mon,Wed,Fri-Sun`.
+    #[schema(
+        pattern = r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))?(,(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))?){0,6}$"
+    )]
+    pub days: String,
+    /// `HH:MM`, local time.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub from: String,
+    /// `HH:MM`, local time; before `from`, the window runs over midnight; equal, all day.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub to: String,
+    #[schema(value_type = TimeZoneName)]
+    pub timezone: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RosterBody {
+    /// Users, in order.
+    #[schema(min_items = 1, max_items = 50, inline, value_type = Vec<UserNameSchema>)]
+    pub members: Vec<String>,
+    /// Reached instead outside business hours.
+    #[schema(max_items = 50, inline, value_type = Option<Vec<UserNameSchema>>)]
+    pub after_hours_members: Option<Vec<String>>,
+    pub business_hours: Option<BusinessHoursBody>,
+}
+
+/// A user's name.
+#[derive(Debug, ToSchema)]
+#[schema(pattern = r"^[A-Za-z0-9.@_-]{1,64}$")]
+pub struct UserNameSchema(#[allow(dead_code)] String);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterAnswer {
+    pub name: String,
+    pub members: Vec<String>,
+    pub after_hours_members: Vec<String>,
+    #[schema(value_type = Option<Object>)]
+    pub business_hours: Option<BusinessHours>,
+    /// Who would be reached now.
+    pub on_duty: Vec<String>,
+}
+
+fn roster_answer(name: String, r: Roster, now: chrono::DateTime<chrono::Utc>) -> RosterAnswer {
+    let on_duty = r.on_duty(now).to_vec();
+    RosterAnswer {
+        name,
+        members: r.members,
+        after_hours_members: r.after_hours_members,
+        business_hours: r.business_hours,
+        on_duty,
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserPath {
+    #[param(pattern = r"^[A-Za-z0-9.@_-]{1,64}$")]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RosterPath {
+    #[param(pattern = r"^[A-Za-z0-9_-]{1,64}$")]
+    pub name: String,
+}
+
+/// A name listed twice is listed once, where it first appears.
+fn dedup(names: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for n in names {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+fn problems_answer(problems: Vec<Problem>) -> ApiError {
+    let first = problems
+        .first()
+        .map_or_else(String::new, |p| p.message.clone());
+    ApiError::new(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_FAILED",
+        format!("{} problem(s), the first: {first}", problems.len()),
+    )
+    .with_details(json!({ "problems": problems }))
+}
+
+/// `GET /v1/admin/users`: every user with their channels (secrets masked).
+#[utoipa::path(get, path = "/v1/admin/users", tag = "operators", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Users", body = Vec<UserAnswer>),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+    ))]
+pub async fn users(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
+    let all = state.db.with_read(|c| people::users(c, None)).await?;
+    let answer: Vec<UserAnswer> = all.into_iter().map(UserAnswer::from).collect();
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// `GET /v1/admin/users/{name}`: one user with their channels (secrets masked).
+#[utoipa::path(get, path = "/v1/admin/users/{name}", tag = "operators", params(UserPath), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = UserAnswer),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+    ))]
+pub async fn user(
+    state: web::Data<AppState>,
+    _who: Operator,
+    path: web::Path<UserPath>,
+) -> Result<HttpResponse, ApiError> {
+    let name = path.into_inner().name;
+    let found = state
+        .db
+        .with_read(move |c| people::users(c, Some(&name)))
+        .await?;
+    let u = found
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(HttpResponse::Ok().json(UserAnswer::from(u)))
+}
+
+/// `PUT /v1/admin/users/{name}/channels`: replaces the user's channels.
+#[utoipa::path(put, path = "/v1/admin/users/{name}/channels", tag = "operators", params(UserPath), request_body = ChannelsBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user with the new channels (secrets masked)", body = UserAnswer),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+    ))]
+pub async fn set_channels(
+    state: web::Data<AppState>,
+    who: Operator,
+    path: web::Path<UserPath>,
+    body: web::Json<ChannelsBody>,
+) -> Result<HttpResponse, ApiError> {
+    let name = path.into_inner().name;
+    let channels: Vec<Channel> = body
+        .into_inner()
+        .channels
+        .into_iter()
+        .map(Channel::from)
+        .collect();
+    let problems: Vec<Problem> = channels
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.problems(&format!("channels[{i}]")))
+        .collect();
+    if !problems.is_empty() {
+        return Err(problems_answer(problems));
+    }
+    let (n, chs) = (name.clone(), channels.clone());
+    let found = state
+        .store
+        .writer()
+        .run(move |tx| people::set_channels(tx, &n, &chs))
+        .await?;
+    if !found {
+        return Err(ApiError::not_found("user"));
+    }
+    tracing::info!(by = %who.0.audit_name(), user = %name, channels = channels.len(), "channels set");
+    let n = name.clone();
+    let u = state
+        .db
+        .with_read(move |c| people::users(c, Some(&n)))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(HttpResponse::Ok().json(UserAnswer::from(u)))
+}
+
+/// `GET /v1/admin/rosters`: every roster and who is on duty now.
+#[utoipa::path(get, path = "/v1/admin/rosters", tag = "operators", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Rosters", body = Vec<RosterAnswer>),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+    ))]
+pub async fn rosters(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let all = state.db.with_read(people::rosters).await?;
+    let answer: Vec<RosterAnswer> = all
+        .into_iter()
+        .map(|(name, r)| roster_answer(name, r, now))
+        .collect();
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// `PUT /v1/admin/rosters/{name}`: creates or replaces a roster. Members must be users.
+#[utoipa::path(put, path = "/v1/admin/rosters/{name}", tag = "operators", params(RosterPath), request_body = RosterBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The roster and who is on duty now", body = RosterAnswer),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "A member is not a user (details list them)", body = ErrorBody),
+    ))]
+pub async fn put_roster(
+    state: web::Data<AppState>,
+    who: Operator,
+    path: web::Path<RosterPath>,
+    body: web::Json<RosterBody>,
+) -> Result<HttpResponse, ApiError> {
+    let name = path.into_inner().name;
+    let b = body.into_inner();
+    let roster = Roster {
+        members: dedup(b.members),
+        after_hours_members: dedup(b.after_hours_members.unwrap_or_default()),
+        business_hours: b.business_hours.map(|h| BusinessHours {
+            days: h.days,
+            from: h.from,
+            to: h.to,
+            timezone: h.timezone,
+        }),
+    };
+    let problems = roster.problems();
+    if !problems.is_empty() {
+        return Err(problems_answer(problems));
+    }
+    let mut everyone = roster.members.clone();
+    everyone.extend(roster.after_hours_members.iter().cloned());
+    let unknown = state
+        .db
+        .with_read(move |c| people::unknown_users(c, &everyone))
+        .await?;
+    if !unknown.is_empty() {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("no such user: {}", unknown.join(", ")),
+        )
+        .with_details(json!({ "unknown_users": unknown })));
+    }
+    let now = state.clock.now();
+    let (n, r) = (name.clone(), roster.clone());
+    state
+        .store
+        .writer()
+        .run(move |tx| people::put_roster(tx, &n, &r, now))
+        .await?;
+    tracing::info!(by = %who.0.audit_name(), roster = %name, "roster set");
+    Ok(HttpResponse::Ok().json(roster_answer(name, roster, now)))
+}
