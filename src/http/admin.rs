@@ -207,7 +207,7 @@ pub struct DeadLetterQuery {
 }
 
 /// The kinds of dead letter there are.
-pub const DEAD_LETTER_KINDS: &[&str] = &["unidentifiable", "step_failed"];
+pub const DEAD_LETTER_KINDS: &[&str] = &["unidentifiable", "step_failed", "revision_conflict"];
 
 /// `GET /v1/admin/dead-letters`: newest first.
 #[utoipa::path(get, path = "/v1/admin/dead-letters", tag = "operators", params(DeadLetterQuery), security(("bearer" = [])),

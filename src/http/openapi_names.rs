@@ -60,6 +60,7 @@ pub enum DispositionName {
 pub enum DeadLetterKindName {
     Unidentifiable,
     StepFailed,
+    RevisionConflict,
 }
 
 /// What kind of facility an outcome concerns.

@@ -26,6 +26,9 @@ pub struct WebhookAnswer {
     pub revision: u32,
     pub state: String,
     pub duplicate: bool,
+    /// OneCall only: this revision was already received with other content; the delivery is
+    /// kept as a `revision_conflict` dead letter for operators.
+    pub conflict: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +182,56 @@ pub async fn center_of(state: &AppState, code: &str) -> Result<CenterAuth, ApiEr
 
 /// Keeps an unreadable payload for operators, then answers 400. If it cannot even be kept,
 /// the caller gets 503 and sends it again: nothing is dropped silently.
+/// A dead letter id derived from its content, so the same letter sent again is kept once.
+fn content_id(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    let digest = h.finalize();
+    let mut id_bytes = [0u8; 16];
+    id_bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(id_bytes)
+        .into_uuid()
+        .to_string()
+}
+
+/// Keeps a delivery whose ticket and revision were already received with other content, so an
+/// operator sees the changed ticket (contract §9); its id is its content's, so a center's
+/// retries keep it once.
+async fn keep_conflict(
+    state: &AppState,
+    format: Format,
+    center: &CenterAuth,
+    workflow_id: &str,
+    body: &[u8],
+    content_type: &str,
+    what: String,
+) -> Result<(), ApiError> {
+    let dead = DeadLetterRecord {
+        id: content_id(&[
+            b"revision_conflict",
+            center.code.as_bytes(),
+            format.as_str().as_bytes(),
+            body,
+        ]),
+        kind: "revision_conflict".into(),
+        format: Some(format.as_str().to_owned()),
+        center: Some(center.code.clone()),
+        workflow_id: Some(workflow_id.to_owned()),
+        error: what,
+        payload: body.to_vec(),
+        content_type: Some(content_type.to_owned()),
+        created_at: state.clock.now(),
+    };
+    use aegis_actors::ports::store::Store;
+    state.store.dead_letter(dead).await?;
+    metrics::counter!(names::DEAD_LETTERED, "kind" => "revision_conflict").increment(1);
+    Ok(())
+}
+
 async fn reject_unidentifiable(
     state: &AppState,
     format: Format,
@@ -188,21 +241,8 @@ async fn reject_unidentifiable(
     err: ParseError,
 ) -> ApiError {
     // The id is the content's: a center replaying the same payload finds it already kept.
-    let digest = {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        for part in [center.code.as_bytes(), format.as_str().as_bytes(), body] {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part);
-        }
-        h.finalize()
-    };
-    let mut id_bytes = [0u8; 16];
-    id_bytes.copy_from_slice(&digest[..16]);
     let dead = DeadLetterRecord {
-        id: uuid::Builder::from_custom_bytes(id_bytes)
-            .into_uuid()
-            .to_string(),
+        id: content_id(&[center.code.as_bytes(), format.as_str().as_bytes(), body]),
         kind: "unidentifiable".into(),
         format: Some(format.as_str().to_owned()),
         center: Some(center.code.clone()),
@@ -288,14 +328,15 @@ async fn admit(
     content_type: String,
 ) -> Result<HttpResponse, ApiError> {
     let (number, revision) = (parsed.ticket.ticket_number.clone(), parsed.ticket.revision);
+    let new_hash = crate::intake::content_hash(&parsed.ticket).map_err(ApiError::internal)?;
     let outcome = intake(
         state,
         center,
         format,
         parsed,
         delivery_id,
-        body,
-        content_type,
+        body.clone(),
+        content_type.clone(),
     )
     .await?;
     let answer = |workflow_id: String, state: &str, duplicate: bool| WebhookAnswer {
@@ -305,6 +346,7 @@ async fn admit(
         revision,
         state: state.to_owned(),
         duplicate,
+        conflict: false,
     };
     match outcome {
         IntakeOutcome::Accepted { workflow_id } => {
@@ -318,11 +360,37 @@ async fn admit(
         }
         IntakeOutcome::RevisionConflict { workflow_id } => {
             record(&center.code, format, "TICKET_REVISION_CONFLICT");
-            Err(ApiError::conflict(
-                "TICKET_REVISION_CONFLICT",
-                format!("ticket {number} revision {revision} was already received with different content"),
+            let id = workflow_id.clone();
+            let stored = state
+                .db
+                .with_read(move |c| crate::db::read::ticket_content_hash(c, &id))
+                .await?
+                .unwrap_or_default();
+            let what = format!(
+                "ticket {number} revision {revision} was already received with other content (stored sha256 {stored}, this delivery sha256 {new_hash})"
+            );
+            // Kept before answering: a 2xx (OneCall) or a 409 both mean it is durable now.
+            keep_conflict(
+                state,
+                format,
+                center,
+                &workflow_id,
+                &body,
+                &content_type,
+                what.clone(),
             )
-            .with_details(json!({ "workflow_id": workflow_id, "ticket_number": number, "revision": revision })))
+            .await?;
+            match format {
+                // USA North 811 retries a non-2xx ten times and gives up into its failed queue:
+                // the conflict is kept, so say so with a 200.
+                Format::Onecall => {
+                    let mut a = answer(workflow_id, "conflict", false);
+                    a.conflict = true;
+                    Ok(HttpResponse::Ok().json(a))
+                }
+                Format::Native => Err(ApiError::conflict("TICKET_REVISION_CONFLICT", what)
+                    .with_details(json!({ "workflow_id": workflow_id, "ticket_number": number, "revision": revision }))),
+            }
         }
     }
 }
@@ -340,7 +408,7 @@ async fn admit(
         (status = 400, description = "Not identifiable as a ticket (kept as a dead letter)", body = super::openapi::ErrorBody),
         (status = 401, description = "Signature missing, invalid or stale", body = super::openapi::ErrorBody),
         (status = 404, description = "Unknown center", body = super::openapi::ErrorBody),
-        (status = 409, description = "Same ticket and revision, different content", body = super::openapi::ErrorBody),
+        (status = 409, description = "Same ticket and revision, different content (the delivery is kept for operators)", body = super::openapi::ErrorBody),
         (status = 413, description = "Body too large", body = super::openapi::ErrorBody),
         (status = 415, description = "Not JSON", body = super::openapi::ErrorBody),
         (status = 503, description = "Not durable: send again after Retry-After", body = super::openapi::ErrorBody),
@@ -415,7 +483,7 @@ async fn native_inner(
     request_body(content = serde_json::Value, content_type = "application/json", description = "OneCallAccess envelope with the ticket as base64 XML (contract §1b)"),
     responses(
         (status = 202, description = "Received and durable", body = WebhookAnswer),
-        (status = 200, description = "Already received", body = WebhookAnswer),
+        (status = 200, description = "Already received, or (`conflict: true`) this revision was received with other content and the delivery is kept for operators", body = WebhookAnswer),
         (status = 400, description = "Not identifiable as a ticket (kept as a dead letter)", body = super::openapi::ErrorBody),
         (status = 401, description = "Signature missing or invalid", body = super::openapi::ErrorBody),
         (status = 404, description = "Unknown center", body = super::openapi::ErrorBody),

@@ -80,6 +80,20 @@ async fn duplicates_and_revision_conflicts(backend: Backend) {
     );
     assert_eq!(app.count("tickets"), 1);
     assert_eq!(app.count("workflows"), 1);
+    // The changed ticket is kept for operators, once however often it is sent.
+    let _ = app.post_ticket(&changed).await;
+    let kept = app
+        .get("/v1/admin/dead-letters?kind=revision_conflict", &app.token)
+        .await;
+    let items = kept.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", kept.body);
+    assert_eq!(items[0]["workflow_id"], first.body["workflow_id"]);
+    assert!(
+        items[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("stored sha256")
+    );
 }
 
 async fn signatures_are_enforced(backend: Backend) {
@@ -295,6 +309,27 @@ async fn onecall_deliveries_are_checked(backend: Backend) {
     assert_eq!(r.body["error"]["code"], "MALFORMED_PAYLOAD");
     assert_eq!(app.count("dead_letters"), 1);
     assert_eq!(app.count("tickets"), 0);
+    // A changed ticket under the same number and revision: kept, answered 200 with
+    // `conflict`, so the center does not retry it into its failed queue.
+    let first = app.post_onecall_xml(&xml, "n-4").await;
+    assert_eq!(first.status, 202, "{}", first.body);
+    assert_eq!(first.body["conflict"], false);
+    let changed = xml.replace("Front of Property", "Back of Property, by the gas meter");
+    let r = app.post_onecall_xml(&changed, "n-5").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["conflict"], true);
+    assert_eq!(r.body["duplicate"], false);
+    assert_eq!(r.body["workflow_id"], first.body["workflow_id"]);
+    let kept = app
+        .get("/v1/admin/dead-letters?kind=revision_conflict", &app.token)
+        .await;
+    let items = kept.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", kept.body);
+    assert!(
+        items[0]["payload"].as_str().unwrap().contains("n-5"),
+        "the new delivery is what is kept"
+    );
+    assert_eq!(app.count("tickets"), 1);
 }
 
 /// Deliveries racing into the same group commit: for each ticket exactly one is accepted, the

@@ -276,3 +276,17 @@ pub fn list_workflows(
         id: i.id.clone(),
     }))
 }
+
+/// The content hash of a workflow's ticket, if it exists.
+pub fn ticket_content_hash(
+    conn: &mut AnyConn,
+    workflow_id: &str,
+) -> Result<Option<String>, StoreError> {
+    with_conn!(conn, |c| {
+        tickets::table
+            .find(workflow_id)
+            .select(tickets::content_hash)
+            .one(c)
+            .map_err(store_err)
+    })
+}
