@@ -287,7 +287,7 @@ pub async fn redrive(
             } else {
                 Format::Native
             };
-            let parsed = match format {
+            let mut parsed = match format {
                 Format::Native => crate::intake::native::parse(&dead.payload),
                 Format::Onecall => crate::intake::onecall::parse(&dead.payload),
             }
@@ -300,6 +300,17 @@ pub async fn redrive(
                 .with_details(serde_json::json!({ "field": "payload" }))
             })?;
             let code = dead.center.clone().unwrap_or_default();
+            if dead.kind == "revision_conflict" {
+                // The changed ticket becomes the next revision of its ticket, which supersedes
+                // the one it conflicted with once validated: the member works on what the
+                // center sent last.
+                let (c, n) = (code.clone(), parsed.ticket.ticket_number.clone());
+                let latest = state
+                    .db
+                    .with_read(move |conn| read::latest_revision(conn, &c, &n))
+                    .await?;
+                parsed.ticket.revision = latest.map_or(0, |r| r.saturating_add(1));
+            }
             let center = super::webhooks::center_of(&state, &code).await?;
             let outcome = super::webhooks::intake(
                 &state,

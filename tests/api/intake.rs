@@ -330,6 +330,31 @@ async fn onecall_deliveries_are_checked(backend: Backend) {
         "the new delivery is what is kept"
     );
     assert_eq!(app.count("tickets"), 1);
+    // An operator redrives it: it becomes the next revision of the ticket.
+    let letter = items[0]["id"].as_str().unwrap();
+    let redriven = app
+        .post_json(
+            &format!("/v1/admin/dead-letters/{letter}/redrive"),
+            &app.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(redriven.status, 200, "{}", redriven.body);
+    let new_id = redriven.body["workflow_id"].as_str().unwrap().to_owned();
+    assert_ne!(new_id, first.body["workflow_id"].as_str().unwrap());
+    let w = app
+        .wait_for(&new_id, "settled", |w| {
+            !matches!(
+                w["state"].as_str(),
+                Some("received" | "validated" | "scored")
+            )
+        })
+        .await;
+    assert_eq!(w["revision"], 1);
+    assert!(
+        w["ticket"].to_string().contains("gas meter"),
+        "the kept content is what is worked on"
+    );
 }
 
 /// Deliveries racing into the same group commit: for each ticket exactly one is accepted, the

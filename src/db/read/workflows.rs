@@ -290,3 +290,23 @@ pub fn ticket_content_hash(
             .map_err(store_err)
     })
 }
+
+/// The highest revision received of a center's ticket.
+pub fn latest_revision(
+    conn: &mut AnyConn,
+    center: &str,
+    ticket_number: &str,
+) -> Result<Option<u32>, StoreError> {
+    let max: Option<i64> = with_conn!(conn, |c| {
+        workflows::table
+            .filter(workflows::center.eq(center))
+            .filter(workflows::ticket_number.eq(ticket_number))
+            .select(diesel::dsl::max(workflows::revision))
+            .get_result(c)
+            .map_err(store_err)?
+    });
+    max.map(|m| {
+        u32::try_from(m).map_err(|e| StoreError::Corrupt(aegis_actors::ports::Cause::new(e)))
+    })
+    .transpose()
+}
