@@ -17,6 +17,88 @@ use super::openapi::ErrorBody;
 use super::state::AppState;
 use crate::db::people;
 
+// The patterns the OpenAPI document publishes, enforced here too: what the document calls
+// invalid is refused, whatever the domain's own (looser) checks would let through. A test keeps
+// them equal to the document's.
+const EMAIL: &str = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63}){1,4}$";
+const URL: &str = r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]{0,512})?$";
+const SECRET: &str = r"^whsec_[A-Za-z0-9+/]{24,88}={0,2}$";
+const ROUTING_KEY: &str = r"^[A-Za-z0-9]{1,64}$";
+const DAYS: &str = r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))?(,(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))?){0,6}$";
+const TIME: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
+const USER: &str = r"^[A-Za-z0-9.@_-]{1,64}$";
+const ROSTER: &str = r"^[A-Za-z0-9_-]{1,64}$";
+const MAX_CHANNELS: usize = 20;
+const MAX_MEMBERS: usize = 50;
+
+/// A problem when `value` does not match `pattern`.
+fn shape(field: &str, value: &str, pattern: &str) -> Option<Problem> {
+    // The patterns are constants checked by a test; one that did not compile would refuse.
+    let ok = regex::Regex::new(pattern).is_ok_and(|r| r.is_match(value));
+    (!ok).then(|| {
+        Problem::new(
+            field,
+            "invalid_format",
+            format!("{field} does not match {pattern}"),
+        )
+    })
+}
+
+fn count(field: &str, n: usize, min: usize, max: usize) -> Option<Problem> {
+    (n < min || n > max).then(|| {
+        Problem::new(
+            field,
+            "out_of_range",
+            format!("{field} holds {n} item(s); {min} to {max} are allowed"),
+        )
+    })
+}
+
+fn channel_shape(i: usize, c: &ChannelBody) -> Vec<Problem> {
+    let f = |name: &str| format!("channels[{i}].{name}");
+    match c {
+        ChannelBody::Email { address } => {
+            shape(&f("address"), address, EMAIL).into_iter().collect()
+        }
+        ChannelBody::Webhook { url, secret } => [
+            shape(&f("url"), url, URL),
+            shape(&f("secret"), secret, SECRET),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        ChannelBody::Pagerduty { url, routing_key } => [
+            shape(&f("url"), url, URL),
+            shape(&f("routing_key"), routing_key, ROUTING_KEY),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        ChannelBody::Slack { url } => shape(&f("url"), url, URL).into_iter().collect(),
+    }
+}
+
+fn roster_shape(name: &str, b: &RosterBody) -> Vec<Problem> {
+    let mut out: Vec<Problem> = shape("name", name, ROSTER).into_iter().collect();
+    out.extend(count("members", b.members.len(), 1, MAX_MEMBERS));
+    let after = b.after_hours_members.as_deref().unwrap_or_default();
+    out.extend(count("after_hours_members", after.len(), 0, MAX_MEMBERS));
+    for (field, list) in [
+        ("members", b.members.as_slice()),
+        ("after_hours_members", after),
+    ] {
+        for (i, m) in list.iter().enumerate() {
+            out.extend(shape(&format!("{field}[{i}]"), m, USER));
+        }
+    }
+    if let Some(h) = &b.business_hours {
+        out.extend(shape("business_hours.days", &h.days, DAYS));
+        out.extend(shape("business_hours.from", &h.from, TIME));
+        out.extend(shape("business_hours.to", &h.to, TIME));
+    }
+    out
+}
+
 /// A channel as it is written (contract §7). Fields it does not know are ignored.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -260,12 +342,17 @@ pub async fn set_channels(
     body: web::Json<ChannelsBody>,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner().name;
-    let channels: Vec<Channel> = body
-        .into_inner()
-        .channels
+    let body = body.into_inner();
+    let mut shaped: Vec<Problem> = count("channels", body.channels.len(), 0, MAX_CHANNELS)
         .into_iter()
-        .map(Channel::from)
         .collect();
+    for (i, c) in body.channels.iter().enumerate() {
+        shaped.extend(channel_shape(i, c));
+    }
+    if !shaped.is_empty() {
+        return Err(problems_answer(shaped));
+    }
+    let channels: Vec<Channel> = body.channels.into_iter().map(Channel::from).collect();
     let problems: Vec<Problem> = channels
         .iter()
         .enumerate()
@@ -327,6 +414,10 @@ pub async fn put_roster(
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner().name;
     let b = body.into_inner();
+    let shaped = roster_shape(&name, &b);
+    if !shaped.is_empty() {
+        return Err(problems_answer(shaped));
+    }
     let roster = Roster {
         members: dedup(b.members),
         after_hours_members: dedup(b.after_hours_members.unwrap_or_default()),
@@ -364,4 +455,28 @@ pub async fn put_roster(
         .await?;
     tracing::info!(by = %who.0.audit_name(), roster = %name, "roster set");
     Ok(HttpResponse::Ok().json(roster_answer(name, roster, now)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_enforced_patterns_are_the_published_ones() {
+        let doc =
+            serde_json::to_string(&<super::super::openapi::ApiDoc as utoipa::OpenApi>::openapi())
+                .unwrap();
+        for p in [EMAIL, URL, SECRET, ROUTING_KEY, DAYS, TIME, USER, ROSTER] {
+            assert!(regex::Regex::new(p).is_ok(), "{p}");
+            let published = serde_json::to_string(p).unwrap();
+            assert!(
+                doc.contains(published.trim_matches('"')),
+                "{p} is not in the document"
+            );
+        }
+        assert!(shape("x", "dana@example.org", EMAIL).is_none());
+        assert!(shape("x", "a@b@c.d", EMAIL).is_some());
+        assert!(shape("x", "monday", DAYS).is_some());
+        assert!(shape("x", "7:00", TIME).is_some());
+    }
 }

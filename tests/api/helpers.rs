@@ -200,25 +200,27 @@ impl TestApp {
         secret: &str,
         body: &[u8],
     ) -> Reply {
-        let sig = sign_native(secret, id, ts, body);
-        let r = self
-            .client
-            .post(format!("{}/v1/webhooks/{center}", self.base))
-            .header("content-type", "application/json")
-            .header("webhook-id", id)
-            .header("webhook-timestamp", ts.to_string())
-            .header("webhook-signature", sig)
-            .body(body.to_vec())
-            .send()
+        self.post_signed_to(&format!("/v1/webhooks/{center}"), id, ts, secret, body)
             .await
-            .unwrap();
-        reply(r).await
     }
 
     /// Posts `body` to `path` signed as center TEST signs its webhooks, with delivery `id`.
     pub async fn post_signed_json(&self, path: &str, id: &str, body: &str) -> Reply {
         let ts = chrono::Utc::now().timestamp();
-        let sig = sign_native(SECRET, id, ts, body.as_bytes());
+        self.post_signed_to(path, id, ts, SECRET, body.as_bytes())
+            .await
+    }
+
+    /// Posts `body` to `path` with Standard Webhooks headers for `secret`.
+    async fn post_signed_to(
+        &self,
+        path: &str,
+        id: &str,
+        ts: i64,
+        secret: &str,
+        body: &[u8],
+    ) -> Reply {
+        let sig = sign_native(secret, id, ts, body);
         let r = self
             .client
             .post(format!("{}{path}", self.base))
@@ -226,7 +228,7 @@ impl TestApp {
             .header("webhook-id", id)
             .header("webhook-timestamp", ts.to_string())
             .header("webhook-signature", sig)
-            .body(body.to_owned())
+            .body(body.to_vec())
             .send()
             .await
             .unwrap();
