@@ -312,7 +312,7 @@ pub async fn redrive(
                 parsed.ticket.revision = latest.map_or(0, |r| r.saturating_add(1));
             }
             let center = super::webhooks::center_of(&state, &code).await?;
-            let outcome = super::webhooks::intake(
+            let (outcome, _) = super::webhooks::intake(
                 &state,
                 &center,
                 format,

@@ -278,7 +278,7 @@ async fn identified(
     }
 }
 
-/// Makes a parsed ticket durable through the intake actor.
+/// Makes a parsed ticket durable through intake; answers the outcome and the ticket's content hash.
 pub async fn intake(
     state: &AppState,
     center: &CenterAuth,
@@ -287,7 +287,7 @@ pub async fn intake(
     delivery_id: String,
     body: web::Bytes,
     content_type: String,
-) -> Result<IntakeOutcome, ApiError> {
+) -> Result<(IntakeOutcome, String), ApiError> {
     let ticket = parsed.ticket;
     let (ticket_json, content_hash) =
         crate::intake::normalized(&ticket).map_err(ApiError::internal)?;
@@ -296,7 +296,7 @@ pub async fn intake(
         center: center.code.clone(),
         delivery_id,
         format: format.as_str().to_owned(),
-        content_hash,
+        content_hash: content_hash.clone(),
         ticket_json,
         ticket,
         raw_payload: body.to_vec(),
@@ -304,7 +304,7 @@ pub async fn intake(
     };
     // Every refusal is a 503 decided by intake: in-flight bound, work backlog, the store.
     match state.runtime.intake.admit(msg).await {
-        Ok(o) => Ok(o),
+        Ok(o) => Ok((o, content_hash)),
         Err(e) => {
             record(&center.code, format, "UNAVAILABLE");
             Err(match e {
@@ -328,8 +328,8 @@ async fn admit(
     content_type: String,
 ) -> Result<HttpResponse, ApiError> {
     let (number, revision) = (parsed.ticket.ticket_number.clone(), parsed.ticket.revision);
-    let new_hash = crate::intake::content_hash(&parsed.ticket).map_err(ApiError::internal)?;
-    let outcome = intake(
+    // The hash comes back from intake, which computed it: the ticket is serialized once.
+    let (outcome, new_hash) = intake(
         state,
         center,
         format,
