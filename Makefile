@@ -13,8 +13,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake ninja-build libclang-dev g++ libpq-dev pkg-config
 # The test suite checks the alert rules with promtool, which Debian ships in `prometheus`.
 TEST_PACKAGES := prometheus python3-pip
-# The OpenAPI conformance test runs schemathesis against a running Aegis.
-PYPI_TEST_TOOLS := schemathesis==4.32.5
+# The OpenAPI conformance test runs schemathesis against a running Aegis; the notification tests
+# deliver e-mail to a real SMTP server (aiosmtpd) they start on loopback.
+PYPI_TEST_TOOLS := schemathesis==4.32.5 aiosmtpd==1.4.6
 
 .PHONY: help deps build run test test-tools lint bench dist clean-data
 
@@ -45,7 +46,7 @@ lint: deps
 	$(CARGO) clippy --workspace -- -D warnings
 
 test-tools:
-	@python3 -c 'import schemathesis' 2>/dev/null || \
+	@python3 -c 'import schemathesis, aiosmtpd' 2>/dev/null || \
 		python3 -m pip install --quiet --disable-pip-version-check $(PYPI_TEST_TOOLS) || \
 		python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $(PYPI_TEST_TOOLS)
 

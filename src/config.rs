@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use aegis_actors::RuntimeConfig;
 use aegis_workflows::escalation::EscalationPolicy;
+use aegis_workflows::notification::DeliveryPolicy;
 use aegis_workflows::retry::RetryPolicy;
 use aegis_workflows::risk::BandThresholds;
 use anyhow::{Context as _, bail};
@@ -38,6 +39,7 @@ pub struct Settings {
     pub log: Log,
     pub runtime: Runtime,
     pub escalation: EscalationPolicy,
+    pub notify: Notify,
     pub webhooks: Webhooks,
     pub auth: Auth,
     pub demo: Demo,
@@ -55,6 +57,41 @@ pub struct Http {
     pub trusted_proxies: Vec<String>,
     /// Open server-sent event streams at most; more are answered 503.
     pub max_streams: usize,
+    /// Where people reach this Aegis (`https://aegis.example.org`): the base of links in
+    /// notifications. Empty: `http://` and the bind address.
+    pub public_url: String,
+}
+
+/// Notifications (contract §7).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Notify {
+    /// The mail relay: `smtp://host:port` (plain, for a relay on the same host or network),
+    /// `smtp://host:port?tls=required` (STARTTLS), `smtps://host:port` (TLS), with
+    /// `user:password@` when it needs them. Empty: e-mail channels fail, saying so.
+    pub smtp_url: String,
+    /// The sender of notification e-mails.
+    pub from: String,
+    /// Acknowledgement links expire this long after they are sent.
+    pub link_ttl_secs: u64,
+    /// One send (SMTP conversation, HTTP request) gives up after this long and is retried.
+    pub timeout_ms: u64,
+    /// Notifications one node sends at once.
+    pub concurrency: usize,
+    pub retry: DeliveryPolicy,
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Self {
+            smtp_url: String::new(),
+            from: "Aegis <aegis@localhost>".into(),
+            link_ttl_secs: 86_400,
+            timeout_ms: 10_000,
+            concurrency: 64,
+            retry: DeliveryPolicy::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -178,6 +215,7 @@ impl Default for Http {
             max_body_bytes: 2 * 1024 * 1024,
             trusted_proxies: Vec::new(),
             max_streams: 256,
+            public_url: String::new(),
         }
     }
 }
@@ -343,7 +381,51 @@ impl Settings {
         if self.runtime.retry.max_attempts == 0 {
             bail!("runtime.retry.max_attempts must be at least 1");
         }
+        self.check_notify()?;
         Ok(())
+    }
+
+    fn check_notify(&self) -> anyhow::Result<()> {
+        let n = &self.notify;
+        let url = &self.http.public_url;
+        if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("http.public_url must be an http:// or https:// URL");
+        }
+        if !n.smtp_url.is_empty()
+            && !(n.smtp_url.starts_with("smtp://") || n.smtp_url.starts_with("smtps://"))
+        {
+            bail!("notify.smtp_url must be an smtp:// or smtps:// URL");
+        }
+        n.from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| anyhow::anyhow!("notify.from '{}': {e}", n.from))?;
+        if n.retry.max_attempts == 0 {
+            bail!("notify.retry.max_attempts must be at least 1");
+        }
+        if n.link_ttl_secs == 0 || n.timeout_ms == 0 || n.concurrency == 0 {
+            bail!("notify.link_ttl_secs, notify.timeout_ms and notify.concurrency must be above 0");
+        }
+        Ok(())
+    }
+
+    /// The base of links people follow: `http.public_url` without a trailing slash, or
+    /// `http://`, the bind address's host and the port bound (`port`: the bind may ask for any).
+    pub fn public_url(&self, port: u16) -> String {
+        if self.http.public_url.is_empty() {
+            let host = self
+                .http
+                .bind
+                .rsplit_once(':')
+                .map_or(self.http.bind.as_str(), |(h, _)| h);
+            let host = if host == "0.0.0.0" || host == "[::]" {
+                "127.0.0.1"
+            } else {
+                host
+            };
+            format!("http://{host}:{port}")
+        } else {
+            self.http.public_url.trim_end_matches('/').to_owned()
+        }
     }
 
     /// The band thresholds (checked at load; an error here means settings built in code that
@@ -374,6 +456,11 @@ impl Settings {
             sweep_every: ms(r.sweep_every_ms.max(1)),
             // The outbox is durable exactly when events go to a broker outliving this process.
             durable_outbox: !self.bus.url.is_empty(),
+            delivery: self.notify.retry,
+            // The adapters give up after `timeout_ms`; this only bounds a send that hangs anyway.
+            delivery_timeout: ms(self.notify.timeout_ms.saturating_mul(2)),
+            delivery_concurrency: self.notify.concurrency,
+            delivery_poll: ms(500),
         })
     }
 }

@@ -18,6 +18,7 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod intake;
+pub mod notify;
 pub mod risk;
 pub mod startup;
 pub mod telemetry;

@@ -176,6 +176,30 @@ impl Application {
             .with_context(|| format!("binding {}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
         let node = node_id(&settings, port);
+        let link_key = store
+            .writer()
+            .run(|tx| crate::db::link_keys::ensure(tx, chrono::Utc::now()))
+            .await
+            .context("reading the acknowledgement link key")?;
+        let links = crate::notify::links::LinkSigner::new(link_key);
+        let notify_timeout = Duration::from_millis(settings.notify.timeout_ms);
+        let mailer = if settings.notify.smtp_url.is_empty() {
+            tracing::warn!("notify.smtp_url is not set: e-mail notifications will fail");
+            None
+        } else {
+            Some(crate::notify::email::Mailer::new(
+                &settings.notify.smtp_url,
+                &settings.notify.from,
+                notify_timeout,
+            )?)
+        };
+        let messenger = crate::notify::ChannelMessenger::new(
+            db.clone(),
+            links.clone(),
+            settings.public_url(port),
+            mailer,
+            notify_timeout,
+        )?;
         let bus = connect_bus(&settings, &node);
         let health = Health::default();
         let deps = Deps {
@@ -183,6 +207,7 @@ impl Application {
             bus: bus.clone(),
             scorer: ScorerSlot::new(scorer, &health),
             clock: clock.clone(),
+            messenger: Arc::new(messenger),
             config: settings.runtime_config(node)?,
             signals: Signals::default(),
             health,
@@ -204,6 +229,7 @@ impl Application {
             metrics,
             scorer_options: options,
             streams: Arc::new(tokio::sync::Semaphore::new(settings.http.max_streams)),
+            links,
         });
         telemetry::gauges::spawn_db_gauges(state.clone().into_inner(), Duration::from_secs(5));
         let testing = settings.testing.manual_clock;

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use aegis_workflows::escalation::EscalationPolicy;
+use aegis_workflows::notification::DeliveryPolicy;
 use aegis_workflows::retry::RetryPolicy;
 use aegis_workflows::risk::BandThresholds;
 
@@ -40,6 +41,15 @@ pub struct RuntimeConfig {
     pub durable_outbox: bool,
     /// How often the sweeper looks for stalled workflows.
     pub sweep_every: Duration,
+    /// Retries of notifications.
+    pub delivery: DeliveryPolicy,
+    /// A send that has not ended after this long counts as a transient failure (the adapters
+    /// have their own, shorter timeouts; this bounds one that hangs anyway).
+    pub delivery_timeout: Duration,
+    /// Notifications this node sends at once.
+    pub delivery_concurrency: usize,
+    /// How often the deliverer looks for due deliveries when nothing wakes it sooner.
+    pub delivery_poll: Duration,
 }
 
 impl Default for RuntimeConfig {
@@ -61,6 +71,10 @@ impl Default for RuntimeConfig {
             stall_after: Duration::from_secs(30),
             durable_outbox: true,
             sweep_every: Duration::from_secs(10),
+            delivery: DeliveryPolicy::default(),
+            delivery_timeout: Duration::from_secs(15),
+            delivery_concurrency: 64,
+            delivery_poll: Duration::from_millis(500),
         }
     }
 }

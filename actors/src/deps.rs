@@ -8,7 +8,9 @@ use tokio::sync::Notify;
 
 use crate::config::RuntimeConfig;
 use crate::health::{ActorStats, Health};
-use crate::ports::{Bus, Clock, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring, Store};
+use crate::ports::{
+    Bus, Clock, Messenger, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring, Store,
+};
 
 /// Wakes a service early instead of waiting for its next poll.
 #[derive(Debug, Default, Clone)]
@@ -17,6 +19,8 @@ pub struct Signals {
     pub timers: Arc<Notify>,
     /// A commit wrote outbox rows.
     pub outbox: Arc<Notify>,
+    /// A commit wrote deliveries.
+    pub deliveries: Arc<Notify>,
 }
 
 pub struct Deps {
@@ -24,6 +28,7 @@ pub struct Deps {
     pub bus: Arc<dyn Bus>,
     pub scorer: ScorerSlot,
     pub clock: Arc<dyn Clock>,
+    pub messenger: Arc<dyn Messenger>,
     pub config: RuntimeConfig,
     pub signals: Signals,
     pub health: Health,

@@ -59,6 +59,60 @@ pub struct ScoreRecord {
 }
 
 pub use aegis_workflows::alert::{Alert, AlertState};
+pub use aegis_workflows::notification::{Reach, SendResult, Target};
+pub use aegis_workflows::roster::Channel;
+
+/// One notification to send (contract §7): an alert change, to one user, on one channel.
+/// Written in the commit that makes the change, so the change and its announcement are durable
+/// together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    /// Stable across attempts: channels that de-duplicate are given it (webhook id, e-mail
+    /// Message-ID), PagerDuty the alert id.
+    pub id: String,
+    pub alert_id: String,
+    pub workflow_id: String,
+    /// [`aegis_workflows::notification::Change::key`].
+    pub change: String,
+    pub user: String,
+    pub channel: Channel,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A delivery claimed for sending, with the number of this attempt (1 for the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryJob {
+    pub record: DeliveryRecord,
+    pub attempt: u32,
+}
+
+/// What an attempt did to its delivery row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryUpdate {
+    pub id: String,
+    /// Attempts made so far, this one included.
+    pub attempts: u32,
+    pub state: DeliveryState,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Waiting to be sent (again) at this time.
+    Pending { next_at: DateTime<Utc> },
+    Sent,
+    Failed,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending { .. } => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+}
 
 /// Kinds of durable timers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +206,10 @@ pub struct TransitionCommit {
     pub timers: Vec<TimerChange>,
     pub outbox: Vec<OutboxRecord>,
     pub dead_letter: Option<DeadLetterRecord>,
+    /// Notifications of the alert changes in `events`.
+    pub deliveries: Vec<DeliveryRecord>,
+    /// The outcome of a notification attempt this commit records.
+    pub delivery_update: Option<DeliveryUpdate>,
     pub at: DateTime<Utc>,
     /// When the workflow's ticket was received, for latency metrics.
     pub received_at: DateTime<Utc>,

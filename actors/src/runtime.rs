@@ -11,6 +11,7 @@ use crate::directory::Directory;
 use crate::dispatch::Dispatcher;
 use crate::ports::EventMessage;
 use crate::services::consumer::WorkConsumer;
+use crate::services::deliverer::DelivererLoop;
 use crate::services::intake::Intake;
 use crate::services::looping::LoopService;
 use crate::services::notifier::Notifier;
@@ -38,6 +39,7 @@ struct Services {
     _relay: Addr<LoopService<OutboxLoop>>,
     _notifier: Addr<Notifier>,
     _sweeper: Addr<LoopService<SweepLoop>>,
+    _deliverer: Addr<LoopService<DelivererLoop>>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -75,6 +77,10 @@ impl Runtime {
             let d = deps.clone();
             Supervisor::start(move |_| LoopService::new(d, SweepLoop))
         };
+        let deliverer = {
+            let (d, disp) = (deps.clone(), dispatcher.clone());
+            Supervisor::start(move |_| LoopService::new(d, DelivererLoop { dispatcher: disp }))
+        };
         Self {
             deps,
             intake,
@@ -88,6 +94,7 @@ impl Runtime {
                 _relay: relay,
                 _notifier: notifier,
                 _sweeper: sweeper,
+                _deliverer: deliverer,
             }),
         }
     }

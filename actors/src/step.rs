@@ -4,7 +4,7 @@ use aegis_workflows::lifecycle::{Disposition, State, TransitionError};
 use serde::{Deserialize, Serialize};
 
 use crate::ports::{ScoreError, StoreError};
-use crate::records::{Alert, Principal, TimerRecord};
+use crate::records::{Alert, Principal, SendResult, TimerRecord};
 
 /// One unit of work for a ticket actor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,6 +16,9 @@ pub enum Step {
     Timer { timer: TimerRecord },
     /// A person asked for something.
     Command { command: Command },
+    /// A notification attempt ended: record it in the trail and settle its delivery. Carries
+    /// no channel secret (steps can end up in dead letters and logs).
+    Notified { attempt: NotifyAttempt },
     /// Retries ran out: end the workflow `failed` and keep the step as a dead letter.
     Fail {
         error: String,
@@ -30,9 +33,23 @@ impl Step {
             Self::Drive => "drive",
             Self::Timer { .. } => "timer",
             Self::Command { command } => command.name(),
+            Self::Notified { .. } => "notified",
             Self::Fail { .. } => "fail",
         }
     }
+}
+
+/// One notification attempt and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifyAttempt {
+    pub delivery: String,
+    pub change: String,
+    pub user: String,
+    /// The channel's kind (`email`, `pagerduty`, …).
+    pub channel: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    pub result: SendResult,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +58,9 @@ pub enum Command {
     Acknowledge {
         by: Principal,
         note: Option<String>,
+        /// The channel whose acknowledgement link was used, if one was.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
     },
     Resolve {
         by: Principal,

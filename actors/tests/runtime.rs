@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 use aegis_actors::ports::{Clock, ManualClock};
 use aegis_actors::records::{AlertState, IntakeOutcome, TimerKind};
 use aegis_actors::services::intake::{Admit, AdmitError};
-use aegis_actors::testing::{MemoryBus, MemoryStore, ScriptedScorer};
+use aegis_actors::records::{Channel, SendResult};
+use aegis_actors::testing::{MemoryBus, MemoryStore, RecordingMessenger, ScriptedScorer};
+use aegis_workflows::notification::DeliveryPolicy;
+use aegis_workflows::roster::Roster;
 use aegis_actors::{Command, Deps, Runtime, RuntimeConfig, ScorerSlot, Signals, Step};
 use aegis_workflows::lifecycle::{Event, State};
 use aegis_workflows::retry::RetryPolicy;
@@ -22,6 +25,7 @@ struct Harness {
     bus: Arc<MemoryBus>,
     scorer: Arc<ScriptedScorer>,
     clock: Arc<ManualClock>,
+    messenger: Arc<RecordingMessenger>,
 }
 
 fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
@@ -36,6 +40,7 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
         }
     });
     let clock = Arc::new(ManualClock::new(Utc::now()));
+    let messenger = RecordingMessenger::new();
     let mut config = RuntimeConfig {
         durable_outbox: false,
         timer_poll: Duration::from_millis(10),
@@ -54,6 +59,7 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
         bus: bus.clone(),
         scorer: ScorerSlot::new(scorer.clone(), &health),
         clock: clock.clone(),
+        messenger: messenger.clone(),
         config,
         signals: Signals::default(),
         health,
@@ -64,6 +70,7 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
         bus,
         scorer,
         clock,
+        messenger,
     }
 }
 
@@ -164,9 +171,16 @@ async fn a_ticket_is_validated_scored_and_cleared_or_alerted_with_a_valid_chain(
         kinds(&h.store, &low),
         ["received", "validated", "scored", "auto_resolved"]
     );
+    // No roster is set up here, so the trail says the alert reached nobody.
     assert_eq!(
         kinds(&h.store, &high),
-        ["received", "validated", "scored", "alert_raised"]
+        [
+            "received",
+            "validated",
+            "scored",
+            "alert_raised",
+            "recipients_unreachable"
+        ]
     );
     let alert = h.store.alert(&high).unwrap();
     assert_eq!((alert.state, alert.tier), (AlertState::Open, 0));
@@ -264,6 +278,7 @@ async fn an_unacknowledged_alert_escalates_on_the_manual_clock_and_acknowledging
             Command::Acknowledge {
                 by: "officer:dana".into(),
                 note: Some("on it".into()),
+                via: None,
             },
         )
         .await;
@@ -288,6 +303,7 @@ async fn an_unacknowledged_alert_escalates_on_the_manual_clock_and_acknowledging
                 command: Command::Acknowledge {
                     by: "officer:lee".into(),
                     note: None,
+                    via: None,
                 },
             },
         )
@@ -346,5 +362,207 @@ async fn the_directory_keeps_few_actors_active_and_still_finishes_every_ticket()
         h.store.commits(),
         20,
         "one commit per ticket from receipt to rest"
+    );
+}
+
+fn roster(members: &[&str]) -> Roster {
+    Roster {
+        members: members.iter().map(|m| (*m).to_owned()).collect(),
+        after_hours_members: vec![],
+        business_hours: None,
+    }
+}
+
+impl Harness {
+    /// Waits until `n` delivery rows are no longer pending.
+    async fn deliveries_settle(&self, n: usize) -> Vec<aegis_actors::testing::StoredDelivery> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let all = self.store.deliveries();
+            let done = all.iter().filter(|d| d.state != "pending").count();
+            if all.len() >= n && done == all.len() {
+                return all;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "deliveries never settled: {all:#?}"
+            );
+            // Retries are due on the (manual) clock; a few milliseconds of it pass per look.
+            self.clock.advance(TimeDelta::milliseconds(5));
+            self.runtime.deps.signals.deliveries.notify_one();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn alert_changes_reach_every_channel_of_the_tier_and_the_outcomes_are_in_the_trail() {
+    let h = start(|c| {
+        c.delivery_poll = Duration::from_millis(10);
+        c.delivery = DeliveryPolicy {
+            max_attempts: 3,
+            base_backoff_ms: 1,
+            max_backoff_ms: 2,
+        };
+    });
+    let email = |a: &str| Channel::Email { address: a.into() };
+    let pager = Channel::Pagerduty {
+        url: "http://127.0.0.1:9/v2/enqueue".into(),
+        routing_key: "R0UTING".into(),
+    };
+    h.store.set_roster("safety-oncall", roster(&["dana", "lee"]));
+    h.store.set_roster("safety-supervisor", roster(&["kim"]));
+    h.store
+        .set_channels("dana", vec![email("dana@example.org"), pager.clone()]);
+    h.store.set_channels("lee", vec![email("lee@example.org")]);
+    h.store.set_channels("kim", vec![email("kim@example.org")]);
+    // PagerDuty is busy once, then takes the page; Slack-less, webhook-less users are fine.
+    h.messenger.script(
+        "pagerduty",
+        vec![
+            SendResult::Transient {
+                error: "429 Too Many Requests".into(),
+            },
+            SendResult::Accepted,
+        ],
+    );
+
+    let id = h.accepted(ticket("HIGH-N1", 0), "n1").await;
+    h.settles(&id, State::Alerted).await;
+    let raised = h.deliveries_settle(3).await;
+    let mut who: Vec<(String, &str, &str)> = raised
+        .iter()
+        .map(|d| (d.record.user.clone(), d.record.channel.kind(), d.state))
+        .collect();
+    who.sort();
+    assert_eq!(
+        who,
+        vec![
+            ("dana".into(), "email", "sent"),
+            ("dana".into(), "pagerduty", "sent"),
+            ("lee".into(), "email", "sent"),
+        ]
+    );
+    let pd = raised
+        .iter()
+        .find(|d| d.record.channel.kind() == "pagerduty")
+        .unwrap();
+    assert_eq!(pd.attempts, 2, "retried once after the 429");
+    // Every attempt under the same delivery id: that is what channels de-duplicate by.
+    let pd_attempts: Vec<_> = h
+        .messenger
+        .sent()
+        .into_iter()
+        .filter(|j| j.record.id == pd.record.id)
+        .map(|j| j.attempt)
+        .collect();
+    assert_eq!(pd_attempts, vec![1, 2]);
+
+    // The deadline passes: the supervisor tier is told; then dana acknowledges from the e-mail.
+    let deadline = h.store.alert(&id).unwrap().ack_deadline.unwrap();
+    h.clock
+        .advance(deadline - h.clock.now() + TimeDelta::seconds(1));
+    h.runtime.deps.signals.timers.notify_one();
+    h.settles(&id, State::Escalated).await;
+    let after_escalation = h.deliveries_settle(4).await;
+    let escalated: Vec<_> = after_escalation
+        .iter()
+        .filter(|d| d.record.change == "escalated-1")
+        .map(|d| d.record.user.as_str())
+        .collect();
+    assert_eq!(escalated, vec!["kim"]);
+    h.command(
+        &id,
+        Command::Acknowledge {
+            by: "officer:dana".into(),
+            note: None,
+            via: Some("email".into()),
+        },
+    )
+    .await;
+    let all = h.deliveries_settle(8).await;
+    let mut acked: Vec<(String, &str)> = all
+        .iter()
+        .filter(|d| d.record.change == "acknowledged")
+        .map(|d| (d.record.user.clone(), d.record.channel.kind()))
+        .collect();
+    acked.sort();
+    assert_eq!(
+        acked,
+        vec![
+            ("dana".into(), "email"),
+            ("dana".into(), "pagerduty"),
+            ("kim".into(), "email"),
+            ("lee".into(), "email"),
+        ],
+        "everyone told before hears it is taken, PagerDuty included"
+    );
+
+    let trail = h.store.events(&id);
+    let via = trail.iter().find_map(|e| match &e.event {
+        Event::Acknowledged { via, .. } => via.clone(),
+        _ => None,
+    });
+    assert_eq!(via.as_deref(), Some("email"));
+    let sent = trail
+        .iter()
+        .filter(|e| matches!(e.event, Event::NotificationSent { .. }))
+        .count();
+    let failed: Vec<_> = trail
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::NotificationFailed {
+                channel,
+                attempt,
+                will_retry,
+                ..
+            } => Some((channel.as_str(), *attempt, *will_retry)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, 8);
+    assert_eq!(failed, vec![("pagerduty", 1, true)]);
+    let mut prev = aegis_workflows::audit::GENESIS.to_owned();
+    for e in &trail {
+        assert_eq!(e.prev_hash, prev, "the notices are links of the chain");
+        prev = e.hash.clone();
+    }
+}
+
+#[actix_rt::test]
+async fn a_refusing_channel_gives_up_at_once_and_an_unknown_roster_is_in_the_trail() {
+    let h = start(|c| c.delivery_poll = Duration::from_millis(10));
+    h.store.set_roster("safety-oncall", roster(&["dana"]));
+    h.store.set_channels(
+        "dana",
+        vec![Channel::Slack {
+            url: "http://127.0.0.1:9/hook".into(),
+        }],
+    );
+    h.messenger.script(
+        "slack",
+        vec![SendResult::Refused {
+            error: "404 no_service".into(),
+        }],
+    );
+    let id = h.accepted(ticket("HIGH-N2", 0), "n2").await;
+    h.settles(&id, State::Alerted).await;
+    let rows = h.deliveries_settle(1).await;
+    assert_eq!((rows[0].state, rows[0].attempts), ("failed", 1));
+    assert_eq!(rows[0].error.as_deref(), Some("404 no_service"));
+
+    // Escalation to a roster nobody defined: recorded, not silently dropped.
+    let deadline = h.store.alert(&id).unwrap().ack_deadline.unwrap();
+    h.clock
+        .advance(deadline - h.clock.now() + TimeDelta::seconds(1));
+    h.runtime.deps.signals.timers.notify_one();
+    h.settles(&id, State::Escalated).await;
+    let unreachable = h.store.events(&id).into_iter().find_map(|e| match e.event {
+        Event::RecipientsUnreachable { change, recipients } => Some((change, recipients)),
+        _ => None,
+    });
+    assert_eq!(
+        unreachable,
+        Some(("escalated-1".into(), vec!["safety-supervisor".into()]))
     );
 }

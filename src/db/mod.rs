@@ -10,6 +10,7 @@
 pub mod centers;
 pub mod convert;
 pub mod first_row;
+pub mod link_keys;
 pub mod migrate;
 pub mod outcomes;
 pub mod people;

@@ -190,3 +190,20 @@ pub fn list(conn: &mut AnyConn) -> Result<Vec<PrincipalInfo>, StoreError> {
         })
         .collect())
 }
+
+/// The active principal named `name`, if any.
+pub fn by_name(conn: &mut AnyConn, name: &str) -> Result<Option<Principal>, StoreError> {
+    let row: Option<(String, String, String)> = with_conn!(conn, |c| {
+        principals::table
+            .filter(principals::name.eq(name))
+            .filter(principals::revoked_at.is_null())
+            .select((principals::id, principals::name, principals::role))
+            .one(c)
+            .map_err(store_err)?
+    });
+    Ok(
+        row.and_then(|(id, name, role)| {
+            Role::parse(&role).map(|role| Principal { id, name, role })
+        }),
+    )
+}

@@ -2,7 +2,9 @@
 
 use diesel::prelude::*;
 
-use super::schema::{alerts, dead_letters, events, outbox, scores, tickets, timers, workflows};
+use super::schema::{
+    alerts, dead_letters, deliveries, events, outbox, scores, tickets, timers, workflows,
+};
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = tickets, treat_none_as_default_value = false)]
@@ -151,4 +153,39 @@ pub struct DeadLetterRow {
     pub created_at: i64,
     pub redriven_at: Option<i64>,
     pub redriven_by: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = deliveries, treat_none_as_default_value = false)]
+pub struct NewDelivery {
+    pub id: String,
+    pub alert_id: String,
+    pub workflow_id: String,
+    pub change: String,
+    pub user_name: String,
+    pub channel_kind: &'static str,
+    pub channel: String,
+    pub state: &'static str,
+    pub attempts: i64,
+    pub next_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = deliveries)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub alert_id: String,
+    pub workflow_id: String,
+    pub change: String,
+    pub user_name: String,
+    pub channel_kind: String,
+    pub channel: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_at: i64,
+    pub last_error: Option<String>,
+    pub link_used_at: Option<i64>,
+    pub created_at: i64,
 }

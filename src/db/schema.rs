@@ -206,7 +206,38 @@ diesel::allow_tables_to_appear_in_same_query!(
     training_rows,
     user_channels,
     rosters,
+    deliveries,
+    link_keys,
 );
+
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        alert_id -> Text,
+        workflow_id -> Text,
+        change -> Text,
+        user_name -> Text,
+        channel_kind -> Text,
+        channel -> Text,
+        state -> Text,
+        attempts -> BigInt,
+        next_at -> BigInt,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        link_used_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    link_keys (id) {
+        id -> Text,
+        secret -> Text,
+        created_at -> BigInt,
+    }
+}
 
 diesel::table! {
     user_channels (principal_id, position) {

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use aegis_actors::ports::store::Store;
 use aegis_actors::ports::{BoxFuture, StoreError};
 use aegis_actors::records::{
-    Alert, CommitOutcome, DeadLetterRecord, DriveContext, History, IntakeOutcome, IntakeRecord,
-    OutboxRow, TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
+    Alert, CommitOutcome, DeadLetterRecord, DeliveryJob, DriveContext, History, IntakeOutcome,
+    IntakeRecord, OutboxRow, Reach, Target, TimerRecord, TimerSettle, TransitionCommit,
+    WorkflowSnapshot,
 };
 use aegis_workflows::Ticket;
 use aegis_workflows::lifecycle::{State, Workflow};
@@ -322,6 +323,46 @@ impl Store for DbStore {
         async move {
             writer
                 .run(move |tx| write::outbox::outbox_sent(tx, &ids))
+                .await
+        }
+        .boxed()
+    }
+
+    fn reach(
+        &self,
+        recipients: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'static, Result<Reach, StoreError>> {
+        let db = self.db.clone();
+        async move {
+            db.with_read(move |c| super::read::deliveries::reach(c, &recipients, at))
+                .await
+        }
+        .boxed()
+    }
+
+    fn notified(&self, alert_id: &str) -> BoxFuture<'static, Result<Vec<Target>, StoreError>> {
+        let db = self.db.clone();
+        let alert_id = alert_id.to_owned();
+        async move {
+            db.with_read(move |c| super::read::deliveries::notified(c, &alert_id))
+                .await
+        }
+        .boxed()
+    }
+
+    fn claim_deliveries(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<DeliveryJob>, StoreError>> {
+        let writer = self.writer.clone();
+        let node = node.to_owned();
+        async move {
+            writer
+                .run(move |tx| write::deliveries::claim(tx, &node, now, lease_until, limit))
                 .await
         }
         .boxed()

@@ -50,7 +50,11 @@ pub async fn workflow(
 )]
 pub async fn stats(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let s = state.db.with_read(move |c| read::stats(c, now)).await?;
+    let recipients = state.runtime.deps.config.escalation.recipients();
+    let s = state
+        .db
+        .with_read(move |c| read::stats(c, &recipients, now))
+        .await?;
     Ok(HttpResponse::Ok().json(s))
 }
 

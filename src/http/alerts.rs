@@ -189,6 +189,7 @@ pub async fn ack(
         Command::Acknowledge {
             by,
             note: body.note,
+            via: None,
         },
     )
     .await?;

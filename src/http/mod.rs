@@ -2,6 +2,7 @@
 //! officers and operators, health, metrics and the OpenAPI document. Every answer carries
 //! `x-request-id`; every error uses the contract's envelope.
 
+pub mod ack_links;
 pub mod admin;
 pub mod alerts;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod openapi;
 pub mod openapi_names;
 pub mod optional_json;
 pub mod outcomes;
+pub mod pages;
 pub mod params;
 pub mod people;
 pub mod request_id;
@@ -57,6 +59,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/v1/admin/users/{name}/channels"),
     ("GET", "/v1/admin/rosters"),
     ("PUT", "/v1/admin/rosters/{name}"),
+    ("GET", "/v1/ack/{token}"),
+    ("POST", "/v1/ack/{token}"),
 ];
 
 /// A path of [`ROUTES`]: its other methods answer 405 with `Allow`, not the app's 404.
@@ -97,7 +101,12 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(resource("/admin/users/{name}").route(get().to(people::user)))
         .service(resource("/admin/users/{name}/channels").route(put().to(people::set_channels)))
         .service(resource("/admin/rosters").route(get().to(people::rosters)))
-        .service(resource("/admin/rosters/{name}").route(put().to(people::put_roster)));
+        .service(resource("/admin/rosters/{name}").route(put().to(people::put_roster)))
+        .service(
+            resource("/ack/{token}")
+                .route(get().to(ack_links::show))
+                .route(post().to(ack_links::confirm)),
+        );
     #[cfg(feature = "testing")]
     let v1 = if testing {
         v1.service(resource("/testing/clock").route(post().to(testing::advance_clock)))

@@ -149,6 +149,8 @@ impl Modify for CommonAnswers {
         super::people::set_channels,
         super::people::rosters,
         super::people::put_roster,
+        super::ack_links::show,
+        super::ack_links::confirm,
         super::health::healthz,
         super::health::readyz,
         super::health::metrics,

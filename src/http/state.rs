@@ -29,6 +29,8 @@ pub struct AppState {
     pub scorer_options: ScorerOptions,
     /// Open event streams (`http.max_streams`); when none is free a new stream gets 503.
     pub streams: Arc<tokio::sync::Semaphore>,
+    /// Verifies acknowledgement links.
+    pub links: crate::notify::links::LinkSigner,
 }
 
 impl std::fmt::Debug for AppState {

@@ -1,6 +1,7 @@
 //! Gauges read from state rather than counted as things happen: actor health, pools and
 //! queues on every scrape; database counts (workflows by state, open and overdue alerts, dead
-//! letters, outbox lag) by a background task, so a scrape never waits on the database.
+//! letters, outbox lag, notification backlog, unreachable recipients) by a background task, so
+//! a scrape never waits on the database.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +41,11 @@ pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
         loop {
             let now = state.clock.now();
             let db = state.db.clone();
-            match db.with_read(move |c| crate::db::read::stats(c, now)).await {
+            let recipients = state.runtime.deps.config.escalation.recipients();
+            match db
+                .with_read(move |c| crate::db::read::stats(c, &recipients, now))
+                .await
+            {
                 Ok(s) => {
                     for st in State::ALL {
                         let n = s.workflows.get(st.as_str()).copied().unwrap_or(0);
@@ -58,6 +63,14 @@ pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
                         .outbox_oldest
                         .map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1e3);
                     metrics::gauge!(names::OUTBOX_LAG).set(lag);
+                    let n = &s.notifications;
+                    metrics::gauge!(names::NOTIFICATIONS_PENDING).set(n.pending as f64);
+                    let age = n
+                        .oldest_pending
+                        .map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1e3);
+                    metrics::gauge!(names::NOTIFICATIONS_OLDEST_PENDING).set(age);
+                    metrics::gauge!(names::RECIPIENTS_UNREACHABLE)
+                        .set(n.unreachable_recipients.len() as f64);
                 }
                 Err(e) => tracing::debug!(error = %e, "could not refresh database gauges"),
             }

@@ -45,6 +45,11 @@ pub const DB_COMMIT_SECONDS: &str = "aegis_db_commit_duration_seconds";
 pub const DB_WRITER_QUEUE: &str = "aegis_db_writer_queue";
 pub const AUTH_FAILURES: &str = "aegis_auth_failures_total";
 pub const BUILD_INFO: &str = "aegis_build_info";
+pub const NOTIFICATIONS: &str = "aegis_notifications_total";
+pub const NOTIFICATIONS_PENDING: &str = "aegis_notifications_pending";
+pub const NOTIFICATIONS_OLDEST_PENDING: &str = "aegis_notifications_oldest_pending_seconds";
+pub const RECIPIENTS_UNREACHABLE: &str = "aegis_recipients_unreachable";
+pub const UNREACHABLE_CHANGES: &str = "aegis_alert_changes_unreachable_total";
 
 pub const ALL: &[Def] = &[
     (
@@ -212,6 +217,31 @@ pub const ALL: &[Def] = &[
         "Failed bearer-token authentications.",
     ),
     (BUILD_INFO, "gauge", "Aegis version (1)."),
+    (
+        NOTIFICATIONS,
+        "counter",
+        "Notification attempts by channel kind and outcome (sent, retrying, failed).",
+    ),
+    (
+        NOTIFICATIONS_PENDING,
+        "gauge",
+        "Notifications not yet accepted by their channel (first attempts and retries).",
+    ),
+    (
+        NOTIFICATIONS_OLDEST_PENDING,
+        "gauge",
+        "Age of the oldest notification not yet accepted, in seconds.",
+    ),
+    (
+        RECIPIENTS_UNREACHABLE,
+        "gauge",
+        "Escalation recipients that reach nobody now: no roster, or no on-duty member with a channel.",
+    ),
+    (
+        UNREACHABLE_CHANGES,
+        "counter",
+        "Alert changes with a recipient that reached nobody.",
+    ),
 ];
 
 /// Buckets for latency histograms, in seconds: 0.5 ms to 30 s.

@@ -40,6 +40,17 @@ pub fn committed(c: &TransitionCommit) {
                 metrics::counter!(names::ALERTS_RESOLVED, "disposition" => disposition.as_str())
                     .increment(1)
             }
+            Event::NotificationSent { channel, .. } => {
+                notification(channel, "sent");
+            }
+            Event::NotificationFailed {
+                channel,
+                will_retry,
+                ..
+            } => notification(channel, if *will_retry { "retrying" } else { "failed" }),
+            Event::RecipientsUnreachable { .. } => {
+                metrics::counter!(names::UNREACHABLE_CHANGES).increment(1)
+            }
             _ => {}
         }
     }
@@ -60,4 +71,13 @@ pub fn committed(c: &TransitionCommit) {
     if let Some(d) = &c.dead_letter {
         metrics::counter!(names::DEAD_LETTERED, "kind" => d.kind.clone()).increment(1);
     }
+}
+
+/// Counts one notification attempt. The channel kind comes from the domain's closed set.
+fn notification(channel: &str, outcome: &'static str) {
+    let kind = aegis_workflows::roster::Channel::KINDS
+        .into_iter()
+        .find(|k| *k == channel)
+        .unwrap_or("other");
+    metrics::counter!(names::NOTIFICATIONS, "channel" => kind, "outcome" => outcome).increment(1);
 }

@@ -11,9 +11,12 @@ mod hostile;
 mod intake;
 mod lifecycle;
 mod multinode;
+mod notifications;
 mod officers;
 mod operators;
 mod people;
 mod real_tickets;
+#[allow(dead_code)]
+mod receivers;
 mod supervision;
 mod telemetry;

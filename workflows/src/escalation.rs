@@ -62,6 +62,19 @@ impl Default for EscalationPolicy {
 }
 
 impl EscalationPolicy {
+    /// Every recipient any tier names, each once, in tier order.
+    pub fn recipients(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for t in self.standard.iter().chain(&self.urgent) {
+            for r in &t.recipients {
+                if !out.contains(r) {
+                    out.push(r.clone());
+                }
+            }
+        }
+        out
+    }
+
     pub fn check(&self) -> Result<(), PolicyError> {
         for (name, tiers) in [("standard", &self.standard), ("urgent", &self.urgent)] {
             if tiers.is_empty() {

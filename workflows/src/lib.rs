@@ -7,10 +7,12 @@
 //!   events; [`revision`] says which earlier workflows a new revision supersedes or cancels.
 //! - [`alert`] is what puts a risky ticket in front of an officer: the rule that raises one and
 //!   its own transitions (raise, escalate, acknowledge, resolve, close).
-//! - [`roster`] says who is reached: users' channels and rosters with business hours.
+//! - [`roster`] says who is reached: users' channels and rosters with business hours;
+//!   [`notification`] which alert changes reach whom, and how failed deliveries are retried.
 //! - [`escalation`] (alert tiers and deadlines) and [`retry`] (attempts and backoff) are policies
 //!   the runtime consults; [`risk`] turns a probability into a band; [`features`] turns a ticket
-//!   into the model's feature vector; [`geometry`] measures dig areas.
+//!   into the model's feature vector, [`explain`] its values into words; [`geometry`] measures
+//!   dig areas.
 //! - [`audit`] computes and verifies the hash chain that makes the audit trail tamper-evident.
 //!
 //! The runtime (`aegis-actors`) drives these functions; the adapters (`aegis`) feed them.
@@ -18,9 +20,11 @@
 pub mod alert;
 pub mod audit;
 pub mod escalation;
+pub mod explain;
 pub mod features;
 pub mod geometry;
 pub mod lifecycle;
+pub mod notification;
 pub mod problem;
 pub mod retry;
 pub mod revision;

@@ -180,6 +180,10 @@ pub enum Event {
     Acknowledged {
         by: String,
         note: Option<String>,
+        /// The channel an acknowledgement link came through (`email`, `slack`, …); absent when
+        /// acknowledged in the API or console (and so in every event written before links).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
     },
     Resolved {
         by: String,
@@ -200,6 +204,30 @@ pub enum Event {
     Retried {
         by: String,
     },
+    /// A channel accepted a notification of an alert change (contract §7).
+    NotificationSent {
+        delivery: String,
+        change: String,
+        recipient: String,
+        channel: String,
+        attempt: u32,
+    },
+    /// An attempt to notify failed; `will_retry` says whether another follows.
+    NotificationFailed {
+        delivery: String,
+        change: String,
+        recipient: String,
+        channel: String,
+        attempt: u32,
+        error: String,
+        will_retry: bool,
+    },
+    /// Recipients of an alert change that reach nobody: no such roster, or no on-duty member
+    /// with a channel. Kept in the trail so nobody can think they were told.
+    RecipientsUnreachable {
+        change: String,
+        recipients: Vec<String>,
+    },
 }
 
 impl Event {
@@ -219,7 +247,21 @@ impl Event {
             Self::Superseded { .. } => "superseded",
             Self::Failed { .. } => "failed",
             Self::Retried { .. } => "retried",
+            Self::NotificationSent { .. } => "notification_sent",
+            Self::NotificationFailed { .. } => "notification_failed",
+            Self::RecipientsUnreachable { .. } => "recipients_unreachable",
         }
+    }
+
+    /// Events that record something said to the outside about the workflow without moving it:
+    /// they apply in every state, ended ones too (a resolution is announced after the fact).
+    pub fn is_notice(&self) -> bool {
+        matches!(
+            self,
+            Self::NotificationSent { .. }
+                | Self::NotificationFailed { .. }
+                | Self::RecipientsUnreachable { .. }
+        )
     }
 }
 
@@ -265,6 +307,9 @@ impl Workflow {
             reason: reason.to_owned(),
         };
         let mut next = self.clone();
+        if event.is_notice() {
+            return Ok(next);
+        }
         match (self.state, event) {
             (_, Event::Received) => return Err(refuse("a workflow is received only once")),
             (S::Received, Event::Validated { .. }) => next.state = S::Validated,
@@ -372,6 +417,24 @@ mod tests {
     }
 
     #[test]
+    fn notices_apply_in_every_state_and_change_nothing() {
+        let notice = Event::NotificationSent {
+            delivery: "d".into(),
+            change: "resolved".into(),
+            recipient: "dana".into(),
+            channel: "email".into(),
+            attempt: 1,
+        };
+        for state in State::ALL {
+            let wf = Workflow {
+                state,
+                ..Workflow::received()
+            };
+            assert_eq!(wf.apply(&notice), Ok(wf.clone()));
+        }
+    }
+
+    #[test]
     fn the_happy_paths_of_the_design() {
         let low = run(&[
             Event::Validated { warnings: vec![] },
@@ -395,6 +458,7 @@ mod tests {
             Event::Acknowledged {
                 by: "officer-1".into(),
                 note: None,
+                via: None,
             },
             Event::Resolved {
                 by: "officer-1".into(),
@@ -436,6 +500,7 @@ mod tests {
             .apply(&Event::Acknowledged {
                 by: "o".into(),
                 note: None,
+                via: None,
             })
             .unwrap_err();
         assert_eq!(err.from, State::Resolved);
@@ -518,7 +583,8 @@ mod tests {
             }),
             prop_oneof![Just("a"), Just("b")].prop_map(|by| Event::Acknowledged {
                 by: by.into(),
-                note: None
+                note: None,
+                via: None,
             }),
             Just(Event::Resolved {
                 by: "a".into(),

@@ -63,6 +63,9 @@ fn http_url_problem(field: &str, url: &str) -> Option<Problem> {
 }
 
 impl Channel {
+    /// Every channel kind, as [`Channel::kind`] names them.
+    pub const KINDS: [&'static str; 4] = ["email", "webhook", "pagerduty", "slack"];
+
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Email { .. } => "email",

@@ -26,6 +26,9 @@ pub fn routing_key(event: &Event) -> &'static str {
         Event::Superseded { .. } => "ticket.superseded",
         Event::Failed { .. } => "ticket.failed",
         Event::Retried { .. } => "ticket.retried",
+        Event::NotificationSent { .. } => "notification.sent",
+        Event::NotificationFailed { .. } => "notification.failed",
+        Event::RecipientsUnreachable { .. } => "alert.unreachable",
     }
 }
 
@@ -116,6 +119,7 @@ pub fn outbox_record(
             | Event::Superseded { .. }
             | Event::Failed { .. }
             | Event::Retried { .. }
+            | Event::RecipientsUnreachable { .. }
     );
     let payload = serde_json::to_string(&Message {
         schema: MESSAGE_SCHEMA,
@@ -187,6 +191,8 @@ pub(crate) fn commit(
         timers: plan.timers,
         outbox,
         dead_letter: plan.dead_letter,
+        deliveries: plan.deliveries,
+        delivery_update: plan.delivery_update,
         at: now,
         received_at: snap.created_at,
         step: step.0,

@@ -12,7 +12,7 @@ use crate::deps::Deps;
 use aegis_workflows::alert::{self, AlertDecision};
 
 use crate::records::{
-    Alert, DeadLetterRecord, Principal, SYSTEM, ScoreRecord, TimerChange, TimerKind, TimerRecord,
+    Alert, DeadLetterRecord, DeliveryRecord, DeliveryUpdate, Principal, SYSTEM, ScoreRecord, TimerChange, TimerKind, TimerRecord,
     WorkflowSnapshot,
 };
 use crate::step::{Command, Step, StepError};
@@ -25,6 +25,8 @@ pub(crate) struct Plan {
     pub alert: Option<Alert>,
     pub timers: Vec<TimerChange>,
     pub dead_letter: Option<DeadLetterRecord>,
+    pub deliveries: Vec<DeliveryRecord>,
+    pub delivery_update: Option<DeliveryUpdate>,
 }
 
 #[derive(Debug)]
@@ -42,15 +44,23 @@ pub(crate) async fn decide(
     step: &Step,
 ) -> Result<Decision, StepError> {
     let now = deps.clock.now();
-    match step {
-        Step::Drive => drive(deps, snap, now).await,
-        Step::Timer { timer } => Ok(on_timer(deps, snap, timer, now)),
-        Step::Command { command } => on_command(deps, snap, command, now),
+    let decision = match step {
+        Step::Drive => drive(deps, snap, now).await?,
+        Step::Timer { timer } => on_timer(deps, snap, timer, now),
+        Step::Command { command } => on_command(deps, snap, command, now)?,
+        Step::Notified { attempt } => super::notify::on_notified(deps, attempt, now),
         Step::Fail {
             error,
             attempts,
             failed_step,
-        } => Ok(fail(snap, error, *attempts, failed_step, now)),
+        } => fail(snap, error, *attempts, failed_step, now),
+    };
+    match decision {
+        Decision::Commit(mut plan) => {
+            super::notify::plan_deliveries(deps, snap, &mut plan, now).await?;
+            Ok(Decision::Commit(plan))
+        }
+        other => Ok(other),
     }
 }
 
@@ -341,7 +351,7 @@ fn on_command(
 ) -> Result<Decision, StepError> {
     let wf = &snap.workflow;
     match command {
-        Command::Acknowledge { by, note } => {
+        Command::Acknowledge { by, note, via } => {
             if wf.state == State::Acknowledged {
                 return match wf.acknowledged_by.as_deref() {
                     Some(who) if who == by => Ok(Decision::Nothing),
@@ -353,6 +363,7 @@ fn on_command(
             let event = Event::Acknowledged {
                 by: by.clone(),
                 note: note.clone(),
+                via: via.clone(),
             };
             wf.apply(&event)?;
             let mut plan = Plan::default();

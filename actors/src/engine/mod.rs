@@ -8,6 +8,7 @@ mod build;
 
 pub use build::{ChainTip, event_record, outbox_record, routing_key};
 mod decide;
+mod notify;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -120,6 +121,7 @@ async fn run_inner(
                 };
                 let commit = Arc::new(commit);
                 let has_outbox = !commit.outbox.is_empty();
+                let has_deliveries = !commit.deliveries.is_empty();
                 let adds_timer = commit
                     .timers
                     .iter()
@@ -135,6 +137,9 @@ async fn run_inner(
                         publish_direct(&deps, direct);
                         if adds_timer {
                             deps.signals.timers.notify_one();
+                        }
+                        if has_deliveries {
+                            deps.signals.deliveries.notify_one();
                         }
                         // Whatever the step was, the workflow may now be able to move by itself
                         // (a retried workflow resumes, say).

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::BoxFuture;
 use crate::records::{
-    CommitOutcome, DeadLetterRecord, DriveContext, IntakeOutcome, IntakeRecord, OutboxRow,
-    TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
+    CommitOutcome, DeadLetterRecord, DeliveryJob, DriveContext, IntakeOutcome, IntakeRecord,
+    OutboxRow, Reach, Target, TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -138,6 +138,24 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> BoxFuture<'static, Result<Vec<OutboxRow>, StoreError>>;
     fn outbox_sent(&self, ids: Vec<i64>) -> BoxFuture<'static, Result<(), StoreError>>;
+    /// Who the recipients (roster names) reach at `at`, as stored now
+    /// ([`aegis_workflows::notification::reach`]).
+    fn reach(
+        &self,
+        recipients: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'static, Result<Reach, StoreError>>;
+    /// Everyone told about an alert so far, each (user, channel) once, in the order first told.
+    fn notified(&self, alert_id: &str) -> BoxFuture<'static, Result<Vec<Target>, StoreError>>;
+    /// Claims pending deliveries that are due for `lease` so that one node sends each; a claim
+    /// whose node died expires and another node takes it over.
+    fn claim_deliveries(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<DeliveryJob>, StoreError>>;
     /// Whether the database answers.
     fn ready(&self) -> BoxFuture<'static, bool>;
 }

@@ -1,9 +1,10 @@
 //! The shared services, each a supervised actor: intake (group commit behind the store port),
-//! the work consumer, the timer service, the outbox relay, the notifier and the sweeper.
+//! the work consumer, the timer service, the outbox relay, the notifier, the deliverer (notifications) and the sweeper.
 //! A service whose loop ends (a lost connection, say) stops itself and its supervisor starts it
 //! again, counting the restart.
 
 pub mod consumer;
+pub mod deliverer;
 pub mod intake;
 pub mod looping;
 pub mod notifier;

@@ -13,10 +13,12 @@ use parking_lot::Mutex;
 
 use crate::ports::{BoxFuture, Store, StoreError};
 use crate::records::{
-    Alert, CommitOutcome, DeadLetterRecord, DriveContext, EventRecord, History, IntakeOutcome,
-    IntakeRecord, OutboxRow, ScoreRecord, TimerChange, TimerKind, TimerRecord, TimerSettle,
-    TransitionCommit, WorkflowSnapshot,
+    Alert, Channel, CommitOutcome, DeadLetterRecord, DeliveryJob, DeliveryRecord, DeliveryState,
+    DriveContext, EventRecord, History, IntakeOutcome, IntakeRecord, OutboxRow, Reach,
+    ScoreRecord, Target, TimerChange, TimerKind, TimerRecord, TimerSettle, TransitionCommit,
+    WorkflowSnapshot,
 };
+use aegis_workflows::roster::Roster;
 
 #[derive(Debug, Clone)]
 struct StoredWorkflow {
@@ -32,8 +34,23 @@ struct StoredTimer {
     claimed_until: Option<DateTime<Utc>>,
 }
 
+/// A delivery row: the record, its attempts so far and where it stands.
+#[derive(Debug, Clone)]
+pub struct StoredDelivery {
+    pub record: DeliveryRecord,
+    pub attempts: u32,
+    pub state: &'static str,
+    pub next_at: DateTime<Utc>,
+    pub claimed_until: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
+    rosters: HashMap<String, Roster>,
+    channels: HashMap<String, Vec<Channel>>,
+    /// Delivery rows in the order they were written.
+    notifications: Vec<StoredDelivery>,
     workflows: BTreeMap<String, StoredWorkflow>,
     /// (center, ticket number, revision) → workflow id.
     revisions: HashMap<(String, String, u32), String>,
@@ -127,6 +144,19 @@ impl MemoryStore {
             .workflows
             .get(workflow_id)
             .map_or(0, |w| w.attempts)
+    }
+
+    pub fn set_roster(&self, name: &str, roster: Roster) {
+        self.inner.lock().rosters.insert(name.to_owned(), roster);
+    }
+
+    pub fn set_channels(&self, user: &str, channels: Vec<Channel>) {
+        self.inner.lock().channels.insert(user.to_owned(), channels);
+    }
+
+    /// Every delivery row, in the order written.
+    pub fn deliveries(&self) -> Vec<StoredDelivery> {
+        self.inner.lock().notifications.clone()
     }
 
     /// Transition commits that won their compare-and-set.
@@ -245,6 +275,27 @@ fn commit_one(inner: &mut Inner, c: &TransitionCommit) -> CommitOutcome {
     }
     if let Some(d) = &c.dead_letter {
         inner.dead_letters.push(d.clone());
+    }
+    inner
+        .notifications
+        .extend(c.deliveries.iter().map(|r| StoredDelivery {
+            record: r.clone(),
+            attempts: 0,
+            state: "pending",
+            next_at: r.created_at,
+            claimed_until: None,
+            error: None,
+        }));
+    if let Some(u) = &c.delivery_update
+        && let Some(d) = inner.notifications.iter_mut().find(|d| d.record.id == u.id)
+    {
+        d.attempts = u.attempts;
+        d.state = u.state.as_str();
+        d.error = u.error.clone();
+        d.claimed_until = None;
+        if let DeliveryState::Pending { next_at } = u.state {
+            d.next_at = next_at;
+        }
     }
     CommitOutcome::Committed
 }
@@ -419,6 +470,66 @@ impl Store for MemoryStore {
 
     fn outbox_sent(&self, _ids: Vec<i64>) -> BoxFuture<'static, Result<(), StoreError>> {
         async move { Ok(()) }.boxed()
+    }
+
+    fn reach(
+        &self,
+        recipients: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'static, Result<Reach, StoreError>> {
+        let inner = self.inner.lock();
+        let none: &[Channel] = &[];
+        let reach = aegis_workflows::notification::reach(
+            &recipients,
+            at,
+            |n| inner.rosters.get(n),
+            |u| inner.channels.get(u).map_or(none, Vec::as_slice),
+        );
+        async move { Ok(reach) }.boxed()
+    }
+
+    fn notified(&self, alert_id: &str) -> BoxFuture<'static, Result<Vec<Target>, StoreError>> {
+        let mut out: Vec<Target> = Vec::new();
+        for d in &self.inner.lock().notifications {
+            let t = Target {
+                user: d.record.user.clone(),
+                channel: d.record.channel.clone(),
+            };
+            if d.record.alert_id == alert_id && !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        async move { Ok(out) }.boxed()
+    }
+
+    fn claim_deliveries(
+        &self,
+        _node: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<DeliveryJob>, StoreError>> {
+        let out = self.writable().map(|()| {
+            let mut inner = self.inner.lock();
+            inner
+                .notifications
+                .iter_mut()
+                .filter(|d| {
+                    d.state == "pending"
+                        && d.next_at <= now
+                        && d.claimed_until.is_none_or(|c| c <= now)
+                })
+                .take(limit)
+                .map(|d| {
+                    d.claimed_until = Some(lease_until);
+                    DeliveryJob {
+                        record: d.record.clone(),
+                        attempt: d.attempts + 1,
+                    }
+                })
+                .collect()
+        });
+        async move { out }.boxed()
     }
 
     fn ready(&self) -> BoxFuture<'static, bool> {

@@ -3,8 +3,10 @@
 
 mod memory_bus;
 mod memory_store;
+mod recording_messenger;
 mod scripted_scorer;
 
 pub use memory_bus::MemoryBus;
-pub use memory_store::MemoryStore;
+pub use memory_store::{MemoryStore, StoredDelivery};
+pub use recording_messenger::RecordingMessenger;
 pub use scripted_scorer::ScriptedScorer;

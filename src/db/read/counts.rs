@@ -20,11 +20,18 @@ pub struct Stats {
     pub dead_letters: i64,
     pub outbox_pending: i64,
     pub outbox_oldest: Option<DateTime<Utc>>,
+    pub notifications: super::deliveries::NotificationStats,
 }
 
-pub fn stats(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Stats, StoreError> {
+/// `recipients`: every roster the escalation tiers name, checked for someone reachable.
+pub fn stats(
+    conn: &mut AnyConn,
+    recipients: &[String],
+    now: DateTime<Utc>,
+) -> Result<Stats, StoreError> {
+    let notifications = super::deliveries::stats(conn, recipients, now)?;
     use crate::db::schema::{dead_letters, outbox};
-    let now = crate::db::time::to_db(now);
+    let now_db = crate::db::time::to_db(now);
     type Counts = Vec<(String, i64)>;
     let (wf, al, overdue, dead, pending, oldest): (Counts, Counts, i64, i64, i64, Option<i64>) =
         with_conn!(conn, |c| {
@@ -40,7 +47,7 @@ pub fn stats(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Stats, StoreError
                 .map_err(store_err)?;
             let overdue = alerts::table
                 .filter(alerts::state.eq_any(["open", "escalated"]))
-                .filter(alerts::ack_deadline.lt(now))
+                .filter(alerts::ack_deadline.lt(now_db))
                 .count()
                 .get_result(c)
                 .map_err(store_err)?;
@@ -63,5 +70,6 @@ pub fn stats(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Stats, StoreError
         dead_letters: dead,
         outbox_pending: pending,
         outbox_oldest: oldest.map(from_db),
+        notifications,
     })
 }

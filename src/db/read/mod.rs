@@ -1,9 +1,11 @@
 //! Read models for the officer and operator APIs, one module per thing read: workflows,
-//! alerts, dead letters, counts and trained models; [`page`] holds the cursors they share.
+//! alerts, dead letters, notification deliveries, counts and trained models; [`page`] holds the
+//! cursors they share.
 
 pub mod alerts;
 pub mod counts;
 pub mod dead_letters;
+pub mod deliveries;
 pub mod page;
 pub mod trained_models;
 pub mod workflows;

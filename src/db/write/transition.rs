@@ -1,6 +1,7 @@
 //! Transition commits: each workflow's compare-and-set, then its events, score, alert, timers,
-//! outbox messages and dead letter, a batch at a time with one multi-row statement per table.
-//! When a batch fails, the writer runs each job again alone to isolate the bad one.
+//! outbox messages, dead letter and notification deliveries, a batch at a time with one
+//! multi-row statement per table. When a batch fails, the writer runs each job again alone to
+//! isolate the bad one.
 
 use std::sync::Arc;
 
@@ -73,7 +74,15 @@ pub fn commit_many(
     let mut remove_all: Vec<&str> = Vec::new();
     let mut remove_escalations: Vec<&str> = Vec::new();
     let mut dead = Vec::new();
+    let mut delivery_rows = Vec::new();
+    let mut settles = Vec::new();
     for c in &won {
+        for d in &c.deliveries {
+            delivery_rows.push(super::deliveries::new_row(d)?);
+        }
+        if let Some(u) = &c.delivery_update {
+            settles.push((u, c.at));
+        }
         let now = to_db(c.at);
         event_rows.extend(
             c.events
@@ -178,5 +187,9 @@ pub fn commit_many(
         }
         Ok::<_, DieselError>(())
     })?;
+    super::deliveries::insert(tx, &delivery_rows)?;
+    for (u, at) in settles {
+        super::deliveries::settle(tx, u, at)?;
+    }
     Ok(outcomes)
 }

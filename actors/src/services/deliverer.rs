@@ -1,0 +1,112 @@
+//! The deliverer: claims due notifications (one node at a time per delivery, by lease), sends
+//! each through the [`Messenger`](crate::ports::Messenger) port with a bounded number in
+//! flight and a timeout, and hands the outcome to the workflow's actor, which records it in the
+//! audit trail and settles the row in one commit. A node that dies mid-send leaves its claims
+//! to expire; another node sends them again under the same delivery id.
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use futures::FutureExt;
+use tokio::sync::Semaphore;
+
+use super::looping::Looping;
+use crate::deps::Deps;
+use crate::dispatch::Dispatcher;
+use crate::health::ActorStats;
+use crate::ports::BoxFuture;
+use crate::records::{DeliveryJob, SendResult};
+use crate::step::{NotifyAttempt, Step};
+
+/// The deliverer's loop; run it in a [`LoopService`](super::looping::LoopService).
+pub struct DelivererLoop {
+    pub dispatcher: Dispatcher,
+}
+
+impl Looping for DelivererLoop {
+    const NAME: &'static str = "deliverer";
+
+    fn run(
+        &self,
+        deps: Arc<Deps>,
+        stats: Arc<ActorStats>,
+        _restarts: u64,
+    ) -> BoxFuture<'static, ()> {
+        run(deps, self.dispatcher.clone(), stats).boxed()
+    }
+}
+
+async fn run(deps: Arc<Deps>, dispatcher: Dispatcher, stats: Arc<ActorStats>) {
+    let lease = TimeDelta::from_std(deps.config.claim_lease).unwrap_or(TimeDelta::seconds(30));
+    let slots = Arc::new(Semaphore::new(deps.config.delivery_concurrency.max(1)));
+    loop {
+        // Claim only what can be sent now: a claimed row waiting here would hold its lease.
+        let free = match slots.clone().acquire_owned().await {
+            Ok(first) => {
+                drop(first);
+                slots.available_permits()
+            }
+            Err(_) => return,
+        };
+        let now = deps.clock.now();
+        let jobs = match deps
+            .store
+            .claim_deliveries(&deps.config.node_id, now, now + lease, free)
+            .await
+        {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                stats.failed();
+                tracing::warn!(error = %e, "claiming deliveries failed");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let full = jobs.len() == free;
+        for job in jobs {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let (deps, dispatcher, guard) = (deps.clone(), dispatcher.clone(), stats.track());
+            actix::spawn(async move {
+                let _guard = guard;
+                let _permit = permit;
+                send_one(&deps, &dispatcher, job).await;
+            });
+        }
+        if full {
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(deps.config.delivery_poll) => {}
+            _ = deps.signals.deliveries.notified() => {}
+        }
+    }
+}
+
+async fn send_one(deps: &Deps, dispatcher: &Dispatcher, job: DeliveryJob) {
+    let timeout = deps.config.delivery_timeout;
+    let result = match tokio::time::timeout(timeout, deps.messenger.send(job.clone())).await {
+        Ok(r) => r,
+        Err(_) => SendResult::Transient {
+            error: format!("no answer within {} s", timeout.as_secs()),
+        },
+    };
+    let r = job.record;
+    let workflow_id = r.workflow_id.clone();
+    let attempt = NotifyAttempt {
+        delivery: r.id,
+        change: r.change,
+        user: r.user,
+        channel: r.channel.kind().to_owned(),
+        attempt: job.attempt,
+        result,
+    };
+    if let Err(e) = dispatcher
+        .command(&workflow_id, Step::Notified { attempt })
+        .await
+    {
+        // The claim runs out and the delivery goes out again under the same id.
+        tracing::warn!(workflow_id = %workflow_id, error = %e, "could not record a notification attempt");
+    }
+}

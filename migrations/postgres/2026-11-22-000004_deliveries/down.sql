@@ -1,0 +1,2 @@
+DROP TABLE link_keys;
+DROP TABLE deliveries;

@@ -1,0 +1,153 @@
+//! Notification deliveries: rows written with their alert change, claimed under a lease for
+//! sending (`SKIP LOCKED` on PostgreSQL, so nodes never share one), and settled with the audit
+//! event of each attempt. Acknowledgement links mark their delivery used.
+
+use aegis_actors::records::{DeliveryJob, DeliveryRecord, DeliveryState, DeliveryUpdate};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+
+use super::CHUNK;
+use crate::db::rows::{DeliveryRow, NewDelivery};
+use crate::db::schema::deliveries;
+use crate::db::time::{from_db, to_db};
+use crate::db::writer::Tx;
+use crate::with_tx;
+
+pub fn new_row(r: &DeliveryRecord) -> Result<NewDelivery, DieselError> {
+    let channel =
+        serde_json::to_string(&r.channel).map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+    let at = to_db(r.created_at);
+    Ok(NewDelivery {
+        id: r.id.clone(),
+        alert_id: r.alert_id.clone(),
+        workflow_id: r.workflow_id.clone(),
+        change: r.change.clone(),
+        user_name: r.user.clone(),
+        channel_kind: r.channel.kind(),
+        channel,
+        state: "pending",
+        attempts: 0,
+        next_at: at,
+        created_at: at,
+        updated_at: at,
+    })
+}
+
+/// Inserts deliveries (inside a transition commit's transaction).
+pub fn insert(conn: &mut Tx<'_>, rows: &[NewDelivery]) -> Result<(), DieselError> {
+    with_tx!(conn, |c| {
+        for chunk in rows.chunks(CHUNK) {
+            diesel::insert_into(deliveries::table)
+                .values(chunk)
+                .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+/// Settles one attempt (inside the commit that records its audit event). The claim is
+/// released, so a delivery due again is claimed afresh when its time comes.
+pub fn settle(tx: &mut Tx<'_>, u: &DeliveryUpdate, at: DateTime<Utc>) -> Result<(), DieselError> {
+    let next_at = match u.state {
+        DeliveryState::Pending { next_at } => Some(to_db(next_at)),
+        _ => None,
+    };
+    with_tx!(tx, |c| {
+        let target = deliveries::table.filter(deliveries::id.eq(&u.id));
+        diesel::update(target)
+            .set((
+                deliveries::state.eq(u.state.as_str()),
+                deliveries::attempts.eq(i64::from(u.attempts)),
+                deliveries::last_error.eq(u.error.as_deref()),
+                deliveries::claimed_by.eq(None::<String>),
+                deliveries::claimed_until.eq(None::<i64>),
+                deliveries::updated_at.eq(to_db(at)),
+            ))
+            .execute(c)?;
+        if let Some(n) = next_at {
+            diesel::update(deliveries::table.filter(deliveries::id.eq(&u.id)))
+                .set(deliveries::next_at.eq(n))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+/// Claims due pending deliveries, oldest due first.
+pub fn claim(
+    tx: &mut Tx<'_>,
+    node: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<DeliveryJob>, DieselError> {
+    let (now, until) = (to_db(now), to_db(until));
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    macro_rules! due {
+        () => {
+            deliveries::table
+                .filter(deliveries::state.eq("pending"))
+                .filter(deliveries::next_at.le(now))
+                .filter(
+                    deliveries::claimed_until
+                        .is_null()
+                        .or(deliveries::claimed_until.lt(now)),
+                )
+                .order(deliveries::next_at.asc())
+                .limit(limit)
+                .select(DeliveryRow::as_select())
+        };
+    }
+    let rows: Vec<DeliveryRow> = match tx {
+        Tx::Sqlite(c) => due!().load(*c)?,
+        Tx::Pg(c) => due!().for_update().skip_locked().load(*c)?,
+    };
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    with_tx!(tx, |c| {
+        diesel::update(deliveries::table.filter(deliveries::id.eq_any(&ids)))
+            .set((
+                deliveries::claimed_by.eq(node),
+                deliveries::claimed_until.eq(until),
+            ))
+            .execute(c)?;
+        Ok::<(), DieselError>(())
+    })?;
+    rows.into_iter()
+        .map(|r| {
+            let attempt = u32::try_from(r.attempts).unwrap_or(u32::MAX - 1) + 1;
+            Ok(DeliveryJob {
+                record: record(r)?,
+                attempt,
+            })
+        })
+        .collect()
+}
+
+pub fn record(r: DeliveryRow) -> Result<DeliveryRecord, DieselError> {
+    let channel = serde_json::from_str(&r.channel)
+        .map_err(|e| DieselError::DeserializationError(Box::new(e)))?;
+    Ok(DeliveryRecord {
+        id: r.id,
+        alert_id: r.alert_id,
+        workflow_id: r.workflow_id,
+        change: r.change,
+        user: r.user_name,
+        channel,
+        created_at: from_db(r.created_at),
+    })
+}
+
+/// Marks a delivery's acknowledgement link used; `false` when it already was.
+pub fn use_link(tx: &mut Tx<'_>, id: &str, at: DateTime<Utc>) -> Result<bool, DieselError> {
+    with_tx!(tx, |c| {
+        let n = diesel::update(
+            deliveries::table
+                .filter(deliveries::id.eq(id))
+                .filter(deliveries::link_used_at.is_null()),
+        )
+        .set(deliveries::link_used_at.eq(to_db(at)))
+        .execute(c)?;
+        Ok(n == 1)
+    })
+}

@@ -1,0 +1,125 @@
+//! Notifications out of Aegis (contract §7): the [`Messenger`] port over SMTP e-mail,
+//! PagerDuty, Slack and signed webhooks. The deliverer (in the runtime) decides when to send
+//! and records what happened; here each delivery becomes a message with the alert's facts and,
+//! when the change asks someone to act, that person's acknowledgement link.
+
+pub mod email;
+pub mod http_channels;
+pub mod links;
+pub mod notice;
+
+use std::time::Duration;
+
+use aegis_actors::ports::{BoxFuture, Messenger};
+use aegis_actors::records::{Channel, DeliveryJob, SendResult};
+use aegis_workflows::notification::Change;
+use futures::FutureExt;
+
+use crate::db::Db;
+use crate::db::read::deliveries::notice_facts;
+use links::LinkSigner;
+use notice::Notice;
+
+/// Sends deliveries on every channel kind.
+#[derive(Clone)]
+pub struct ChannelMessenger {
+    db: Db,
+    links: LinkSigner,
+    public_url: String,
+    mailer: Option<email::Mailer>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for ChannelMessenger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelMessenger")
+            .field("public_url", &self.public_url)
+            .field("mailer", &self.mailer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChannelMessenger {
+    pub fn new(
+        db: Db,
+        links: LinkSigner,
+        public_url: String,
+        mailer: Option<email::Mailer>,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            // A receiver that redirects is not followed: the body is signed for this URL, and
+            // a redirect to elsewhere is not where the operator pointed us.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("aegis/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            db,
+            links,
+            public_url,
+            mailer,
+            http,
+        })
+    }
+
+    pub fn ack_url(&self, delivery_id: &str) -> Option<String> {
+        self.links
+            .token(delivery_id)
+            .map(|t| format!("{}/v1/ack/{t}", self.public_url))
+    }
+
+    async fn send_job(self, job: DeliveryJob) -> SendResult {
+        let r = &job.record;
+        let Some(change) = Change::parse_key(&r.change) else {
+            return SendResult::Refused {
+                error: format!("unknown alert change '{}'", r.change),
+            };
+        };
+        let alert_id = r.alert_id.clone();
+        let facts = match self
+            .db
+            .with_read(move |c| notice_facts(c, &alert_id))
+            .await
+        {
+            Ok(Some(f)) => f,
+            Ok(None) => {
+                return SendResult::Refused {
+                    error: "the alert no longer exists".into(),
+                };
+            }
+            Err(e) => {
+                return SendResult::Transient {
+                    error: format!("could not read the alert: {e}"),
+                };
+            }
+        };
+        let notice = Notice {
+            change,
+            facts,
+            ack_url: change.asks_for_action().then(|| self.ack_url(&r.id)).flatten(),
+        };
+        match &r.channel {
+            Channel::Email { address } => match &self.mailer {
+                Some(m) => m.send(address, &r.id, &notice).await,
+                None => SendResult::Refused {
+                    error: "no mail relay is configured (notify.smtp_url)".into(),
+                },
+            },
+            Channel::Pagerduty { url, routing_key } => {
+                http_channels::pagerduty(&self.http, url, routing_key, &notice).await
+            }
+            Channel::Slack { url } => http_channels::slack(&self.http, url, &notice).await,
+            Channel::Webhook { url, secret } => {
+                http_channels::webhook(&self.http, url, secret, &r.id, &notice).await
+            }
+        }
+    }
+}
+
+impl Messenger for ChannelMessenger {
+    fn send(&self, job: DeliveryJob) -> BoxFuture<'static, SendResult> {
+        self.clone().send_job(job).boxed()
+    }
+}

@@ -1,0 +1,328 @@
+//! What a notification says: the facts an officer needs to decide without opening anything
+//! else (where, who digs, how, when, why it is risky) and the link, rendered as plain text,
+//! HTML (e-mail), Slack text and JSON (webhooks, PagerDuty's custom details).
+
+use aegis_workflows::explain;
+use aegis_workflows::geometry::Polygon;
+use aegis_workflows::notification::Change;
+use aegis_workflows::ticket::Ticket;
+use maud::{DOCTYPE, Markup, html};
+use serde_json::{Value, json};
+
+use crate::db::read::deliveries::NoticeFacts;
+
+/// One notification's content.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub change: Change,
+    pub facts: NoticeFacts,
+    /// Present on changes that ask someone to act (raised, escalated).
+    pub ack_url: Option<String>,
+}
+
+/// A labelled fact.
+pub type Fact = (&'static str, String);
+
+fn join_some(parts: &[Option<&str>], sep: &str) -> Option<String> {
+    let v: Vec<&str> = parts
+        .iter()
+        .flatten()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!v.is_empty()).then(|| v.join(sep))
+}
+
+fn yes_no(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "not stated",
+    }
+}
+
+impl Notice {
+    fn ticket(&self) -> &Ticket {
+        &self.facts.ticket
+    }
+
+    /// "123 Main St, Walnut Creek" — what the subject line calls the place.
+    pub fn place(&self) -> String {
+        let l = &self.ticket().location;
+        join_some(&[l.address.as_deref(), l.city.as_deref()], ", ")
+            .or_else(|| match (l.latitude, l.longitude) {
+                (Some(a), Some(b)) => Some(format!("{a:.5}, {b:.5}")),
+                _ => None,
+            })
+            .unwrap_or_else(|| "place not stated".into())
+    }
+
+    pub fn band(&self) -> String {
+        self.facts
+            .score
+            .as_ref()
+            .map_or("HIGH".into(), |s| s.band.to_uppercase())
+    }
+
+    pub fn subject(&self) -> String {
+        let t = &self.facts.alert.ticket_number;
+        let place = self.place();
+        match self.change {
+            Change::Raised => format!("[{} RISK] Ticket {t}: {place}", self.band()),
+            Change::Escalated { tier } => {
+                format!("[{} RISK, ESCALATED to tier {tier}] Ticket {t}: {place}", self.band())
+            }
+            Change::Acknowledged => format!(
+                "[Acknowledged by {}] Ticket {t}: {place}",
+                self.facts
+                    .alert
+                    .acknowledged_by
+                    .as_deref()
+                    .unwrap_or("an officer")
+            ),
+            Change::Resolved => format!("[Closed] Ticket {t}: {place}"),
+        }
+    }
+
+    /// One sentence on what happened.
+    pub fn headline(&self) -> String {
+        let a = &self.facts.alert;
+        match self.change {
+            Change::Raised => "A high-risk dig needs a safety officer.".into(),
+            Change::Escalated { tier } => format!(
+                "Nobody acknowledged this alert in time: it is escalated to tier {tier}."
+            ),
+            Change::Acknowledged => format!(
+                "{} acknowledged this alert; escalation has stopped.",
+                a.acknowledged_by.as_deref().unwrap_or("An officer")
+            ),
+            Change::Resolved => match (&a.resolved_by, &a.disposition) {
+                (Some(by), Some(d)) => format!("{by} resolved this alert: {}.", d.replace('_', " ")),
+                _ => "This alert is closed (the ticket was cancelled or replaced).".into(),
+            },
+        }
+    }
+
+    /// The facts, in the order an officer reads them.
+    pub fn facts(&self) -> Vec<Fact> {
+        let t = self.ticket();
+        let l = &t.location;
+        let w = &t.work;
+        let e = &t.excavator;
+        let mut out: Vec<Fact> = Vec::new();
+        let address = l
+            .address
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty());
+        let cross = l
+            .cross_street
+            .as_deref()
+            .map(str::trim)
+            .filter(|x| !x.is_empty());
+        out.push((
+            "Where",
+            match (address, cross) {
+                (Some(a), Some(x)) => format!("{a} (near {x})"),
+                (Some(a), None) => a.to_owned(),
+                (None, Some(x)) => format!("near {x}"),
+                (None, None) => "address not stated".into(),
+            },
+        ));
+        out.push((
+            "City",
+            join_some(
+                &[l.city.as_deref(), l.county.as_deref(), l.state.as_deref()],
+                ", ",
+            )
+            .unwrap_or_else(|| "not stated".into()),
+        ));
+        let area = l
+            .polygon_wkt
+            .as_deref()
+            .and_then(|w| Polygon::parse_wkt(w).ok())
+            .map(|p| p.area_m2());
+        out.push((
+            "Dig area",
+            area.map_or("no polygon drawn".into(), |a| format!("about {a:.0} m²")),
+        ));
+        out.push((
+            "Who digs",
+            join_some(&[e.name.as_deref(), e.company.as_deref()], ", ")
+                .map(|who| match &e.phone {
+                    Some(p) if !p.trim().is_empty() => format!("{who} ({p})"),
+                    _ => who,
+                })
+                .unwrap_or_else(|| "not stated".into()),
+        ));
+        let method = w
+            .method
+            .map(|m| m.as_str().replace('_', " "))
+            .or_else(|| w.kind.clone())
+            .unwrap_or_else(|| "method not stated".into());
+        let depth = w
+            .depth_inches
+            .map(|d| format!("{d:.0} inches deep"))
+            .or_else(|| w.depth_text.clone())
+            .unwrap_or_else(|| "depth not stated".into());
+        out.push((
+            "How",
+            format!(
+                "{method}, {depth}; boring: {}, explosives: {}",
+                yes_no(w.boring),
+                yes_no(w.explosives)
+            ),
+        ));
+        let kind = t.kind.map_or("normal", |k| k.as_str());
+        let urgent = t.kind.is_some_and(|k| k.is_urgent());
+        out.push((
+            "When",
+            format!(
+                "legal start {}{}",
+                t.legal_start_at
+                    .map_or("not stated".into(), |d| d.format("%a %Y-%m-%d %H:%M %:z").to_string()),
+                if urgent {
+                    format!(" — {} ticket", kind.replace('_', " ").to_uppercase())
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+        if let Some(s) = &self.facts.score {
+            out.push((
+                "Risk",
+                format!(
+                    "{} band (model score {:.3}, model {})",
+                    s.band, s.probability, s.model_version
+                ),
+            ));
+        }
+        out.push((
+            "Ticket",
+            format!(
+                "{} revision {} from {}",
+                self.facts.alert.ticket_number, t.revision, self.facts.alert.center
+            ),
+        ));
+        out
+    }
+
+    /// The top reasons in words, each with its signed contribution.
+    pub fn reasons(&self) -> Vec<(String, String)> {
+        self.facts.score.as_ref().map_or_else(Vec::new, |s| {
+            s.top_features
+                .iter()
+                .map(|c| {
+                    (
+                        explain::reason(&c.feature, c.value),
+                        explain::signed(c.contribution),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    pub fn text(&self) -> String {
+        let mut out = format!("{}\n\n", self.headline());
+        for (k, v) in self.facts() {
+            out.push_str(&format!("{k:<10} {v}\n"));
+        }
+        let reasons = self.reasons();
+        if !reasons.is_empty() {
+            out.push_str("\nWhy the model flags it (contribution to the risk, log-odds):\n");
+            for (r, c) in reasons {
+                out.push_str(&format!("  {c}  {r}\n"));
+            }
+        }
+        if let Some(url) = &self.ack_url {
+            out.push_str(&format!(
+                "\nAcknowledge (you will be asked to confirm):\n{url}\n\nThis link is yours alone and works once.\n"
+            ));
+        }
+        out.push_str(&format!("\nAlert {}\n", self.facts.alert.id));
+        out
+    }
+
+    pub fn html(&self) -> Markup {
+        let reasons = self.reasons();
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (self.subject()) }
+                }
+                body style="font-family: -apple-system, Segoe UI, Roboto, Arial, sans-serif; color: #111; background: #fff; max-width: 640px; margin: 0 auto; padding: 16px;" {
+                    p style="font-size: 18px; font-weight: 600;" { (self.headline()) }
+                    table style="border-collapse: collapse; width: 100%; font-size: 15px;" {
+                        @for (k, v) in self.facts() {
+                            tr {
+                                th scope="row" style="text-align: left; vertical-align: top; padding: 4px 12px 4px 0; white-space: nowrap; color: #444;" { (k) }
+                                td style="padding: 4px 0;" { (v) }
+                            }
+                        }
+                    }
+                    @if !reasons.is_empty() {
+                        h2 style="font-size: 16px; margin-top: 20px;" { "Why the model flags it" }
+                        table style="border-collapse: collapse; font-size: 15px;" {
+                            @for (r, c) in &reasons {
+                                tr {
+                                    td style="padding: 2px 12px 2px 0; font-family: monospace; text-align: right;" { (c) }
+                                    td style="padding: 2px 0;" { (r) }
+                                }
+                            }
+                        }
+                        p style="font-size: 12px; color: #555;" { "Contributions to the risk in log-odds: positive raises it." }
+                    }
+                    @if let Some(url) = &self.ack_url {
+                        p style="margin: 24px 0;" {
+                            a href=(url) style="display: inline-block; background: #b00020; color: #fff; padding: 14px 22px; border-radius: 6px; text-decoration: none; font-size: 17px; font-weight: 600;" { "Acknowledge this alert" }
+                        }
+                        p style="font-size: 13px; color: #555;" { "You will be asked to confirm. This link is yours alone and works once." }
+                    }
+                    p style="font-size: 12px; color: #777;" { "Alert " (self.facts.alert.id) }
+                }
+            }
+        }
+    }
+
+    /// Slack's mrkdwn text: the same facts and the link.
+    pub fn slack_text(&self) -> String {
+        let mut out = format!("*{}*\n{}\n", self.subject(), self.headline());
+        for (k, v) in self.facts() {
+            out.push_str(&format!("• *{k}:* {v}\n"));
+        }
+        let reasons = self.reasons();
+        if !reasons.is_empty() {
+            out.push_str("*Why:* ");
+            let parts: Vec<String> = reasons.iter().map(|(r, c)| format!("{r} ({c})")).collect();
+            out.push_str(&parts.join("; "));
+            out.push('\n');
+        }
+        if let Some(url) = &self.ack_url {
+            out.push_str(&format!("<{url}|Acknowledge this alert>\n"));
+        }
+        out
+    }
+
+    /// The facts as JSON (PagerDuty's `custom_details`).
+    pub fn details(&self) -> Value {
+        let facts: serde_json::Map<String, Value> = self
+            .facts()
+            .into_iter()
+            .map(|(k, v)| (k.to_lowercase().replace(' ', "_"), Value::String(v)))
+            .collect();
+        let reasons: Vec<Value> = self
+            .reasons()
+            .into_iter()
+            .map(|(r, c)| json!({"reason": r, "contribution": c}))
+            .collect();
+        json!({
+            "alert_id": self.facts.alert.id,
+            "workflow_id": self.facts.alert.workflow_id,
+            "facts": facts,
+            "reasons": reasons,
+        })
+    }
+}

@@ -1,0 +1,317 @@
+//! Reaching people (contract §7, issue 14): a risky ticket reaches its roster by e-mail through a
+//! real SMTP server and by PagerDuty, Slack and webhook receivers on loopback; the link in the
+//! e-mail acknowledges as that officer; PagerDuty follows; failures retry or give up visibly.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::*;
+use crate::receivers::{Receivers, SmtpSink};
+
+both_backends!(
+    an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it,
+    a_hanging_receiver_and_a_refusing_one_block_nothing
+);
+
+const ROUTING_KEY: &str = "R0ut1ngK3yForTheTests";
+
+/// Waits until every delivery has settled (none pending) and returns the stats.
+async fn settled(app: &TestApp, at_least: i64) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = app.get("/v1/admin/stats", &app.token).await.body;
+        let n = &s["notifications"];
+        let done = n["sent"].as_i64().unwrap_or(0) + n["failed"].as_i64().unwrap_or(0);
+        if n["pending"] == 0 && done >= at_least {
+            return s;
+        }
+        assert!(std::time::Instant::now() < deadline, "deliveries never settled: {s:#}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn link_in(text: &str) -> String {
+    let start = text.find("http://").expect("a link in the e-mail");
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backend: Backend) {
+    // The relay is busy for the first message, PagerDuty rate-limits the first event.
+    let smtp = SmtpSink::start(1);
+    let rx = Receivers::start();
+    rx.script("/pagerduty", &[429, 202]);
+    let Some(app) = spawn_with(backend, |s| {
+        s.notify.smtp_url = smtp.url();
+        s.notify.retry.base_backoff_ms = 50;
+        s.notify.retry.max_backoff_ms = 200;
+    })
+    .await
+    else {
+        return;
+    };
+    let channels = json!({"channels": [
+        {"kind": "email", "address": "officer-1@example.org"},
+        {"kind": "pagerduty", "url": format!("{}/pagerduty", rx.base), "routing_key": ROUTING_KEY},
+    ]});
+    let r = app
+        .put_json("/v1/admin/users/officer-1/channels", &app.token, &channels)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .put_json(
+            "/v1/admin/rosters/safety-oncall",
+            &app.token,
+            &json!({"members": ["officer-1"]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let mut t = fixture_json("emergency-directional-drilling.json");
+    t["ticket_number"] = json!("N-0001");
+    let id = app.post_ticket(&t).await.body["workflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let w = app.wait_state(&id, "alerted").await;
+    let alert_id = w["alert"]["id"].as_str().unwrap().to_owned();
+
+    // PagerDuty: one 429, then the trigger is taken; both attempts under the alert's id.
+    let pd = rx
+        .wait_for("/pagerduty", "an accepted trigger", |got| {
+            got.iter().any(|r| r.status == 202)
+        })
+        .await;
+    assert_eq!(pd.len(), 2, "{pd:#?}");
+    for r in &pd {
+        assert_eq!(r.body["event_action"], "trigger");
+        assert_eq!(r.body["dedup_key"], alert_id.as_str());
+        assert_eq!(r.body["routing_key"], ROUTING_KEY);
+        assert_eq!(r.body["payload"]["severity"], "critical", "an emergency ticket");
+    }
+    assert!(
+        pd[1].body["payload"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("N-0001")
+    );
+    let pd_link = pd[1].body["links"][0]["href"].as_str().unwrap().to_owned();
+
+    // The e-mail, parsed back: the facts an officer needs and a working link.
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(mails.len(), 1, "the 451 was retried, once");
+    let mail = mail_parser::MessageParser::default()
+        .parse(&mails[0])
+        .expect("a parseable message");
+    let subject = mail.subject().unwrap().to_owned();
+    assert!(subject.contains("N-0001") && subject.contains("RISK"), "{subject}");
+    let to = mail.to().unwrap().first().unwrap().address().unwrap();
+    assert_eq!(to, "officer-1@example.org");
+    let text = mail.body_text(0).unwrap().into_owned();
+    let html = mail.body_html(0).unwrap().into_owned();
+    for needle in ["Where", "Who digs", "How", "When", "Dig area", "Why the model flags it"] {
+        assert!(text.contains(needle), "no {needle} in:\n{text}");
+        assert!(html.contains(needle), "no {needle} in the HTML part");
+    }
+    assert!(text.contains("EMERGENCY"), "{text}");
+    let link = link_in(&text);
+    assert!(link.starts_with(&format!("{}/v1/ack/", app.base)), "{link}");
+    assert_ne!(link, pd_link, "each channel's link is its own");
+    // For a person to read what officers get: AEGIS_KEEP_EMAIL=path keeps the message.
+    if let Ok(path) = std::env::var("AEGIS_KEEP_EMAIL") {
+        std::fs::write(path, &mails[0]).ok();
+    }
+
+    // Opening the link shows the alert and changes nothing (mail scanners open links).
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let body = page.text().await.unwrap();
+    assert!(body.contains("Acknowledge as officer-1"), "{body}");
+    assert!(body.contains("data-action=\"ack\""));
+    assert_eq!(app.workflow(&id).await["state"], "alerted");
+
+    // Confirming acknowledges as officer-1, via e-mail; escalation stops.
+    let done = app.client.post(&link).send().await.unwrap();
+    assert_eq!(done.status(), 200, "{}", done.text().await.unwrap());
+    let w = app.wait_state(&id, "acknowledged").await;
+    let ack = w["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "acknowledged")
+        .unwrap()
+        .clone();
+    assert_eq!(ack["principal"], "officer:officer-1");
+    assert_eq!(ack["detail"]["via"], "email");
+    assert_eq!(app.count("timers"), 0, "no escalation is left");
+
+    // Used, forged, and another channel's link now that the alert is taken.
+    let again = app.client.post(&link).send().await.unwrap();
+    assert_eq!(again.status(), 410);
+    let forged = format!("{}/v1/ack/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", app.base);
+    assert_eq!(app.client.get(&forged).send().await.unwrap().status(), 404);
+    let other = app.client.get(&pd_link).send().await.unwrap();
+    assert_eq!(other.status(), 410);
+    assert!(other.text().await.unwrap().contains("officer:officer-1"));
+
+    // PagerDuty closes the loop on the officer's phone; the e-mail says who took it.
+    let pd = rx
+        .wait_for("/pagerduty", "an acknowledge", |got| {
+            got.iter().any(|r| r.body["event_action"] == "acknowledge")
+        })
+        .await;
+    let acked = pd
+        .iter()
+        .find(|r| r.body["event_action"] == "acknowledge")
+        .unwrap();
+    assert_eq!(acked.body["dedup_key"], alert_id.as_str());
+    let mails = smtp.wait_for(2).await;
+    let second = mail_parser::MessageParser::default()
+        .parse(&mails[1])
+        .unwrap();
+    assert!(
+        second.subject().unwrap().contains("Acknowledged by officer:officer-1"),
+        "{:?}",
+        second.subject()
+    );
+
+    // The trail has every attempt; the metrics count them by channel and outcome.
+    let stats = settled(&app, 4).await;
+    assert_eq!(stats["notifications"]["failed"], 0);
+    let w = app.workflow(&id).await;
+    assert_eq!(w["chain_valid"], true);
+    let events = w["events"].as_array().unwrap();
+    let sent: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "notification_sent")
+        .map(|e| e["detail"]["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(sent.len(), 4, "{sent:?}");
+    let retried: Vec<(&str, i64)> = events
+        .iter()
+        .filter(|e| e["event"] == "notification_failed")
+        .map(|e| {
+            assert_eq!(e["detail"]["will_retry"], true);
+            (
+                e["detail"]["channel"].as_str().unwrap(),
+                e["detail"]["attempt"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let mut retried = retried;
+    retried.sort();
+    assert_eq!(retried, vec![("email", 1), ("pagerduty", 1)]);
+    let trail = w.to_string();
+    assert!(!trail.contains(ROUTING_KEY), "a secret in the audit trail");
+    // Other tests share this process's metrics, so these are at least this test's.
+    let metrics = app.metrics_text().await;
+    assert!(counter(&metrics, r#"aegis_notifications_total{channel="pagerduty",outcome="retrying"}"#) >= 1.0);
+    assert!(counter(&metrics, r#"aegis_notifications_total{channel="email",outcome="sent"}"#) >= 2.0);
+}
+
+/// The value of one series in a Prometheus text page (0 when absent).
+fn counter(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+async fn a_hanging_receiver_and_a_refusing_one_block_nothing(backend: Backend) {
+    let rx = Receivers::start();
+    rx.script("/webhook/hang", &[0]);
+    rx.script("/slack/gone", &[404]);
+    let Some(app) = spawn_with(backend, |s| {
+        s.notify.timeout_ms = 300;
+        s.notify.retry.base_backoff_ms = 50;
+        s.notify.retry.max_backoff_ms = 100;
+        s.notify.retry.max_attempts = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let secret = "whsec_YWVnaXMtd2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc=";
+    let channels = json!({"channels": [
+        {"kind": "webhook", "url": format!("{}/webhook/hang", rx.base), "secret": secret},
+        {"kind": "slack", "url": format!("{}/slack/gone", rx.base)},
+        {"kind": "webhook", "url": format!("{}/webhook/ok", rx.base), "secret": secret},
+    ]});
+    let r = app
+        .put_json("/v1/admin/users/officer-1/channels", &app.token, &channels)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.put_json(
+        "/v1/admin/rosters/safety-oncall",
+        &app.token,
+        &json!({"members": ["officer-1"]}),
+    )
+    .await;
+    let mut t = fixture_json("emergency-directional-drilling.json");
+    t["ticket_number"] = json!("N-HANG");
+    let id = app.post_ticket(&t).await.body["workflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.wait_state(&id, "alerted").await;
+    // The working webhook is delivered, signed, while the other hangs.
+    let ok = rx
+        .wait_for("/webhook/ok", "the alert", |g| !g.is_empty())
+        .await;
+    let h = &ok[0].headers;
+    let body = ok[0].raw.clone();
+    let ts: i64 = h["webhook-timestamp"].parse().unwrap();
+    assert_eq!(
+        aegis::intake::signature::verify_native(
+            &[secret.to_owned()],
+            aegis::intake::signature::NativeHeaders {
+                id: Some(&h["webhook-id"]),
+                timestamp: Some(&h["webhook-timestamp"]),
+                signature: Some(&h["webhook-signature"]),
+            },
+            &body,
+            ts,
+            300,
+        ),
+        Ok(())
+    );
+    assert_eq!(ok[0].body["type"], "alert.raised");
+    assert!(ok[0].body["ack_url"].as_str().unwrap().contains("/v1/ack/"));
+    // Tickets keep flowing meanwhile.
+    app.resolved_normal_ticket().await;
+    // The hanging one times out three times and gives up; the 404 gives up at once.
+    let stats = settled(&app, 3).await;
+    assert_eq!(stats["notifications"]["failed"], 2, "{stats:#}");
+    assert_eq!(stats["notifications"]["sent"], 1);
+    let hung = rx.received("/webhook/hang");
+    assert_eq!(hung.len(), 3, "three attempts");
+    let ids: std::collections::HashSet<&String> =
+        hung.iter().map(|r| &r.headers["webhook-id"]).collect();
+    assert_eq!(ids.len(), 1, "every attempt under one webhook-id");
+    assert_eq!(rx.received("/slack/gone").len(), 1);
+    let w = app.workflow(&id).await;
+    let failed: Vec<(String, bool)> = w["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "notification_failed")
+        .map(|e| {
+            (
+                e["detail"]["channel"].as_str().unwrap().to_owned(),
+                e["detail"]["will_retry"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(failed.iter().filter(|(c, _)| c == "webhook").count(), 3);
+    assert!(failed.contains(&("slack".into(), false)));
+    let metrics = app.metrics_text().await;
+    assert!(counter(&metrics, r#"aegis_notifications_total{channel="webhook",outcome="failed"}"#) >= 1.0);
+}
