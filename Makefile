@@ -57,6 +57,7 @@ test: deps test-tools lint
 bench: build
 	$(CARGO) bench --bench scoring
 	./benches/loadgen.sh
+	./benches/notify_burst.sh
 	./benches/cluster.sh
 
 # A directory people can copy anywhere on a machine with the same OS: the release binary and the

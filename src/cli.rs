@@ -239,6 +239,10 @@ pub struct LoadgenArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Send this native JSON ticket `count` times (each with its own ticket number) instead of
+    /// generated ones: a burst of one kind of ticket, such as an emergency that alerts.
+    #[arg(long)]
+    pub ticket: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

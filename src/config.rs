@@ -388,12 +388,11 @@ impl Settings {
     fn check_notify(&self) -> anyhow::Result<()> {
         let n = &self.notify;
         let url = &self.http.public_url;
-        if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
+        let scheme_of = |u: &str, schemes: &[&str]| schemes.iter().any(|s| u.starts_with(s));
+        if !url.is_empty() && !scheme_of(url, &["http://", "https://"]) {
             bail!("http.public_url must be an http:// or https:// URL");
         }
-        if !n.smtp_url.is_empty()
-            && !(n.smtp_url.starts_with("smtp://") || n.smtp_url.starts_with("smtps://"))
-        {
+        if !n.smtp_url.is_empty() && !scheme_of(&n.smtp_url, &["smtp://", "smtps://"]) {
             bail!("notify.smtp_url must be an smtp:// or smtps:// URL");
         }
         n.from

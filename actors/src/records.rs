@@ -99,7 +99,9 @@ pub struct DeliveryUpdate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryState {
     /// Waiting to be sent (again) at this time.
-    Pending { next_at: DateTime<Utc> },
+    Pending {
+        next_at: DateTime<Utc>,
+    },
     Sent,
     Failed,
 }

@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 
 use aegis_actors::ports::{Clock, ManualClock};
 use aegis_actors::records::{AlertState, IntakeOutcome, TimerKind};
-use aegis_actors::services::intake::{Admit, AdmitError};
 use aegis_actors::records::{Channel, SendResult};
+use aegis_actors::services::intake::{Admit, AdmitError};
 use aegis_actors::testing::{MemoryBus, MemoryStore, RecordingMessenger, ScriptedScorer};
-use aegis_workflows::notification::DeliveryPolicy;
-use aegis_workflows::roster::Roster;
 use aegis_actors::{Command, Deps, Runtime, RuntimeConfig, ScorerSlot, Signals, Step};
 use aegis_workflows::lifecycle::{Event, State};
+use aegis_workflows::notification::DeliveryPolicy;
 use aegis_workflows::retry::RetryPolicy;
+use aegis_workflows::roster::Roster;
 use aegis_workflows::ticket::{Excavator, Location, Ticket, TicketType, Work};
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -410,7 +410,8 @@ async fn alert_changes_reach_every_channel_of_the_tier_and_the_outcomes_are_in_t
         url: "http://127.0.0.1:9/v2/enqueue".into(),
         routing_key: "R0UTING".into(),
     };
-    h.store.set_roster("safety-oncall", roster(&["dana", "lee"]));
+    h.store
+        .set_roster("safety-oncall", roster(&["dana", "lee"]));
     h.store.set_roster("safety-supervisor", roster(&["kim"]));
     h.store
         .set_channels("dana", vec![email("dana@example.org"), pager.clone()]);

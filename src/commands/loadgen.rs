@@ -63,12 +63,45 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1e3
 }
 
-fn prepare(args: &LoadgenArgs) -> Vec<Prepared> {
+/// `count` copies of one native ticket, each with its own ticket number, delivery id and
+/// excavator id (so the copies do not build one excavator's history and score alike).
+fn prepare_copies(
+    path: &std::path::Path,
+    count: usize,
+    run: &str,
+) -> anyhow::Result<Vec<Prepared>> {
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let template: serde_json::Value = serde_json::from_slice(&text)
+        .with_context(|| format!("{} is not a JSON ticket", path.display()))?;
+    (0..count)
+        .map(|i| {
+            let mut t = template.clone();
+            t["ticket_number"] = serde_json::Value::String(format!("T{run}{i:09}"));
+            if let Some(e) = t.get_mut("excavator").and_then(|e| e.as_object_mut()) {
+                e.insert(
+                    "id".into(),
+                    serde_json::Value::String(format!("X{run}{i:09}")),
+                );
+            }
+            Ok(Prepared {
+                onecall: false,
+                id: format!("msg_{run}_{i}"),
+                body: bytes::Bytes::from(serde_json::to_vec(&t)?),
+                signature: None,
+            })
+        })
+        .collect()
+}
+
+fn prepare(args: &LoadgenArgs) -> anyhow::Result<Vec<Prepared>> {
     let run: String = rand::rng()
         .sample_iter(Alphanumeric)
         .take(6)
         .map(char::from)
         .collect();
+    if let Some(path) = &args.ticket {
+        return prepare_copies(path, args.count, &run);
+    }
     let onecall_secret = args
         .onecall_secret
         .clone()
@@ -78,7 +111,7 @@ fn prepare(args: &LoadgenArgs) -> Vec<Prepared> {
         expected_tickets: args.count,
         ..GeneratorConfig::default()
     };
-    Generator::new(&cfg)
+    Ok(Generator::new(&cfg)
         .take(args.count)
         .enumerate()
         .map(|(i, g)| {
@@ -108,7 +141,7 @@ fn prepare(args: &LoadgenArgs) -> Vec<Prepared> {
                 }
             }
         })
-        .collect()
+        .collect())
 }
 
 pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
@@ -168,7 +201,7 @@ fn print(r: &Report, args: &LoadgenArgs) {
 }
 
 async fn run_async(args: &LoadgenArgs) -> anyhow::Result<Report> {
-    let prepared = prepare(args);
+    let prepared = prepare(args)?;
     let base = args.url.trim_end_matches('/').to_owned();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)

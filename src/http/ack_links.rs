@@ -98,7 +98,10 @@ async fn check(state: &AppState, token: &str) -> Result<Usable, Refusal> {
         .ok_or(Refusal::Unknown)?;
     let facts = facts.ok_or(Refusal::Unknown)?;
     if let Some(at) = found.link_used_at {
-        return Err(Refusal::Gone(format!("It was already used, at {}.", when(at))));
+        return Err(Refusal::Gone(format!(
+            "It was already used, at {}.",
+            when(at)
+        )));
     }
     let ttl = TimeDelta::seconds(
         i64::try_from(state.settings.notify.link_ttl_secs).unwrap_or(i64::MAX / 1_000_000),
@@ -114,7 +117,10 @@ async fn check(state: &AppState, token: &str) -> Result<Usable, Refusal> {
     if !matches!(a.state.as_str(), "open" | "escalated") {
         let why = match (&a.acknowledged_by, a.acknowledged_at) {
             (Some(by), Some(at)) => {
-                format!("The alert was already acknowledged by {by} at {}.", when(at))
+                format!(
+                    "The alert was already acknowledged by {by} at {}.",
+                    when(at)
+                )
             }
             _ => format!("The alert is {} now.", a.state),
         };

@@ -70,6 +70,8 @@ pub struct AlertDetail {
     pub alert: AlertView,
     /// The workflow: ticket, score with its top contributing features, full history.
     pub workflow: WorkflowDetail,
+    /// Who was told of this alert, on which channel, and how that went (no secrets).
+    pub notifications: Vec<read::deliveries::DeliveryView>,
 }
 
 async fn load_detail(state: &AppState, id: String) -> Result<AlertDetail, ApiError> {
@@ -79,15 +81,20 @@ async fn load_detail(state: &AppState, id: String) -> Result<AlertDetail, ApiErr
             let Some(wf) = read::alert_workflow(c, &id)? else {
                 return Ok(None);
             };
-            read::workflow_detail(c, &wf)
+            let told = read::deliveries::for_alert(c, &id)?;
+            Ok(read::workflow_detail(c, &wf)?.map(|w| (w, told)))
         })
         .await?;
-    let workflow = found.ok_or_else(|| ApiError::not_found("alert"))?;
+    let (workflow, notifications) = found.ok_or_else(|| ApiError::not_found("alert"))?;
     let alert = workflow
         .alert
         .clone()
         .ok_or_else(|| ApiError::not_found("alert"))?;
-    Ok(AlertDetail { alert, workflow })
+    Ok(AlertDetail {
+        alert,
+        workflow,
+        notifications,
+    })
 }
 
 /// `GET /v1/alerts/{id}`: the alert, its ticket, score, top contributing features and history.

@@ -78,11 +78,7 @@ impl ChannelMessenger {
             };
         };
         let alert_id = r.alert_id.clone();
-        let facts = match self
-            .db
-            .with_read(move |c| notice_facts(c, &alert_id))
-            .await
-        {
+        let facts = match self.db.with_read(move |c| notice_facts(c, &alert_id)).await {
             Ok(Some(f)) => f,
             Ok(None) => {
                 return SendResult::Refused {
@@ -98,7 +94,10 @@ impl ChannelMessenger {
         let notice = Notice {
             change,
             facts,
-            ack_url: change.asks_for_action().then(|| self.ack_url(&r.id)).flatten(),
+            ack_url: change
+                .asks_for_action()
+                .then(|| self.ack_url(&r.id))
+                .flatten(),
         };
         match &r.channel {
             Channel::Email { address } => match &self.mailer {

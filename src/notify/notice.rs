@@ -70,7 +70,10 @@ impl Notice {
         match self.change {
             Change::Raised => format!("[{} RISK] Ticket {t}: {place}", self.band()),
             Change::Escalated { tier } => {
-                format!("[{} RISK, ESCALATED to tier {tier}] Ticket {t}: {place}", self.band())
+                format!(
+                    "[{} RISK, ESCALATED to tier {tier}] Ticket {t}: {place}",
+                    self.band()
+                )
             }
             Change::Acknowledged => format!(
                 "[Acknowledged by {}] Ticket {t}: {place}",
@@ -89,15 +92,17 @@ impl Notice {
         let a = &self.facts.alert;
         match self.change {
             Change::Raised => "A high-risk dig needs a safety officer.".into(),
-            Change::Escalated { tier } => format!(
-                "Nobody acknowledged this alert in time: it is escalated to tier {tier}."
-            ),
+            Change::Escalated { tier } => {
+                format!("Nobody acknowledged this alert in time: it is escalated to tier {tier}.")
+            }
             Change::Acknowledged => format!(
                 "{} acknowledged this alert; escalation has stopped.",
                 a.acknowledged_by.as_deref().unwrap_or("An officer")
             ),
             Change::Resolved => match (&a.resolved_by, &a.disposition) {
-                (Some(by), Some(d)) => format!("{by} resolved this alert: {}.", d.replace('_', " ")),
+                (Some(by), Some(d)) => {
+                    format!("{by} resolved this alert: {}.", d.replace('_', " "))
+                }
                 _ => "This alert is closed (the ticket was cancelled or replaced).".into(),
             },
         }
@@ -179,8 +184,9 @@ impl Notice {
             "When",
             format!(
                 "legal start {}{}",
-                t.legal_start_at
-                    .map_or("not stated".into(), |d| d.format("%a %Y-%m-%d %H:%M %:z").to_string()),
+                t.legal_start_at.map_or("not stated".into(), |d| d
+                    .format("%a %Y-%m-%d %H:%M %:z")
+                    .to_string()),
                 if urgent {
                     format!(" — {} ticket", kind.replace('_', " ").to_uppercase())
                 } else {

@@ -38,9 +38,22 @@ async fn emergency_drilling_scores_far_above_normal(backend: Backend) {
         .iter()
         .map(|x| x["event"].as_str().unwrap())
         .collect();
+    // Nobody is wired to the tier's roster here, and the trail says so.
     assert_eq!(
         kinds,
-        vec!["received", "validated", "scored", "alert_raised"]
+        vec![
+            "received",
+            "validated",
+            "scored",
+            "alert_raised",
+            "recipients_unreachable"
+        ]
+    );
+    let unreachable = &e["events"][4]["detail"];
+    assert_eq!(unreachable["change"], "raised");
+    assert_eq!(
+        unreachable["recipients"],
+        serde_json::json!(["safety-oncall"])
     );
     // The resolution of a low-risk ticket says why.
     let last = n["events"].as_array().unwrap().last().unwrap().clone();

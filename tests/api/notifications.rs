@@ -12,7 +12,8 @@ use crate::receivers::{Receivers, SmtpSink};
 
 both_backends!(
     an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it,
-    a_hanging_receiver_and_a_refusing_one_block_nothing
+    a_hanging_receiver_and_a_refusing_one_block_nothing,
+    kill_9_mid_delivery_loses_no_notification_and_repeats_none_under_a_new_key
 );
 
 const ROUTING_KEY: &str = "R0ut1ngK3yForTheTests";
@@ -27,18 +28,17 @@ async fn settled(app: &TestApp, at_least: i64) -> Value {
         if n["pending"] == 0 && done >= at_least {
             return s;
         }
-        assert!(std::time::Instant::now() < deadline, "deliveries never settled: {s:#}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deliveries never settled: {s:#}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 fn link_in(text: &str) -> String {
     let start = text.find("http://").expect("a link in the e-mail");
-    text[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
+    text[start..].split_whitespace().next().unwrap().to_owned()
 }
 
 async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backend: Backend) {
@@ -92,7 +92,10 @@ async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backe
         assert_eq!(r.body["event_action"], "trigger");
         assert_eq!(r.body["dedup_key"], alert_id.as_str());
         assert_eq!(r.body["routing_key"], ROUTING_KEY);
-        assert_eq!(r.body["payload"]["severity"], "critical", "an emergency ticket");
+        assert_eq!(
+            r.body["payload"]["severity"], "critical",
+            "an emergency ticket"
+        );
     }
     assert!(
         pd[1].body["payload"]["summary"]
@@ -109,12 +112,22 @@ async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backe
         .parse(&mails[0])
         .expect("a parseable message");
     let subject = mail.subject().unwrap().to_owned();
-    assert!(subject.contains("N-0001") && subject.contains("RISK"), "{subject}");
+    assert!(
+        subject.contains("N-0001") && subject.contains("RISK"),
+        "{subject}"
+    );
     let to = mail.to().unwrap().first().unwrap().address().unwrap();
     assert_eq!(to, "officer-1@example.org");
     let text = mail.body_text(0).unwrap().into_owned();
     let html = mail.body_html(0).unwrap().into_owned();
-    for needle in ["Where", "Who digs", "How", "When", "Dig area", "Why the model flags it"] {
+    for needle in [
+        "Where",
+        "Who digs",
+        "How",
+        "When",
+        "Dig area",
+        "Why the model flags it",
+    ] {
         assert!(text.contains(needle), "no {needle} in:\n{text}");
         assert!(html.contains(needle), "no {needle} in the HTML part");
     }
@@ -130,7 +143,10 @@ async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backe
     // Opening the link shows the alert and changes nothing (mail scanners open links).
     let page = app.client.get(&link).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     let body = page.text().await.unwrap();
     assert!(body.contains("Acknowledge as officer-1"), "{body}");
@@ -155,7 +171,10 @@ async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backe
     // Used, forged, and another channel's link now that the alert is taken.
     let again = app.client.post(&link).send().await.unwrap();
     assert_eq!(again.status(), 410);
-    let forged = format!("{}/v1/ack/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", app.base);
+    let forged = format!(
+        "{}/v1/ack/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        app.base
+    );
     assert_eq!(app.client.get(&forged).send().await.unwrap().status(), 404);
     let other = app.client.get(&pd_link).send().await.unwrap();
     assert_eq!(other.status(), 410);
@@ -177,7 +196,10 @@ async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backe
         .parse(&mails[1])
         .unwrap();
     assert!(
-        second.subject().unwrap().contains("Acknowledged by officer:officer-1"),
+        second
+            .subject()
+            .unwrap()
+            .contains("Acknowledged by officer:officer-1"),
         "{:?}",
         second.subject()
     );
@@ -210,10 +232,49 @@ async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backe
     assert_eq!(retried, vec![("email", 1), ("pagerduty", 1)]);
     let trail = w.to_string();
     assert!(!trail.contains(ROUTING_KEY), "a secret in the audit trail");
+    // The alert shows who was told, on what, and how it went.
+    let detail = app
+        .get(&format!("/v1/alerts/{alert_id}"), &app.officer_token)
+        .await;
+    let told: Vec<(String, String, String, i64)> = detail.body["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["change"].as_str().unwrap().to_owned(),
+                n["channel"].as_str().unwrap().to_owned(),
+                n["state"].as_str().unwrap().to_owned(),
+                n["attempts"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let mut told = told;
+    told.sort();
+    assert_eq!(
+        told,
+        vec![
+            ("acknowledged".into(), "email".into(), "sent".into(), 1),
+            ("acknowledged".into(), "pagerduty".into(), "sent".into(), 1),
+            ("raised".into(), "email".into(), "sent".into(), 2),
+            ("raised".into(), "pagerduty".into(), "sent".into(), 2),
+        ]
+    );
+    assert!(!detail.body.to_string().contains(ROUTING_KEY));
     // Other tests share this process's metrics, so these are at least this test's.
     let metrics = app.metrics_text().await;
-    assert!(counter(&metrics, r#"aegis_notifications_total{channel="pagerduty",outcome="retrying"}"#) >= 1.0);
-    assert!(counter(&metrics, r#"aegis_notifications_total{channel="email",outcome="sent"}"#) >= 2.0);
+    assert!(
+        counter(
+            &metrics,
+            r#"aegis_notifications_total{channel="pagerduty",outcome="retrying"}"#
+        ) >= 1.0
+    );
+    assert!(
+        counter(
+            &metrics,
+            r#"aegis_notifications_total{channel="email",outcome="sent"}"#
+        ) >= 2.0
+    );
 }
 
 /// The value of one series in a Prometheus text page (0 when absent).
@@ -313,5 +374,197 @@ async fn a_hanging_receiver_and_a_refusing_one_block_nothing(backend: Backend) {
     assert_eq!(failed.iter().filter(|(c, _)| c == "webhook").count(), 3);
     assert!(failed.contains(&("slack".into(), false)));
     let metrics = app.metrics_text().await;
-    assert!(counter(&metrics, r#"aegis_notifications_total{channel="webhook",outcome="failed"}"#) >= 1.0);
+    assert!(
+        counter(
+            &metrics,
+            r#"aegis_notifications_total{channel="webhook",outcome="failed"}"#
+        ) >= 1.0
+    );
+}
+
+/// `kill -9` while notifications go out: after a restart every (alert, user, channel) is
+/// delivered; a message that was accepted just before the kill and sent again afterwards
+/// carries the same key (webhook-id, Message-ID), so the receiver drops it as a repeat.
+async fn kill_9_mid_delivery_loses_no_notification_and_repeats_none_under_a_new_key(
+    backend: Backend,
+) {
+    use aegis::db::centers::{self, CenterFormat};
+    use aegis::db::principals::{self, Role};
+    use std::collections::{HashMap, HashSet};
+
+    let Some((url, _dir, pg_name)) = database(backend) else {
+        return;
+    };
+    let _cleanup = DropDb(pg_name);
+    let users = ["u1", "u2", "u3"];
+    let token = {
+        let mut settings = test_settings(url.clone());
+        settings.demo.enabled = false;
+        let db = aegis::startup::open_db(&settings).unwrap();
+        let mut conn = db.write().unwrap();
+        centers::add(&mut conn, "TEST", CenterFormat::Native, SECRET).unwrap();
+        for u in users {
+            principals::add(&mut conn, u, Role::Officer).unwrap();
+        }
+        principals::add(&mut conn, "ops", Role::Operator).unwrap()
+    };
+    let smtp = SmtpSink::start(0);
+    let rx = Receivers::start();
+    let env = [
+        ("AEGIS__DATABASE__URL", url.clone()),
+        ("AEGIS__LOG__LEVEL", "error".to_owned()),
+        ("AEGIS__NOTIFY__SMTP_URL", smtp.url()),
+        ("AEGIS__NOTIFY__RETRY__BASE_BACKOFF_MS", "50".to_owned()),
+        // Short claims, so the restarted node takes over the dead one's in good time.
+        ("AEGIS__RUNTIME__CLAIM_LEASE_MS", "3000".to_owned()),
+        ("AEGIS__NOTIFY__TIMEOUT_MS", "1000".to_owned()),
+    ];
+    let server = start_process(&env, std::process::Stdio::null(), "/readyz").await;
+    let client = reqwest::Client::new();
+    let secret = "whsec_YWVnaXMtd2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc=";
+    for u in users {
+        let body = json!({"channels": [
+            {"kind": "email", "address": format!("{u}@example.org")},
+            {"kind": "webhook", "url": format!("{}/webhook/{u}", rx.base), "secret": secret},
+        ]});
+        let r = client
+            .put(format!("{}/v1/admin/users/{u}/channels", server.base))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let r = client
+        .put(format!("{}/v1/admin/rosters/safety-oncall", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"members": users}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let alerts = 40usize;
+    let expected = alerts * users.len();
+    for i in 0..alerts {
+        let mut t = fixture_json("emergency-directional-drilling.json");
+        t["ticket_number"] = json!(format!("KN{i:04}"));
+        assert!(
+            post_signed(&client, &server.base, &format!("kn_{i}"), &t)
+                .await
+                .is_some()
+        );
+    }
+    // Kill once some, but not all, notifications are out.
+    let webhooks = |rx: &Receivers| -> Vec<crate::receivers::Received> {
+        users
+            .iter()
+            .flat_map(|u| rx.received(&format!("/webhook/{u}")))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while webhooks(&rx).len() + smtp.messages().len() < expected / 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "notifications never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    drop(server); // SIGKILL
+    let before = webhooks(&rx).len() + smtp.messages().len();
+    assert!(
+        before < 2 * expected,
+        "everything went out before the kill; nothing was tested"
+    );
+
+    let server = start_process(&env, std::process::Stdio::null(), "/readyz").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let s: Value = client
+            .get(format!("{}/v1/admin/stats", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let n = &s["notifications"];
+        if n["pending"] == 0 && n["sent"].as_u64() == Some(2 * expected as u64) {
+            assert_eq!(n["failed"], 0);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deliveries never finished: {s:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Webhooks: every (alert, user) once by webhook-id; a repeat keeps its id.
+    let got = webhooks(&rx);
+    let mut by_id: HashMap<String, HashSet<(String, String)>> = HashMap::new();
+    for r in &got {
+        assert_eq!(r.body["type"], "alert.raised");
+        by_id
+            .entry(r.headers["webhook-id"].clone())
+            .or_default()
+            .insert((
+                r.path.clone(),
+                r.body["alert"]["id"].as_str().unwrap().to_owned(),
+            ));
+    }
+    assert_eq!(by_id.len(), expected, "one webhook-id per alert and user");
+    assert!(
+        by_id.values().all(|targets| targets.len() == 1),
+        "an id was reused"
+    );
+    let pairs: HashSet<(String, String)> = by_id.into_values().flatten().collect();
+    assert_eq!(
+        pairs.len(),
+        expected,
+        "every alert reached every user's webhook"
+    );
+    // E-mails: every (alert, user) once by Message-ID.
+    let mut mail_ids: HashMap<String, HashSet<String>> = HashMap::new();
+    for raw in smtp.messages() {
+        let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let to = m
+            .to()
+            .unwrap()
+            .first()
+            .unwrap()
+            .address()
+            .unwrap()
+            .to_owned();
+        mail_ids
+            .entry(m.message_id().unwrap().to_owned())
+            .or_default()
+            .insert(format!("{to} {}", m.subject().unwrap()));
+    }
+    assert_eq!(
+        mail_ids.len(),
+        expected,
+        "one Message-ID per alert and user"
+    );
+    assert!(
+        mail_ids.values().all(|s| s.len() == 1),
+        "a Message-ID was reused"
+    );
+    let repeats = got.len() + smtp.messages().len() - 2 * expected;
+    eprintln!(
+        "kill -9 mid-delivery ({backend:?}): {before} of {} out before the kill, {repeats} sent again under their own key",
+        2 * expected
+    );
+}
+
+struct DropDb(Option<String>);
+
+impl Drop for DropDb {
+    fn drop(&mut self) {
+        if let Some(n) = &self.0 {
+            drop_pg_database(n);
+        }
+    }
 }

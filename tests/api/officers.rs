@@ -107,7 +107,8 @@ async fn an_alert_shows_why_it_is_risky(backend: Backend) {
         r.body["workflow"]["ticket"]["work"]["method"],
         "directional_drilling"
     );
-    assert_eq!(r.body["workflow"]["events"].as_array().unwrap().len(), 4);
+    // received, validated, scored, alert_raised, and recipients_unreachable: no roster here.
+    assert_eq!(r.body["workflow"]["events"].as_array().unwrap().len(), 5);
     let missing = app
         .get("/v1/alerts/no-such-alert", &app.officer_token)
         .await;
@@ -208,6 +209,8 @@ async fn acknowledge_and_resolve_follow_the_contract(backend: Backend) {
             "center:TEST",
             "system",
             "system",
+            "system",
+            // No roster is wired in this test: the trail says the alert reached nobody.
             "system",
             "officer:officer-1",
             "officer:officer-1"

@@ -33,7 +33,8 @@ impl SmtpSink {
     /// Starts the server; the first `fail_first` messages are answered `451`.
     pub fn start(fail_first: u32) -> Self {
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!("aegis-smtp-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("aegis-smtp-{}", uuid::Uuid::new_v4().simple()));
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
         let mut child = Command::new("python3")
             .arg(&script)
@@ -50,8 +51,13 @@ impl SmtpSink {
         use std::io::Read;
         let mut byte = [0u8; 1];
         while !line.ends_with('\n') {
-            let n = out.read(&mut byte).expect("reading the SMTP server's output");
-            assert!(n == 1, "the SMTP server did not start (is aiosmtpd installed? `make test-tools`)");
+            let n = out
+                .read(&mut byte)
+                .expect("reading the SMTP server's output");
+            assert!(
+                n == 1,
+                "the SMTP server did not start (is aiosmtpd installed? `make test-tools`)"
+            );
             line.push(byte[0] as char);
         }
         assert_eq!(line.trim(), "READY");
@@ -84,7 +90,11 @@ impl SmtpSink {
             if m.len() >= n {
                 return m;
             }
-            assert!(Instant::now() < deadline, "only {} of {n} e-mails arrived", m.len());
+            assert!(
+                Instant::now() < deadline,
+                "only {} of {n} e-mails arrived",
+                m.len()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -136,13 +146,19 @@ fn pagerduty_problem(b: &Value) -> Option<String> {
     }
     if action == "trigger" {
         let p = &b["payload"];
-        if p["summary"].as_str().is_none_or(|s| s.is_empty() || s.len() > 1024) {
+        if p["summary"]
+            .as_str()
+            .is_none_or(|s| s.is_empty() || s.len() > 1024)
+        {
             return Some("payload.summary".into());
         }
         if p["source"] != "aegis" {
             return Some("payload.source".into());
         }
-        if !matches!(p["severity"].as_str(), Some("critical" | "error" | "warning" | "info")) {
+        if !matches!(
+            p["severity"].as_str(),
+            Some("critical" | "error" | "warning" | "info")
+        ) {
             return Some("payload.severity".into());
         }
     }
@@ -284,7 +300,10 @@ impl Receivers {
             if done(&got) {
                 return got;
             }
-            assert!(Instant::now() < deadline, "{path} never got {what}: {got:#?}");
+            assert!(
+                Instant::now() < deadline,
+                "{path} never got {what}: {got:#?}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

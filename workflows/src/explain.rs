@@ -23,41 +23,41 @@ pub fn reason(name: &str, value: Option<f32>) -> String {
             n => format!("{} not given", n.replace('_', " ")),
         };
     };
-    let flag = |on: &str, off: &str| if yes(v) { on.to_owned() } else { off.to_owned() };
+    let flag = |on: &str, off: &str| {
+        if yes(v) {
+            on.to_owned()
+        } else {
+            off.to_owned()
+        }
+    };
     match crate::features::FEATURES
         .iter()
         .position(|f| f.name == name)
-        .map(|i| i as usize)
     {
         Some(i) if i == F::EMERGENCY as usize => flag("emergency ticket", "not an emergency"),
         Some(i) if i == F::SHORT_NOTICE as usize => {
             flag("short-notice ticket", "not a short-notice ticket")
         }
-        Some(i) if i == F::DESIGN as usize => flag("design ticket (no digging yet)", "a dig ticket"),
-        Some(i) if i == F::UPDATE as usize => {
-            flag("updates an earlier ticket", "a new ticket")
+        Some(i) if i == F::DESIGN as usize => {
+            flag("design ticket (no digging yet)", "a dig ticket")
         }
+        Some(i) if i == F::UPDATE as usize => flag("updates an earlier ticket", "a new ticket"),
         Some(i) if i == F::METHOD_HAND as usize => flag("hand digging", "not hand digging"),
         Some(i) if i == F::METHOD_VACUUM as usize => {
             flag("vacuum excavation", "not vacuum excavation")
         }
-        Some(i) if i == F::METHOD_BACKHOE as usize => {
-            flag("backhoe or excavator", "no backhoe")
-        }
+        Some(i) if i == F::METHOD_BACKHOE as usize => flag("backhoe or excavator", "no backhoe"),
         Some(i) if i == F::METHOD_TRENCHER as usize => flag("trencher", "no trencher"),
         Some(i) if i == F::METHOD_AUGER as usize => flag("auger", "no auger"),
-        Some(i) if i == F::METHOD_DRILLING as usize => flag(
-            "directional drilling or boring",
-            "no directional drilling",
-        ),
+        Some(i) if i == F::METHOD_DRILLING as usize => {
+            flag("directional drilling or boring", "no directional drilling")
+        }
         Some(i) if i == F::METHOD_BLASTING as usize => flag("blasting", "no blasting"),
         Some(i) if i == F::DEPTH as usize => format!("digs {v:.0} inches deep"),
         Some(i) if i == F::BORING as usize => flag("boring declared", "no boring"),
         Some(i) if i == F::EXPLOSIVES as usize => flag("explosives declared", "no explosives"),
         Some(i) if i == F::VACUUM as usize => flag("vacuum declared", "no vacuum"),
-        Some(i) if i == F::PAVEMENT_ONLY as usize => {
-            flag("pavement only", "digs below pavement")
-        }
+        Some(i) if i == F::PAVEMENT_ONLY as usize => flag("pavement only", "digs below pavement"),
         Some(i) if i == F::LEAD_TIME as usize => {
             if v.abs() < 0.5 {
                 "starts as soon as it was submitted (no notice)".to_owned()
@@ -73,9 +73,7 @@ pub fn reason(name: &str, value: Option<f32>) -> String {
         Some(i) if i == F::DURATION as usize => format!("work lasts {v:.0} days"),
         Some(i) if i == F::EXC_CONTRACTOR as usize => flag("contractor", "not a contractor"),
         Some(i) if i == F::EXC_HOMEOWNER as usize => flag("homeowner", "not a homeowner"),
-        Some(i) if i == F::EXC_MUNICIPALITY as usize => {
-            flag("municipality", "not a municipality")
-        }
+        Some(i) if i == F::EXC_MUNICIPALITY as usize => flag("municipality", "not a municipality"),
         Some(i) if i == F::EXC_UTILITY as usize => flag("utility crew", "not a utility crew"),
         Some(i) if i == F::PRIOR_TICKETS as usize => {
             format!("excavator's earlier tickets: {v:.0}")
@@ -86,10 +84,18 @@ pub fn reason(name: &str, value: Option<f32>) -> String {
         Some(i) if i == F::MEMBERS as usize => format!("{v:.0} utilities notified"),
         Some(i) if i == F::MONTH as usize => format!("starts in month {v:.0}"),
         Some(i) if i == F::WEEKDAY as usize => {
-            let day = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-                .get(v as usize)
-                .copied()
-                .unwrap_or("an unknown day");
+            let day = [
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            ]
+            .get(v as usize)
+            .copied()
+            .unwrap_or("an unknown day");
             format!("starts on a {day}")
         }
         Some(i) if i == F::START_HOUR as usize => format!("starts at {v:.0}:00 local time"),
@@ -124,7 +130,10 @@ mod tests {
         );
         assert_eq!(reason("lead_time_hours", Some(50.2)), "50 hours' notice");
         assert_eq!(reason("boring", Some(1.0)), "boring declared");
-        assert_eq!(reason("method_blasting", None), "no excavation method given");
+        assert_eq!(
+            reason("method_blasting", None),
+            "no excavation method given"
+        );
         assert_eq!(signed(0.8412), "+0.84");
         assert_eq!(signed(-0.5), "-0.50");
     }

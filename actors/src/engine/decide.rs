@@ -12,8 +12,8 @@ use crate::deps::Deps;
 use aegis_workflows::alert::{self, AlertDecision};
 
 use crate::records::{
-    Alert, DeadLetterRecord, DeliveryRecord, DeliveryUpdate, Principal, SYSTEM, ScoreRecord, TimerChange, TimerKind, TimerRecord,
-    WorkflowSnapshot,
+    Alert, DeadLetterRecord, DeliveryRecord, DeliveryUpdate, Principal, SYSTEM, ScoreRecord,
+    TimerChange, TimerKind, TimerRecord, WorkflowSnapshot,
 };
 use crate::step::{Command, Step, StepError};
 

@@ -20,9 +20,7 @@ use crate::step::{NotifyAttempt, StepError};
 /// told of it (PagerDuty resolves its incident).
 fn announced(event: &Event, open_before: bool) -> Option<Change> {
     match event {
-        Event::Cancelled { .. } | Event::Superseded { .. } if open_before => {
-            Some(Change::Resolved)
-        }
+        Event::Cancelled { .. } | Event::Superseded { .. } if open_before => Some(Change::Resolved),
         e => Change::of(e),
     }
 }
@@ -111,7 +109,10 @@ pub(crate) async fn plan_deliveries(
 /// Records one finished attempt: the audit event, and the row sent, failed or due again.
 pub(crate) fn on_notified(deps: &Deps, a: &NotifyAttempt, now: DateTime<Utc>) -> Decision {
     let jitter = rand::rng().random::<f64>();
-    let after = deps.config.delivery.after(a.attempt, &a.result, now, jitter);
+    let after = deps
+        .config
+        .delivery
+        .after(a.attempt, &a.result, now, jitter);
     let event = after.event(&Attempted {
         delivery: &a.delivery,
         change: &a.change,
@@ -125,9 +126,10 @@ pub(crate) fn on_notified(deps: &Deps, a: &NotifyAttempt, now: DateTime<Utc>) ->
             DeliveryState::Pending { next_at: at },
             Some(notification::short_error(&error)),
         ),
-        notification::AfterAttempt::GaveUp { error } => {
-            (DeliveryState::Failed, Some(notification::short_error(&error)))
-        }
+        notification::AfterAttempt::GaveUp { error } => (
+            DeliveryState::Failed,
+            Some(notification::short_error(&error)),
+        ),
     };
     let plan = Plan {
         events: vec![(event, SYSTEM.to_owned())],

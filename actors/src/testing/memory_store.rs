@@ -14,9 +14,8 @@ use parking_lot::Mutex;
 use crate::ports::{BoxFuture, Store, StoreError};
 use crate::records::{
     Alert, Channel, CommitOutcome, DeadLetterRecord, DeliveryJob, DeliveryRecord, DeliveryState,
-    DriveContext, EventRecord, History, IntakeOutcome, IntakeRecord, OutboxRow, Reach,
-    ScoreRecord, Target, TimerChange, TimerKind, TimerRecord, TimerSettle, TransitionCommit,
-    WorkflowSnapshot,
+    DriveContext, EventRecord, History, IntakeOutcome, IntakeRecord, OutboxRow, Reach, ScoreRecord,
+    Target, TimerChange, TimerKind, TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
 };
 use aegis_workflows::roster::Roster;
 

@@ -190,12 +190,7 @@ pub fn stats(
             .map_err(store_err)?;
         (by_state, oldest)
     });
-    let count = |s: &str| {
-        by_state
-            .iter()
-            .find(|(k, _)| k == s)
-            .map_or(0, |(_, n)| *n)
-    };
+    let count = |s: &str| by_state.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
     Ok(NotificationStats {
         pending: count("pending"),
         oldest_pending: oldest.map(from_db),

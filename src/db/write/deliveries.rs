@@ -15,8 +15,8 @@ use crate::db::writer::Tx;
 use crate::with_tx;
 
 pub fn new_row(r: &DeliveryRecord) -> Result<NewDelivery, DieselError> {
-    let channel =
-        serde_json::to_string(&r.channel).map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+    let channel = serde_json::to_string(&r.channel)
+        .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
     let at = to_db(r.created_at);
     Ok(NewDelivery {
         id: r.id.clone(),
