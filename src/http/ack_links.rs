@@ -262,7 +262,10 @@ pub async fn confirm(state: web::Data<AppState>, token: web::Path<String>) -> Ht
                     (u.facts.alert.ticket_number) ". Escalation has stopped and the others "
                     "who were alerted are being told."
                 }
-                p class="note" { "Resolve it from the console or the API once it is handled." }
+                p class="note" {
+                    "Resolve it in Aegis once it is handled (POST /v1/alerts/"
+                    (u.facts.alert.id) "/resolve with a disposition)."
+                }
             },
         ),
     )

@@ -14,6 +14,7 @@ body { font: 17px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; 
   background: #111418; color: #eef1f4; }
 main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
+h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; }
 th { text-align: left; vertical-align: top; padding: .3rem .8rem .3rem 0; color: #b8c2cc;
   white-space: nowrap; font-weight: 600; }

@@ -444,3 +444,90 @@ async fn cut_broker_connections_mid_burst_recover_without_loss() {
     }
     cluster.cleanup_broker().await;
 }
+
+/// Three nodes deliver notifications from one table: every delivery is claimed by one node
+/// (`SKIP LOCKED`), so each (alert, channel) reaches its receiver exactly once, and the work is
+/// shared.
+#[actix_web::test]
+async fn three_nodes_send_each_notification_once() {
+    use crate::receivers::Receivers;
+    let Some(cluster) = Cluster::start(3).await else {
+        return;
+    };
+    let rx = Receivers::start();
+    let secret = "whsec_YWVnaXMtd2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc=";
+    {
+        let mut c = aegis::startup::open_db(&test_settings(cluster.url.clone()))
+            .unwrap()
+            .write()
+            .unwrap();
+        principals::add(&mut c, "dana", Role::Officer).unwrap();
+    }
+    let put = |path: String, body: Value| {
+        let (client, token, base) = (cluster.client.clone(), cluster.token.clone(), cluster.any());
+        async move {
+            let r = client
+                .put(format!("{base}{path}"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        }
+    };
+    put(
+        "/v1/admin/users/dana/channels".into(),
+        json!({"channels": [
+            {"kind": "webhook", "url": format!("{}/webhook/a", rx.base), "secret": secret},
+            {"kind": "webhook", "url": format!("{}/webhook/b", rx.base), "secret": secret},
+        ]}),
+    )
+    .await;
+    put(
+        "/v1/admin/rosters/safety-oncall".into(),
+        json!({"members": ["dana"]}),
+    )
+    .await;
+    let alerts = 60;
+    for i in 0..alerts {
+        let mut t = fixture_json("emergency-directional-drilling.json");
+        t["ticket_number"] = json!(format!("MN{i:04}"));
+        t["excavator"]["id"] = json!(format!("EX-MN{i}"));
+        assert!(
+            post_signed(
+                &cluster.client,
+                &cluster.base(i % 3),
+                &format!("mn_{i}"),
+                &t
+            )
+            .await
+            .is_some()
+        );
+    }
+    let expected = 2 * alerts;
+    let got = rx
+        .wait_for("/webhook/a", "every alert", |g| g.len() >= alerts)
+        .await;
+    let got_b = rx
+        .wait_for("/webhook/b", "every alert", |g| g.len() >= alerts)
+        .await;
+    // Give a second sender, if there were one, time to show itself.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let all: Vec<_> = rx
+        .received("/webhook/a")
+        .into_iter()
+        .chain(rx.received("/webhook/b"))
+        .collect();
+    let ids: BTreeSet<&String> = all.iter().map(|r| &r.headers["webhook-id"]).collect();
+    assert_eq!(ids.len(), expected, "{} and {}", got.len(), got_b.len());
+    assert_eq!(all.len(), expected, "a delivery was sent by two nodes");
+    let mut senders = 0;
+    for i in 0..3 {
+        if cluster.metric(i, "aegis_notifications_total").await > 0.0 {
+            senders += 1;
+        }
+    }
+    assert!(senders >= 2, "one node sent everything");
+    cluster.cleanup_broker().await;
+}
