@@ -28,15 +28,18 @@ sp=$(port); hp=$(port); p=$(port)
 mkfifo "$work/smtp.in"
 python3 tests/support/smtp_sink.py "$sp" "$work/mail" < "$work/smtp.in" > "$work/smtp.out" 2>&1 &
 pids+=($!)
+smtp_pid=$!
 exec 4> "$work/smtp.in"
 python3 tests/support/http_sink.py "$hp" > "$work/http.out" 2>&1 &
 pids+=($!)
+http_pid=$!
 export AEGIS__DATABASE__URL="$work/aegis.db" AEGIS__HTTP__BIND="127.0.0.1:$p" AEGIS__LOG__LEVEL=warn
 export AEGIS__NOTIFY__SMTP_URL="smtp://127.0.0.1:$sp"
 "$aegis" serve > "$work/aegis.log" 2>&1 &
 pids+=($!)
 server=${pids[-1]}
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$p/healthz" > /dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q READY "$work/smtp.out" && break; sleep 0.1; done
 grep -q READY "$work/smtp.out" || { echo "the SMTP server did not start (pip install aiosmtpd)"; exit 1; }
 secret=$(grep -o 'whsec_[A-Za-z0-9+/=]*' "$work/aegis.log" | head -1)
 token=$("$aegis" users add --role operator --name bench | tail -1)
@@ -80,3 +83,6 @@ end=$(date +%s.%N)
 echo "notifications: $s sent, $pending pending, $failed failed; last accepted $(python3 -c "print(f'{$end-$start:.1f}')") s after the burst began"
 echo "e-mails in the SMTP server: $(ls "$work/mail" | grep -c '\.eml$')"
 echo "server memory (RSS): $(ps -o rss= -p "$server" | awk '{printf "%.0f MiB", $1/1024}')"
+# The receivers run on the same two cores as Aegis and the load generator.
+cpu() { awk '{print ($14+$15)/100}' "/proc/$1/stat"; }
+echo "CPU seconds used by the receivers: SMTP server $(cpu "$smtp_pid"), webhook receiver $(cpu "$http_pid")"

@@ -8,7 +8,9 @@ pub mod http_channels;
 pub mod links;
 pub mod notice;
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use aegis_actors::ports::{BoxFuture, Messenger};
 use aegis_actors::records::{Channel, DeliveryJob, SendResult};
@@ -16,14 +18,22 @@ use aegis_workflows::notification::Change;
 use futures::FutureExt;
 
 use crate::db::Db;
-use crate::db::read::deliveries::notice_facts;
+use crate::db::read::deliveries::{NoticeFacts, notice_facts};
 use links::LinkSigner;
 use notice::Notice;
+
+/// The facts of an alert change are the same for every one of its deliveries (users ×
+/// channels), so they are read once and kept briefly.
+const FACTS_TTL: Duration = Duration::from_secs(20);
+const FACTS_KEPT: usize = 4_096;
+
+type FactsCache = parking_lot::Mutex<HashMap<(String, String), (Instant, Arc<NoticeFacts>)>>;
 
 /// Sends deliveries on every channel kind.
 #[derive(Clone)]
 pub struct ChannelMessenger {
     db: Db,
+    facts: Arc<FactsCache>,
     links: LinkSigner,
     public_url: String,
     mailer: Option<email::Mailer>,
@@ -57,6 +67,7 @@ impl ChannelMessenger {
             .build()?;
         Ok(Self {
             db,
+            facts: Arc::default(),
             links,
             public_url,
             mailer,
@@ -70,6 +81,34 @@ impl ChannelMessenger {
             .map(|t| format!("{}/v1/ack/{t}", self.public_url))
     }
 
+    /// The alert's facts for one of its changes, read at most once per [`FACTS_TTL`].
+    async fn facts_of(
+        &self,
+        alert_id: &str,
+        change: &str,
+    ) -> Result<Option<Arc<NoticeFacts>>, aegis_actors::ports::StoreError> {
+        let key = (alert_id.to_owned(), change.to_owned());
+        if let Some((at, f)) = self.facts.lock().get(&key)
+            && at.elapsed() < FACTS_TTL
+        {
+            return Ok(Some(f.clone()));
+        }
+        let id = alert_id.to_owned();
+        let Some(found) = self.db.with_read(move |c| notice_facts(c, &id)).await? else {
+            return Ok(None);
+        };
+        let found = Arc::new(found);
+        let mut cache = self.facts.lock();
+        if cache.len() >= FACTS_KEPT {
+            cache.retain(|_, (at, _)| at.elapsed() < FACTS_TTL);
+            if cache.len() >= FACTS_KEPT {
+                cache.clear();
+            }
+        }
+        cache.insert(key, (Instant::now(), found.clone()));
+        Ok(Some(found))
+    }
+
     async fn send_job(self, job: DeliveryJob) -> SendResult {
         let r = &job.record;
         let Some(change) = Change::parse_key(&r.change) else {
@@ -77,8 +116,7 @@ impl ChannelMessenger {
                 error: format!("unknown alert change '{}'", r.change),
             };
         };
-        let alert_id = r.alert_id.clone();
-        let facts = match self.db.with_read(move |c| notice_facts(c, &alert_id)).await {
+        let facts = match self.facts_of(&r.alert_id, &r.change).await {
             Ok(Some(f)) => f,
             Ok(None) => {
                 return SendResult::Refused {
@@ -93,7 +131,7 @@ impl ChannelMessenger {
         };
         let notice = Notice {
             change,
-            facts,
+            facts: (*facts).clone(),
             ack_url: change
                 .asks_for_action()
                 .then(|| self.ack_url(&r.id))
