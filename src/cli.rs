@@ -87,6 +87,9 @@ pub enum UsersCmd {
     },
     /// Revoke a user's token.
     Revoke { name: String },
+    /// Set the password a user signs in to the console with, read from standard input (the
+    /// first line; at least 12 characters). Stored as an Argon2id hash.
+    SetPassword { name: String },
     /// List users.
     List,
     /// Set how a user is reached (replaces their channels; none given clears them).

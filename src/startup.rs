@@ -242,6 +242,7 @@ impl Application {
                 .app_data(http::path_config())
                 .wrap(from_fn(request_id::middleware))
                 .configure(|c| http::routes(c, testing))
+                .configure(crate::console::routes)
                 .default_service(web::to(http::not_found))
         })
         .backlog(4_096)

@@ -92,6 +92,37 @@ fn centers_and_users_are_managed_from_the_command_line() {
             .success()
     );
     assert!(s.ok(&["users", "list"]).contains("dana\tofficer\tactive"));
+    // The console password comes from standard input, never the command line.
+    let set = |name: &str, input: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aegis"))
+            .args(["users", "set-password", name])
+            .current_dir(&s.0)
+            .env("AEGIS__DATABASE__URL", s.path("aegis.db"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = set("dana", "a long enough passphrase\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !set("dana", "short\n").status.success(),
+        "a short password is refused"
+    );
+    assert!(!set("nobody", "a long enough passphrase\n").status.success());
     s.ok(&["users", "revoke", "dana"]);
     assert!(s.ok(&["users", "list"]).contains("dana\tofficer\trevoked"));
     assert!(!s.aegis(&["users", "revoke", "dana"]).status.success());

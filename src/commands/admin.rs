@@ -99,6 +99,16 @@ pub fn users(settings: &Settings, cmd: UsersCmd) -> anyhow::Result<()> {
             principals::revoke(&mut conn, &name)?;
             println!("{name} revoked");
         }
+        UsersCmd::SetPassword { name } => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\n', '\r']);
+            let hash = crate::console::password::hash(password)?;
+            if !crate::db::sign_in::set_password(&mut conn, &name, &hash)? {
+                anyhow::bail!("no active user named {name}");
+            }
+            println!("password set for {name}");
+        }
         UsersCmd::Channels(args) => set_channels(&mut conn, args)?,
         UsersCmd::List => {
             for p in principals::list(&mut conn)? {

@@ -19,6 +19,7 @@ pub mod principals;
 pub mod read;
 pub mod rows;
 pub mod schema;
+pub mod sign_in;
 pub mod store;
 pub mod time;
 pub mod trained_models;

@@ -176,6 +176,7 @@ diesel::table! {
         token_hash -> Text,
         created_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
+        password_hash -> Nullable<Text>,
     }
 }
 
@@ -208,7 +209,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     rosters,
     deliveries,
     link_keys,
+    sessions,
 );
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        principal_id -> Text,
+        csrf -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
 
 diesel::table! {
     deliveries (id) {

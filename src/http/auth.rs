@@ -58,7 +58,7 @@ impl AuthGuard {
     }
 
     /// Seconds to wait when the address or the token's prefix has failed too often.
-    fn blocked(&self, ip: Option<IpAddr>, prefix: &str, max: u32) -> Option<u64> {
+    pub(crate) fn blocked(&self, ip: Option<IpAddr>, prefix: &str, max: u32) -> Option<u64> {
         let now = Instant::now();
         if let Some(ip) = ip {
             let mut w = self.by_address.lock();
@@ -71,7 +71,7 @@ impl AuthGuard {
         (w.count(&prefix, now) >= max).then(|| w.retry_after(now))
     }
 
-    fn failed(&self, ip: Option<IpAddr>, prefix: &str) {
+    pub(crate) fn failed(&self, ip: Option<IpAddr>, prefix: &str) {
         metrics::counter!(names::AUTH_FAILURES).increment(1);
         let now = Instant::now();
         if let Some(ip) = ip {

@@ -12,7 +12,7 @@ const STYLE: &str = "
 :root { color-scheme: dark light; }
 body { font: 17px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; margin: 0;
   background: #111418; color: #eef1f4; }
-main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
+main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; }
@@ -28,6 +28,16 @@ button:focus-visible, a:focus-visible { outline: 3px solid #ffd43b; outline-offs
 a { color: #8ec5ff; }
 .note { color: #b8c2cc; font-size: .9rem; }
 .ok { border-left: 4px solid #51cf66; padding-left: .8rem; }
+nav { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; padding: .5rem 0 1rem;
+  border-bottom: 1px solid #2c333a; margin-bottom: 1rem; }
+nav form.signout { margin-left: auto; display: flex; align-items: center; gap: .5rem; }
+button.small { width: auto; font-size: .9rem; padding: .3rem .8rem; margin: 0; background: #2c333a;
+  color: #eef1f4; }
+label { display: block; margin: .8rem 0 .3rem; font-weight: 600; }
+input[type=text], input[type=password] { font: inherit; width: 100%; box-sizing: border-box;
+  padding: .6rem; border-radius: .3rem; border: 1px solid #5c6670; background: #1b2026;
+  color: #eef1f4; }
+table.queue td, table.queue th { padding: .4rem .6rem .4rem 0; border-bottom: 1px solid #2c333a; }
 .gone { border-left: 4px solid #ffd43b; padding-left: .8rem; }
 ";
 

@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod conformance;
+mod console;
 mod hostile;
 mod intake;
 mod lifecycle;

@@ -1,0 +1,2 @@
+DROP TABLE sessions;
+ALTER TABLE principals DROP COLUMN password_hash;

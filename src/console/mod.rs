@@ -1,0 +1,134 @@
+//! The console (contract §8): server-rendered pages (maud) over the same queries and commands
+//! as the JSON API, for people in a browser. One module per page; the security pieces
+//! (passwords, sessions, CSRF) have their own. Pages are built from `http::pages`' frame and
+//! headers: no script or style from anywhere else, no framing.
+//!
+//! Choice: server-rendered HTML with maud (compile-time checked, escaped by default, no build
+//! step and nothing to download), as kanidm does with askama; live updates will come from the
+//! existing server-sent event stream with a few lines of script served by Aegis itself.
+
+pub mod admin_workflows;
+pub mod alert_queue;
+pub mod password;
+pub mod session;
+pub mod signin;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::{Markup, html};
+
+use crate::db::principals::Role;
+use crate::http::pages::{frame, respond};
+use crate::http::state::AppState;
+use session::SignedIn;
+
+/// Registers the console's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use web::{get, post, resource};
+    cfg.service(resource("/").route(get().to(home)))
+        .service(
+            resource("/signin")
+                .route(get().to(signin::form))
+                .route(post().to(signin::submit)),
+        )
+        .service(resource("/signout").route(post().to(signin::signout)))
+        .service(resource("/alerts").route(get().to(alert_queue::page)))
+        .service(resource("/admin/workflows").route(get().to(admin_workflows::page)));
+}
+
+/// `/`: the alert queue for the signed in, sign-in for the rest.
+async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    match session::current(&state, &req).await {
+        Ok(Some(_)) => see_other("/alerts"),
+        Ok(None) => see_other("/signin"),
+        Err(e) => unavailable(&e),
+    }
+}
+
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("location", to))
+        .insert_header(("cache-control", "no-store"))
+        .finish()
+}
+
+pub fn unavailable(e: &anyhow::Error) -> HttpResponse {
+    tracing::warn!(error = %e, "a console page could not be built");
+    respond(
+        StatusCode::SERVICE_UNAVAILABLE,
+        frame(
+            "Try again",
+            html! { h1 { "Aegis could not answer just now" } p { "Reload in a few seconds." } },
+        ),
+    )
+}
+
+/// Who may see a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Officer,
+    Operator,
+}
+
+/// The signed-in user when they may see the page; otherwise the answer to give (sign-in for
+/// nobody, 403 for an officer at an operator page: never the page's data).
+pub async fn require(
+    state: &AppState,
+    req: &HttpRequest,
+    needs: Needs,
+) -> Result<SignedIn, HttpResponse> {
+    let who = match session::current(state, req).await {
+        Ok(Some(w)) => w,
+        Ok(None) => return Err(see_other("/signin")),
+        Err(e) => return Err(unavailable(&e)),
+    };
+    if needs == Needs::Operator && who.user.role != Role::Operator {
+        return Err(respond(
+            StatusCode::FORBIDDEN,
+            layout(
+                &who,
+                "Operators only",
+                html! {
+                    h1 { "This page is for operators" }
+                    p { a href="/alerts" { "Back to the alert queue" } }
+                },
+            ),
+        ));
+    }
+    Ok(who)
+}
+
+/// A signed-in page: navigation, who is signed in, sign-out (a CSRF-protected form).
+pub fn layout(who: &SignedIn, title: &str, body: Markup) -> Markup {
+    frame(
+        title,
+        html! {
+            nav aria-label="Main" {
+                a href="/alerts" { "Alerts" }
+                @if who.user.role == Role::Operator {
+                    " · " a href="/admin/workflows" { "Workflows" }
+                }
+                form method="post" action="/signout" class="signout" {
+                    input type="hidden" name="csrf" value=(who.csrf);
+                    span class="note" { (who.user.name) " (" (who.user.role.as_str()) ") " }
+                    button type="submit" class="small" { "Sign out" }
+                }
+            }
+            (body)
+        },
+    )
+}
+
+/// The answer to a form post that did not come from Aegis's own page.
+pub fn forged() -> HttpResponse {
+    respond(
+        StatusCode::FORBIDDEN,
+        frame(
+            "Refused",
+            html! {
+                h1 { "Refused" }
+                p { "This form did not come from Aegis's own page, so nothing was changed." }
+            },
+        ),
+    )
+}

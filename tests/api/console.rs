@@ -1,0 +1,201 @@
+//! The console's sign-in, sessions and page access (contract §8), over HTTP: wrong passwords
+//! refused and limited, the session cookie's attributes, an officer kept out of operator pages,
+//! and a forged form refused. (Browser tests follow with the rest of the console.)
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends!(
+    sign_in_gives_a_strict_session_and_pages_follow_roles,
+    forged_posts_and_password_guessing_are_refused
+);
+
+const PASSWORD: &str = "a long enough passphrase";
+
+fn set_password(app: &TestApp, name: &str) {
+    let hash = aegis::console::password::hash(PASSWORD).unwrap();
+    let mut conn = app.db.write().unwrap();
+    assert!(aegis::db::sign_in::set_password(&mut conn, name, &hash).unwrap());
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Signs in; the session cookie as `name=value`.
+async fn sign_in(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(format!("{}/signin", app.base))
+        .header("origin", &app.base)
+        .form(&[("name", name), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn session_cookie(r: &reqwest::Response) -> (String, String) {
+    let raw = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let pair = raw.split(';').next().unwrap().to_owned();
+    (pair, raw)
+}
+
+async fn page(app: &TestApp, client: &reqwest::Client, path: &str, cookie: &str) -> (u16, String) {
+    let r = client
+        .get(format!("{}{path}", app.base))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn sign_in_gives_a_strict_session_and_pages_follow_roles(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    set_password(&app, "officer-1");
+    set_password(&app, "ops");
+    let client = browser();
+    let form = client
+        .get(format!("{}/signin", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    let csp = form.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    let html = form.text().await.unwrap();
+    assert!(html.contains("name=\"name\"") && html.contains("name=\"password\""));
+    // Not signed in: sent to sign in, shown nothing.
+    let r = client
+        .get(format!("{}/alerts", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()[LOCATION], "/signin");
+
+    let wrong = sign_in(&app, &client, "officer-1", "not the passphrase").await;
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().get(SET_COOKIE).is_none());
+
+    let ok = sign_in(&app, &client, "officer-1", PASSWORD).await;
+    assert_eq!(ok.status(), 303);
+    assert_eq!(ok.headers()[LOCATION], "/alerts");
+    let (cookie, raw) = session_cookie(&ok);
+    assert!(
+        raw.contains("HttpOnly") && raw.contains("SameSite=Strict"),
+        "{raw}"
+    );
+    assert!(!raw.contains("Secure"), "plain http here: {raw}");
+
+    let mut t = fixture_json("emergency-directional-drilling.json");
+    t["ticket_number"] = json!("C-1");
+    let id = app.post_ticket(&t).await.body["workflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let w = app.wait_state(&id, "alerted").await;
+    let alert_id = w["alert"]["id"].as_str().unwrap();
+    let (status, queue) = page(&app, &client, "/alerts", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(
+        queue.contains(&format!("data-alert-id=\"{alert_id}\"")),
+        "{queue}"
+    );
+    assert!(queue.contains("C-1"));
+
+    // An officer is kept out of operator pages, and sees none of their data.
+    let (status, body) = page(&app, &client, "/admin/workflows", &cookie).await;
+    assert_eq!(status, 403);
+    assert!(!body.contains(&id));
+    let ops = sign_in(&app, &client, "ops", PASSWORD).await;
+    let (ops_cookie, _) = session_cookie(&ops);
+    let (status, body) = page(&app, &client, "/admin/workflows", &ops_cookie).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(&format!("data-workflow-id=\"{id}\"")));
+
+    // Signing out (with the page's CSRF token) ends the session on the server too.
+    let csrf = csrf_of(&queue);
+    let out = client
+        .post(format!("{}/signout", app.base))
+        .header(COOKIE, &cookie)
+        .header("origin", &app.base)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    let (status, _) = page(&app, &client, "/alerts", &cookie).await;
+    assert_eq!(status, 303, "the old cookie no longer works");
+}
+
+async fn forged_posts_and_password_guessing_are_refused(backend: Backend) {
+    let Some(app) = spawn_with(backend, |s| s.auth.max_failures_per_minute = 3).await else {
+        return;
+    };
+    set_password(&app, "officer-1");
+    let client = browser();
+    let ok = sign_in(&app, &client, "officer-1", PASSWORD).await;
+    let (cookie, _) = session_cookie(&ok);
+    let (_, queue) = page(&app, &client, "/alerts", &cookie).await;
+    // A form posted from another site, or without the session's token, changes nothing.
+    for (origin, csrf) in [
+        ("http://evil.example", csrf_of(&queue)),
+        (app.base.as_str(), "forged".to_owned()),
+    ] {
+        let r = client
+            .post(format!("{}/signout", app.base))
+            .header(COOKIE, &cookie)
+            .header("origin", origin)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{origin}");
+    }
+    let (status, _) = page(&app, &client, "/alerts", &cookie).await;
+    assert_eq!(status, 200, "still signed in");
+    let cross = client
+        .post(format!("{}/signin", app.base))
+        .header("origin", "http://evil.example")
+        .form(&[("name", "officer-1"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    // Guessing is limited like tokens are; the right password still passes.
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(
+            sign_in(&app, &client, "officer-1", "guess guess guess")
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, vec![401, 401, 401, 429, 429]);
+    assert_eq!(
+        sign_in(&app, &client, "officer-1", PASSWORD).await.status(),
+        303
+    );
+}
