@@ -79,7 +79,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
                             @for a in &items {
                                 tr data-alert-id=(a.alert.id) {
                                     td { (a.alert.state) @if a.alert.tier > 0 { " (tier " (a.alert.tier) ")" } }
-                                    td { (a.alert.ticket_number) " · " (a.alert.center) }
+                                    td { a href=(format!("/alerts/{}", a.alert.id)) { (a.alert.ticket_number) } " · " (a.alert.center) }
                                     td { (a.band.as_deref().unwrap_or("?")) " " (a.probability.map_or(String::new(), |p| format!("{p:.3}"))) }
                                     td { (a.alert.raised_at.format("%m-%d %H:%M UTC")) }
                                 }

@@ -8,7 +8,9 @@
 //! existing server-sent event stream with a few lines of script served by Aegis itself.
 
 pub mod admin_workflows;
+pub mod alert_page;
 pub mod alert_queue;
+pub mod dig_area;
 pub mod password;
 pub mod session;
 pub mod signin;
@@ -33,6 +35,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/signout").route(post().to(signin::signout)))
         .service(resource("/alerts").route(get().to(alert_queue::page)))
+        .service(resource("/alerts/{id}").route(get().to(alert_page::page)))
+        .service(resource("/alerts/{id}/ack").route(post().to(alert_page::ack)))
+        .service(resource("/alerts/{id}/resolve").route(post().to(alert_page::resolve)))
         .service(resource("/admin/workflows").route(get().to(admin_workflows::page)));
 }
 

@@ -37,6 +37,13 @@ label { display: block; margin: .8rem 0 .3rem; font-weight: 600; }
 input[type=text], input[type=password] { font: inherit; width: 100%; box-sizing: border-box;
   padding: .6rem; border-radius: .3rem; border: 1px solid #5c6670; background: #1b2026;
   color: #eef1f4; }
+svg.dig-area { max-width: 28rem; display: block; }
+.bar { display: inline-block; height: .8rem; border-radius: .2rem; vertical-align: middle; }
+.bar.up { background: #ff6b6b; } .bar.down { background: #51cf66; }
+button.secondary { background: #8ec5ff; }
+select { font: inherit; width: 100%; padding: .5rem; background: #1b2026; color: #eef1f4;
+  border: 1px solid #5c6670; border-radius: .3rem; }
+ol.history { padding-left: 1.2rem; } ol.history li { margin: .2rem 0; }
 table.queue td, table.queue th { padding: .4rem .6rem .4rem 0; border-bottom: 1px solid #2c333a; }
 .gone { border-left: 4px solid #ffd43b; padding-left: .8rem; }
 ";

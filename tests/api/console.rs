@@ -10,7 +10,8 @@ use crate::helpers::*;
 
 both_backends!(
     sign_in_gives_a_strict_session_and_pages_follow_roles,
-    forged_posts_and_password_guessing_are_refused
+    forged_posts_and_password_guessing_are_refused,
+    an_officer_acknowledges_and_resolves_from_the_alert_page
 );
 
 const PASSWORD: &str = "a long enough passphrase";
@@ -198,4 +199,103 @@ async fn forged_posts_and_password_guessing_are_refused(backend: Backend) {
         sign_in(&app, &client, "officer-1", PASSWORD).await.status(),
         303
     );
+}
+
+async fn post_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> u16 {
+    client
+        .post(format!("{}{path}", app.base))
+        .header(COOKIE, cookie)
+        .header("origin", &app.base)
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn an_officer_acknowledges_and_resolves_from_the_alert_page(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    set_password(&app, "officer-1");
+    let client = browser();
+    let (cookie, _) = session_cookie(&sign_in(&app, &client, "officer-1", PASSWORD).await);
+    let mut t = fixture_json("emergency-directional-drilling.json");
+    t["ticket_number"] = json!("C-2");
+    let id = app.post_ticket(&t).await.body["workflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let w = app.wait_state(&id, "alerted").await;
+    let alert_id = w["alert"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/alerts/{alert_id}");
+    let (status, html) = page(&app, &client, &path, &cookie).await;
+    assert_eq!(status, 200);
+    for needle in [
+        "data-action=\"ack\"",
+        "data-action=\"resolve\"",
+        "<svg",
+        "<path d=\"M",
+        "Why the model flags it",
+        "Who digs",
+        "alert raised",
+    ] {
+        assert!(html.contains(needle), "no {needle} on the alert page");
+    }
+    let csrf = csrf_of(&html);
+    // A forged form changes nothing.
+    let forged = post_form(
+        &app,
+        &client,
+        &format!("{path}/ack"),
+        &cookie,
+        &[("csrf", "nope")],
+    )
+    .await;
+    assert_eq!(forged, 403);
+    assert_eq!(app.workflow(&id).await["state"], "alerted");
+    let ack = post_form(
+        &app,
+        &client,
+        &format!("{path}/ack"),
+        &cookie,
+        &[("csrf", csrf.as_str()), ("note", "on my way")],
+    )
+    .await;
+    assert_eq!(ack, 303);
+    let w = app.wait_state(&id, "acknowledged").await;
+    let acked = w["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "acknowledged")
+        .unwrap()
+        .clone();
+    assert_eq!(acked["principal"], "officer:officer-1");
+    assert_eq!(acked["detail"]["via"], "console");
+    assert_eq!(acked["detail"]["note"], "on my way");
+    let resolved = post_form(
+        &app,
+        &client,
+        &format!("{path}/resolve"),
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("disposition", "locator_dispatched"),
+        ],
+    )
+    .await;
+    assert_eq!(resolved, 303);
+    let w = app.wait_state(&id, "resolved").await;
+    assert_eq!(w["alert"]["resolved_by"], "officer:officer-1");
+    assert_eq!(w["chain_valid"], true);
+    let (status, html) = page(&app, &client, "/alerts/no-such-alert", &cookie).await;
+    assert_eq!(status, 404, "{html}");
 }

@@ -82,6 +82,22 @@ impl Polygon {
         area.max(0.0)
     }
 
+    /// Every ring in metres east and north of the centroid (the same equirectangular
+    /// projection the area uses), for drawing the dig area to scale.
+    pub fn local_metres(&self) -> Vec<Vec<(f64, f64)>> {
+        let (lon0, lat0) = self.centroid();
+        let k = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
+        let cos = lat0.to_radians().cos();
+        self.rings
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|(lon, lat)| ((lon - lon0) * k * cos, (lat - lat0) * k))
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The mean of the outer ring's distinct vertices, as (longitude, latitude).
     pub fn centroid(&self) -> (f64, f64) {
         let ring = &self.rings[0];

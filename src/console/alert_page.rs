@@ -1,0 +1,277 @@
+//! `/alerts/{id}`: one alert on one screen — the ticket's facts, the dig area to scale, the
+//! score and its top reasons as a bar chart of contributions, who was notified, the history —
+//! and acknowledge and resolve (CSRF-protected forms posting the same commands as the API).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use aegis_actors::step::{Command, Step, StepError};
+use aegis_workflows::explain;
+use aegis_workflows::lifecycle::Disposition;
+use aegis_workflows::notification::Change;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::session::{self, SignedIn};
+use super::{Needs, dig_area, forged, layout, require, see_other, unavailable};
+use crate::db::read::deliveries::{self, DeliveryView, NoticeFacts};
+use crate::db::read::{self, WorkflowDetail};
+use crate::http::pages::respond;
+use crate::http::state::AppState;
+use crate::notify::notice::Notice;
+
+const MAX_NOTE: usize = 4_000;
+
+async fn load(
+    state: &AppState,
+    id: String,
+) -> anyhow::Result<Option<(WorkflowDetail, Vec<DeliveryView>)>> {
+    Ok(state
+        .db
+        .with_read(move |c| {
+            let Some(wf) = read::alert_workflow(c, &id)? else {
+                return Ok(None);
+            };
+            let told = deliveries::for_alert(c, &id)?;
+            Ok(read::workflow_detail(c, &wf)?.map(|w| (w, told)))
+        })
+        .await?)
+}
+
+fn not_found(who: &SignedIn) -> HttpResponse {
+    respond(
+        StatusCode::NOT_FOUND,
+        layout(
+            who,
+            "No such alert",
+            html! { h1 { "No such alert" } p { a href="/alerts" { "Back to the queue" } } },
+        ),
+    )
+}
+
+fn reasons_chart(n: &Notice) -> Markup {
+    let Some(score) = &n.facts.score else {
+        return html! {};
+    };
+    let max = score
+        .top_features
+        .iter()
+        .map(|c| c.contribution.abs())
+        .fold(0.0f32, f32::max)
+        .max(1e-6);
+    html! {
+        table class="reasons" aria-label="Top reasons, with their contribution to the risk" {
+            @for c in &score.top_features {
+                @let width = (c.contribution.abs() / max * 100.0).round();
+                tr {
+                    td { (explain::signed(c.contribution)) }
+                    td style="width: 45%" {
+                        span class=(if c.contribution >= 0.0 { "bar up" } else { "bar down" })
+                            style=(format!("width: {width}%")) {}
+                    }
+                    td { (explain::reason(&c.feature, c.value)) }
+                }
+            }
+        }
+        p class="note" { "Contributions to the risk in log-odds: positive raises it." }
+    }
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let who = match require(&state, &req, Needs::Officer).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
+    let (wf, told) = match load(&state, id.into_inner()).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&who),
+        Err(e) => return unavailable(&e),
+    };
+    let Some(alert) = wf.alert.clone() else {
+        return not_found(&who);
+    };
+    let ticket: aegis_workflows::Ticket = match serde_json::from_value(wf.ticket.clone()) {
+        Ok(t) => t,
+        Err(e) => return unavailable(&anyhow::anyhow!("a stored ticket does not read: {e}")),
+    };
+    let wkt = ticket.location.polygon_wkt.clone();
+    let notice = Notice {
+        change: Change::Raised,
+        facts: NoticeFacts {
+            alert: alert.clone(),
+            ticket,
+            score: wf.score.clone(),
+        },
+        ack_url: None,
+    };
+    let waiting = matches!(alert.state.as_str(), "open" | "escalated");
+    let open = waiting || alert.state == "acknowledged";
+    respond(
+        StatusCode::OK,
+        layout(
+            &who,
+            &format!("Alert on ticket {}", alert.ticket_number),
+            html! {
+                h1 { (notice.subject()) }
+                p data-alert-id=(alert.id) {
+                    "State: " strong { (alert.state) }
+                    @if alert.tier > 0 { " (tier " (alert.tier) ")" }
+                    @if let Some(by) = &alert.acknowledged_by { " · acknowledged by " (by) }
+                    @if let Some(by) = &alert.resolved_by { " · resolved by " (by) }
+                }
+                @if waiting {
+                    form method="post" action=(format!("/alerts/{}/ack", alert.id)) {
+                        input type="hidden" name="csrf" value=(who.csrf);
+                        label for="ack-note" { "Note (optional)" }
+                        input id="ack-note" name="note" type="text" maxlength="4000";
+                        button type="submit" data-action="ack" { "Acknowledge" }
+                    }
+                }
+                @if open {
+                    form method="post" action=(format!("/alerts/{}/resolve", alert.id)) {
+                        input type="hidden" name="csrf" value=(who.csrf);
+                        label for="disposition" { "How it was handled" }
+                        select id="disposition" name="disposition" required {
+                            @for d in Disposition::ALL {
+                                option value=(d.as_str()) { (d.as_str().replace('_', " ")) }
+                            }
+                        }
+                        label for="resolve-note" { "Note (optional)" }
+                        input id="resolve-note" name="note" type="text" maxlength="4000";
+                        button type="submit" class="secondary" data-action="resolve" { "Resolve" }
+                    }
+                }
+                h2 { "The ticket" }
+                table { @for (k, v) in notice.facts() { tr { th scope="row" { (k) } td { (v) } } } }
+                h2 { "Dig area" }
+                (dig_area::svg(wkt.as_deref()))
+                h2 { "Why the model flags it" }
+                (reasons_chart(&notice))
+                h2 { "Who was notified" }
+                @if told.is_empty() {
+                    p class="note" { "Nobody: no roster reaches anyone for this alert's tier." }
+                } @else {
+                    table {
+                        @for d in &told {
+                            tr { td { (d.change) } td { (d.user) } td { (d.channel) } td { (d.state) @if d.attempts > 1 { " after " (d.attempts) " attempts" } } }
+                        }
+                    }
+                }
+                h2 { "History" }
+                ol class="history" {
+                    @for e in &wf.events {
+                        li { (e.at.format("%m-%d %H:%M:%S UTC")) " — " (e.event.replace('_', " ")) " · " (e.principal) }
+                    }
+                }
+                p class="note" { "Audit chain " (if wf.chain_valid { "verified" } else { "BROKEN" }) "." }
+            },
+        ),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    disposition: String,
+}
+
+async fn act(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: String,
+    form: ActionForm,
+    resolve: bool,
+) -> HttpResponse {
+    let who = match require(&state, &req, Needs::Officer).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
+    if !session::same_origin(&req) || !session::csrf_ok(&who, &form.csrf) {
+        return forged();
+    }
+    let note = Some(form.note.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(MAX_NOTE).collect::<String>());
+    let by = who.user.audit_name();
+    let command = if resolve {
+        let Some(disposition) = Disposition::parse(&form.disposition) else {
+            return respond(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                layout(
+                    &who,
+                    "Choose a disposition",
+                    html! { h1 { "Choose how the alert was handled" } },
+                ),
+            );
+        };
+        Command::Resolve {
+            by,
+            disposition,
+            note,
+        }
+    } else {
+        Command::Acknowledge {
+            by,
+            note,
+            via: Some("console".into()),
+        }
+    };
+    let lookup = id.clone();
+    let workflow = match state
+        .db
+        .with_read(move |c| read::alert_workflow(c, &lookup))
+        .await
+    {
+        Ok(Some(w)) => w,
+        Ok(None) => return not_found(&who),
+        Err(e) => return unavailable(&e.into()),
+    };
+    match state
+        .runtime
+        .dispatcher
+        .command(&workflow, Step::Command { command })
+        .await
+    {
+        Ok(_) => see_other(&format!("/alerts/{id}")),
+        Err(e @ (StepError::AlreadyAcknowledged { .. } | StepError::InvalidTransition(_))) => {
+            respond(
+                StatusCode::CONFLICT,
+                layout(
+                    &who,
+                    "Not possible now",
+                    html! {
+                        h1 { "That is not possible now" }
+                        p { (e.to_string()) }
+                        p { a href=(format!("/alerts/{id}")) { "Back to the alert" } }
+                    },
+                ),
+            )
+        }
+        Err(e) => unavailable(&anyhow::anyhow!("{e}")),
+    }
+}
+
+pub async fn ack(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> HttpResponse {
+    act(state, req, id.into_inner(), form.into_inner(), false).await
+}
+
+pub async fn resolve(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> HttpResponse {
+    act(state, req, id.into_inner(), form.into_inner(), true).await
+}
