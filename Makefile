@@ -11,8 +11,9 @@ export XGBOOST_LIB_DIR ?= /usr/share
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake ninja-build libclang-dev g++ libpq-dev pkg-config
-# The test suite checks the alert rules with promtool, which Debian ships in `prometheus`.
-TEST_PACKAGES := prometheus python3-pip
+# The test suite checks the alert rules with promtool, which Debian ships in `prometheus`, and
+# drives the console in Debian's Chromium through chromedriver.
+TEST_PACKAGES := prometheus python3-pip chromium chromium-driver
 # The OpenAPI conformance test runs schemathesis against a running Aegis; the notification tests
 # deliver e-mail to a real SMTP server (aiosmtpd) they start on loopback.
 PYPI_TEST_TOOLS := schemathesis==4.32.5 aiosmtpd==1.4.6

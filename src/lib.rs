@@ -23,3 +23,4 @@ pub mod notify;
 pub mod risk;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;

@@ -6,6 +6,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    aegis::tls::install_provider();
     match aegis::commands::main() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

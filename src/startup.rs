@@ -140,6 +140,7 @@ fn connect_bus(s: &Settings, node: &str) -> Arc<dyn Bus> {
 impl Application {
     /// Builds everything and binds the listener; must run inside an actix system.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        crate::tls::install_provider();
         let settings = Arc::new(settings);
         let metrics = telemetry::metrics_export::install()?;
         let s = settings.clone();

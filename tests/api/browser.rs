@@ -1,0 +1,215 @@
+//! The console in a real browser (Debian's Chromium, driven over WebDriver by chromedriver):
+//! sign-in refused then accepted, the queue, acknowledging from the alert page, an officer kept
+//! out of an operator page, and a forged cross-site form refused. `AEGIS_SCREENSHOTS=DIR` keeps
+//! screenshots of the pages at desktop and phone widths, for a person to look at.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::*;
+
+const PASSWORD: &str = "a long enough passphrase";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver on a free port and a headless Chromium session, or `None` (loudly) when they
+/// are not installed outside CI; under `CI=true` their absence fails the test.
+async fn browser() -> Option<(Driver, Client)> {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    if !std::path::Path::new("/usr/bin/chromium").exists() {
+        assert!(
+            !ci,
+            "Chromium is required under CI=true (make test installs it)"
+        );
+        eprintln!("SKIPPED: /usr/bin/chromium is not installed");
+        return None;
+    }
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver runs (make test installs chromium-driver)");
+    let driver = Driver(child);
+    let profile =
+        std::env::temp_dir().join(format!("aegis-chrome-{}", uuid::Uuid::new_v4().simple()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+                "--window-size=1280,900", format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    aegis::tls::install_provider();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match ClientBuilder::rustls()
+            .expect("a TLS configuration")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return Some((driver, c)),
+            Err(e) => {
+                assert!(Instant::now() < deadline, "no browser session: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+async fn shoot(c: &Client, name: &str) {
+    let Ok(dir) = std::env::var("AEGIS_SCREENSHOTS") else {
+        return;
+    };
+    std::fs::create_dir_all(&dir).ok();
+    for (label, w, h) in [("desktop", 1280, 900), ("phone", 360, 780)] {
+        c.set_window_size(w, h).await.unwrap();
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(format!("{dir}/{name}-{label}.png"), png).ok();
+    }
+    c.set_window_size(1280, 900).await.unwrap();
+}
+
+async fn sign_in(c: &Client, base: &str, name: &str, password: &str) {
+    c.goto(&format!("{base}/signin")).await.unwrap();
+    c.find(Locator::Css("input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn text(c: &Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn an_officer_signs_in_and_acknowledges_from_the_page() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    {
+        let hash = aegis::console::password::hash(PASSWORD).unwrap();
+        let mut conn = app.db.write().unwrap();
+        assert!(aegis::db::sign_in::set_password(&mut conn, "officer-1", &hash).unwrap());
+    }
+    let mut t = fixture_json("emergency-directional-drilling.json");
+    t["ticket_number"] = json!("B-1");
+    let id = app.post_ticket(&t).await.body["workflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let w = app.wait_state(&id, "alerted").await;
+    let alert_id = w["alert"]["id"].as_str().unwrap().to_owned();
+
+    sign_in(&c, &app.base, "officer-1", "wrong password here").await;
+    assert!(text(&c).await.contains("do not match"));
+    shoot(&c, "signin-refused").await;
+    sign_in(&c, &app.base, "officer-1", PASSWORD).await;
+    assert!(c.current_url().await.unwrap().path().ends_with("/alerts"));
+    let row = c
+        .find(Locator::Css(&format!("[data-alert-id=\"{alert_id}\"]")))
+        .await
+        .expect("the alert is in the queue");
+    shoot(&c, "queue").await;
+    row.find(Locator::Css("a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(&c).await.contains("Why the model flags it"));
+    shoot(&c, "alert").await;
+    c.find(Locator::Css("[data-action=ack]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(&c).await.contains("State: acknowledged"));
+    let w = app.wait_state(&id, "acknowledged").await;
+    let ack = w["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "acknowledged")
+        .unwrap()
+        .clone();
+    assert_eq!(ack["principal"], "officer:officer-1");
+    assert_eq!(ack["detail"]["via"], "console");
+
+    // An officer at an operator page sees a refusal, not the workflows.
+    c.goto(&format!("{}/admin/workflows", app.base))
+        .await
+        .unwrap();
+    let body = text(&c).await;
+    assert!(body.contains("This page is for operators"), "{body}");
+    assert!(!body.contains("B-1"));
+
+    // A form on another site posting to Aegis changes nothing (the session cookie is
+    // SameSite=Strict and the origin is checked).
+    let forged = format!(
+        "data:text/html,<form method=post action=\"{}/alerts/{alert_id}/resolve\"><input name=disposition value=no_conflict><input name=csrf value=x></form><script>document.forms[0].submit()</script>",
+        app.base
+    );
+    c.goto(&forged).await.unwrap();
+    // The form did go to Aegis (the browser left the data: page for Aegis's answer)...
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = c.current_url().await.unwrap();
+        if url.scheme() == "http" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the forged form was never sent: {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // ...and was refused: nothing changed.
+    let answer = text(&c).await;
+    assert!(
+        answer.contains("Refused") || answer.contains("Sign in"),
+        "{answer}"
+    );
+    assert_eq!(app.workflow(&id).await["state"], "acknowledged");
+    c.close().await.unwrap();
+}
