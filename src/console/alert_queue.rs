@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use maud::html;
+use maud::{Markup, html};
 
 use super::{Needs, layout, require, unavailable};
 use crate::db::read::{self, AlertFilter, AlertItem};
@@ -38,11 +38,7 @@ pub fn queue(mut items: Vec<AlertItem>) -> Vec<AlertItem> {
     items
 }
 
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Officer).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+async fn open_alerts(state: &AppState) -> anyhow::Result<Vec<AlertItem>> {
     let mut open = Vec::new();
     for s in ["escalated", "open", "acknowledged"] {
         let filter = AlertFilter {
@@ -50,44 +46,76 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
             limit: SHOWN,
             ..AlertFilter::default()
         };
-        match state
-            .db
-            .with_read(move |c| read::list_alerts(c, &filter))
-            .await
-        {
-            Ok(p) => open.extend(p.items),
-            Err(e) => return unavailable(&e.into()),
+        open.extend(
+            state
+                .db
+                .with_read(move |c| read::list_alerts(c, &filter))
+                .await?
+                .items,
+        );
+    }
+    Ok(queue(open))
+}
+
+fn rows(items: &[AlertItem]) -> Markup {
+    html! {
+        @for a in items {
+            tr data-alert-id=(a.alert.id) {
+                td { (a.alert.state) @if a.alert.tier > 0 { " (tier " (a.alert.tier) ")" } }
+                td { a href=(format!("/alerts/{}", a.alert.id)) { (a.alert.ticket_number) } " · " (a.alert.center) }
+                td { (a.band.as_deref().unwrap_or("?")) " " (a.probability.map_or(String::new(), |p| format!("{p:.3}"))) }
+                td { (a.alert.raised_at.format("%m-%d %H:%M UTC")) }
+            }
         }
     }
-    let items = queue(open);
+}
+
+pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let who = match require(&state, &req, Needs::Officer).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
+    let items = match open_alerts(&state).await {
+        Ok(i) => i,
+        Err(e) => return unavailable(&e),
+    };
     respond(
         StatusCode::OK,
         layout(
             &who,
             "Alerts",
             html! {
-                h1 { "Open alerts (" (items.len()) ")" }
-                @if items.is_empty() {
-                    p { "No alert is waiting." }
-                } @else {
-                    table class="queue" {
-                        thead { tr {
-                            th scope="col" { "State" } th scope="col" { "Ticket" }
-                            th scope="col" { "Risk" } th scope="col" { "Raised" }
-                        } }
-                        tbody {
-                            @for a in &items {
-                                tr data-alert-id=(a.alert.id) {
-                                    td { (a.alert.state) @if a.alert.tier > 0 { " (tier " (a.alert.tier) ")" } }
-                                    td { a href=(format!("/alerts/{}", a.alert.id)) { (a.alert.ticket_number) } " · " (a.alert.center) }
-                                    td { (a.band.as_deref().unwrap_or("?")) " " (a.probability.map_or(String::new(), |p| format!("{p:.3}"))) }
-                                    td { (a.alert.raised_at.format("%m-%d %H:%M UTC")) }
-                                }
-                            }
-                        }
-                    }
+                h1 { "Open alerts (" span data-count { (items.len()) } ")" }
+                p class="note" { "This list follows new and changed alerts by itself." }
+                table class="queue" {
+                    thead { tr {
+                        th scope="col" { "State" } th scope="col" { "Ticket" }
+                        th scope="col" { "Risk" } th scope="col" { "Raised" }
+                    } }
+                    tbody data-live { (rows(&items)) }
                 }
+                script src="/console/live-queue.js" {}
             },
         ),
     )
+}
+
+/// `/alerts/rows`: the queue's rows alone, for the page's live update.
+pub async fn rows_fragment(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    if let Err(answer) = require(&state, &req, Needs::Officer).await {
+        return answer;
+    }
+    match open_alerts(&state).await {
+        Ok(items) => respond(StatusCode::OK, rows(&items)),
+        Err(e) => unavailable(&e),
+    }
+}
+
+/// `/console/live-queue.js`.
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("cache-control", "no-cache"))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .body(include_str!("assets/live_queue.js"))
 }

@@ -11,6 +11,7 @@ pub mod admin_workflows;
 pub mod alert_page;
 pub mod alert_queue;
 pub mod dig_area;
+pub mod live;
 pub mod password;
 pub mod session;
 pub mod signin;
@@ -35,6 +36,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/signout").route(post().to(signin::signout)))
         .service(resource("/alerts").route(get().to(alert_queue::page)))
+        // Before `/alerts/{id}`, which would take these names for ids.
+        .service(resource("/alerts/live").route(get().to(live::stream)))
+        .service(resource("/alerts/rows").route(get().to(alert_queue::rows_fragment)))
+        .service(resource("/console/live-queue.js").route(get().to(alert_queue::script)))
         .service(resource("/alerts/{id}").route(get().to(alert_page::page)))
         .service(resource("/alerts/{id}/ack").route(post().to(alert_page::ack)))
         .service(resource("/alerts/{id}/resolve").route(post().to(alert_page::resolve)))

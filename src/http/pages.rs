@@ -71,8 +71,9 @@ pub fn respond(status: StatusCode, page: Markup) -> HttpResponse {
         .content_type("text/html; charset=utf-8")
         .insert_header((
             "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; \
+             connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+             base-uri 'none'",
         ))
         .insert_header(("x-frame-options", "DENY"))
         .insert_header(("x-content-type-options", "nosniff"))

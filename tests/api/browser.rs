@@ -1,6 +1,7 @@
 //! The console in a real browser (Debian's Chromium, driven over WebDriver by chromedriver):
-//! sign-in refused then accepted, the queue, acknowledging from the alert page, an officer kept
-//! out of an operator page, and a forged cross-site form refused. `AEGIS_SCREENSHOTS=DIR` keeps
+//! sign-in refused then accepted, the queue receiving a new alert without a reload,
+//! acknowledging from the alert page, an officer kept out of an operator page, and a forged
+//! cross-site form refused. `AEGIS_SCREENSHOTS=DIR` keeps
 //! screenshots of the pages at desktop and phone widths, for a person to look at.
 
 use std::process::{Child, Command, Stdio};
@@ -149,7 +150,34 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         .find(Locator::Css(&format!("[data-alert-id=\"{alert_id}\"]")))
         .await
         .expect("the alert is in the queue");
+    // A new alert appears in the open page by itself: no reload.
+    let mut t2 = fixture_json("emergency-directional-drilling.json");
+    t2["ticket_number"] = json!("B-2");
+    t2["excavator"]["id"] = json!("EX-B2");
+    let id2 = app.post_ticket(&t2).await.body["workflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let w2 = app.wait_state(&id2, "alerted").await;
+    let alert2 = w2["alert"]["id"].as_str().unwrap().to_owned();
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(&format!("[data-alert-id=\"{alert2}\"]")))
+        .await
+        .expect("the new alert reached the open queue without a reload");
+    let count = c
+        .find(Locator::Css("[data-count]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count, "2");
     shoot(&c, "queue").await;
+    let row = c
+        .find(Locator::Css(&format!("[data-alert-id=\"{alert_id}\"]")))
+        .await
+        .unwrap();
     row.find(Locator::Css("a"))
         .await
         .unwrap()

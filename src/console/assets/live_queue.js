@@ -1,0 +1,27 @@
+// Keeps the alert queue current without reloading the page: every alert change on the
+// server-sent event stream fetches the queue's rows again (changes close together are fetched
+// once). Served by Aegis itself; nothing else is loaded.
+(function () {
+  "use strict";
+  var rows = document.querySelector("tbody[data-live]");
+  if (!rows || !window.EventSource) { return; }
+  var count = document.querySelector("[data-count]");
+  var waiting = false;
+  function refresh() {
+    if (waiting) { return; }
+    waiting = true;
+    setTimeout(function () {
+      fetch("/alerts/rows", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          waiting = false;
+          if (html === null) { return; }
+          rows.innerHTML = html;
+          if (count) { count.textContent = String(rows.rows.length); }
+        })
+        .catch(function () { waiting = false; });
+    }, 150);
+  }
+  var stream = new EventSource("/alerts/live");
+  stream.onmessage = refresh;
+})();
