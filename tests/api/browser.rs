@@ -146,8 +146,7 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
     shoot(&c, "signin-refused").await;
     sign_in(&c, &app.base, "officer-1", PASSWORD).await;
     assert!(c.current_url().await.unwrap().path().ends_with("/alerts"));
-    let row = c
-        .find(Locator::Css(&format!("[data-alert-id=\"{alert_id}\"]")))
+    c.find(Locator::Css(&format!("[data-alert-id=\"{alert_id}\"]")))
         .await
         .expect("the alert is in the queue");
     // A new alert appears in the open page by itself: no reload.
