@@ -7,6 +7,7 @@
 //! step and nothing to download), as kanidm does with askama; live updates will come from the
 //! existing server-sent event stream with a few lines of script served by Aegis itself.
 
+pub mod admin_dead_letters;
 pub mod admin_workflows;
 pub mod alert_page;
 pub mod alert_queue;
@@ -43,7 +44,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/alerts/{id}").route(get().to(alert_page::page)))
         .service(resource("/alerts/{id}/ack").route(post().to(alert_page::ack)))
         .service(resource("/alerts/{id}/resolve").route(post().to(alert_page::resolve)))
-        .service(resource("/admin/workflows").route(get().to(admin_workflows::page)));
+        .service(resource("/admin/workflows").route(get().to(admin_workflows::page)))
+        .service(resource("/admin/dead-letters").route(get().to(admin_dead_letters::page)));
 }
 
 /// `/`: the alert queue for the signed in, sign-in for the rest.
@@ -117,6 +119,7 @@ pub fn layout(who: &SignedIn, title: &str, body: Markup) -> Markup {
                 a href="/alerts" { "Alerts" }
                 @if who.user.role == Role::Operator {
                     " · " a href="/admin/workflows" { "Workflows" }
+                    " · " a href="/admin/dead-letters" { "Dead letters" }
                 }
                 form method="post" action="/signout" class="signout" {
                     input type="hidden" name="csrf" value=(who.csrf);

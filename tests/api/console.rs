@@ -134,6 +134,18 @@ async fn sign_in_gives_a_strict_session_and_pages_follow_roles(backend: Backend)
     let (status, body) = page(&app, &client, "/admin/workflows", &ops_cookie).await;
     assert_eq!(status, 200);
     assert!(body.contains(&format!("data-workflow-id=\"{id}\"")));
+    // Dead letters: an unreadable payload is listed for operators, refused to officers.
+    let bad = app.post_native(b"{not json").await;
+    assert!(bad.status >= 400, "{}", bad.body);
+    let (status, body) = page(&app, &client, "/admin/dead-letters", &ops_cookie).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("data-dead-letter-id=") && body.contains("unidentifiable"),
+        "{body}"
+    );
+    let (status, body) = page(&app, &client, "/admin/dead-letters", &cookie).await;
+    assert_eq!(status, 403);
+    assert!(!body.contains("data-dead-letter-id="));
 
     // Signing out (with the page's CSRF token) ends the session on the server too.
     let csrf = csrf_of(&queue);
