@@ -4,9 +4,12 @@
 //! when the change asks someone to act, that person's acknowledgement link.
 
 pub mod email;
-pub mod http_channels;
+pub mod http_post;
 pub mod links;
 pub mod notice;
+pub mod pagerduty;
+pub mod slack;
+pub mod webhook;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -145,11 +148,11 @@ impl ChannelMessenger {
                 },
             },
             Channel::Pagerduty { url, routing_key } => {
-                http_channels::pagerduty(&self.http, url, routing_key, &notice).await
+                pagerduty::send(&self.http, url, routing_key, &notice).await
             }
-            Channel::Slack { url } => http_channels::slack(&self.http, url, &notice).await,
+            Channel::Slack { url } => slack::send(&self.http, url, &notice).await,
             Channel::Webhook { url, secret } => {
-                http_channels::webhook(&self.http, url, secret, &r.id, &notice).await
+                webhook::send(&self.http, url, secret, &r.id, &notice).await
             }
         }
     }

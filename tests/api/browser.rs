@@ -132,14 +132,7 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         let mut conn = app.db.write().unwrap();
         assert!(aegis::db::sign_in::set_password(&mut conn, "officer-1", &hash).unwrap());
     }
-    let mut t = fixture_json("emergency-directional-drilling.json");
-    t["ticket_number"] = json!("B-1");
-    let id = app.post_ticket(&t).await.body["workflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let w = app.wait_state(&id, "alerted").await;
-    let alert_id = w["alert"]["id"].as_str().unwrap().to_owned();
+    let (id, alert_id) = app.raise_alert("B-1").await;
 
     sign_in(&c, &app.base, "officer-1", "wrong password here").await;
     assert!(text(&c).await.contains("do not match"));
@@ -150,15 +143,7 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         .await
         .expect("the alert is in the queue");
     // A new alert appears in the open page by itself: no reload.
-    let mut t2 = fixture_json("emergency-directional-drilling.json");
-    t2["ticket_number"] = json!("B-2");
-    t2["excavator"]["id"] = json!("EX-B2");
-    let id2 = app.post_ticket(&t2).await.body["workflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let w2 = app.wait_state(&id2, "alerted").await;
-    let alert2 = w2["alert"]["id"].as_str().unwrap().to_owned();
+    let (_, alert2) = app.raise_alert("B-2").await;
     c.wait()
         .at_most(Duration::from_secs(15))
         .for_element(Locator::Css(&format!("[data-alert-id=\"{alert2}\"]")))

@@ -3,7 +3,6 @@
 //! and a forged form refused. (Browser tests follow with the rest of the console.)
 
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use serde_json::json;
 
 use crate::both_backends;
 use crate::helpers::*;
@@ -109,14 +108,7 @@ async fn sign_in_gives_a_strict_session_and_pages_follow_roles(backend: Backend)
     );
     assert!(!raw.contains("Secure"), "plain http here: {raw}");
 
-    let mut t = fixture_json("emergency-directional-drilling.json");
-    t["ticket_number"] = json!("C-1");
-    let id = app.post_ticket(&t).await.body["workflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let w = app.wait_state(&id, "alerted").await;
-    let alert_id = w["alert"]["id"].as_str().unwrap();
+    let (id, alert_id) = app.raise_alert("C-1").await;
     let (status, queue) = page(&app, &client, "/alerts", &cookie).await;
     assert_eq!(status, 200);
     assert!(
@@ -239,14 +231,7 @@ async fn an_officer_acknowledges_and_resolves_from_the_alert_page(backend: Backe
     set_password(&app, "officer-1");
     let client = browser();
     let (cookie, _) = session_cookie(&sign_in(&app, &client, "officer-1", PASSWORD).await);
-    let mut t = fixture_json("emergency-directional-drilling.json");
-    t["ticket_number"] = json!("C-2");
-    let id = app.post_ticket(&t).await.body["workflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let w = app.wait_state(&id, "alerted").await;
-    let alert_id = w["alert"]["id"].as_str().unwrap().to_owned();
+    let (id, alert_id) = app.raise_alert("C-2").await;
     let path = format!("/alerts/{alert_id}");
     let (status, html) = page(&app, &client, &path, &cookie).await;
     assert_eq!(status, 200);

@@ -336,6 +336,20 @@ impl TestApp {
         }
     }
 
+    /// Posts the emergency-drilling ticket as `number` (from its own excavator, so its score
+    /// does not depend on earlier copies) and waits for its alert: (workflow id, alert id).
+    pub async fn raise_alert(&self, number: &str) -> (String, String) {
+        let mut t = fixture_json("emergency-directional-drilling.json");
+        t["ticket_number"] = serde_json::json!(number);
+        t["excavator"]["id"] = serde_json::json!(format!("EX-{number}"));
+        let r = self.post_ticket(&t).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        let id = r.body["workflow_id"].as_str().unwrap().to_owned();
+        let w = self.wait_state(&id, "alerted").await;
+        let alert = w["alert"]["id"].as_str().unwrap().to_owned();
+        (id, alert)
+    }
+
     pub async fn wait_state(&self, id: &str, state: &str) -> Value {
         self.wait_for(id, state, |w| w["state"] == state).await
     }

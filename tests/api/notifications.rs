@@ -72,14 +72,7 @@ async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backe
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 
-    let mut t = fixture_json("emergency-directional-drilling.json");
-    t["ticket_number"] = json!("N-0001");
-    let id = app.post_ticket(&t).await.body["workflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let w = app.wait_state(&id, "alerted").await;
-    let alert_id = w["alert"]["id"].as_str().unwrap().to_owned();
+    let (id, alert_id) = app.raise_alert("N-0001").await;
 
     // PagerDuty: one 429, then the trigger is taken; both attempts under the alert's id.
     let pd = rx
@@ -316,13 +309,7 @@ async fn a_hanging_receiver_and_a_refusing_one_block_nothing(backend: Backend) {
         &json!({"members": ["officer-1"]}),
     )
     .await;
-    let mut t = fixture_json("emergency-directional-drilling.json");
-    t["ticket_number"] = json!("N-HANG");
-    let id = app.post_ticket(&t).await.body["workflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.wait_state(&id, "alerted").await;
+    let (id, _) = app.raise_alert("N-HANG").await;
     // The working webhook is delivered, signed, while the other hangs.
     let ok = rx
         .wait_for("/webhook/ok", "the alert", |g| !g.is_empty())
