@@ -1,18 +1,23 @@
 //! `/admin/dead-letters` (operators): what Aegis could not process — unreadable payloads,
-//! workflows whose retries ran out, conflicting revisions — newest first, with the error.
-//! An officer is answered 403 and sees none of it. (Redriving stays in the API for now.)
+//! workflows whose retries ran out, conflicting revisions — newest first, with the error, the
+//! payload on demand, and for those not yet handled a redrive button and a dismissal with a
+//! reason (the API's own commands).
+//! An officer is answered 403 and sees none of it.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
+use serde::Deserialize;
 
-use super::{Needs, layout, require, unavailable};
+use super::{Needs, layout, refused, require, require_form, see_other, unavailable};
 use crate::db::read;
+use crate::http::admin::{dismiss_dead_letter, redrive_dead_letter};
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
-/// Errors are shown up to this many characters; the API has them whole.
+/// Errors and payloads are shown up to this many characters; the API has them whole.
 const ERROR_CHARS: usize = 200;
+const PAYLOAD_CHARS: usize = 4_000;
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let who = match require(&state, &req, Needs::Operator).await {
@@ -36,21 +41,41 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
                 h1 { "Dead letters (" (page.items.len()) @if page.next_cursor.is_some() { "+" } ")" }
                 @if page.items.is_empty() {
                     p { "Nothing is waiting for an operator." }
-                } @else {
-                    table class="queue" {
-                        thead { tr {
-                            th scope="col" { "Kind" } th scope="col" { "Center" }
-                            th scope="col" { "Error" } th scope="col" { "When" }
-                            th scope="col" { "Redriven" }
-                        } }
-                        tbody {
-                            @for d in &page.items {
-                                tr data-dead-letter-id=(d.id) {
-                                    td { (d.kind.replace('_', " ")) }
-                                    td { (d.center.as_deref().unwrap_or("—")) }
-                                    td { (d.error.chars().take(ERROR_CHARS).collect::<String>()) }
-                                    td { (d.created_at.format("%m-%d %H:%M UTC")) }
-                                    td { (d.redriven_by.as_deref().unwrap_or("no")) }
+                }
+                @for d in &page.items {
+                    section class="card" data-dead-letter-id=(d.id) aria-label=(format!("Dead letter {}", d.id)) {
+                        h2 {
+                            (d.kind.replace('_', " "))
+                            @if let Some(c) = &d.center { " · " (c) }
+                        }
+                        p class="note" {
+                            (d.created_at.format("%Y-%m-%d %H:%M UTC"))
+                            @if let Some(w) = &d.workflow_id {
+                                " · " a href=(format!("/admin/workflows/{w}")) { "workflow" }
+                            }
+                        }
+                        p { (d.error.chars().take(ERROR_CHARS).collect::<String>()) }
+                        details {
+                            summary { "Payload (" (d.payload_encoding) ")" }
+                            pre { (d.payload.chars().take(PAYLOAD_CHARS).collect::<String>()) }
+                        }
+                        @if let Some(by) = &d.redriven_by {
+                            p class="ok" { "Redriven by " (by) }
+                        } @else if let Some(by) = &d.dismissed_by {
+                            p class="ok" { "Dismissed by " (by) ": " (d.dismiss_reason.as_deref().unwrap_or("")) }
+                        } @else {
+                            div class="actions" {
+                                form method="post" action=(format!("/admin/dead-letters/{}/redrive", d.id)) {
+                                    input type="hidden" name="csrf" value=(who.csrf);
+                                    button type="submit" class="small" data-action="redrive" {
+                                        @if d.kind == "revision_conflict" { "Redrive as a new revision" } @else { "Redrive" }
+                                    }
+                                }
+                                form method="post" action=(format!("/admin/dead-letters/{}/dismiss", d.id)) {
+                                    input type="hidden" name="csrf" value=(who.csrf);
+                                    label for=(format!("why-{}", d.id)) { "Reason to dismiss" }
+                                    input id=(format!("why-{}", d.id)) name="reason" type="text" maxlength="4000";
+                                    button type="submit" class="small" data-action="dismiss" { "Dismiss" }
                                 }
                             }
                         }
@@ -59,4 +84,47 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
             },
         ),
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RedriveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /admin/dead-letters/{id}/redrive`: the API's redrive, then back to the list.
+pub async fn redrive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<RedriveForm>,
+) -> HttpResponse {
+    let who = match require_form(&state, &req, Needs::Operator, &form.csrf).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
+    match redrive_dead_letter(&state, id.into_inner(), who.user.audit_name()).await {
+        Ok(_) => see_other("/admin/dead-letters"),
+        Err(e) => refused(&who, &e, "/admin/dead-letters"),
+    }
+}
+
+/// `POST /admin/dead-letters/{id}/dismiss`: the API's dismissal, then back to the list.
+pub async fn dismiss(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<RedriveForm>,
+) -> HttpResponse {
+    let who = match require_form(&state, &req, Needs::Operator, &form.csrf).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
+    let reason = Some(form.reason.clone());
+    match dismiss_dead_letter(&state, id.into_inner(), who.user.audit_name(), reason).await {
+        Ok(_) => see_other("/admin/dead-letters"),
+        Err(e) => refused(&who, &e, "/admin/dead-letters"),
+    }
 }

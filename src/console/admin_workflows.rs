@@ -1,23 +1,97 @@
-//! `/admin/workflows` (operators): the newest workflows with their state, as the API lists
-//! them. An officer is answered 403 and sees none of it.
+//! `/admin/workflows` (operators): workflows newest first, filtered as the API filters them
+//! (state, center, band, ticket number, created since/until), a page at a time. Each row opens
+//! the workflow's own page. An officer is answered 403 and sees none of it.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use maud::html;
+use aegis_workflows::State;
+use aegis_workflows::risk::Band;
+use maud::{Markup, html};
+use serde::{Deserialize, Serialize};
 
-use super::{Needs, layout, require, unavailable};
-use crate::db::read::{self, WorkflowFilter};
+use super::{Needs, layout, refused, require, unavailable};
+use crate::db::read::{self, Page, WorkflowItem};
+use crate::http::admin::{WorkflowQuery, workflow_filter};
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+const PER_PAGE: usize = 50;
+
+/// The filter form as the browser sends it: empty fields mean "any", dates are whole UTC days.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct FilterForm {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    state: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    center: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    band: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    ticket_number: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    since: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    until: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    cursor: String,
+}
+
+fn given(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// A date input's `YYYY-MM-DD` is the start of that UTC day; a full RFC 3339 time is kept.
+fn day_start(s: &str) -> Option<String> {
+    given(s).map(|d| {
+        if d.len() == 10 {
+            format!("{d}T00:00:00Z")
+        } else {
+            d
+        }
+    })
+}
+
+impl FilterForm {
+    fn query(&self) -> WorkflowQuery {
+        WorkflowQuery {
+            state: given(&self.state),
+            center: given(&self.center),
+            band: given(&self.band),
+            ticket_number: given(&self.ticket_number),
+            since: day_start(&self.since),
+            until: day_start(&self.until),
+            cursor: given(&self.cursor),
+            limit: Some(PER_PAGE),
+        }
+    }
+
+    /// The link to the next (older) page: the same filters and the page's cursor.
+    fn next_page(&self, cursor: &str) -> String {
+        let next = FilterForm {
+            cursor: cursor.to_owned(),
+            ..self.clone()
+        };
+        match serde_urlencoded::to_string(&next) {
+            Ok(q) => format!("/admin/workflows?{q}"),
+            // Plain strings always encode; fall back to the unfiltered list rather than fail.
+            Err(_) => "/admin/workflows".to_owned(),
+        }
+    }
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Query<FilterForm>,
+) -> HttpResponse {
     let who = match require(&state, &req, Needs::Operator).await {
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let filter = WorkflowFilter {
-        limit: 100,
-        ..WorkflowFilter::default()
+    let form = form.into_inner();
+    let filter = match workflow_filter(&form.query()) {
+        Ok(f) => f,
+        Err(e) => return refused(&who, &e, "/admin/workflows"),
     };
     let page = match state
         .db
@@ -29,28 +103,77 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     };
     respond(
         StatusCode::OK,
-        layout(
-            &who,
-            "Workflows",
-            html! {
-                h1 { "Workflows" }
-                table {
-                    thead { tr {
-                        th scope="col" { "Ticket" } th scope="col" { "State" }
-                        th scope="col" { "Band" } th scope="col" { "Updated" }
-                    } }
-                    tbody {
-                        @for w in &page.items {
-                            tr data-workflow-id=(w.id) {
-                                td { (w.ticket_number) " r" (w.revision) " · " (w.center) }
-                                td { (w.state) }
-                                td { (w.band.as_deref().unwrap_or("—")) }
-                                td { (w.updated_at.format("%m-%d %H:%M UTC")) }
+        layout(&who, "Workflows", body(&form, &page)),
+    )
+}
+
+fn body(form: &FilterForm, page: &Page<WorkflowItem>) -> Markup {
+    html! {
+        h1 { "Workflows" }
+        form method="get" action="/admin/workflows" class="filters" aria-label="Filter workflows" {
+            div {
+                label for="f-state" { "State" }
+                select id="f-state" name="state" {
+                    option value="" { "any" }
+                    @for s in State::ALL {
+                        option value=(s.as_str()) selected[form.state == s.as_str()] { (s.as_str()) }
+                    }
+                }
+            }
+            div {
+                label for="f-band" { "Risk band" }
+                select id="f-band" name="band" {
+                    option value="" { "any" }
+                    @for b in Band::ALL {
+                        option value=(b.as_str()) selected[form.band == b.as_str()] { (b.as_str()) }
+                    }
+                }
+            }
+            div {
+                label for="f-center" { "Center" }
+                input id="f-center" name="center" type="text" value=(form.center) maxlength="64";
+            }
+            div {
+                label for="f-ticket" { "Ticket number" }
+                input id="f-ticket" name="ticket_number" type="text" value=(form.ticket_number) maxlength="64";
+            }
+            div {
+                label for="f-since" { "Created from (UTC day)" }
+                input id="f-since" name="since" type="date" value=(form.since);
+            }
+            div {
+                label for="f-until" { "Created before (UTC day)" }
+                input id="f-until" name="until" type="date" value=(form.until);
+            }
+            div { button type="submit" class="small" { "Filter" } }
+        }
+        @if page.items.is_empty() {
+            p { "No workflow matches." }
+        } @else {
+            table class="queue" {
+                thead { tr {
+                    th scope="col" { "Ticket" } th scope="col" { "State" }
+                    th scope="col" { "Band" } th scope="col" { "Updated" }
+                } }
+                tbody {
+                    @for w in &page.items {
+                        tr data-workflow-id=(w.id) {
+                            td {
+                                a href=(format!("/admin/workflows/{}", w.id)) {
+                                    (w.ticket_number) " r" (w.revision)
+                                }
+                                " · " (w.center)
                             }
+                            td { span class=(format!("state {}", w.state)) { (w.state) } }
+                            td { (w.band.as_deref().unwrap_or("—")) }
+                            td { (w.updated_at.format("%m-%d %H:%M UTC")) }
                         }
                     }
                 }
-            },
-        ),
-    )
+            }
+        }
+        @if let Some(c) = &page.next_cursor {
+            p { a href=(form.next_page(c)) rel="next" { "Older workflows →" } }
+        }
+    }
 }

@@ -11,8 +11,8 @@ use aegis_workflows::notification::Change;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::session::{self, SignedIn};
-use super::{Needs, dig_area, forged, layout, require, see_other, unavailable};
+use super::session::SignedIn;
+use super::{Needs, dig_area, layout, require, require_form, see_other, unavailable};
 use crate::db::read::deliveries::{self, DeliveryView, NoticeFacts};
 use crate::db::read::{self, WorkflowDetail};
 use crate::http::pages::respond;
@@ -189,13 +189,10 @@ async fn act(
     form: ActionForm,
     resolve: bool,
 ) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Officer).await {
+    let who = match require_form(&state, &req, Needs::Officer, &form.csrf).await {
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    if !session::same_origin(&req) || !session::csrf_ok(&who, &form.csrf) {
-        return forged();
-    }
     let note = Some(form.note.trim().to_owned())
         .filter(|n| !n.is_empty())
         .map(|n| n.chars().take(MAX_NOTE).collect::<String>());

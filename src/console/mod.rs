@@ -8,6 +8,8 @@
 //! existing server-sent event stream with a few lines of script served by Aegis itself.
 
 pub mod admin_dead_letters;
+pub mod admin_system;
+pub mod admin_workflow;
 pub mod admin_workflows;
 pub mod alert_page;
 pub mod alert_queue;
@@ -22,6 +24,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
 use crate::db::principals::Role;
+use crate::http::error::ApiError;
 use crate::http::pages::{frame, respond};
 use crate::http::state::AppState;
 use session::SignedIn;
@@ -45,7 +48,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/alerts/{id}/ack").route(post().to(alert_page::ack)))
         .service(resource("/alerts/{id}/resolve").route(post().to(alert_page::resolve)))
         .service(resource("/admin/workflows").route(get().to(admin_workflows::page)))
-        .service(resource("/admin/dead-letters").route(get().to(admin_dead_letters::page)));
+        .service(resource("/admin/workflows/{id}").route(get().to(admin_workflow::page)))
+        .service(resource("/admin/workflows/{id}/retry").route(post().to(admin_workflow::retry)))
+        .service(resource("/admin/workflows/{id}/cancel").route(post().to(admin_workflow::cancel)))
+        .service(resource("/admin/dead-letters").route(get().to(admin_dead_letters::page)))
+        .service(
+            resource("/admin/dead-letters/{id}/redrive")
+                .route(post().to(admin_dead_letters::redrive)),
+        )
+        .service(
+            resource("/admin/dead-letters/{id}/dismiss")
+                .route(post().to(admin_dead_letters::dismiss)),
+        )
+        .service(resource("/admin/system").route(get().to(admin_system::page)));
 }
 
 /// `/`: the alert queue for the signed in, sign-in for the rest.
@@ -110,6 +125,40 @@ pub async fn require(
     Ok(who)
 }
 
+/// The signed-in user behind a form post, when it may act and the form came from Aegis's own
+/// page (same origin, the session's CSRF token); otherwise the answer to give.
+pub async fn require_form(
+    state: &AppState,
+    req: &HttpRequest,
+    needs: Needs,
+    csrf: &str,
+) -> Result<SignedIn, HttpResponse> {
+    let who = require(state, req, needs).await?;
+    if !session::same_origin(req) || !session::csrf_ok(&who, csrf) {
+        return Err(forged());
+    }
+    Ok(who)
+}
+
+/// An API error as a page: the same status and message the API would give, and a way back.
+pub fn refused(who: &SignedIn, e: &ApiError, back: &str) -> HttpResponse {
+    if e.status.is_server_error() {
+        tracing::warn!(error = %e, "a console action could not be carried out");
+    }
+    respond(
+        e.status,
+        layout(
+            who,
+            "Not done",
+            html! {
+                h1 { "Not done" }
+                p class="gone" role="alert" { (e.message) }
+                p { a href=(back) { "Back" } }
+            },
+        ),
+    )
+}
+
 /// A signed-in page: navigation, who is signed in, sign-out (a CSRF-protected form).
 pub fn layout(who: &SignedIn, title: &str, body: Markup) -> Markup {
     frame(
@@ -120,6 +169,7 @@ pub fn layout(who: &SignedIn, title: &str, body: Markup) -> Markup {
                 @if who.user.role == Role::Operator {
                     " · " a href="/admin/workflows" { "Workflows" }
                     " · " a href="/admin/dead-letters" { "Dead letters" }
+                    " · " a href="/admin/system" { "System" }
                 }
                 form method="post" action="/signout" class="signout" {
                     input type="hidden" name="csrf" value=(who.csrf);

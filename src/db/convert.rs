@@ -149,5 +149,8 @@ pub fn dead_letter_row(d: &DeadLetterRecord) -> DeadLetterRow {
         created_at: to_db(d.created_at),
         redriven_at: None,
         redriven_by: None,
+        dismissed_at: None,
+        dismissed_by: None,
+        dismiss_reason: None,
     }
 }

@@ -153,6 +153,9 @@ pub struct DeadLetterRow {
     pub created_at: i64,
     pub redriven_at: Option<i64>,
     pub redriven_by: Option<String>,
+    pub dismissed_at: Option<i64>,
+    pub dismissed_by: Option<String>,
+    pub dismiss_reason: Option<String>,
 }
 
 #[derive(Debug, Insertable)]

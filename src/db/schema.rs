@@ -140,6 +140,9 @@ diesel::table! {
         created_at -> BigInt,
         redriven_at -> Nullable<BigInt>,
         redriven_by -> Nullable<Text>,
+        dismissed_at -> Nullable<BigInt>,
+        dismissed_by -> Nullable<Text>,
+        dismiss_reason -> Nullable<Text>,
     }
 }
 

@@ -95,6 +95,16 @@ pub async fn workflows(
     _who: Operator,
     q: web::Query<WorkflowQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let filter = workflow_filter(&q)?;
+    let page = state
+        .db
+        .with_read(move |c| read::list_workflows(c, &filter))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The API's workflow filters, checked; the console's filter form uses the same.
+pub fn workflow_filter(q: &WorkflowQuery) -> Result<read::WorkflowFilter, ApiError> {
     use super::params;
     let states: Vec<&str> = aegis_workflows::State::ALL
         .iter()
@@ -104,7 +114,7 @@ pub async fn workflows(
         .iter()
         .map(|b| b.as_str())
         .collect();
-    let filter = read::WorkflowFilter {
+    Ok(read::WorkflowFilter {
         state: params::one_of("state", q.state.as_deref(), &states)?,
         center: q.center.clone(),
         band: params::one_of("band", q.band.as_deref(), &bands)?,
@@ -113,12 +123,7 @@ pub async fn workflows(
         until: params::time("until", q.until.as_deref())?,
         cursor: params::cursor(q.cursor.as_deref())?,
         limit: params::limit(q.limit)?,
-    };
-    let page = state
-        .db
-        .with_read(move |c| read::list_workflows(c, &filter))
-        .await?;
-    Ok(HttpResponse::Ok().json(page))
+    })
 }
 
 /// The answer to a repair.
@@ -259,7 +264,16 @@ pub async fn redrive(
     who: Operator,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let answer = redrive_dead_letter(&state, id.into_inner(), who.0.audit_name()).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Redrives one dead letter for `by` (the API and the console's dead-letter page).
+pub async fn redrive_dead_letter(
+    state: &AppState,
+    id: String,
+    by: String,
+) -> Result<RedriveAnswer, ApiError> {
     let key = id.clone();
     let dead = state
         .db
@@ -272,7 +286,12 @@ pub async fn redrive(
             "this dead letter was already redriven",
         ));
     }
-    let by = who.0.audit_name();
+    if dead.dismissed_at.is_some() {
+        return Err(ApiError::conflict(
+            "CONFLICT",
+            "this dead letter was dismissed",
+        ));
+    }
     let (workflow_id, st) = match dead.kind.as_str() {
         "step_failed" => {
             let wf = dead
@@ -280,7 +299,7 @@ pub async fn redrive(
                 .clone()
                 .ok_or_else(|| ApiError::internal("a failed step without a workflow"))?;
             let o =
-                super::commands::run(&state, &wf, aegis_actors::Command::Retry { by: by.clone() })
+                super::commands::run(state, &wf, aegis_actors::Command::Retry { by: by.clone() })
                     .await?;
             (wf, o.state.as_str().to_owned())
         }
@@ -315,9 +334,9 @@ pub async fn redrive(
                     .await?;
                 parsed.ticket.revision = latest.map_or(0, |r| r.saturating_add(1));
             }
-            let center = super::webhooks::center_of(&state, &code).await?;
+            let center = super::webhooks::center_of(state, &code).await?;
             let (outcome, _) = super::webhooks::intake(
-                &state,
+                state,
                 &center,
                 format,
                 parsed,
@@ -356,11 +375,100 @@ pub async fn redrive(
         // Two operators redrove at once; the intake is idempotent, so both answers hold.
         tracing::info!(dead_letter = %id, "dead letter was redriven by someone else meanwhile");
     }
-    Ok(HttpResponse::Ok().json(RedriveAnswer {
+    Ok(RedriveAnswer {
         dead_letter_id: id,
         workflow_id,
         state: st,
-    }))
+    })
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DismissBody {
+    /// Why it is not redriven (kept with the dead letter).
+    #[schema(max_length = 4000)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DismissAnswer {
+    pub dead_letter_id: String,
+    pub dismissed_by: String,
+    pub reason: String,
+}
+
+/// `POST /v1/admin/dead-letters/{id}/dismiss`: an operator decides a dead letter is not to be
+/// redriven (a conflicting revision sent by mistake, say). It is kept, with who and why, and
+/// no longer counts as waiting.
+#[utoipa::path(post, path = "/v1/admin/dead-letters/{id}/dismiss", tag = "operators", params(("id" = String, Path)), request_body = Option<DismissBody>,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Dismissed", body = DismissAnswer),
+        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
+        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+        (status = 404, description = "No such dead letter", body = super::openapi::ErrorBody),
+        (status = 409, description = "Already redriven or dismissed", body = super::openapi::ErrorBody),
+        (status = 422, description = "The reason is too long", body = super::openapi::ErrorBody),
+    ))]
+pub async fn dismiss(
+    state: web::Data<AppState>,
+    who: Operator,
+    id: web::Path<String>,
+    body: super::optional_json::OptionalJson<DismissBody>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = body.into_inner().and_then(|b| b.reason);
+    let answer = dismiss_dead_letter(&state, id.into_inner(), who.0.audit_name(), reason).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Dismisses one dead letter for `by` (the API and the console's dead-letter page).
+pub async fn dismiss_dead_letter(
+    state: &AppState,
+    id: String,
+    by: String,
+    reason: Option<String>,
+) -> Result<DismissAnswer, ApiError> {
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "dismissed by an operator".to_owned());
+    if reason.chars().count() > 4_000 {
+        return Err(ApiError::invalid(
+            "reason",
+            "reason is longer than 4000 characters",
+        ));
+    }
+    let key = id.clone();
+    let dead = state
+        .db
+        .with_read(move |c| read::dead_letter(c, &key))
+        .await?
+        .ok_or_else(|| ApiError::not_found("dead letter"))?;
+    if dead.redriven_at.is_some() || dead.dismissed_at.is_some() {
+        return Err(ApiError::conflict(
+            "CONFLICT",
+            "this dead letter was already redriven or dismissed",
+        ));
+    }
+    let now = state.clock.now();
+    let (dl, who, why) = (id.clone(), by.clone(), reason.clone());
+    let marked = state
+        .store
+        .writer()
+        .run(move |tx| crate::db::write::failures::mark_dismissed(tx, &dl, &who, &why, now))
+        .await?;
+    if !marked {
+        return Err(ApiError::conflict(
+            "CONFLICT",
+            "this dead letter was redriven or dismissed meanwhile",
+        ));
+    }
+    tracing::info!(dead_letter = %id, kind = %dead.kind, by = %by, "dead letter dismissed");
+    Ok(DismissAnswer {
+        dead_letter_id: id,
+        dismissed_by: by,
+        reason,
+    })
 }
 
 /// `GET /v1/admin/actors`: every supervised actor with its state, restarts, mailbox depth and

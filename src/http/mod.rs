@@ -50,6 +50,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/workflows/{id}/cancel"),
     ("GET", "/v1/admin/dead-letters"),
     ("POST", "/v1/admin/dead-letters/{id}/redrive"),
+    ("POST", "/v1/admin/dead-letters/{id}/dismiss"),
     ("GET", "/v1/admin/actors"),
     ("GET", "/v1/admin/model"),
     ("POST", "/v1/admin/model/reload"),
@@ -93,6 +94,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(resource("/admin/workflows/{id}/cancel").route(post().to(admin::cancel)))
         .service(resource("/admin/dead-letters").route(get().to(admin::dead_letters)))
         .service(resource("/admin/dead-letters/{id}/redrive").route(post().to(admin::redrive)))
+        .service(resource("/admin/dead-letters/{id}/dismiss").route(post().to(admin::dismiss)))
         .service(resource("/admin/actors").route(get().to(admin::actors)))
         .service(resource("/admin/model").route(get().to(admin::model)))
         .service(resource("/admin/model/reload").route(post().to(admin::reload_model)))

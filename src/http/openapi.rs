@@ -140,6 +140,7 @@ impl Modify for CommonAnswers {
         super::admin::cancel,
         super::admin::dead_letters,
         super::admin::redrive,
+        super::admin::dismiss,
         super::admin::actors,
         super::admin::model,
         super::admin::reload_model,

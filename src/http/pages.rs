@@ -24,7 +24,8 @@ td { padding: .3rem 0; }
 button { font: inherit; font-size: 1.15rem; font-weight: 700; width: 100%; padding: .9rem;
   margin: 1.2rem 0; border: 0; border-radius: .4rem; background: #ff6b6b; color: #111418;
   cursor: pointer; }
-button:focus-visible, a:focus-visible { outline: 3px solid #ffd43b; outline-offset: 2px; }
+button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible,
+summary:focus-visible { outline: 3px solid #ffd43b; outline-offset: 2px; }
 a { color: #8ec5ff; }
 .note { color: #b8c2cc; font-size: .9rem; }
 .ok { border-left: 4px solid #51cf66; padding-left: .8rem; }
@@ -34,7 +35,7 @@ nav form.signout { margin-left: auto; display: flex; align-items: center; gap: .
 button.small { width: auto; font-size: .9rem; padding: .3rem .8rem; margin: 0; background: #2c333a;
   color: #eef1f4; }
 label { display: block; margin: .8rem 0 .3rem; font-weight: 600; }
-input[type=text], input[type=password] { font: inherit; width: 100%; box-sizing: border-box;
+input[type=text], input[type=password], input[type=date] { font: inherit; width: 100%; box-sizing: border-box;
   padding: .6rem; border-radius: .3rem; border: 1px solid #5c6670; background: #1b2026;
   color: #eef1f4; }
 svg.dig-area { max-width: 28rem; display: block; }
@@ -46,6 +47,21 @@ select { font: inherit; width: 100%; padding: .5rem; background: #1b2026; color:
 ol.history { padding-left: 1.2rem; } ol.history li { margin: .2rem 0; }
 table.queue td, table.queue th { padding: .4rem .6rem .4rem 0; border-bottom: 1px solid #2c333a; }
 .gone { border-left: 4px solid #ffd43b; padding-left: .8rem; }
+form.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr));
+  gap: 0 .8rem; align-items: end; margin-bottom: 1rem; }
+form.filters button.small { width: 100%; padding: .6rem; margin-top: .8rem; }
+section.card { border: 1px solid #2c333a; border-radius: .4rem; padding: .2rem .8rem .8rem;
+  margin: 0 0 1rem; overflow-wrap: anywhere; }
+section.card h2 { margin-top: .6rem; }
+.actions { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; }
+.actions form { flex: 1 1 14rem; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; background: #1b2026;
+  padding: .5rem; border-radius: .3rem; }
+summary { cursor: pointer; color: #8ec5ff; }
+ol.timeline { list-style: none; padding: 0; border-left: 2px solid #2c333a; }
+ol.timeline li { margin: 0 0 .8rem; padding-left: .8rem; }
+ol.timeline li.suspect { border-left: 4px solid #ffd43b; }
+.when, .hash { font-family: ui-monospace, monospace; }
 ";
 
 /// A whole page around `body`.

@@ -178,7 +178,7 @@ pub const ALL: &[Def] = &[
     (
         DEAD_LETTERS,
         "gauge",
-        "Dead letters not yet redriven (from the database).",
+        "Dead letters neither redriven nor dismissed (from the database).",
     ),
     (DEAD_LETTERED, "counter", "Dead letters written, by kind."),
     (ACTOR_RESTARTS, "counter", "Supervised restarts, by actor."),

@@ -1,7 +1,8 @@
 //! The console in a real browser (Debian's Chromium, driven over WebDriver by chromedriver):
 //! sign-in refused then accepted, the queue receiving a new alert without a reload,
-//! acknowledging from the alert page, an officer kept out of an operator page, and a forged
-//! cross-site form refused. `AEGIS_SCREENSHOTS=DIR` keeps
+//! acknowledging and resolving (by keyboard) from the alert page, an officer kept out of an
+//! operator page, a forged cross-site form refused, and an operator filtering workflows,
+//! reading one's audit trail and cancelling it. `AEGIS_SCREENSHOTS=DIR` keeps
 //! screenshots of the pages at desktop and phone widths, for a person to look at.
 
 use std::process::{Child, Command, Stdio};
@@ -111,12 +112,31 @@ async fn sign_in(c: &Client, base: &str, name: &str, password: &str) {
 }
 
 async fn text(c: &Client) -> String {
-    c.find(Locator::Css("body"))
+    // After a form post the next page may still be on its way.
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("body"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap()
+}
+
+/// Waits until the page shows `needle` (a form's answer may still be loading).
+async fn wait_text(c: &Client, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let body = text(c).await;
+        if body.contains(needle) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page never showed {needle:?}: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[actix_web::test]
@@ -176,7 +196,7 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         .click()
         .await
         .unwrap();
-    assert!(text(&c).await.contains("State: acknowledged"));
+    wait_text(&c, "State: acknowledged").await;
     let w = app.wait_state(&id, "acknowledged").await;
     let ack = w["events"]
         .as_array()
@@ -187,6 +207,31 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         .clone();
     assert_eq!(ack["principal"], "officer:officer-1");
     assert_eq!(ack["detail"]["via"], "console");
+    // Resolve with the keyboard alone: choose the disposition by typing, press Enter on the
+    // button.
+    c.find(Locator::Css("select[name=disposition]"))
+        .await
+        .unwrap()
+        .send_keys("site standby")
+        .await
+        .unwrap();
+    c.find(Locator::Css("[data-action=resolve]"))
+        .await
+        .unwrap()
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    let w = app.wait_state(&id, "resolved").await;
+    assert_eq!(w["alert"]["resolved_by"], "officer:officer-1");
+    let resolved = w["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "resolved")
+        .unwrap()
+        .clone();
+    assert_eq!(resolved["detail"]["disposition"], "site_standby");
+    wait_text(&c, "State: resolved").await;
 
     // An officer at an operator page sees a refusal, not the workflows.
     c.goto(&format!("{}/admin/workflows", app.base))
@@ -222,6 +267,92 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         answer.contains("Refused") || answer.contains("Sign in"),
         "{answer}"
     );
-    assert_eq!(app.workflow(&id).await["state"], "acknowledged");
+    assert_eq!(app.workflow(&id).await["state"], "resolved");
+    c.close().await.unwrap();
+}
+
+/// WebDriver's Enter key.
+const ENTER: &str = "\u{E007}";
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[actix_web::test]
+async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    {
+        let hash = aegis::console::password::hash(PASSWORD).unwrap();
+        let mut conn = app.db.write().unwrap();
+        assert!(aegis::db::sign_in::set_password(&mut conn, "ops", &hash).unwrap());
+    }
+    let (id, _) = app.raise_alert("OPS-1").await;
+    app.resolved_normal_ticket().await;
+    assert_eq!(app.post_native(b"{\"ticket_number\": 7").await.status, 400);
+
+    sign_in(&c, &app.base, "ops", PASSWORD).await;
+    click(&c, "nav a[href='/admin/workflows']").await;
+    c.find(Locator::Css("select[name=state]"))
+        .await
+        .unwrap()
+        .send_keys("alerted")
+        .await
+        .unwrap();
+    click(&c, "form.filters button[type=submit]").await;
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .query()
+            .unwrap_or("")
+            .contains("state=alerted")
+    );
+    let rows = c
+        .find_all(Locator::Css("[data-workflow-id]"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "only the alerted workflow");
+    shoot(&c, "workflows").await;
+    click(&c, &format!("[data-workflow-id=\"{id}\"] a")).await;
+    let page = text(&c).await;
+    assert!(page.contains("Audit chain verified"), "{page}");
+    assert!(page.contains("alert raised"));
+    shoot(&c, "workflow").await;
+    c.find(Locator::Css("input[name=reason]"))
+        .await
+        .unwrap()
+        .send_keys("the excavator called: duplicate")
+        .await
+        .unwrap();
+    click(&c, "[data-action=cancel]").await;
+    let w = app.wait_state(&id, "cancelled").await;
+    let ev = w["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "cancelled")
+        .unwrap()
+        .clone();
+    assert_eq!(ev["principal"], "operator:ops");
+    wait_text(&c, "State: cancelled").await;
+
+    click(&c, "nav a[href='/admin/dead-letters']").await;
+    c.find(Locator::Css("[data-action=redrive]"))
+        .await
+        .expect("the unreadable payload waits with a redrive button");
+    shoot(&c, "dead-letters").await;
+    click(&c, "nav a[href='/admin/system']").await;
+    wait_text(&c, "Active model").await;
+    shoot(&c, "system").await;
     c.close().await.unwrap();
 }

@@ -13,15 +13,15 @@ both_backends!(
     an_officer_acknowledges_and_resolves_from_the_alert_page
 );
 
-const PASSWORD: &str = "a long enough passphrase";
+pub(crate) const PASSWORD: &str = "a long enough passphrase";
 
-fn set_password(app: &TestApp, name: &str) {
+pub(crate) fn set_password(app: &TestApp, name: &str) {
     let hash = aegis::console::password::hash(PASSWORD).unwrap();
     let mut conn = app.db.write().unwrap();
     assert!(aegis::db::sign_in::set_password(&mut conn, name, &hash).unwrap());
 }
 
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -29,7 +29,7 @@ fn browser() -> reqwest::Client {
 }
 
 /// Signs in; the session cookie as `name=value`.
-async fn sign_in(
+pub(crate) async fn sign_in(
     app: &TestApp,
     client: &reqwest::Client,
     name: &str,
@@ -44,13 +44,18 @@ async fn sign_in(
         .unwrap()
 }
 
-fn session_cookie(r: &reqwest::Response) -> (String, String) {
+pub(crate) fn session_cookie(r: &reqwest::Response) -> (String, String) {
     let raw = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     let pair = raw.split(';').next().unwrap().to_owned();
     (pair, raw)
 }
 
-async fn page(app: &TestApp, client: &reqwest::Client, path: &str, cookie: &str) -> (u16, String) {
+pub(crate) async fn page(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    cookie: &str,
+) -> (u16, String) {
     let r = client
         .get(format!("{}{path}", app.base))
         .header(COOKIE, cookie)
@@ -60,7 +65,7 @@ async fn page(app: &TestApp, client: &reqwest::Client, path: &str, cookie: &str)
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
     html[at..].split('"').next().unwrap().to_owned()
 }
@@ -205,7 +210,7 @@ async fn forged_posts_and_password_guessing_are_refused(backend: Backend) {
     );
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     client: &reqwest::Client,
     path: &str,

@@ -369,6 +369,30 @@ impl TestApp {
         };
         rows[0].n
     }
+
+    /// Runs SQL straight against the database (as someone with its keys would).
+    pub fn exec_sql(&self, sql: &str) -> diesel::QueryResult<usize> {
+        let mut conn = self.db.write().unwrap();
+        match &mut conn {
+            AnyConn::Sqlite(c) => diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut **c),
+            AnyConn::Pg(c) => diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut **c),
+        }
+    }
+
+    /// Disables the database's guard against changing events, then rewrites who did event
+    /// `seq` of a workflow: what only someone with the database's keys can do.
+    pub fn tamper_with_event(&self, backend: Backend, id: &str, seq: i64) -> usize {
+        match backend {
+            Backend::Sqlite => self.exec_sql("DROP TRIGGER events_no_update").unwrap(),
+            Backend::Postgres => self
+                .exec_sql("ALTER TABLE events DISABLE TRIGGER events_no_update")
+                .unwrap(),
+        };
+        self.exec_sql(&format!(
+            "UPDATE events SET principal = 'someone-else' WHERE workflow_id = '{id}' AND seq = {seq}"
+        ))
+        .unwrap()
+    }
 }
 
 /// The text of `/metrics` of the Aegis at `base`.

@@ -94,6 +94,46 @@ async fn duplicates_and_revision_conflicts(backend: Backend) {
             .unwrap()
             .contains("stored sha256")
     );
+    // An operator decides the change was the center's mistake: dismissed with a reason, kept,
+    // no longer waiting, and neither redriven nor dismissed twice.
+    let letter = items[0]["id"].as_str().unwrap();
+    let path = format!("/v1/admin/dead-letters/{letter}/dismiss");
+    let r = app
+        .post_json(
+            &path,
+            &app.token,
+            &json!({"reason": "center resent by mistake"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["dismissed_by"], "operator:ops");
+    let again = app.post_json(&path, &app.token, &json!({})).await;
+    assert_eq!(again.status, 409);
+    let redrive = app
+        .post_json(
+            &format!("/v1/admin/dead-letters/{letter}/redrive"),
+            &app.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(redrive.status, 409, "a dismissed letter is not redriven");
+    let kept = app.get("/v1/admin/dead-letters", &app.token).await;
+    assert_eq!(
+        kept.body["items"][0]["dismiss_reason"],
+        "center resent by mistake"
+    );
+    let stats = app.get("/v1/admin/stats", &app.token).await;
+    assert_eq!(stats.body["dead_letters"], 0);
+    assert_eq!(app.count("workflows"), 1);
+    let too_long = "x".repeat(4_001);
+    let missing = app
+        .post_json(
+            "/v1/admin/dead-letters/nope/dismiss",
+            &app.token,
+            &json!({"reason": too_long}),
+        )
+        .await;
+    assert_eq!(missing.status, 422, "the reason is checked first");
 }
 
 async fn signatures_are_enforced(backend: Backend) {

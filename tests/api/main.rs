@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod conformance;
 mod console;
+mod console_admin;
 mod hostile;
 mod intake;
 mod lifecycle;

@@ -396,31 +396,19 @@ async fn the_audit_trail_is_append_only_and_tampering_shows(backend: Backend) {
         return;
     };
     let id = app.resolved_normal_ticket().await;
-    let exec = |sql: String| {
-        let mut conn = app.db.write().unwrap();
-        match &mut conn {
-            aegis::db::AnyConn::Sqlite(c) => {
-                diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut **c)
-            }
-            aegis::db::AnyConn::Pg(c) => {
-                diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut **c)
-            }
-        }
-    };
     let tamper = format!(
         "UPDATE events SET payload = replace(payload, 'below', 'above') WHERE workflow_id = '{id}' AND seq = 4"
     );
-    let refused = exec(tamper.clone());
-    assert!(refused.is_err(), "the database refuses to change an event");
-    assert!(exec(format!("DELETE FROM events WHERE workflow_id = '{id}'")).is_err());
+    assert!(
+        app.exec_sql(&tamper).is_err(),
+        "the database refuses to change an event"
+    );
+    assert!(
+        app.exec_sql(&format!("DELETE FROM events WHERE workflow_id = '{id}'"))
+            .is_err()
+    );
     // Someone with the keys to the database disables the guard and edits history anyway.
-    match backend {
-        Backend::Sqlite => exec("DROP TRIGGER events_no_update".into()).unwrap(),
-        Backend::Postgres => {
-            exec("ALTER TABLE events DISABLE TRIGGER events_no_update".into()).unwrap()
-        }
-    };
-    assert_eq!(exec(tamper).unwrap(), 1);
+    assert_eq!(app.tamper_with_event(backend, &id, 4), 1);
     let w = app.workflow(&id).await;
     assert_eq!(w["chain_valid"], false);
     assert_eq!(w["chain_broken_at"], 4);

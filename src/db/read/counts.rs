@@ -16,7 +16,7 @@ pub struct Stats {
     pub alerts: std::collections::BTreeMap<String, i64>,
     /// Unacknowledged alerts past their deadline.
     pub alerts_overdue: i64,
-    /// Dead letters not yet redriven.
+    /// Dead letters neither redriven nor dismissed.
     pub dead_letters: i64,
     pub outbox_pending: i64,
     pub outbox_oldest: Option<DateTime<Utc>>,
@@ -53,6 +53,7 @@ pub fn stats(
                 .map_err(store_err)?;
             let dead = dead_letters::table
                 .filter(dead_letters::redriven_at.is_null())
+                .filter(dead_letters::dismissed_at.is_null())
                 .count()
                 .get_result(c)
                 .map_err(store_err)?;

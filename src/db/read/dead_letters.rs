@@ -25,6 +25,17 @@ pub struct DeadLetterView {
     pub created_at: DateTime<Utc>,
     pub redriven_at: Option<DateTime<Utc>>,
     pub redriven_by: Option<String>,
+    /// An operator decided not to redrive it, and why.
+    pub dismissed_at: Option<DateTime<Utc>>,
+    pub dismissed_by: Option<String>,
+    pub dismiss_reason: Option<String>,
+}
+
+impl DeadLetterView {
+    /// Redriven or dismissed: nothing more to do.
+    pub fn handled(&self) -> bool {
+        self.redriven_at.is_some() || self.dismissed_at.is_some()
+    }
 }
 
 pub fn dead_letter_view(r: crate::db::rows::DeadLetterRow) -> DeadLetterView {
@@ -48,6 +59,9 @@ pub fn dead_letter_view(r: crate::db::rows::DeadLetterRow) -> DeadLetterView {
         created_at: from_db(r.created_at),
         redriven_at: r.redriven_at.map(from_db),
         redriven_by: r.redriven_by,
+        dismissed_at: r.dismissed_at.map(from_db),
+        dismissed_by: r.dismissed_by,
+        dismiss_reason: r.dismiss_reason,
     }
 }
 

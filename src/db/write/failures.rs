@@ -57,11 +57,36 @@ pub fn mark_redriven(
     let n = with_tx!(tx, |c| diesel::update(
         dead_letters::table
             .filter(dead_letters::id.eq(id))
-            .filter(dead_letters::redriven_at.is_null()),
+            .filter(dead_letters::redriven_at.is_null())
+            .filter(dead_letters::dismissed_at.is_null()),
     )
     .set((
         dead_letters::redriven_at.eq(at),
         dead_letters::redriven_by.eq(by),
+    ))
+    .execute(c))?;
+    Ok(n == 1)
+}
+
+/// Marks a dead letter dismissed; false when it was already redriven or dismissed.
+pub fn mark_dismissed(
+    tx: &mut Tx<'_>,
+    id: &str,
+    by: &str,
+    reason: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, DieselError> {
+    let at = crate::db::time::to_db(at);
+    let n = with_tx!(tx, |c| diesel::update(
+        dead_letters::table
+            .filter(dead_letters::id.eq(id))
+            .filter(dead_letters::redriven_at.is_null())
+            .filter(dead_letters::dismissed_at.is_null()),
+    )
+    .set((
+        dead_letters::dismissed_at.eq(at),
+        dead_letters::dismissed_by.eq(by),
+        dead_letters::dismiss_reason.eq(reason),
     ))
     .execute(c))?;
     Ok(n == 1)

@@ -1,0 +1,137 @@
+//! `/admin/system` (operators): how Aegis itself is doing — workflows and alerts by state,
+//! dead letters, the outbox and notifications, every supervised actor's health, and the active
+//! model with its thresholds and the models trained into this database. The same figures as
+//! `GET /v1/admin/stats`, `/actors` and `/model`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use aegis_actors::health::ActorReport;
+use maud::{Markup, html};
+
+use super::{Needs, layout, require, unavailable};
+use crate::db::read::{self, ModelRecord, Stats};
+use crate::http::pages::respond;
+use crate::http::state::AppState;
+
+pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let who = match require(&state, &req, Needs::Operator).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
+    let now = state.clock.now();
+    let recipients = state.runtime.deps.config.escalation.recipients();
+    let read = state
+        .db
+        .with_read(move |c| Ok((read::stats(c, &recipients, now)?, read::trained_models(c)?)))
+        .await;
+    let (stats, trained) = match read {
+        Ok(x) => x,
+        Err(e) => return unavailable(&e.into()),
+    };
+    let thresholds = match state.settings.thresholds() {
+        Ok(t) => t,
+        Err(e) => return unavailable(&e),
+    };
+    let actors = state.runtime.deps.health.report();
+    let model = state.runtime.deps.scorer.info();
+    respond(
+        StatusCode::OK,
+        layout(
+            &who,
+            "System",
+            html! {
+                h1 { "System" }
+                (counts(&stats))
+                (actor_table(&actors))
+                h2 { "Active model" }
+                table {
+                    tr { th scope="row" { "Version" } td data-model-version=(model.model_version) { (model.model_version) } }
+                    tr { th scope="row" { "Loaded from" } td { (model.source) } }
+                    tr { th scope="row" { "Trees" } td { (model.trees) } }
+                    tr { th scope="row" { "Features" } td { (model.features.len()) " (" (aegis_workflows::features::SCHEMA_VERSION) ")" } }
+                    tr { th scope="row" { "Bands" } td { "medium from " (thresholds.medium) ", high from " (thresholds.high) } }
+                }
+                (trained_table(&trained))
+            },
+        ),
+    )
+}
+
+fn counts(s: &Stats) -> Markup {
+    let n = &s.notifications;
+    html! {
+        h2 { "Work" }
+        table {
+            tr { th scope="row" { "Workflows" } td { (by_state(&s.workflows)) } }
+            tr { th scope="row" { "Alerts" } td { (by_state(&s.alerts)) } }
+            tr { th scope="row" { "Past their deadline" } td class=(flag(s.alerts_overdue > 0)) { (s.alerts_overdue) } }
+            tr { th scope="row" { "Dead letters" } td class=(flag(s.dead_letters > 0)) {
+                a href="/admin/dead-letters" { (s.dead_letters) " waiting for an operator" }
+            } }
+            tr { th scope="row" { "Outbox" } td {
+                (s.outbox_pending) " pending"
+                @if let Some(t) = s.outbox_oldest { ", oldest " (t.format("%m-%d %H:%M:%S UTC")) }
+            } }
+            tr { th scope="row" { "Notifications" } td class=(flag(n.failed > 0)) {
+                (n.sent) " sent, " (n.pending) " pending, " (n.failed) " failed"
+            } }
+            tr { th scope="row" { "Unreachable" } td class=(flag(!n.unreachable_recipients.is_empty())) {
+                @if n.unreachable_recipients.is_empty() { "every escalation roster reaches someone" }
+                @else { "reach nobody: " (n.unreachable_recipients.join(", ")) }
+            } }
+        }
+    }
+}
+
+fn by_state(m: &std::collections::BTreeMap<String, i64>) -> String {
+    if m.is_empty() {
+        return "none".to_owned();
+    }
+    m.iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn flag(bad: bool) -> &'static str {
+    if bad { "gone" } else { "" }
+}
+
+fn actor_table(actors: &[ActorReport]) -> Markup {
+    html! {
+        h2 { "Actors" }
+        table class="queue" {
+            thead { tr {
+                th scope="col" { "Actor" } th scope="col" { "State" } th scope="col" { "Restarts" }
+                th scope="col" { "Mailbox" } th scope="col" { "Processed" } th scope="col" { "Failures" }
+            } }
+            tbody {
+                @for a in actors {
+                    tr data-actor=(a.name) {
+                        td { (a.name) @if a.active > 0 { " (" (a.active) " active)" } }
+                        td class=(flag(a.state != "running")) { (a.state) }
+                        td { (a.restarts) } td { (a.mailbox) } td { (a.processed) } td { (a.failures) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn trained_table(trained: &[ModelRecord]) -> Markup {
+    html! {
+        h2 { "Trained here" }
+        @if trained.is_empty() {
+            p class="note" { "No model was trained into this database (the bundled one is in use)." }
+        } @else {
+            table class="queue" {
+                thead { tr { th scope="col" { "Version" } th scope="col" { "File" } th scope="col" { "When" } } }
+                tbody {
+                    @for m in trained {
+                        tr { td { (m.version) } td { (m.path) } td { (m.created_at.format("%Y-%m-%d %H:%M UTC")) } }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! `/admin/workflows/{id}` (operators): one workflow — its state and last error, score and
+//! alert, validation warnings, and its audit trail as a timeline with the hash chain's verdict
+//! — with retry (a failed workflow) and cancel (an unfinished one) as CSRF-protected forms
+//! posting the same commands as the API.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use aegis_actors::Command;
+use aegis_workflows::State;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::session::SignedIn;
+use super::{Needs, layout, refused, require, require_form, see_other, unavailable};
+use crate::db::read::{self, EventView, WorkflowDetail};
+use crate::http::commands;
+use crate::http::error::ApiError;
+use crate::http::pages::respond;
+use crate::http::state::AppState;
+
+const MAX_REASON: usize = 4_000;
+const DEFAULT_REASON: &str = "cancelled by an operator";
+
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let who = match require(&state, &req, Needs::Operator).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
+    let id = id.into_inner();
+    let detail = match state
+        .db
+        .with_read(move |c| read::workflow_detail(c, &id))
+        .await
+    {
+        Ok(Some(d)) => d,
+        Ok(None) => return refused(&who, &ApiError::not_found("workflow"), "/admin/workflows"),
+        Err(e) => return unavailable(&e.into()),
+    };
+    let title = format!("Ticket {} r{}", detail.ticket_number, detail.revision);
+    respond(StatusCode::OK, layout(&who, &title, body(&who, &detail)))
+}
+
+fn body(who: &SignedIn, w: &WorkflowDetail) -> Markup {
+    let state = State::parse(&w.state);
+    let failed = state == Some(State::Failed);
+    let unfinished = state.is_some_and(|s| !s.is_terminal());
+    html! {
+        h1 { "Ticket " (w.ticket_number) " r" (w.revision) " · " (w.center) }
+        p data-workflow-id=(w.id) {
+            "State: " strong class=(format!("state {}", w.state)) { (w.state) }
+            " · version " (w.version)
+            @if w.attempts > 0 { " · " (w.attempts) " attempts" }
+        }
+        @if let Some(e) = last_error(w, failed) {
+            p class="gone" { "Last error: " (e) }
+        }
+        (chain_verdict(w))
+        @if failed {
+            form method="post" action=(format!("/admin/workflows/{}/retry", w.id)) {
+                input type="hidden" name="csrf" value=(who.csrf);
+                button type="submit" class="secondary" data-action="retry" { "Retry from where it stopped" }
+            }
+        }
+        @if unfinished {
+            form method="post" action=(format!("/admin/workflows/{}/cancel", w.id)) {
+                input type="hidden" name="csrf" value=(who.csrf);
+                label for="cancel-reason" { "Reason for cancelling" }
+                input id="cancel-reason" name="reason" type="text" maxlength="4000"
+                    placeholder=(DEFAULT_REASON);
+                button type="submit" data-action="cancel" { "Cancel this workflow" }
+            }
+        }
+        h2 { "Score and alert" }
+        table {
+            @if let Some(s) = &w.score {
+                tr { th scope="row" { "Risk" } td { (s.band) " (" (format!("{:.3}", s.probability)) ")" } }
+                tr { th scope="row" { "Model" } td { (s.model_version) } }
+            } @else {
+                tr { th scope="row" { "Risk" } td { "not scored" } }
+            }
+            @if let Some(a) = &w.alert {
+                tr { th scope="row" { "Alert" } td {
+                    a href=(format!("/alerts/{}", a.id)) { (a.state) }
+                    @if a.tier > 0 { " (tier " (a.tier) ")" }
+                } }
+            }
+            tr { th scope="row" { "Created" } td { (w.created_at.format("%Y-%m-%d %H:%M:%S UTC")) } }
+            tr { th scope="row" { "Updated" } td { (w.updated_at.format("%Y-%m-%d %H:%M:%S UTC")) } }
+        }
+        @if !w.warnings.is_empty() {
+            h2 { "Validation warnings" }
+            ul {
+                @for warning in &w.warnings {
+                    li { (warning_text(warning)) }
+                }
+            }
+        }
+        h2 { "Audit trail" }
+        ol class="timeline" {
+            @for e in &w.events {
+                (event_item(e, w.chain_broken_at))
+            }
+        }
+    }
+}
+
+/// The error in progress, or for a failed workflow the one it failed with (kept in its
+/// `failed` event; the row's count and error start afresh for a retry).
+fn last_error(w: &WorkflowDetail, failed: bool) -> Option<String> {
+    if let Some(e) = &w.last_error {
+        return Some(e.clone());
+    }
+    if !failed {
+        return None;
+    }
+    w.events
+        .iter()
+        .rev()
+        .find(|e| e.event == "failed")
+        .and_then(|e| e.detail.get("error"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+}
+
+fn chain_verdict(w: &WorkflowDetail) -> Markup {
+    html! {
+        @if w.chain_valid {
+            p class="ok" data-chain="valid" {
+                "Audit chain verified: " (w.events.len()) " events, each hash follows from the one before."
+            }
+        } @else {
+            p class="gone" role="alert" data-chain="broken" {
+                strong { "Audit chain BROKEN" }
+                @if let Some(seq) = w.chain_broken_at { " at event " (seq) }
+                ": the trail was changed after it was written."
+            }
+        }
+    }
+}
+
+fn event_item(e: &EventView, broken_at: Option<i64>) -> Markup {
+    let suspect = broken_at.is_some_and(|b| e.seq >= b);
+    html! {
+        li class=(if suspect { "suspect" } else { "" }) {
+            span class="when" { (e.at.format("%m-%d %H:%M:%S")) }
+            " " strong { (e.event.replace('_', " ")) }
+            @if let Some(from) = &e.from_state {
+                @if *from != e.to_state { " · " (from) " → " (e.to_state) }
+            } @else { " · → " (e.to_state) }
+            " · " (e.principal)
+            br;
+            span class="note hash" title=(e.hash) { "#" (e.seq) " " (e.hash.chars().take(12).collect::<String>()) "…" }
+            @if e.detail.as_object().is_some_and(|o| !o.is_empty()) {
+                details {
+                    summary { "Details" }
+                    pre { (format!("{:#}", e.detail)) }
+                }
+            }
+        }
+    }
+}
+
+fn warning_text(w: &serde_json::Value) -> String {
+    let field = w.get("field").and_then(|v| v.as_str()).unwrap_or("ticket");
+    let message = w.get("message").and_then(|v| v.as_str()).unwrap_or("");
+    format!("{field}: {message}")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RepairForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn repair(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: String,
+    form: RepairForm,
+    cancel: bool,
+) -> HttpResponse {
+    let who = match require_form(&state, &req, Needs::Operator, &form.csrf).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
+    let back = format!("/admin/workflows/{id}");
+    let by = who.user.audit_name();
+    let command = if cancel {
+        let reason = form.reason.trim();
+        if reason.chars().count() > MAX_REASON {
+            let e = ApiError::invalid("reason", "the reason is longer than 4000 characters");
+            return refused(&who, &e, &back);
+        }
+        let reason = if reason.is_empty() {
+            DEFAULT_REASON
+        } else {
+            reason
+        };
+        Command::Cancel {
+            by,
+            reason: reason.to_owned(),
+        }
+    } else {
+        Command::Retry { by }
+    };
+    match commands::run(&state, &id, command).await {
+        Ok(_) => see_other(&back),
+        Err(e) => refused(&who, &e, &back),
+    }
+}
+
+pub async fn retry(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<RepairForm>,
+) -> HttpResponse {
+    repair(state, req, id.into_inner(), form.into_inner(), false).await
+}
+
+pub async fn cancel(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<RepairForm>,
+) -> HttpResponse {
+    repair(state, req, id.into_inner(), form.into_inner(), true).await
+}
