@@ -41,6 +41,7 @@ pub struct Settings {
     pub escalation: EscalationPolicy,
     pub notify: Notify,
     pub webhooks: Webhooks,
+    pub centers: Centers,
     pub auth: Auth,
     pub demo: Demo,
     pub testing: Testing,
@@ -177,6 +178,30 @@ pub struct Runtime {
 #[serde(default, deny_unknown_fields)]
 pub struct Webhooks {
     pub tolerance_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Centers {
+    /// The time zone the centers' days are counted in (daily summaries), e.g.
+    /// `America/Los_Angeles`.
+    pub timezone: String,
+}
+
+impl Default for Centers {
+    fn default() -> Self {
+        Self {
+            timezone: "UTC".into(),
+        }
+    }
+}
+
+impl Centers {
+    pub fn tz(&self) -> anyhow::Result<chrono_tz::Tz> {
+        self.timezone
+            .parse()
+            .map_err(|e| anyhow::anyhow!("centers.timezone '{}': {e}", self.timezone))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -382,6 +407,7 @@ impl Settings {
             bail!("runtime.retry.max_attempts must be at least 1");
         }
         self.check_notify()?;
+        self.centers.tz()?;
         Ok(())
     }
 

@@ -20,6 +20,7 @@ pub mod db;
 pub mod http;
 pub mod intake;
 pub mod notify;
+pub mod positive_response;
 pub mod risk;
 pub mod startup;
 pub mod telemetry;

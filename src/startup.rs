@@ -201,6 +201,13 @@ impl Application {
             mailer,
             notify_timeout,
         )?;
+        let responder =
+            crate::positive_response::PositiveResponseClient::new(db.clone(), notify_timeout)?;
+        actix_web::rt::spawn(crate::positive_response::codes::refresh_daily(
+            responder.clone(),
+            db.clone(),
+            store.as_ref().clone(),
+        ));
         let bus = connect_bus(&settings, &node);
         let health = Health::default();
         let deps = Deps {
@@ -209,6 +216,7 @@ impl Application {
             scorer: ScorerSlot::new(scorer, &health),
             clock: clock.clone(),
             messenger: Arc::new(messenger),
+            responder: Arc::new(responder.clone()),
             config: settings.runtime_config(node)?,
             signals: Signals::default(),
             health,
@@ -231,6 +239,7 @@ impl Application {
             scorer_options: options,
             streams: Arc::new(tokio::sync::Semaphore::new(settings.http.max_streams)),
             links,
+            responder,
         });
         telemetry::gauges::spawn_db_gauges(state.clone().into_inner(), Duration::from_secs(5));
         let testing = settings.testing.manual_clock;

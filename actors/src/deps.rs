@@ -9,7 +9,7 @@ use tokio::sync::Notify;
 use crate::config::RuntimeConfig;
 use crate::health::{ActorStats, Health};
 use crate::ports::{
-    Bus, Clock, Messenger, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring, Store,
+    Bus, Clock, Messenger, Responder, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring, Store,
 };
 
 /// Wakes a service early instead of waiting for its next poll.
@@ -21,6 +21,8 @@ pub struct Signals {
     pub outbox: Arc<Notify>,
     /// A commit wrote deliveries.
     pub deliveries: Arc<Notify>,
+    /// A commit wrote responses to a call center.
+    pub responses: Arc<Notify>,
 }
 
 pub struct Deps {
@@ -29,6 +31,7 @@ pub struct Deps {
     pub scorer: ScorerSlot,
     pub clock: Arc<dyn Clock>,
     pub messenger: Arc<dyn Messenger>,
+    pub responder: Arc<dyn Responder>,
     pub config: RuntimeConfig,
     pub signals: Signals,
     pub health: Health,

@@ -79,6 +79,48 @@ pub struct DeliveryRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// A positive response to the call center (contract §9), planned in the commit that decides
+/// it, so a resolution and its response are durable together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseRecord {
+    /// Stable across attempts; sent as the API's `trailId`.
+    pub id: String,
+    pub workflow_id: String,
+    pub center: String,
+    pub ticket_number: String,
+    pub station: String,
+    pub code: String,
+    pub note: Option<String>,
+    /// The person it is posted for (`accountNameOfPositiveResponseProvider`).
+    pub account: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A response claimed for posting, with the number of this attempt (1 for the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseJob {
+    pub record: ResponseRecord,
+    pub attempt: u32,
+}
+
+/// What an attempt did to its response row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseUpdate {
+    pub id: String,
+    pub attempts: u32,
+    /// `Sent` is posted, `Failed` rejected.
+    pub state: DeliveryState,
+    pub error: Option<String>,
+}
+
+/// A center's response API as the runtime needs it: the station it answers for and the locate
+/// code each disposition maps to. Credentials stay with the adapter.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResponseSetup {
+    pub station: String,
+    pub codes: std::collections::BTreeMap<aegis_workflows::lifecycle::Disposition, String>,
+}
+
 /// A delivery claimed for sending, with the number of this attempt (1 for the first).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryJob {
@@ -212,6 +254,10 @@ pub struct TransitionCommit {
     pub deliveries: Vec<DeliveryRecord>,
     /// The outcome of a notification attempt this commit records.
     pub delivery_update: Option<DeliveryUpdate>,
+    /// Responses to the call center this commit decides.
+    pub responses: Vec<ResponseRecord>,
+    /// The outcome of a response attempt this commit records.
+    pub response_update: Option<ResponseUpdate>,
     pub at: DateTime<Utc>,
     /// When the workflow's ticket was received, for latency metrics.
     pub received_at: DateTime<Utc>,

@@ -16,6 +16,7 @@ use crate::services::intake::Intake;
 use crate::services::looping::LoopService;
 use crate::services::notifier::Notifier;
 use crate::services::outbox::OutboxLoop;
+use crate::services::responder::ResponderLoop;
 use crate::services::sweeper::SweepLoop;
 use crate::services::timer::TimerLoop;
 
@@ -40,6 +41,7 @@ struct Services {
     _notifier: Addr<Notifier>,
     _sweeper: Addr<LoopService<SweepLoop>>,
     _deliverer: Addr<LoopService<DelivererLoop>>,
+    _responder: Addr<LoopService<ResponderLoop>>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -81,6 +83,10 @@ impl Runtime {
             let (d, disp) = (deps.clone(), dispatcher.clone());
             Supervisor::start(move |_| LoopService::new(d, DelivererLoop { dispatcher: disp }))
         };
+        let responder = {
+            let (d, disp) = (deps.clone(), dispatcher.clone());
+            Supervisor::start(move |_| LoopService::new(d, ResponderLoop { dispatcher: disp }))
+        };
         Self {
             deps,
             intake,
@@ -95,6 +101,7 @@ impl Runtime {
                 _notifier: notifier,
                 _sweeper: sweeper,
                 _deliverer: deliverer,
+                _responder: responder,
             }),
         }
     }

@@ -19,6 +19,8 @@ pub enum Step {
     /// A notification attempt ended: record it in the trail and settle its delivery. Carries
     /// no channel secret (steps can end up in dead letters and logs).
     Notified { attempt: NotifyAttempt },
+    /// A positive-response attempt ended: record it and settle its row.
+    Responded { attempt: RespondAttempt },
     /// Retries ran out: end the workflow `failed` and keep the step as a dead letter.
     Fail {
         error: String,
@@ -34,6 +36,7 @@ impl Step {
             Self::Timer { .. } => "timer",
             Self::Command { command } => command.name(),
             Self::Notified { .. } => "notified",
+            Self::Responded { .. } => "responded",
             Self::Fail { .. } => "fail",
         }
     }
@@ -48,6 +51,16 @@ pub struct NotifyAttempt {
     /// The channel's kind (`email`, `pagerduty`, …).
     pub channel: String,
     /// 1 for the first attempt.
+    pub attempt: u32,
+    pub result: SendResult,
+}
+
+/// One attempt to post a positive response and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RespondAttempt {
+    pub response: String,
+    pub code: String,
+    pub station: String,
     pub attempt: u32,
     pub result: SendResult,
 }
@@ -74,6 +87,13 @@ pub enum Command {
     Retry {
         by: Principal,
     },
+    /// An operator's explicit positive response (the code was checked against the center's
+    /// active codes by whoever accepted the request).
+    Respond {
+        by: Principal,
+        code: String,
+        note: Option<String>,
+    },
 }
 
 impl Command {
@@ -83,6 +103,7 @@ impl Command {
             Self::Resolve { .. } => "resolve",
             Self::Cancel { .. } => "cancel",
             Self::Retry { .. } => "retry",
+            Self::Respond { .. } => "respond",
         }
     }
 }
@@ -121,6 +142,9 @@ pub enum StepError {
     ActorLost(String),
     #[error("the runtime is overloaded")]
     Overloaded,
+    /// The workflow's center has no positive-response API to answer through.
+    #[error("the center has no positive-response API configured")]
+    NoResponseApi,
 }
 
 impl StepError {
@@ -133,6 +157,7 @@ impl StepError {
                 | Self::InvalidTransition(_)
                 | Self::InvalidAlertTransition(_)
                 | Self::AlreadyAcknowledged { .. }
+                | Self::NoResponseApi
         )
     }
 }

@@ -10,7 +10,9 @@ use aegis_actors::ports::{Clock, ManualClock};
 use aegis_actors::records::{AlertState, IntakeOutcome, TimerKind};
 use aegis_actors::records::{Channel, SendResult};
 use aegis_actors::services::intake::{Admit, AdmitError};
-use aegis_actors::testing::{MemoryBus, MemoryStore, RecordingMessenger, ScriptedScorer};
+use aegis_actors::testing::{
+    MemoryBus, MemoryStore, RecordingMessenger, RecordingResponder, ScriptedScorer,
+};
 use aegis_actors::{Command, Deps, Runtime, RuntimeConfig, ScorerSlot, Signals, Step};
 use aegis_workflows::lifecycle::{Event, State};
 use aegis_workflows::notification::DeliveryPolicy;
@@ -26,6 +28,7 @@ struct Harness {
     scorer: Arc<ScriptedScorer>,
     clock: Arc<ManualClock>,
     messenger: Arc<RecordingMessenger>,
+    responder: Arc<RecordingResponder>,
 }
 
 fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
@@ -41,6 +44,7 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
     });
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let messenger = RecordingMessenger::new();
+    let responder = RecordingResponder::new();
     let mut config = RuntimeConfig {
         durable_outbox: false,
         timer_poll: Duration::from_millis(10),
@@ -60,6 +64,7 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
         scorer: ScorerSlot::new(scorer.clone(), &health),
         clock: clock.clone(),
         messenger: messenger.clone(),
+        responder: responder.clone(),
         config,
         signals: Signals::default(),
         health,
@@ -71,6 +76,7 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
         scorer,
         clock,
         messenger,
+        responder,
     }
 }
 
@@ -566,4 +572,117 @@ async fn a_refusing_channel_gives_up_at_once_and_an_unknown_roster_is_in_the_tra
         unreachable,
         Some(("escalated-1".into(), vec!["safety-supervisor".into()]))
     );
+}
+
+async fn responses_settle(h: &Harness, n: usize) -> Vec<aegis_actors::testing::StoredResponse> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let r = h.store.responses();
+        if r.len() >= n && r.iter().all(|d| d.state != "pending") {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "responses never settled: {r:?}");
+        // Retries are due on the (manual) clock.
+        h.clock.advance(TimeDelta::milliseconds(5));
+        h.runtime.deps.signals.responses.notify_one();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[actix_rt::test]
+async fn a_persons_resolution_answers_the_center_and_a_score_alone_never_does() {
+    use aegis_actors::records::ResponseSetup;
+    use aegis_workflows::lifecycle::Disposition;
+    let h = start(|c| {
+        c.delivery_poll = Duration::from_millis(10);
+        c.delivery = DeliveryPolicy {
+            max_attempts: 3,
+            base_backoff_ms: 1,
+            max_backoff_ms: 2,
+        };
+    });
+    h.store.set_response_setup(
+        "TEST",
+        ResponseSetup {
+            station: "PGE01".into(),
+            codes: [(Disposition::LocatorDispatched, "CODE 2".to_owned())].into(),
+        },
+    );
+    // The center's server fails once, then takes it.
+    h.responder.script(vec![
+        SendResult::Transient {
+            error: "500 Internal Server Error".into(),
+        },
+        SendResult::Accepted,
+    ]);
+    let low = h.accepted(ticket("LOW-R1", 0), "r1").await;
+    h.settles(&low, State::Resolved).await;
+    let high = h.accepted(ticket("HIGH-R1", 0), "r2").await;
+    h.settles(&high, State::Alerted).await;
+    h.command(
+        &high,
+        Command::Resolve {
+            by: "officer:dana".into(),
+            disposition: Disposition::LocatorDispatched,
+            note: Some("marked".into()),
+        },
+    )
+    .await;
+    let rows = responses_settle(&h, 1).await;
+    assert_eq!(rows.len(), 1, "the auto-resolved ticket is not answered");
+    let r = &rows[0];
+    assert_eq!((r.state, r.attempts), ("sent", 2));
+    assert_eq!(
+        (
+            r.record.code.as_str(),
+            r.record.station.as_str(),
+            r.record.account.as_str()
+        ),
+        ("CODE 2", "PGE01", "dana")
+    );
+    assert_eq!(r.record.note.as_deref(), Some("marked"));
+    let posted = h.responder.posted();
+    assert_eq!(
+        posted.iter().map(|j| j.attempt).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert!(
+        posted.iter().all(|j| j.record.id == r.record.id),
+        "one trail id throughout"
+    );
+    let trail = kinds(&h.store, &high);
+    assert!(
+        trail.ends_with(&["response_requested", "response_failed", "response_posted"]),
+        "{trail:?}"
+    );
+
+    // An unmapped disposition answers nobody; an operator's explicit code does, and a 412 is final.
+    let other = h.accepted(ticket("HIGH-R2", 0), "r3").await;
+    h.settles(&other, State::Alerted).await;
+    h.command(
+        &other,
+        Command::Resolve {
+            by: "officer:dana".into(),
+            disposition: Disposition::FalsePositive,
+            note: None,
+        },
+    )
+    .await;
+    assert_eq!(h.store.responses().len(), 1);
+    h.responder.script(vec![SendResult::Refused {
+        error: "412 reason 9: a response that cannot be overridden exists".into(),
+    }]);
+    h.command(
+        &other,
+        Command::Respond {
+            by: "operator:ops".into(),
+            code: "CODE 1".into(),
+            note: None,
+        },
+    )
+    .await;
+    let rows = responses_settle(&h, 2).await;
+    assert_eq!(rows[1].state, "failed");
+    assert_eq!(rows[1].attempts, 1, "a refusal is not retried");
+    assert!(kinds(&h.store, &other).ends_with(&["response_requested", "response_rejected"]));
 }

@@ -13,10 +13,12 @@ use serde::Deserialize;
 use super::session::SignedIn;
 use super::{Needs, layout, refused, require, require_form, see_other, unavailable};
 use crate::db::read::{self, EventView, WorkflowDetail};
+use crate::db::response_apis;
 use crate::http::commands;
 use crate::http::error::ApiError;
 use crate::http::pages::respond;
 use crate::http::state::AppState;
+use aegis_workflows::positive_response::LocateCode;
 
 const MAX_REASON: usize = 4_000;
 const DEFAULT_REASON: &str = "cancelled by an operator";
@@ -31,20 +33,67 @@ pub async fn page(
         Err(answer) => return answer,
     };
     let id = id.into_inner();
-    let detail = match state
+    let found = state
         .db
-        .with_read(move |c| read::workflow_detail(c, &id))
-        .await
-    {
+        .with_read(move |c| {
+            let Some(d) = read::workflow_detail(c, &id)? else {
+                return Ok(None);
+            };
+            let codes = match response_apis::api(c, &d.center)? {
+                Some(_) => Some(response_apis::locate_codes(c, &d.center)?.0),
+                None => None,
+            };
+            Ok(Some((d, codes)))
+        })
+        .await;
+    let (detail, codes) = match found {
         Ok(Some(d)) => d,
         Ok(None) => return refused(&who, &ApiError::not_found("workflow"), "/admin/workflows"),
         Err(e) => return unavailable(&e.into()),
     };
     let title = format!("Ticket {} r{}", detail.ticket_number, detail.revision);
-    respond(StatusCode::OK, layout(&who, &title, body(&who, &detail)))
+    respond(
+        StatusCode::OK,
+        layout(&who, &title, body(&who, &detail, codes.as_deref())),
+    )
 }
 
-fn body(who: &SignedIn, w: &WorkflowDetail) -> Markup {
+/// The response to the call center: where it stands, and (when the center has an API) a form
+/// to post one of its active codes.
+fn response_section(who: &SignedIn, w: &WorkflowDetail, codes: Option<&[LocateCode]>) -> Markup {
+    html! {
+        h2 { "Response to the call center" }
+        @if let Some(r) = &w.response {
+            p class=(if r.state == "rejected" { "gone" } else if r.state == "posted" { "ok" } else { "" })
+                data-response-state=(r.state) {
+                strong { (r.code) } " for station " (r.station) ": " (r.state)
+                " (" (r.at.format("%m-%d %H:%M UTC")) ", " (r.attempts) " attempts, for " (r.account) ")"
+                @if let Some(e) = &r.error { br; (e) }
+            }
+        } @else {
+            p class="note" { "None asked for." }
+        }
+        @match codes {
+            None => p class="note" { "This center has no positive-response API set up." },
+            Some(list) => {
+                form method="post" action=(format!("/admin/workflows/{}/respond", w.id)) {
+                    input type="hidden" name="csrf" value=(who.csrf);
+                    label for="respond-code" { "Locate code" }
+                    select id="respond-code" name="code" required {
+                        @for c in list.iter().filter(|c| c.active) {
+                            option value=(c.code) { (c.code) " — " (c.description) }
+                        }
+                    }
+                    label for="respond-note" { "Note to the center (optional)" }
+                    input id="respond-note" name="note" type="text" maxlength="1000";
+                    button type="submit" class="secondary" data-action="respond" { "Post this response" }
+                }
+            }
+        }
+    }
+}
+
+fn body(who: &SignedIn, w: &WorkflowDetail, codes: Option<&[LocateCode]>) -> Markup {
     let state = State::parse(&w.state);
     let failed = state == Some(State::Failed);
     let unfinished = state.is_some_and(|s| !s.is_terminal());
@@ -91,6 +140,7 @@ fn body(who: &SignedIn, w: &WorkflowDetail) -> Markup {
             tr { th scope="row" { "Created" } td { (w.created_at.format("%Y-%m-%d %H:%M:%S UTC")) } }
             tr { th scope="row" { "Updated" } td { (w.updated_at.format("%Y-%m-%d %H:%M:%S UTC")) } }
         }
+        (response_section(who, w, codes))
         @if !w.warnings.is_empty() {
             h2 { "Validation warnings" }
             ul {
@@ -210,6 +260,39 @@ async fn repair(
         Command::Retry { by }
     };
     match commands::run(&state, &id, command).await {
+        Ok(_) => see_other(&back),
+        Err(e) => refused(&who, &e, &back),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RespondForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /admin/workflows/{id}/respond`: the API's explicit response, then back to the page.
+pub async fn respond_to_center(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<RespondForm>,
+) -> HttpResponse {
+    let who = match require_form(&state, &req, Needs::Operator, &form.csrf).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
+    let id = id.into_inner();
+    let back = format!("/admin/workflows/{id}");
+    let form = form.into_inner();
+    let note = Some(form.note).filter(|n| !n.trim().is_empty());
+    match crate::http::responses::respond_for(&state, id, who.user.audit_name(), form.code, note)
+        .await
+    {
         Ok(_) => see_other(&back),
         Err(e) => refused(&who, &e, &back),
     }

@@ -122,6 +122,12 @@ pub async fn page(
                     @if let Some(by) = &alert.acknowledged_by { " · acknowledged by " (by) }
                     @if let Some(by) = &alert.resolved_by { " · resolved by " (by) }
                 }
+                @if let Some(r) = &wf.response {
+                    p data-response-state=(r.state) {
+                        "Call center answered with " strong { (r.code) } ": " (r.state)
+                        @if let Some(e) = &r.error { " — " (e) }
+                    }
+                }
                 @if waiting {
                     form method="post" action=(format!("/alerts/{}/ack", alert.id)) {
                         input type="hidden" name="csrf" value=(who.csrf);

@@ -8,6 +8,7 @@
 //! existing server-sent event stream with a few lines of script served by Aegis itself.
 
 pub mod admin_dead_letters;
+pub mod admin_missing;
 pub mod admin_system;
 pub mod admin_workflow;
 pub mod admin_workflows;
@@ -51,6 +52,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/admin/workflows/{id}").route(get().to(admin_workflow::page)))
         .service(resource("/admin/workflows/{id}/retry").route(post().to(admin_workflow::retry)))
         .service(resource("/admin/workflows/{id}/cancel").route(post().to(admin_workflow::cancel)))
+        .service(
+            resource("/admin/workflows/{id}/respond")
+                .route(post().to(admin_workflow::respond_to_center)),
+        )
         .service(resource("/admin/dead-letters").route(get().to(admin_dead_letters::page)))
         .service(
             resource("/admin/dead-letters/{id}/redrive")
@@ -60,6 +65,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/admin/dead-letters/{id}/dismiss")
                 .route(post().to(admin_dead_letters::dismiss)),
         )
+        .service(resource("/admin/missing").route(get().to(admin_missing::page)))
         .service(resource("/admin/system").route(get().to(admin_system::page)));
 }
 
@@ -169,6 +175,7 @@ pub fn layout(who: &SignedIn, title: &str, body: Markup) -> Markup {
                 @if who.user.role == Role::Operator {
                     " · " a href="/admin/workflows" { "Workflows" }
                     " · " a href="/admin/dead-letters" { "Dead letters" }
+                    " · " a href="/admin/missing" { "Missing" }
                     " · " a href="/admin/system" { "System" }
                 }
                 form method="post" action="/signout" class="signout" {

@@ -17,6 +17,8 @@ pub mod people;
 pub mod pool;
 pub mod principals;
 pub mod read;
+pub mod reconciliations;
+pub mod response_apis;
 pub mod rows;
 pub mod schema;
 pub mod sign_in;

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    alerts, dead_letters, deliveries, events, outbox, scores, tickets, timers, workflows,
+    alerts, dead_letters, deliveries, events, outbox, responses, scores, tickets, timers, workflows,
 };
 
 #[derive(Debug, Insertable)]
@@ -191,4 +191,40 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     pub link_used_at: Option<i64>,
     pub created_at: i64,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = responses, treat_none_as_default_value = false)]
+pub struct NewResponse {
+    pub id: String,
+    pub workflow_id: String,
+    pub center: String,
+    pub ticket_number: String,
+    pub station: String,
+    pub code: String,
+    pub note: Option<String>,
+    pub account: String,
+    pub state: &'static str,
+    pub attempts: i64,
+    pub next_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = responses)]
+pub struct ResponseRow {
+    pub id: String,
+    pub workflow_id: String,
+    pub center: String,
+    pub ticket_number: String,
+    pub station: String,
+    pub code: String,
+    pub note: Option<String>,
+    pub account: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }

@@ -213,6 +213,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     link_keys,
     sessions,
+    response_apis,
+    response_codes,
+    locate_codes,
+    responses,
+    reconciliations,
 );
 
 diesel::table! {
@@ -277,6 +282,71 @@ diesel::table! {
         source -> Text,
         features -> Text,
         label -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    response_apis (center) {
+        center -> Text,
+        url -> Text,
+        username -> Text,
+        password -> Text,
+        station -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    response_codes (center, disposition) {
+        center -> Text,
+        disposition -> Text,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    locate_codes (center, code) {
+        center -> Text,
+        code -> Text,
+        active -> Bool,
+        description -> Text,
+        fetched_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> Text,
+        workflow_id -> Text,
+        center -> Text,
+        ticket_number -> Text,
+        station -> Text,
+        code -> Text,
+        note -> Nullable<Text>,
+        account -> Text,
+        state -> Text,
+        attempts -> BigInt,
+        next_at -> BigInt,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    reconciliations (id) {
+        id -> Text,
+        center -> Text,
+        station -> Text,
+        day -> Text,
+        listed -> BigInt,
+        total -> BigInt,
+        missing -> Text,
+        unexpected -> Text,
+        count_mismatch -> Bool,
         created_at -> BigInt,
     }
 }

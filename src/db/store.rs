@@ -368,6 +368,36 @@ impl Store for DbStore {
         .boxed()
     }
 
+    fn response_setup(
+        &self,
+        center: &str,
+    ) -> BoxFuture<'static, Result<Option<aegis_actors::records::ResponseSetup>, StoreError>> {
+        let db = self.db.clone();
+        let center = center.to_owned();
+        async move {
+            db.with_read(move |c| super::response_apis::setup(c, &center))
+                .await
+        }
+        .boxed()
+    }
+
+    fn claim_responses(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<aegis_actors::records::ResponseJob>, StoreError>> {
+        let writer = self.writer.clone();
+        let node = node.to_owned();
+        async move {
+            writer
+                .run(move |tx| write::responses::claim(tx, &node, now, lease_until, limit))
+                .await
+        }
+        .boxed()
+    }
+
     fn ready(&self) -> BoxFuture<'static, bool> {
         let db = self.db.clone();
         async move {

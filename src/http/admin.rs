@@ -216,7 +216,12 @@ pub struct DeadLetterQuery {
 }
 
 /// The kinds of dead letter there are.
-pub const DEAD_LETTER_KINDS: &[&str] = &["unidentifiable", "step_failed", "revision_conflict"];
+pub const DEAD_LETTER_KINDS: &[&str] = &[
+    "unidentifiable",
+    "step_failed",
+    "revision_conflict",
+    "unreadable_summary",
+];
 
 /// `GET /v1/admin/dead-letters`: newest first.
 #[utoipa::path(get, path = "/v1/admin/dead-letters", tag = "operators", params(DeadLetterQuery), security(("bearer" = [])),
@@ -290,6 +295,12 @@ pub async fn redrive_dead_letter(
         return Err(ApiError::conflict(
             "CONFLICT",
             "this dead letter was dismissed",
+        ));
+    }
+    if dead.kind == "unreadable_summary" {
+        return Err(ApiError::conflict(
+            "CONFLICT",
+            "a summary is not redriven: ask the center to send it again, then dismiss this",
         ));
     }
     let (workflow_id, st) = match dead.kind.as_str() {

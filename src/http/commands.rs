@@ -29,6 +29,10 @@ pub async fn run(
             format!("the alert was already acknowledged by {by}"),
         )
         .with_details(json!({ "acknowledged_by": by }))),
+        Err(StepError::NoResponseApi) => Err(ApiError::conflict(
+            "NO_RESPONSE_API",
+            "the workflow's center has no positive-response API configured",
+        )),
         Err(e) => {
             tracing::warn!(workflow_id, error = %e, "command failed");
             Err(ApiError::unavailable(

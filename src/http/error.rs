@@ -76,6 +76,19 @@ impl ApiError {
     }
 
     /// 422 naming the offending field.
+    /// `422 VALIDATION_FAILED` listing every problem (field, code, message).
+    pub fn problems(problems: &[aegis_workflows::Problem]) -> Self {
+        let first = problems
+            .first()
+            .map_or_else(String::new, |p| p.message.clone());
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_FAILED",
+            format!("{} problem(s), the first: {first}", problems.len()),
+        )
+        .with_details(json!({ "problems": problems }))
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,

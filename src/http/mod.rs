@@ -20,7 +20,9 @@ pub mod pages;
 pub mod params;
 pub mod people;
 pub mod request_id;
+pub mod responses;
 pub mod state;
+pub mod summaries;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod webhooks;
@@ -38,6 +40,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/openapi.json"),
     ("POST", "/v1/webhooks/{center}"),
     ("POST", "/v1/webhooks/{center}/onecall"),
+    ("POST", "/v1/webhooks/{center}/summary"),
     ("GET", "/v1/alerts"),
     ("GET", "/v1/alerts/stream"),
     ("GET", "/v1/alerts/{id}"),
@@ -48,6 +51,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/workflows/{id}"),
     ("POST", "/v1/admin/workflows/{id}/retry"),
     ("POST", "/v1/admin/workflows/{id}/cancel"),
+    ("POST", "/v1/admin/workflows/{id}/respond"),
+    ("GET", "/v1/admin/centers/{code}/response-api"),
+    ("PUT", "/v1/admin/centers/{code}/response-api"),
+    ("PUT", "/v1/admin/centers/{code}/response-codes"),
     ("GET", "/v1/admin/dead-letters"),
     ("POST", "/v1/admin/dead-letters/{id}/redrive"),
     ("POST", "/v1/admin/dead-letters/{id}/dismiss"),
@@ -55,6 +62,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/model"),
     ("POST", "/v1/admin/model/reload"),
     ("GET", "/v1/admin/stats"),
+    ("GET", "/v1/admin/reconciliations"),
     ("GET", "/v1/admin/users"),
     ("GET", "/v1/admin/users/{name}"),
     ("PUT", "/v1/admin/users/{name}/channels"),
@@ -79,6 +87,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
     let v1 = web::scope("/v1")
         .service(resource("/webhooks/{center}").route(post().to(webhooks::native_webhook)))
         .service(resource("/webhooks/{center}/onecall").route(post().to(webhooks::onecall_webhook)))
+        .service(resource("/webhooks/{center}/summary").route(post().to(summaries::summary)))
         .service(resource("/alerts").route(get().to(alerts::list)))
         .service(resource("/alerts/stream").route(get().to(alerts::stream)))
         .service(resource("/alerts/{id}").route(get().to(alerts::get)))
@@ -92,6 +101,15 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(resource("/admin/workflows/{id}").route(get().to(admin::workflow)))
         .service(resource("/admin/workflows/{id}/retry").route(post().to(admin::retry)))
         .service(resource("/admin/workflows/{id}/cancel").route(post().to(admin::cancel)))
+        .service(resource("/admin/workflows/{id}/respond").route(post().to(responses::respond)))
+        .service(
+            resource("/admin/centers/{code}/response-api")
+                .route(get().to(responses::get_api))
+                .route(put().to(responses::put_api)),
+        )
+        .service(
+            resource("/admin/centers/{code}/response-codes").route(put().to(responses::put_codes)),
+        )
         .service(resource("/admin/dead-letters").route(get().to(admin::dead_letters)))
         .service(resource("/admin/dead-letters/{id}/redrive").route(post().to(admin::redrive)))
         .service(resource("/admin/dead-letters/{id}/dismiss").route(post().to(admin::dismiss)))
@@ -99,6 +117,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(resource("/admin/model").route(get().to(admin::model)))
         .service(resource("/admin/model/reload").route(post().to(admin::reload_model)))
         .service(resource("/admin/stats").route(get().to(admin::stats)))
+        .service(resource("/admin/reconciliations").route(get().to(summaries::list)))
         .service(resource("/admin/users").route(get().to(people::users)))
         .service(resource("/admin/users/{name}").route(get().to(people::user)))
         .service(resource("/admin/users/{name}/channels").route(put().to(people::set_channels)))

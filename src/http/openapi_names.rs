@@ -61,6 +61,7 @@ pub enum DeadLetterKindName {
     Unidentifiable,
     StepFailed,
     RevisionConflict,
+    UnreadableSummary,
 }
 
 /// What kind of facility an outcome concerns.

@@ -282,15 +282,7 @@ fn dedup(names: Vec<String>) -> Vec<String> {
 }
 
 fn problems_answer(problems: Vec<Problem>) -> ApiError {
-    let first = problems
-        .first()
-        .map_or_else(String::new, |p| p.message.clone());
-    ApiError::new(
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-        "VALIDATION_FAILED",
-        format!("{} problem(s), the first: {first}", problems.len()),
-    )
-    .with_details(json!({ "problems": problems }))
+    ApiError::problems(&problems)
 }
 
 /// `GET /v1/admin/users`: every user with their channels (secrets masked).

@@ -31,6 +31,8 @@ pub struct AppState {
     pub streams: Arc<tokio::sync::Semaphore>,
     /// Verifies acknowledgement links.
     pub links: crate::notify::links::LinkSigner,
+    /// Speaks the centers' PositiveResponse APIs (for fetching code lists on demand).
+    pub responder: crate::positive_response::PositiveResponseClient,
 }
 
 impl std::fmt::Debug for AppState {

@@ -150,7 +150,8 @@ pub(super) fn require_json(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
-fn signature_error(e: SignatureError) -> ApiError {
+/// A signature check's refusal as the contract's answer.
+pub(super) fn signature_error(e: SignatureError) -> ApiError {
     match e {
         SignatureError::Missing(h) => ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -170,6 +171,34 @@ fn signature_error(e: SignatureError) -> ApiError {
     }
 }
 
+/// Checks a body signed as `center`'s webhooks are: Standard Webhooks headers for a native
+/// center, `X-OneCall-Webhook-Signature` for a OneCall one.
+pub(super) fn verify_signed(
+    state: &AppState,
+    center: &CenterAuth,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    match center.format {
+        crate::db::centers::CenterFormat::Native => signature::verify_native(
+            &center.secrets,
+            NativeHeaders {
+                id: header("webhook-id"),
+                timestamp: header("webhook-timestamp"),
+                signature: header("webhook-signature"),
+            },
+            body,
+            chrono::Utc::now().timestamp(),
+            state.settings.webhooks.tolerance_secs,
+        ),
+        crate::db::centers::CenterFormat::Onecall => {
+            signature::verify_onecall(&center.secrets, header("x-onecall-webhook-signature"), body)
+        }
+    }
+    .map_err(signature_error)
+}
+
 pub async fn center_of(state: &AppState, code: &str) -> Result<CenterAuth, ApiError> {
     state.centers.get(&state.db, code).await?.ok_or_else(|| {
         ApiError::new(
@@ -183,7 +212,7 @@ pub async fn center_of(state: &AppState, code: &str) -> Result<CenterAuth, ApiEr
 /// Keeps an unreadable payload for operators, then answers 400. If it cannot even be kept,
 /// the caller gets 503 and sends it again: nothing is dropped silently.
 /// A dead letter id derived from its content, so the same letter sent again is kept once.
-fn content_id(parts: &[&[u8]]) -> String {
+pub(super) fn content_id(parts: &[&[u8]]) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     for part in parts {

@@ -71,8 +71,24 @@ pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
                     metrics::gauge!(names::NOTIFICATIONS_OLDEST_PENDING).set(age);
                     metrics::gauge!(names::RECIPIENTS_UNREACHABLE)
                         .set(n.unreachable_recipients.len() as f64);
+                    for st in ["pending", "posted", "rejected"] {
+                        let v = s.responses.get(st).copied().unwrap_or(0);
+                        metrics::gauge!(names::RESPONSES, "state" => st).set(v as f64);
+                    }
                 }
                 Err(e) => tracing::debug!(error = %e, "could not refresh database gauges"),
+            }
+            match state
+                .db
+                .with_read(crate::db::reconciliations::missing_now)
+                .await
+            {
+                Ok(per_center) => {
+                    for (center, n) in per_center {
+                        metrics::gauge!(names::TICKETS_MISSING, "center" => center).set(n as f64);
+                    }
+                }
+                Err(e) => tracing::debug!(error = %e, "could not count missing tickets"),
             }
             tokio::time::sleep(every).await;
         }

@@ -50,6 +50,8 @@ pub const NOTIFICATIONS_PENDING: &str = "aegis_notifications_pending";
 pub const NOTIFICATIONS_OLDEST_PENDING: &str = "aegis_notifications_oldest_pending_seconds";
 pub const RECIPIENTS_UNREACHABLE: &str = "aegis_recipients_unreachable";
 pub const UNREACHABLE_CHANGES: &str = "aegis_alert_changes_unreachable_total";
+pub const RESPONSES: &str = "aegis_responses";
+pub const TICKETS_MISSING: &str = "aegis_tickets_missing";
 
 pub const ALL: &[Def] = &[
     (
@@ -231,6 +233,16 @@ pub const ALL: &[Def] = &[
         NOTIFICATIONS_OLDEST_PENDING,
         "gauge",
         "Age of the oldest notification not yet accepted, in seconds.",
+    ),
+    (
+        TICKETS_MISSING,
+        "gauge",
+        "Tickets a center's recent daily summaries list that never arrived, by center.",
+    ),
+    (
+        RESPONSES,
+        "gauge",
+        "Positive responses to call centers by state (pending, posted, rejected), from the database.",
     ),
     (
         RECIPIENTS_UNREACHABLE,

@@ -42,14 +42,15 @@ async fn made_up_methods_share_one_label_and_do_not_grow_metrics() {
             assert!(METHODS.contains(&value), "method label {value:?} in {line}");
         }
     }
-    // Series, not lines: a histogram has a line per bucket. Other tests share the recorder,
-    // so this bounds the label sets rather than naming them.
+    // Series, not lines: a histogram has a line per bucket. Other tests share the recorder
+    // (schemathesis tries odd methods on every route), so this bounds the label sets by the
+    // routes there are rather than naming them.
     let other_series: Vec<&str> = text
         .lines()
         .filter(|l| l.starts_with("aegis_http_requests_total{") && l.contains("method=\"other\""))
         .collect();
     assert!(
-        other_series.len() < 30,
+        other_series.len() < aegis::http::ROUTES.len() + 5,
         "{} series for made-up methods: {other_series:#?}",
         other_series.len()
     );

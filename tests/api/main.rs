@@ -18,8 +18,11 @@ mod notifications;
 mod officers;
 mod operators;
 mod people;
+mod positive_response;
+mod positive_response_server;
 mod real_tickets;
 #[allow(dead_code)]
 mod receivers;
+mod summaries;
 mod supervision;
 mod telemetry;

@@ -8,7 +8,8 @@
 //! - [`alert`] is what puts a risky ticket in front of an officer: the rule that raises one and
 //!   its own transitions (raise, escalate, acknowledge, resolve, close).
 //! - [`roster`] says who is reached: users' channels and rosters with business hours;
-//!   [`notification`] which alert changes reach whom, and how failed deliveries are retried.
+//!   [`notification`] which alert changes reach whom, and how failed deliveries are retried;
+//!   [`positive_response`] which codes answer the call center, and what its refusals mean.
 //! - [`escalation`] (alert tiers and deadlines) and [`retry`] (attempts and backoff) are policies
 //!   the runtime consults; [`risk`] turns a probability into a band; [`features`] turns a ticket
 //!   into the model's feature vector, [`explain`] its values into words; [`geometry`] measures
@@ -19,12 +20,14 @@
 
 pub mod alert;
 pub mod audit;
+pub mod daily_summary;
 pub mod escalation;
 pub mod explain;
 pub mod features;
 pub mod geometry;
 pub mod lifecycle;
 pub mod notification;
+pub mod positive_response;
 pub mod problem;
 pub mod retry;
 pub mod revision;

@@ -107,7 +107,7 @@ pub enum AutoStep {
 }
 
 /// How an officer closed an alert (contract §2), or how Aegis cleared a ticket by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     LocatorDispatched,
@@ -228,6 +228,37 @@ pub enum Event {
         change: String,
         recipients: Vec<String>,
     },
+    /// A response to the call center was queued: a person resolved the alert with a disposition
+    /// the center's codes map, or an operator chose a code (contract §9). Never from a score.
+    ResponseRequested {
+        response: String,
+        code: String,
+        station: String,
+        by: String,
+    },
+    /// The center accepted the response.
+    ResponsePosted {
+        response: String,
+        code: String,
+        station: String,
+        attempt: u32,
+    },
+    /// An attempt to post the response failed in a way worth retrying (transport, `5xx`); the
+    /// next attempt is due at `retry_at`.
+    ResponseFailed {
+        response: String,
+        code: String,
+        attempt: u32,
+        error: String,
+        retry_at: DateTime<Utc>,
+    },
+    /// The center refused the response (its `412` reason), or retries ran out.
+    ResponseRejected {
+        response: String,
+        code: String,
+        attempt: u32,
+        error: String,
+    },
 }
 
 impl Event {
@@ -250,6 +281,10 @@ impl Event {
             Self::NotificationSent { .. } => "notification_sent",
             Self::NotificationFailed { .. } => "notification_failed",
             Self::RecipientsUnreachable { .. } => "recipients_unreachable",
+            Self::ResponseRequested { .. } => "response_requested",
+            Self::ResponsePosted { .. } => "response_posted",
+            Self::ResponseFailed { .. } => "response_failed",
+            Self::ResponseRejected { .. } => "response_rejected",
         }
     }
 
@@ -261,6 +296,10 @@ impl Event {
             Self::NotificationSent { .. }
                 | Self::NotificationFailed { .. }
                 | Self::RecipientsUnreachable { .. }
+                | Self::ResponseRequested { .. }
+                | Self::ResponsePosted { .. }
+                | Self::ResponseFailed { .. }
+                | Self::ResponseRejected { .. }
         )
     }
 }

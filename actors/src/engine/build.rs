@@ -29,6 +29,10 @@ pub fn routing_key(event: &Event) -> &'static str {
         Event::NotificationSent { .. } => "notification.sent",
         Event::NotificationFailed { .. } => "notification.failed",
         Event::RecipientsUnreachable { .. } => "alert.unreachable",
+        Event::ResponseRequested { .. } => "response.requested",
+        Event::ResponsePosted { .. } => "response.posted",
+        Event::ResponseFailed { .. } => "response.failed",
+        Event::ResponseRejected { .. } => "response.rejected",
     }
 }
 
@@ -193,6 +197,8 @@ pub(crate) fn commit(
         dead_letter: plan.dead_letter,
         deliveries: plan.deliveries,
         delivery_update: plan.delivery_update,
+        responses: plan.responses,
+        response_update: plan.response_update,
         at: now,
         received_at: snap.created_at,
         step: step.0,

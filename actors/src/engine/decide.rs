@@ -12,8 +12,8 @@ use crate::deps::Deps;
 use aegis_workflows::alert::{self, AlertDecision};
 
 use crate::records::{
-    Alert, DeadLetterRecord, DeliveryRecord, DeliveryUpdate, Principal, SYSTEM, ScoreRecord,
-    TimerChange, TimerKind, TimerRecord, WorkflowSnapshot,
+    Alert, DeadLetterRecord, DeliveryRecord, DeliveryUpdate, Principal, ResponseRecord,
+    ResponseUpdate, SYSTEM, ScoreRecord, TimerChange, TimerKind, TimerRecord, WorkflowSnapshot,
 };
 use crate::step::{Command, Step, StepError};
 
@@ -27,6 +27,8 @@ pub(crate) struct Plan {
     pub dead_letter: Option<DeadLetterRecord>,
     pub deliveries: Vec<DeliveryRecord>,
     pub delivery_update: Option<DeliveryUpdate>,
+    pub responses: Vec<ResponseRecord>,
+    pub response_update: Option<ResponseUpdate>,
 }
 
 #[derive(Debug)]
@@ -47,8 +49,16 @@ pub(crate) async fn decide(
     let decision = match step {
         Step::Drive => drive(deps, snap, now).await?,
         Step::Timer { timer } => on_timer(deps, snap, timer, now),
+        Step::Command {
+            command: Command::Respond { by, code, note },
+        } => {
+            let mut plan = Plan::default();
+            super::respond::explicit(deps, snap, &mut plan, by, code, note.as_deref(), now).await?;
+            Decision::Commit(Box::new(plan))
+        }
         Step::Command { command } => on_command(deps, snap, command, now)?,
         Step::Notified { attempt } => super::notify::on_notified(deps, attempt, now),
+        Step::Responded { attempt } => super::respond::on_responded(deps, attempt, now),
         Step::Fail {
             error,
             attempts,
@@ -57,6 +67,26 @@ pub(crate) async fn decide(
     };
     match decision {
         Decision::Commit(mut plan) => {
+            if let Step::Command {
+                command:
+                    Command::Resolve {
+                        by,
+                        disposition,
+                        note,
+                    },
+            } = step
+            {
+                super::respond::for_resolution(
+                    deps,
+                    snap,
+                    &mut plan,
+                    by,
+                    *disposition,
+                    note.as_deref(),
+                    now,
+                )
+                .await?;
+            }
             super::notify::plan_deliveries(deps, snap, &mut plan, now).await?;
             Ok(Decision::Commit(plan))
         }
@@ -428,6 +458,8 @@ fn on_command(
             }
             Ok(Decision::Commit(Box::new(plan)))
         }
+        // Planned in `decide`, which can read the center's response API.
+        Command::Respond { .. } => Ok(Decision::Nothing),
     }
 }
 

@@ -9,6 +9,7 @@ mod build;
 pub use build::{ChainTip, event_record, outbox_record, routing_key};
 mod decide;
 mod notify;
+mod respond;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -122,6 +123,7 @@ async fn run_inner(
                 let commit = Arc::new(commit);
                 let has_outbox = !commit.outbox.is_empty();
                 let has_deliveries = !commit.deliveries.is_empty();
+                let has_responses = !commit.responses.is_empty();
                 let adds_timer = commit
                     .timers
                     .iter()
@@ -140,6 +142,9 @@ async fn run_inner(
                         }
                         if has_deliveries {
                             deps.signals.deliveries.notify_one();
+                        }
+                        if has_responses {
+                            deps.signals.responses.notify_one();
                         }
                         // Whatever the step was, the workflow may now be able to move by itself
                         // (a retried workflow resumes, say).

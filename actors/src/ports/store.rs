@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use super::BoxFuture;
 use crate::records::{
     CommitOutcome, DeadLetterRecord, DeliveryJob, DriveContext, IntakeOutcome, IntakeRecord,
-    OutboxRow, Reach, Target, TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
+    OutboxRow, Reach, ResponseJob, ResponseSetup, Target, TimerRecord, TimerSettle,
+    TransitionCommit, WorkflowSnapshot,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -156,6 +157,20 @@ pub trait Store: Send + Sync + 'static {
         lease_until: DateTime<Utc>,
         limit: usize,
     ) -> BoxFuture<'static, Result<Vec<DeliveryJob>, StoreError>>;
+    /// The center's positive-response API as the runtime needs it (station, disposition →
+    /// code), or `None` when the center answers through none.
+    fn response_setup(
+        &self,
+        center: &str,
+    ) -> BoxFuture<'static, Result<Option<ResponseSetup>, StoreError>>;
+    /// Claims pending responses that are due for `lease`, as [`Store::claim_deliveries`] does.
+    fn claim_responses(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<ResponseJob>, StoreError>>;
     /// Whether the database answers.
     fn ready(&self) -> BoxFuture<'static, bool>;
 }

@@ -1,5 +1,6 @@
 //! The shared services, each a supervised actor: intake (group commit behind the store port),
-//! the work consumer, the timer service, the outbox relay, the notifier, the deliverer (notifications) and the sweeper.
+//! the work consumer, the timer service, the outbox relay, the notifier, the deliverer
+//! (notifications), the responder (positive responses to call centers) and the sweeper.
 //! A service whose loop ends (a lost connection, say) stops itself and its supervisor starts it
 //! again, counting the restart.
 
@@ -9,6 +10,7 @@ pub mod intake;
 pub mod looping;
 pub mod notifier;
 pub mod outbox;
+pub mod responder;
 pub mod sweeper;
 pub mod timer;
 

@@ -14,8 +14,9 @@ use parking_lot::Mutex;
 use crate::ports::{BoxFuture, Store, StoreError};
 use crate::records::{
     Alert, Channel, CommitOutcome, DeadLetterRecord, DeliveryJob, DeliveryRecord, DeliveryState,
-    DriveContext, EventRecord, History, IntakeOutcome, IntakeRecord, OutboxRow, Reach, ScoreRecord,
-    Target, TimerChange, TimerKind, TimerRecord, TimerSettle, TransitionCommit, WorkflowSnapshot,
+    DriveContext, EventRecord, History, IntakeOutcome, IntakeRecord, OutboxRow, Reach, ResponseJob,
+    ResponseRecord, ResponseSetup, ScoreRecord, Target, TimerChange, TimerKind, TimerRecord,
+    TimerSettle, TransitionCommit, WorkflowSnapshot,
 };
 use aegis_workflows::roster::Roster;
 
@@ -44,8 +45,21 @@ pub struct StoredDelivery {
     pub error: Option<String>,
 }
 
+/// A response row: the record, its attempts so far and where it stands.
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub record: ResponseRecord,
+    pub attempts: u32,
+    pub state: &'static str,
+    pub next_at: DateTime<Utc>,
+    pub claimed_until: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
+    response_setups: HashMap<String, ResponseSetup>,
+    responses: Vec<StoredResponse>,
     rosters: HashMap<String, Roster>,
     channels: HashMap<String, Vec<Channel>>,
     /// Delivery rows in the order they were written.
@@ -151,6 +165,19 @@ impl MemoryStore {
 
     pub fn set_channels(&self, user: &str, channels: Vec<Channel>) {
         self.inner.lock().channels.insert(user.to_owned(), channels);
+    }
+
+    /// Gives a center a positive-response API (station and disposition → code).
+    pub fn set_response_setup(&self, center: &str, setup: ResponseSetup) {
+        self.inner
+            .lock()
+            .response_setups
+            .insert(center.to_owned(), setup);
+    }
+
+    /// Every response row, in the order written.
+    pub fn responses(&self) -> Vec<StoredResponse> {
+        self.inner.lock().responses.clone()
     }
 
     /// Every delivery row, in the order written.
@@ -285,6 +312,27 @@ fn commit_one(inner: &mut Inner, c: &TransitionCommit) -> CommitOutcome {
             claimed_until: None,
             error: None,
         }));
+    inner
+        .responses
+        .extend(c.responses.iter().map(|r| StoredResponse {
+            record: r.clone(),
+            attempts: 0,
+            state: "pending",
+            next_at: r.created_at,
+            claimed_until: None,
+            error: None,
+        }));
+    if let Some(u) = &c.response_update
+        && let Some(d) = inner.responses.iter_mut().find(|d| d.record.id == u.id)
+    {
+        d.attempts = u.attempts;
+        d.state = u.state.as_str();
+        d.error = u.error.clone();
+        d.claimed_until = None;
+        if let DeliveryState::Pending { next_at } = u.state {
+            d.next_at = next_at;
+        }
+    }
     if let Some(u) = &c.delivery_update
         && let Some(d) = inner.notifications.iter_mut().find(|d| d.record.id == u.id)
     {
@@ -522,6 +570,46 @@ impl Store for MemoryStore {
                 .map(|d| {
                     d.claimed_until = Some(lease_until);
                     DeliveryJob {
+                        record: d.record.clone(),
+                        attempt: d.attempts + 1,
+                    }
+                })
+                .collect()
+        });
+        async move { out }.boxed()
+    }
+
+    fn response_setup(
+        &self,
+        center: &str,
+    ) -> BoxFuture<'static, Result<Option<ResponseSetup>, StoreError>> {
+        let out = self
+            .writable()
+            .map(|()| self.inner.lock().response_setups.get(center).cloned());
+        async move { out }.boxed()
+    }
+
+    fn claim_responses(
+        &self,
+        _node: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<ResponseJob>, StoreError>> {
+        let out = self.writable().map(|()| {
+            let mut inner = self.inner.lock();
+            inner
+                .responses
+                .iter_mut()
+                .filter(|d| {
+                    d.state == "pending"
+                        && d.next_at <= now
+                        && d.claimed_until.is_none_or(|c| c <= now)
+                })
+                .take(limit)
+                .map(|d| {
+                    d.claimed_until = Some(lease_until);
+                    ResponseJob {
                         record: d.record.clone(),
                         attempt: d.attempts + 1,
                     }

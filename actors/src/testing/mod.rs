@@ -4,9 +4,11 @@
 mod memory_bus;
 mod memory_store;
 mod recording_messenger;
+mod recording_responder;
 mod scripted_scorer;
 
 pub use memory_bus::MemoryBus;
-pub use memory_store::{MemoryStore, StoredDelivery};
+pub use memory_store::{MemoryStore, StoredDelivery, StoredResponse};
 pub use recording_messenger::RecordingMessenger;
+pub use recording_responder::RecordingResponder;
 pub use scripted_scorer::ScriptedScorer;

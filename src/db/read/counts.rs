@@ -21,6 +21,8 @@ pub struct Stats {
     pub outbox_pending: i64,
     pub outbox_oldest: Option<DateTime<Utc>>,
     pub notifications: super::deliveries::NotificationStats,
+    /// Positive responses to call centers by state (`pending`, `posted`, `rejected`).
+    pub responses: std::collections::BTreeMap<String, i64>,
 }
 
 /// `recipients`: every roster the escalation tiers name, checked for someone reachable.
@@ -30,40 +32,45 @@ pub fn stats(
     now: DateTime<Utc>,
 ) -> Result<Stats, StoreError> {
     let notifications = super::deliveries::stats(conn, recipients, now)?;
-    use crate::db::schema::{dead_letters, outbox};
+    use crate::db::schema::{dead_letters, outbox, responses};
     let now_db = crate::db::time::to_db(now);
     type Counts = Vec<(String, i64)>;
-    let (wf, al, overdue, dead, pending, oldest): (Counts, Counts, i64, i64, i64, Option<i64>) =
-        with_conn!(conn, |c| {
-            let wf = workflows::table
-                .group_by(workflows::state)
-                .select((workflows::state, diesel::dsl::count_star()))
-                .load(c)
-                .map_err(store_err)?;
-            let al = alerts::table
-                .group_by(alerts::state)
-                .select((alerts::state, diesel::dsl::count_star()))
-                .load(c)
-                .map_err(store_err)?;
-            let overdue = alerts::table
-                .filter(alerts::state.eq_any(["open", "escalated"]))
-                .filter(alerts::ack_deadline.lt(now_db))
-                .count()
-                .get_result(c)
-                .map_err(store_err)?;
-            let dead = dead_letters::table
-                .filter(dead_letters::redriven_at.is_null())
-                .filter(dead_letters::dismissed_at.is_null())
-                .count()
-                .get_result(c)
-                .map_err(store_err)?;
-            let pending = outbox::table.count().get_result(c).map_err(store_err)?;
-            let oldest = outbox::table
-                .select(diesel::dsl::min(outbox::created_at))
-                .get_result(c)
-                .map_err(store_err)?;
-            (wf, al, overdue, dead, pending, oldest)
-        });
+    type Read = (Counts, Counts, i64, i64, i64, Option<i64>, Counts);
+    let (wf, al, overdue, dead, pending, oldest, rs): Read = with_conn!(conn, |c| {
+        let wf = workflows::table
+            .group_by(workflows::state)
+            .select((workflows::state, diesel::dsl::count_star()))
+            .load(c)
+            .map_err(store_err)?;
+        let al = alerts::table
+            .group_by(alerts::state)
+            .select((alerts::state, diesel::dsl::count_star()))
+            .load(c)
+            .map_err(store_err)?;
+        let overdue = alerts::table
+            .filter(alerts::state.eq_any(["open", "escalated"]))
+            .filter(alerts::ack_deadline.lt(now_db))
+            .count()
+            .get_result(c)
+            .map_err(store_err)?;
+        let dead = dead_letters::table
+            .filter(dead_letters::redriven_at.is_null())
+            .filter(dead_letters::dismissed_at.is_null())
+            .count()
+            .get_result(c)
+            .map_err(store_err)?;
+        let rs = responses::table
+            .group_by(responses::state)
+            .select((responses::state, diesel::dsl::count_star()))
+            .load(c)
+            .map_err(store_err)?;
+        let pending = outbox::table.count().get_result(c).map_err(store_err)?;
+        let oldest = outbox::table
+            .select(diesel::dsl::min(outbox::created_at))
+            .get_result(c)
+            .map_err(store_err)?;
+        (wf, al, overdue, dead, pending, oldest, rs)
+    });
     Ok(Stats {
         workflows: wf.into_iter().collect(),
         alerts: al.into_iter().collect(),
@@ -72,5 +79,6 @@ pub fn stats(
         outbox_pending: pending,
         outbox_oldest: oldest.map(from_db),
         notifications,
+        responses: rs.into_iter().collect(),
     })
 }

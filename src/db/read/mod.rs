@@ -7,6 +7,7 @@ pub mod counts;
 pub mod dead_letters;
 pub mod deliveries;
 pub mod page;
+pub mod responses;
 pub mod trained_models;
 pub mod workflows;
 

@@ -67,6 +67,8 @@ pub struct WorkflowDetail {
     pub chain_valid: bool,
     /// The first event whose hash does not fit, when the chain is broken.
     pub chain_broken_at: Option<i64>,
+    /// The latest positive response to the call center, if one was asked for.
+    pub response: Option<super::responses::ResponseView>,
 }
 
 pub fn score_view(r: ScoreRow) -> Result<ScoreView, StoreError> {
@@ -164,6 +166,7 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let _ = convert::state(&w.state)?;
+    let response = super::responses::latest(conn, &w.id)?;
     let warnings = events
         .iter()
         .filter(|e| e.event == "validated")
@@ -189,6 +192,7 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         warnings,
         chain_valid: check.valid && tip_ok,
         chain_broken_at: check.broken_at.or((!tip_ok).then_some(w.version)),
+        response,
     }))
 }
 

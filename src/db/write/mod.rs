@@ -1,12 +1,13 @@
 //! Everything the writer writes, named for what it writes: a new ticket ([`intake`]), a
 //! workflow's transition ([`transition`]), timers, outbox messages, notification deliveries,
-//! failures and dead letters.
+//! positive responses to call centers, failures and dead letters.
 //! Each function runs inside a writer batch (group commit, see [`super::writer`]).
 
 pub mod deliveries;
 pub mod failures;
 pub mod intake;
 pub mod outbox;
+pub mod responses;
 pub mod timers;
 pub mod transition;
 

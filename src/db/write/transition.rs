@@ -76,7 +76,13 @@ pub fn commit_many(
     let mut dead = Vec::new();
     let mut delivery_rows = Vec::new();
     let mut settles = Vec::new();
+    let mut response_rows = Vec::new();
+    let mut response_settles = Vec::new();
     for c in &won {
+        response_rows.extend(c.responses.iter().map(super::responses::new_row));
+        if let Some(u) = &c.response_update {
+            response_settles.push((u, c.at));
+        }
         for d in &c.deliveries {
             delivery_rows.push(super::deliveries::new_row(d)?);
         }
@@ -190,6 +196,10 @@ pub fn commit_many(
     super::deliveries::insert(tx, &delivery_rows)?;
     for (u, at) in settles {
         super::deliveries::settle(tx, u, at)?;
+    }
+    super::responses::insert(tx, &response_rows)?;
+    for (u, at) in response_settles {
+        super::responses::settle(tx, u, at)?;
     }
     Ok(outcomes)
 }

@@ -1,0 +1,4 @@
+DROP TABLE responses;
+DROP TABLE locate_codes;
+DROP TABLE response_codes;
+DROP TABLE response_apis;
