@@ -42,6 +42,7 @@ pub struct Settings {
     pub notify: Notify,
     pub webhooks: Webhooks,
     pub centers: Centers,
+    pub due: Due,
     pub auth: Auth,
     pub demo: Demo,
     pub testing: Testing,
@@ -178,6 +179,21 @@ pub struct Runtime {
 #[serde(default, deny_unknown_fields)]
 pub struct Webhooks {
     pub tolerance_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Due {
+    /// How long before a ticket's response is due the alert's tier hears `due_soon`.
+    pub warn_before_secs: u64,
+}
+
+impl Default for Due {
+    fn default() -> Self {
+        Self {
+            warn_before_secs: 7_200,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -486,6 +502,7 @@ impl Settings {
             delivery_timeout: ms(self.notify.timeout_ms.saturating_mul(2)),
             delivery_concurrency: self.notify.concurrency,
             delivery_poll: ms(500),
+            due_warn_before: Duration::from_secs(self.due.warn_before_secs),
         })
     }
 }

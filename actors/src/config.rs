@@ -50,6 +50,8 @@ pub struct RuntimeConfig {
     pub delivery_concurrency: usize,
     /// How often the deliverer looks for due deliveries when nothing wakes it sooner.
     pub delivery_poll: Duration,
+    /// How long before a ticket's response is due its officers are warned (`due_soon`).
+    pub due_warn_before: Duration,
 }
 
 impl Default for RuntimeConfig {
@@ -75,6 +77,7 @@ impl Default for RuntimeConfig {
             delivery_timeout: Duration::from_secs(15),
             delivery_concurrency: 64,
             delivery_poll: Duration::from_millis(500),
+            due_warn_before: Duration::from_secs(7_200),
         }
     }
 }

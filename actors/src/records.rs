@@ -171,6 +171,10 @@ pub enum TimerKind {
     },
     /// A cancel notice was validated: end this workflow as cancelled.
     Cancel { reason: String },
+    /// The ticket's response is due at `due_at`: warn if none is posted.
+    DueSoon { due_at: DateTime<Utc> },
+    /// The ticket's response was due at `due_at`: say so if none is posted.
+    Overdue { due_at: DateTime<Utc> },
 }
 
 impl TimerKind {
@@ -179,6 +183,8 @@ impl TimerKind {
             Self::Escalate { .. } => "escalate",
             Self::Supersede { .. } => "supersede",
             Self::Cancel { .. } => "cancel",
+            Self::DueSoon { .. } => "due_soon",
+            Self::Overdue { .. } => "overdue",
         }
     }
 }

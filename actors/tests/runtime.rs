@@ -191,7 +191,17 @@ async fn a_ticket_is_validated_scored_and_cleared_or_alerted_with_a_valid_chain(
     let alert = h.store.alert(&high).unwrap();
     assert_eq!((alert.state, alert.tier), (AlertState::Open, 0));
     let timers = h.store.timers(&high);
-    assert!(matches!(timers[..], [ref t] if t.kind == TimerKind::Escalate { tier: 0 }));
+    // The first tier's deadline, and the ticket's due time (legal start 2026-11-24 16:00 UTC):
+    // a warning two hours before, and the moment it is overdue.
+    let mut kinds: Vec<String> = timers.iter().map(|t| t.kind.name().to_owned()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["due_soon", "escalate", "overdue"]);
+    let due = timers
+        .iter()
+        .find(|t| t.kind.name() == "overdue")
+        .unwrap()
+        .due_at;
+    assert_eq!(due.to_rfc3339(), "2026-11-24T16:00:00+00:00");
     // The trail is a hash chain from the genesis.
     let events = h.store.events(&high);
     let mut prev = aegis_workflows::audit::GENESIS.to_owned();
@@ -292,7 +302,13 @@ async fn an_unacknowledged_alert_escalates_on_the_manual_clock_and_acknowledging
     let alert = h.store.alert(&id).unwrap();
     assert_eq!(alert.acknowledged_by.as_deref(), Some("officer:dana"));
     assert!(alert.ack_deadline.is_none());
-    assert!(h.store.timers(&id).is_empty(), "escalation timers are gone");
+    assert!(
+        h.store
+            .timers(&id)
+            .iter()
+            .all(|t| !matches!(t.kind, TimerKind::Escalate { .. })),
+        "escalation timers are gone (the due-time ones stay until a response is posted)"
+    );
     // Time passing changes nothing now.
     h.clock.advance(TimeDelta::hours(2));
     h.runtime.deps.signals.timers.notify_one();
@@ -685,4 +701,88 @@ async fn a_persons_resolution_answers_the_center_and_a_score_alone_never_does() 
     assert_eq!(rows[1].state, "failed");
     assert_eq!(rows[1].attempts, 1, "a refusal is not retried");
     assert!(kinds(&h.store, &other).ends_with(&["response_requested", "response_rejected"]));
+}
+
+async fn trail_reaches(h: &Harness, id: &str, kind: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !kinds(&h.store, id).contains(&kind) {
+        assert!(
+            Instant::now() < deadline,
+            "no {kind} in {:?}",
+            kinds(&h.store, id)
+        );
+        h.runtime.deps.signals.timers.notify_one();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[actix_rt::test]
+async fn a_ticket_due_without_an_answer_warns_its_tier_then_says_it_is_overdue() {
+    use aegis_actors::records::ResponseSetup;
+    let h = start(|c| {
+        c.delivery_poll = Duration::from_millis(10);
+        c.due_warn_before = Duration::from_secs(2 * 3_600);
+    });
+    for r in ["safety-oncall", "safety-supervisor", "operations-manager"] {
+        h.store.set_roster(r, roster(&["dana"]));
+    }
+    h.store.set_channels(
+        "dana",
+        vec![Channel::Email {
+            address: "dana@example.org".into(),
+        }],
+    );
+    h.store.set_response_setup(
+        "TEST",
+        ResponseSetup {
+            station: "PGE01".into(),
+            codes: Default::default(),
+        },
+    );
+    let start_in = |hours: i64| Some((h.clock.now() + TimeDelta::hours(hours)).fixed_offset());
+    let mut t = ticket("HIGH-D1", 0);
+    t.legal_start_at = start_in(3);
+    let id = h.accepted(t, "due-1").await;
+    h.settles(&id, State::Alerted).await;
+    // Another, answered by an operator before anything is due: never chased.
+    let mut t = ticket("HIGH-D2", 0);
+    t.legal_start_at = start_in(3);
+    let answered = h.accepted(t, "due-2").await;
+    h.settles(&answered, State::Alerted).await;
+    h.command(
+        &answered,
+        Command::Respond {
+            by: "operator:ops".into(),
+            code: "CODE 2".into(),
+            note: None,
+        },
+    )
+    .await;
+    responses_settle(&h, 1).await;
+
+    h.clock.advance(TimeDelta::minutes(61));
+    trail_reaches(&h, &id, "due_soon").await;
+    h.clock.advance(TimeDelta::hours(2));
+    trail_reaches(&h, &id, "overdue").await;
+    let changes: Vec<String> = h
+        .deliveries_settle(1)
+        .await
+        .into_iter()
+        .filter(|d| d.record.workflow_id == id)
+        .map(|d| d.record.change)
+        .collect();
+    assert!(
+        changes.contains(&"due-soon".to_owned()) && changes.contains(&"overdue".to_owned()),
+        "{changes:?}"
+    );
+    let answered_trail = kinds(&h.store, &answered);
+    assert!(
+        !answered_trail.contains(&"due_soon") && !answered_trail.contains(&"overdue"),
+        "{answered_trail:?}"
+    );
+    // Each fired once: the timers are gone.
+    assert!(h.store.timers(&id).iter().all(|t| !matches!(
+        t.kind,
+        TimerKind::DueSoon { .. } | TimerKind::Overdue { .. }
+    )));
 }

@@ -21,6 +21,7 @@ pub struct NewTicket<'a> {
     pub content_type: &'a str,
     pub excavator_key: Option<&'a str>,
     pub received_at: i64,
+    pub due_at: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]

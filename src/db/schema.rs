@@ -33,6 +33,7 @@ diesel::table! {
         content_type -> Text,
         excavator_key -> Nullable<Text>,
         received_at -> BigInt,
+        due_at -> Nullable<BigInt>,
     }
 }
 

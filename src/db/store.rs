@@ -381,6 +381,16 @@ impl Store for DbStore {
         .boxed()
     }
 
+    fn response_posted(&self, workflow_id: &str) -> BoxFuture<'static, Result<bool, StoreError>> {
+        let db = self.db.clone();
+        let id = workflow_id.to_owned();
+        async move {
+            db.with_read(move |c| super::read::responses::posted(c, &id))
+                .await
+        }
+        .boxed()
+    }
+
     fn claim_responses(
         &self,
         node: &str,

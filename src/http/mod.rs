@@ -9,6 +9,7 @@ pub mod auth;
 pub mod centers;
 pub mod client_ip;
 pub mod commands;
+pub mod due;
 pub mod error;
 mod failures;
 pub mod health;
@@ -63,6 +64,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/model/reload"),
     ("GET", "/v1/admin/stats"),
     ("GET", "/v1/admin/reconciliations"),
+    ("GET", "/v1/admin/due"),
     ("GET", "/v1/admin/users"),
     ("GET", "/v1/admin/users/{name}"),
     ("PUT", "/v1/admin/users/{name}/channels"),
@@ -118,6 +120,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(resource("/admin/model/reload").route(post().to(admin::reload_model)))
         .service(resource("/admin/stats").route(get().to(admin::stats)))
         .service(resource("/admin/reconciliations").route(get().to(summaries::list)))
+        .service(resource("/admin/due").route(get().to(due::list)))
         .service(resource("/admin/users").route(get().to(people::users)))
         .service(resource("/admin/users/{name}").route(get().to(people::user)))
         .service(resource("/admin/users/{name}/channels").route(put().to(people::set_channels)))

@@ -143,6 +143,7 @@ impl Modify for CommonAnswers {
         super::admin::dismiss,
         super::summaries::summary,
         super::summaries::list,
+        super::due::list,
         super::responses::respond,
         super::responses::get_api,
         super::responses::put_api,

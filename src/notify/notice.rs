@@ -46,6 +46,15 @@ impl Notice {
         &self.facts.ticket
     }
 
+    /// When the ticket's response is due, in the ticket's own offset.
+    fn due(&self) -> String {
+        let t = self.ticket();
+        t.response_due_at.or(t.legal_start_at).map_or_else(
+            || "(no due time)".into(),
+            |d| d.format("%Y-%m-%d %H:%M %:z").to_string(),
+        )
+    }
+
     /// "123 Main St, Walnut Creek" — what the subject line calls the place.
     pub fn place(&self) -> String {
         let l = &self.ticket().location;
@@ -84,6 +93,11 @@ impl Notice {
                     .unwrap_or("an officer")
             ),
             Change::Resolved => format!("[Closed] Ticket {t}: {place}"),
+            Change::DueSoon => format!("[RESPONSE DUE {}] Ticket {t}: {place}", self.due()),
+            Change::Overdue => format!(
+                "[RESPONSE OVERDUE since {}] Ticket {t}: {place}",
+                self.due()
+            ),
         }
     }
 
@@ -105,6 +119,14 @@ impl Notice {
                 }
                 _ => "This alert is closed (the ticket was cancelled or replaced).".into(),
             },
+            Change::DueSoon => format!(
+                "The call center expects this member's answer by {}, and none is posted.",
+                self.due()
+            ),
+            Change::Overdue => format!(
+                "The answer to the call center was due {} and none is posted: the excavator may start.",
+                self.due()
+            ),
         }
     }
 

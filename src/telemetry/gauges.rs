@@ -78,6 +78,20 @@ pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
                 }
                 Err(e) => tracing::debug!(error = %e, "could not refresh database gauges"),
             }
+            let warn = chrono::TimeDelta::seconds(
+                i64::try_from(state.settings.due.warn_before_secs).unwrap_or(i64::MAX),
+            );
+            match state
+                .db
+                .with_read(move |c| crate::db::read::due::open_alert_counts(c, now, warn))
+                .await
+            {
+                Ok((soon, overdue)) => {
+                    metrics::gauge!(names::TICKETS_DUE, "when" => "soon").set(soon as f64);
+                    metrics::gauge!(names::TICKETS_DUE, "when" => "overdue").set(overdue as f64);
+                }
+                Err(e) => tracing::debug!(error = %e, "could not count tickets due"),
+            }
             match state
                 .db
                 .with_read(crate::db::reconciliations::missing_now)

@@ -52,6 +52,7 @@ pub const RECIPIENTS_UNREACHABLE: &str = "aegis_recipients_unreachable";
 pub const UNREACHABLE_CHANGES: &str = "aegis_alert_changes_unreachable_total";
 pub const RESPONSES: &str = "aegis_responses";
 pub const TICKETS_MISSING: &str = "aegis_tickets_missing";
+pub const TICKETS_DUE: &str = "aegis_tickets_due";
 
 pub const ALL: &[Def] = &[
     (
@@ -233,6 +234,11 @@ pub const ALL: &[Def] = &[
         NOTIFICATIONS_OLDEST_PENDING,
         "gauge",
         "Age of the oldest notification not yet accepted, in seconds.",
+    ),
+    (
+        TICKETS_DUE,
+        "gauge",
+        "Tickets with an open alert and no posted response, due soon (within due.warn_before_secs) or overdue.",
     ),
     (
         TICKETS_MISSING,

@@ -10,6 +10,7 @@ mod browser;
 mod conformance;
 mod console;
 mod console_admin;
+mod due_times;
 mod hostile;
 mod intake;
 mod lifecycle;

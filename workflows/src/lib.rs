@@ -21,6 +21,7 @@
 pub mod alert;
 pub mod audit;
 pub mod daily_summary;
+pub mod due;
 pub mod escalation;
 pub mod explain;
 pub mod features;

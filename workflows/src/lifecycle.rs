@@ -236,6 +236,17 @@ pub enum Event {
         station: String,
         by: String,
     },
+    /// The ticket's response to the center is due at `due_at` (within `due.warn_before_secs`)
+    /// and none is posted; `recipients` are the alert's current tier.
+    DueSoon {
+        due_at: DateTime<Utc>,
+        recipients: Vec<String>,
+    },
+    /// The ticket's response was due at `due_at` and none is posted.
+    Overdue {
+        due_at: DateTime<Utc>,
+        recipients: Vec<String>,
+    },
     /// The center accepted the response.
     ResponsePosted {
         response: String,
@@ -283,6 +294,8 @@ impl Event {
             Self::RecipientsUnreachable { .. } => "recipients_unreachable",
             Self::ResponseRequested { .. } => "response_requested",
             Self::ResponsePosted { .. } => "response_posted",
+            Self::DueSoon { .. } => "due_soon",
+            Self::Overdue { .. } => "overdue",
             Self::ResponseFailed { .. } => "response_failed",
             Self::ResponseRejected { .. } => "response_rejected",
         }
@@ -298,6 +311,8 @@ impl Event {
                 | Self::RecipientsUnreachable { .. }
                 | Self::ResponseRequested { .. }
                 | Self::ResponsePosted { .. }
+                | Self::DueSoon { .. }
+                | Self::Overdue { .. }
                 | Self::ResponseFailed { .. }
                 | Self::ResponseRejected { .. }
         )

@@ -13,9 +13,15 @@ use crate::roster::{Channel, Roster};
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
     Raised,
-    Escalated { tier: u32 },
+    Escalated {
+        tier: u32,
+    },
     Acknowledged,
     Resolved,
+    /// The ticket's response is due soon and nobody has answered the center.
+    DueSoon,
+    /// The ticket's response is overdue.
+    Overdue,
 }
 
 impl Change {
@@ -26,6 +32,8 @@ impl Change {
             Event::Escalated { tier, .. } => Some(Self::Escalated { tier: *tier }),
             Event::Acknowledged { .. } => Some(Self::Acknowledged),
             Event::Resolved { .. } => Some(Self::Resolved),
+            Event::DueSoon { .. } => Some(Self::DueSoon),
+            Event::Overdue { .. } => Some(Self::Overdue),
             _ => None,
         }
     }
@@ -38,6 +46,8 @@ impl Change {
             Self::Escalated { tier } => format!("escalated-{tier}"),
             Self::Acknowledged => "acknowledged".into(),
             Self::Resolved => "resolved".into(),
+            Self::DueSoon => "due-soon".into(),
+            Self::Overdue => "overdue".into(),
         }
     }
 
@@ -46,6 +56,8 @@ impl Change {
             "raised" => Some(Self::Raised),
             "acknowledged" => Some(Self::Acknowledged),
             "resolved" => Some(Self::Resolved),
+            "due-soon" => Some(Self::DueSoon),
+            "overdue" => Some(Self::Overdue),
             _ => key
                 .strip_prefix("escalated-")
                 .and_then(|t| t.parse().ok())
@@ -60,6 +72,8 @@ impl Change {
             Self::Escalated { .. } => "alert.escalated",
             Self::Acknowledged => "alert.acknowledged",
             Self::Resolved => "alert.resolved",
+            Self::DueSoon => "ticket.due_soon",
+            Self::Overdue => "ticket.overdue",
         }
     }
 
@@ -67,7 +81,8 @@ impl Change {
     /// the alert, so the officer's phone and Aegis agree.
     pub fn pagerduty_action(self) -> &'static str {
         match self {
-            Self::Raised | Self::Escalated { .. } => "trigger",
+            // Re-triggering the alert's open incident adds the deadline to it.
+            Self::Raised | Self::Escalated { .. } | Self::DueSoon | Self::Overdue => "trigger",
             Self::Acknowledged => "acknowledge",
             Self::Resolved => "resolve",
         }
@@ -75,7 +90,10 @@ impl Change {
 
     /// Whether this change asks someone to act (and so carries an acknowledgement link).
     pub fn asks_for_action(self) -> bool {
-        matches!(self, Self::Raised | Self::Escalated { .. })
+        matches!(
+            self,
+            Self::Raised | Self::Escalated { .. } | Self::DueSoon | Self::Overdue
+        )
     }
 }
 
@@ -91,9 +109,10 @@ pub enum Audience {
 
 pub fn audience(event: &Event) -> Option<Audience> {
     match event {
-        Event::AlertRaised { recipients, .. } | Event::Escalated { recipients, .. } => {
-            Some(Audience::Rosters(recipients.clone()))
-        }
+        Event::AlertRaised { recipients, .. }
+        | Event::Escalated { recipients, .. }
+        | Event::DueSoon { recipients, .. }
+        | Event::Overdue { recipients, .. } => Some(Audience::Rosters(recipients.clone())),
         Event::Acknowledged { .. } | Event::Resolved { .. } => Some(Audience::AlreadyNotified),
         _ => None,
     }

@@ -31,6 +31,8 @@ pub fn routing_key(event: &Event) -> &'static str {
         Event::RecipientsUnreachable { .. } => "alert.unreachable",
         Event::ResponseRequested { .. } => "response.requested",
         Event::ResponsePosted { .. } => "response.posted",
+        Event::DueSoon { .. } => "ticket.due_soon",
+        Event::Overdue { .. } => "ticket.overdue",
         Event::ResponseFailed { .. } => "response.failed",
         Event::ResponseRejected { .. } => "response.rejected",
     }

@@ -48,7 +48,7 @@ pub(crate) async fn decide(
     let now = deps.clock.now();
     let decision = match step {
         Step::Drive => drive(deps, snap, now).await?,
-        Step::Timer { timer } => on_timer(deps, snap, timer, now),
+        Step::Timer { timer } => on_timer(deps, snap, timer, now).await?,
         Step::Command {
             command: Command::Respond { by, code, note },
         } => {
@@ -266,6 +266,7 @@ async fn drive(
                     SYSTEM.to_owned(),
                 ));
                 plan.alert = Some(raised);
+                plan.timers.extend(due_timers(deps, snap, now));
             }
             AlertDecision::Clear { reason } => {
                 plan.events
@@ -280,6 +281,31 @@ async fn drive(
     }
 }
 
+/// The ticket's due-time timers, planned with its alert: a warning before the response is due
+/// and the moment it is overdue.
+fn due_timers(deps: &Deps, snap: &WorkflowSnapshot, now: DateTime<Utc>) -> Vec<TimerChange> {
+    let Some(due_at) = aegis_workflows::due::due_at(&snap.ticket) else {
+        return Vec::new();
+    };
+    let warn = chrono::TimeDelta::from_std(deps.config.due_warn_before)
+        .unwrap_or(chrono::TimeDelta::hours(2));
+    let Some((soon, overdue)) = aegis_workflows::due::schedule(due_at, warn, now) else {
+        return Vec::new();
+    };
+    let timer = |kind: TimerKind, at: DateTime<Utc>| {
+        TimerChange::Add(TimerRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            workflow_id: snap.id.clone(),
+            due_at: at,
+            kind,
+        })
+    };
+    vec![
+        timer(TimerKind::DueSoon { due_at }, soon),
+        timer(TimerKind::Overdue { due_at }, overdue),
+    ]
+}
+
 fn escalation_timer(workflow_id: &str, tier: u32, due_at: DateTime<Utc>) -> TimerRecord {
     TimerRecord {
         id: uuid::Uuid::now_v7().to_string(),
@@ -289,19 +315,43 @@ fn escalation_timer(workflow_id: &str, tier: u32, due_at: DateTime<Utc>) -> Time
     }
 }
 
-fn on_timer(
+async fn on_timer(
     deps: &Deps,
     snap: &WorkflowSnapshot,
     timer: &TimerRecord,
     now: DateTime<Utc>,
-) -> Decision {
+) -> Result<Decision, StepError> {
     let state = snap.workflow.state;
     let settle = Decision::Settle(vec![timer.id.clone()]);
-    match &timer.kind {
+    if let TimerKind::DueSoon { due_at } | TimerKind::Overdue { due_at } = &timer.kind {
+        // Only a ticket whose alert is open and whose center has no answer yet is chased.
+        if !state.has_open_alert() || deps.store.response_posted(&snap.id).await? {
+            return Ok(settle);
+        }
+        let tier = snap.workflow.tier.unwrap_or(0);
+        let recipients = deps
+            .config
+            .escalation
+            .at_tier(urgent(snap), tier, now)
+            .recipients;
+        let due_at = *due_at;
+        let event = if matches!(timer.kind, TimerKind::DueSoon { .. }) {
+            Event::DueSoon { due_at, recipients }
+        } else {
+            Event::Overdue { due_at, recipients }
+        };
+        let plan = Plan {
+            events: vec![(event, SYSTEM.to_owned())],
+            timers: vec![TimerChange::Remove(timer.id.clone())],
+            ..Plan::default()
+        };
+        return Ok(Decision::Commit(Box::new(plan)));
+    }
+    Ok(match &timer.kind {
         TimerKind::Escalate { tier } => {
             let open = matches!(state, State::Alerted | State::Escalated);
             if !open || snap.workflow.tier != Some(*tier) {
-                return settle;
+                return Ok(settle);
             }
             let step = deps.config.escalation.escalate(urgent(snap), *tier, now);
             // The workflow says the alert is waiting; an alert row that disagrees is kept as it
@@ -337,7 +387,7 @@ fn on_timer(
             by_revision,
         } => {
             if state.is_terminal() {
-                return settle;
+                return Ok(settle);
             }
             let mut plan = ending(snap, now);
             plan.events.push((
@@ -351,7 +401,7 @@ fn on_timer(
         }
         TimerKind::Cancel { reason } => {
             if state.is_terminal() {
-                return settle;
+                return Ok(settle);
             }
             let mut plan = ending(snap, now);
             plan.events.push((
@@ -362,7 +412,9 @@ fn on_timer(
             ));
             Decision::Commit(Box::new(plan))
         }
-    }
+        // Handled above.
+        TimerKind::DueSoon { .. } | TimerKind::Overdue { .. } => settle,
+    })
 }
 
 /// A plan that ends the workflow without an officer: timers go, an open alert closes.

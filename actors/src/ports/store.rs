@@ -163,6 +163,8 @@ pub trait Store: Send + Sync + 'static {
         &self,
         center: &str,
     ) -> BoxFuture<'static, Result<Option<ResponseSetup>, StoreError>>;
+    /// Whether the center accepted a response for the workflow.
+    fn response_posted(&self, workflow_id: &str) -> BoxFuture<'static, Result<bool, StoreError>>;
     /// Claims pending responses that are due for `lease`, as [`Store::claim_deliveries`] does.
     fn claim_responses(
         &self,

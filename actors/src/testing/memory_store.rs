@@ -589,6 +589,17 @@ impl Store for MemoryStore {
         async move { out }.boxed()
     }
 
+    fn response_posted(&self, workflow_id: &str) -> BoxFuture<'static, Result<bool, StoreError>> {
+        let out = self.writable().map(|()| {
+            self.inner
+                .lock()
+                .responses
+                .iter()
+                .any(|r| r.record.workflow_id == workflow_id && r.state == "sent")
+        });
+        async move { out }.boxed()
+    }
+
     fn claim_responses(
         &self,
         _node: &str,

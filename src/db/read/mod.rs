@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod counts;
 pub mod dead_letters;
 pub mod deliveries;
+pub mod due;
 pub mod page;
 pub mod responses;
 pub mod trained_models;

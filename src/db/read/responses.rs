@@ -53,3 +53,14 @@ pub fn latest(conn: &mut AnyConn, workflow_id: &str) -> Result<Option<ResponseVi
         error: r.last_error,
     }))
 }
+
+/// Whether the center accepted a response for the workflow.
+pub fn posted(conn: &mut AnyConn, workflow_id: &str) -> Result<bool, StoreError> {
+    let n: i64 = with_conn!(conn, |c| responses::table
+        .filter(responses::workflow_id.eq(workflow_id))
+        .filter(responses::state.eq("posted"))
+        .count()
+        .get_result(c))
+    .map_err(store_err)?;
+    Ok(n > 0)
+}

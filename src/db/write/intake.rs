@@ -39,6 +39,7 @@ pub fn ticket_row(r: &IntakeRecord) -> NewTicket<'_> {
         content_type: &r.content_type,
         excavator_key: r.excavator_key.as_deref(),
         received_at: to_db(r.received_at),
+        due_at: aegis_workflows::due::due_at(&r.ticket).map(to_db),
     }
 }
 

@@ -1,0 +1,2 @@
+DROP INDEX tickets_due;
+ALTER TABLE tickets DROP COLUMN due_at;

@@ -1,0 +1,51 @@
+//! `GET /v1/admin/due?within=SECONDS` (contract §9): tickets without a posted response to the
+//! call center that are due within the window, overdue first.
+
+use actix_web::{HttpResponse, web};
+use chrono::TimeDelta;
+use serde::Deserialize;
+
+use super::auth::Operator;
+use super::error::ApiError;
+use super::openapi::ErrorBody;
+use super::state::AppState;
+use crate::db::read::due::{self, DueItem};
+
+/// The widest window asked for: 30 days.
+const MAX_WITHIN: u64 = 30 * 24 * 3_600;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DueQuery {
+    /// Seconds from now; default `due.warn_before_secs`.
+    #[param(minimum = 0, maximum = 2592000)]
+    pub within: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/v1/admin/due", tag = "operators", params(DueQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Tickets due, overdue first (at most 500)", body = Vec<DueItem>),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 422, description = "`within` out of range", body = ErrorBody),
+    ))]
+pub async fn list(
+    state: web::Data<AppState>,
+    _who: Operator,
+    q: web::Query<DueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let within = q.within.unwrap_or(state.settings.due.warn_before_secs);
+    if within > MAX_WITHIN {
+        return Err(ApiError::invalid(
+            "within",
+            format!("within is at most {MAX_WITHIN} seconds"),
+        ));
+    }
+    let within = TimeDelta::seconds(i64::try_from(within).unwrap_or(i64::MAX));
+    let now = state.clock.now();
+    let items = state
+        .db
+        .with_read(move |c| due::due_within(c, now, within, 500))
+        .await?;
+    Ok(HttpResponse::Ok().json(items))
+}
