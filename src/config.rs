@@ -43,6 +43,7 @@ pub struct Settings {
     pub webhooks: Webhooks,
     pub centers: Centers,
     pub due: Due,
+    pub reconcile: Reconcile,
     pub auth: Auth,
     pub demo: Demo,
     pub testing: Testing,
@@ -179,6 +180,27 @@ pub struct Runtime {
 #[serde(default, deny_unknown_fields)]
 pub struct Webhooks {
     pub tolerance_secs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Reconcile {
+    /// How long a skipped OneCall sequence number may stay unfilled before it is reported.
+    pub gap_grace_secs: u64,
+}
+
+impl Default for Reconcile {
+    fn default() -> Self {
+        Self {
+            gap_grace_secs: 600,
+        }
+    }
+}
+
+impl Reconcile {
+    pub fn grace(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::seconds(i64::try_from(self.gap_grace_secs).unwrap_or(i64::MAX / 1_000))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

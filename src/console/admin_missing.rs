@@ -1,6 +1,7 @@
-//! `/admin/missing` (operators): the centers' daily summaries as reconciled — tickets a center
-//! listed that never arrived (still missing, or arrived late), tickets received but not
-//! listed, and counts that disagree — newest first. An officer is answered 403.
+//! `/admin/missing` (operators): OneCall deliveries a center skipped (sequence gaps), and the
+//! centers' daily summaries as reconciled — tickets a center listed that never arrived (still
+//! missing, or arrived late), tickets received but not listed, and counts that disagree —
+//! newest first. An officer is answered 403.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -8,7 +9,7 @@ use aegis_workflows::daily_summary::TicketRef;
 use maud::{Markup, html};
 
 use super::{Needs, layout, require, unavailable};
-use crate::db::reconciliations;
+use crate::db::{reconciliations, sequence_gaps};
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
@@ -26,9 +27,15 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let list = match state
+    let (now, grace) = (state.clock.now(), state.settings.reconcile.grace());
+    let (list, gaps) = match state
         .db
-        .with_read(|c| reconciliations::list(c, None, None, 100))
+        .with_read(move |c| {
+            Ok((
+                reconciliations::list(c, None, None, 100)?,
+                sequence_gaps::gaps(c, now, grace)?,
+            ))
+        })
         .await
     {
         Ok(l) => l,
@@ -49,6 +56,21 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
                 } @else {
                     p class="ok" data-missing="0" { "Every ticket the centers' summaries list has arrived." }
                 }
+                h2 { "Skipped sequence numbers" }
+                @if gaps.is_empty() {
+                    p class="note" data-gaps="0" { "No OneCall delivery was skipped (or the gaps filled within the grace period)." }
+                } @else {
+                    ul data-gaps=(gaps.len()) {
+                        @for g in &gaps {
+                            li class="gone" {
+                                (g.center) " station " (g.station) ": "
+                                @if g.from == g.to { "delivery " (g.from) } @else { "deliveries " (g.from) "–" (g.to) }
+                                " never arrived (skipped " (g.since.format("%m-%d %H:%M UTC")) ")"
+                            }
+                        }
+                    }
+                }
+                h2 { "Daily summaries" }
                 @if list.is_empty() {
                     p class="note" { "No daily summary received yet (POST /v1/webhooks/{center}/summary)." }
                 }

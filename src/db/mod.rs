@@ -21,6 +21,7 @@ pub mod reconciliations;
 pub mod response_apis;
 pub mod rows;
 pub mod schema;
+pub mod sequence_gaps;
 pub mod sign_in;
 pub mod store;
 pub mod time;

@@ -219,6 +219,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     locate_codes,
     responses,
     reconciliations,
+    sequence_marks,
 );
 
 diesel::table! {
@@ -349,5 +350,15 @@ diesel::table! {
         unexpected -> Text,
         count_mismatch -> Bool,
         created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sequence_marks (center, delivery_id) {
+        center -> Text,
+        delivery_id -> Text,
+        station -> Text,
+        sequence -> BigInt,
+        received_at -> BigInt,
     }
 }

@@ -65,6 +65,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/stats"),
     ("GET", "/v1/admin/reconciliations"),
     ("GET", "/v1/admin/due"),
+    ("GET", "/v1/admin/sequence-gaps"),
     ("GET", "/v1/admin/users"),
     ("GET", "/v1/admin/users/{name}"),
     ("PUT", "/v1/admin/users/{name}/channels"),
@@ -121,6 +122,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(resource("/admin/stats").route(get().to(admin::stats)))
         .service(resource("/admin/reconciliations").route(get().to(summaries::list)))
         .service(resource("/admin/due").route(get().to(due::list)))
+        .service(resource("/admin/sequence-gaps").route(get().to(summaries::gaps)))
         .service(resource("/admin/users").route(get().to(people::users)))
         .service(resource("/admin/users/{name}").route(get().to(people::user)))
         .service(resource("/admin/users/{name}/channels").route(put().to(people::set_channels)))

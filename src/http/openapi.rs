@@ -144,6 +144,7 @@ impl Modify for CommonAnswers {
         super::summaries::summary,
         super::summaries::list,
         super::due::list,
+        super::summaries::gaps,
         super::responses::respond,
         super::responses::get_api,
         super::responses::put_api,

@@ -1,7 +1,8 @@
 //! Daily summaries (contract §9): `POST /v1/webhooks/{center}/summary`, signed as the
 //! center's webhooks are, as USA North 811's e-mail text or as JSON; reconciled against what
 //! was received and kept. A body that is not a summary is answered `422` listing its problems
-//! and kept as a dead letter. `GET /v1/admin/reconciliations` lists the results.
+//! and kept as a dead letter. `GET /v1/admin/reconciliations` lists the results, and
+//! `GET /v1/admin/sequence-gaps` the deliveries a OneCall center skipped.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
@@ -246,4 +247,22 @@ pub async fn list(
         .with_read(move |c| reconciliations::list(c, q.center.as_deref(), q.date.as_deref(), 200))
         .await?;
     Ok(HttpResponse::Ok().json(items))
+}
+
+/// `GET /v1/admin/sequence-gaps`: OneCall sequence numbers skipped and not filled within
+/// `reconcile.gap_grace_secs`, by center and station (the last two weeks).
+#[utoipa::path(get, path = "/v1/admin/sequence-gaps", tag = "operators",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Gaps", body = Vec<crate::db::sequence_gaps::GapView>),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+    ))]
+pub async fn gaps(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
+    let (now, grace) = (state.clock.now(), state.settings.reconcile.grace());
+    let gaps = state
+        .db
+        .with_read(move |c| crate::db::sequence_gaps::gaps(c, now, grace))
+        .await?;
+    Ok(HttpResponse::Ok().json(gaps))
 }

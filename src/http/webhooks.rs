@@ -567,14 +567,47 @@ async fn onecall_inner(
             content_hash(&parsed.ticket).map_err(ApiError::internal)?
         ),
     };
-    admit(
+    let sequence = parsed.sequence.clone();
+    let answer = admit(
         state,
         &center,
         Format::Onecall,
         parsed,
-        delivery_id,
+        delivery_id.clone(),
         body,
         content_type,
     )
-    .await
+    .await?;
+    if let Some((station, number)) = sequence {
+        mark_sequence(state, &center.code, &delivery_id, &station, number).await;
+    }
+    Ok(answer)
+}
+
+/// Notes a delivery's sequence number (once per delivery), for gap detection. The ticket is
+/// already durable and answered for; a failure here is logged and the center's next retry or
+/// delivery notes it again.
+async fn mark_sequence(state: &AppState, center: &str, delivery: &str, station: &str, n: u64) {
+    let (c, d, s, at) = (
+        center.to_owned(),
+        delivery.to_owned(),
+        station.to_owned(),
+        state.clock.now(),
+    );
+    let Ok(n) = i64::try_from(n) else {
+        tracing::warn!(
+            center,
+            station,
+            "a sequence number beyond i64 is not tracked"
+        );
+        return;
+    };
+    if let Err(e) = state
+        .store
+        .writer()
+        .run(move |tx| crate::db::sequence_gaps::mark(tx, &c, &d, &s, n, at))
+        .await
+    {
+        tracing::warn!(center, station, error = %e, "could not note a delivery's sequence number");
+    }
 }

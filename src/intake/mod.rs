@@ -34,6 +34,8 @@ pub struct Parsed {
     pub ticket: Ticket,
     /// The sender's delivery id (`webhook-id`, `webhookNotificationId`), when it sent one.
     pub delivery_id: Option<String>,
+    /// The station and the center's sequence number of this delivery (OneCall), for gaps.
+    pub sequence: Option<(String, u64)>,
 }
 
 /// Hash of the normalized ticket: two deliveries with the same hash carry the same ticket,

@@ -23,6 +23,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     Ok(Parsed {
         ticket: from_object(&obj)?,
         delivery_id: None,
+        sequence: None,
     })
 }
 

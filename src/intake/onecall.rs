@@ -54,9 +54,20 @@ pub fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         .map_err(|e| ParseError::Envelope(format!("message.XMLBase64 is not base64: {e}")))?;
     let fallback_number = message.get("ticketNumber").and_then(Value::as_str);
     let ticket = parse_xml(&xml, fallback_number)?;
+    // Gaps are a check beside the ticket: a delivery without a usable number is still a ticket.
+    let station = message
+        .get("stationCode")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.len() <= 64);
+    let number = match message.get("sequenceNumber") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
     Ok(Parsed {
         ticket,
         delivery_id,
+        sequence: station.zip(number).map(|(s, n)| (s.to_owned(), n)),
     })
 }
 

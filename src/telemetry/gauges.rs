@@ -38,6 +38,8 @@ pub fn refresh_runtime(state: &AppState) {
 /// Refreshes the database-derived gauges every `every` until the process ends.
 pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
     actix_web::rt::spawn(async move {
+        // Centers once reported with gaps: their gauge goes back to 0 when the gaps fill.
+        let mut gap_centers = std::collections::BTreeSet::new();
         loop {
             let now = state.clock.now();
             let db = state.db.clone();
@@ -91,6 +93,28 @@ pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
                     metrics::gauge!(names::TICKETS_DUE, "when" => "overdue").set(overdue as f64);
                 }
                 Err(e) => tracing::debug!(error = %e, "could not count tickets due"),
+            }
+            let grace = state.settings.reconcile.grace();
+            match state
+                .db
+                .with_read(move |c| crate::db::sequence_gaps::gaps(c, now, grace))
+                .await
+            {
+                Ok(gaps) => {
+                    let mut per_center: std::collections::BTreeMap<String, u64> =
+                        std::collections::BTreeMap::new();
+                    for g in gaps {
+                        *per_center.entry(g.center).or_default() += g.to - g.from + 1;
+                    }
+                    for center in &gap_centers {
+                        per_center.entry(String::clone(center)).or_insert(0);
+                    }
+                    for (center, n) in per_center {
+                        gap_centers.insert(center.clone());
+                        metrics::gauge!(names::SEQUENCE_GAPS, "center" => center).set(n as f64);
+                    }
+                }
+                Err(e) => tracing::debug!(error = %e, "could not look for sequence gaps"),
             }
             match state
                 .db

@@ -53,6 +53,7 @@ pub const UNREACHABLE_CHANGES: &str = "aegis_alert_changes_unreachable_total";
 pub const RESPONSES: &str = "aegis_responses";
 pub const TICKETS_MISSING: &str = "aegis_tickets_missing";
 pub const TICKETS_DUE: &str = "aegis_tickets_due";
+pub const SEQUENCE_GAPS: &str = "aegis_sequence_gaps";
 
 pub const ALL: &[Def] = &[
     (
@@ -234,6 +235,11 @@ pub const ALL: &[Def] = &[
         NOTIFICATIONS_OLDEST_PENDING,
         "gauge",
         "Age of the oldest notification not yet accepted, in seconds.",
+    ),
+    (
+        SEQUENCE_GAPS,
+        "gauge",
+        "OneCall sequence numbers skipped and not filled within reconcile.gap_grace_secs, by center.",
     ),
     (
         TICKETS_DUE,

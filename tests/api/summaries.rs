@@ -11,10 +11,12 @@ use crate::helpers::*;
 
 both_backends!(
     summaries_are_reconciled_both_ways_and_missing_tickets_show,
-    what_is_not_a_summary_is_refused_and_kept
+    what_is_not_a_summary_is_refused_and_kept,
+    skipped_sequence_numbers_are_reported_until_they_arrive
 );
 
 async fn post_text(app: &TestApp, center: &str, text: &str, signed: bool) -> Reply {
+    // (`center` is a OneCall center: the summary is signed as its deliveries are.)
     let mut req = app
         .client
         .post(format!("{}/v1/webhooks/{center}/summary", app.base))
@@ -45,9 +47,10 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
     let Some(app) = spawn_app(backend).await else {
         return;
     };
+    let oc = app.onecall_center();
     // The contract's example, as its e-mail carries it: nothing sent that day, nothing missing.
     let example = String::from_utf8(fixture("summary-empty.txt")).unwrap();
-    let r = post_text(&app, "USAN", &example, true).await;
+    let r = post_text(&app, &oc, &example, true).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         (r.body["station"].as_str(), r.body["date"].as_str()),
@@ -59,11 +62,20 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
     );
     assert_eq!(r.body["count_mismatch"], false);
     assert!(r.body["missing"].as_array().unwrap().is_empty());
-    assert_eq!(post_text(&app, "USAN", &example, false).await.status, 401);
+    assert_eq!(post_text(&app, &oc, &example, false).await.status, 401);
 
     // Today: one ticket received, the summary lists it and one that never came, TOTAL wrong.
     let xml = String::from_utf8(fixture("CA.xml")).unwrap();
-    assert_eq!(app.post_onecall_xml(&xml, "sum-1").await.status, 202);
+    assert_eq!(
+        app.post_onecall_to(
+            &oc,
+            &aegis::intake::onecall::envelope(&xml, "sum-1", ""),
+            None
+        )
+        .await
+        .status,
+        202
+    );
     let today = chrono::Utc::now().date_naive();
     let listing = example
         .replace("05/11/2022", &today.format("%m/%d/%Y").to_string())
@@ -72,7 +84,7 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
             "2022091500019-000 - Original\r\n2022091500020-001 - AMND\r\nEnd of List",
         )
         .replace("TOTAL = 0000", "TOTAL = 0003");
-    let r = post_text(&app, "USAN", &listing, true).await;
+    let r = post_text(&app, &oc, &listing, true).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(refs(&r.body["missing"]), vec![("2022091500020".into(), 1)]);
     assert!(r.body["unexpected"].as_array().unwrap().is_empty());
@@ -89,7 +101,7 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
     // Operators see it listed and alerted on.
     let list = app
         .get(
-            &format!("/v1/admin/reconciliations?center=USAN&date={today}"),
+            &format!("/v1/admin/reconciliations?center={oc}&date={today}"),
             &app.token,
         )
         .await;
@@ -111,7 +123,7 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
     while !app
         .metrics_text()
         .await
-        .contains("aegis_tickets_missing{center=\"USAN\"} 1")
+        .contains(&format!("aegis_tickets_missing{{center=\"{oc}\"}} 1"))
     {
         assert!(
             std::time::Instant::now() < deadline,
@@ -141,9 +153,21 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
             "<onecall:TicketRevisionNumber>000<",
             "<onecall:TicketRevisionNumber>001<",
         );
-    assert_eq!(app.post_onecall_xml(&late, "sum-2").await.status, 202);
+    assert_eq!(
+        app.post_onecall_to(
+            &oc,
+            &aegis::intake::onecall::envelope(&late, "sum-2", ""),
+            None
+        )
+        .await
+        .status,
+        202
+    );
     let list = app
-        .get("/v1/admin/reconciliations?center=USAN", &app.token)
+        .get(
+            &format!("/v1/admin/reconciliations?center={oc}"),
+            &app.token,
+        )
         .await;
     let latest = &list.body[0];
     assert_eq!(refs(&latest["missing"]).len(), 1);
@@ -242,4 +266,108 @@ async fn what_is_not_a_summary_is_refused_and_kept(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(xml_type.status(), 415);
+}
+
+/// Posts CA.xml as ticket `number`, delivered as `notification` with `sequence` for PGE01.
+async fn post_numbered(
+    app: &TestApp,
+    center: &str,
+    number: &str,
+    notification: &str,
+    sequence: u64,
+) -> u16 {
+    let xml = String::from_utf8(fixture("CA.xml")).unwrap().replace(
+        "<onecall:TicketNumber>2022091500019<",
+        &format!("<onecall:TicketNumber>{number}<"),
+    );
+    let mut env: Value = serde_json::from_str(&aegis::intake::onecall::envelope(
+        &xml,
+        notification,
+        number,
+    ))
+    .unwrap();
+    env["message"]["stationCode"] = json!("PGE01");
+    env["message"]["sequenceNumber"] = json!(sequence);
+    app.post_onecall_to(center, &env.to_string(), None)
+        .await
+        .status
+}
+
+async fn gaps(app: &TestApp, center: &str) -> Vec<(u64, u64)> {
+    let r = app.get("/v1/admin/sequence-gaps", &app.token).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            assert_eq!(
+                (g["center"].as_str(), g["station"].as_str()),
+                (Some(center), Some("PGE01"))
+            );
+            (g["from"].as_u64().unwrap(), g["to"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+async fn skipped_sequence_numbers_are_reported_until_they_arrive(backend: Backend) {
+    let Some(app) = spawn_with(backend, |s| s.reconcile.gap_grace_secs = 0).await else {
+        return;
+    };
+    let oc = app.onecall_center();
+    for (n, seq) in [
+        ("2022091500101", 1),
+        ("2022091500102", 2),
+        ("2022091500105", 5),
+    ] {
+        assert_eq!(
+            post_numbered(&app, &oc, n, &format!("g-{seq}"), seq).await,
+            202
+        );
+    }
+    // The center retries a delivery: the same notification, noted once.
+    assert_eq!(
+        post_numbered(&app, &oc, "2022091500105", "g-5", 5).await,
+        200
+    );
+    assert_eq!(gaps(&app, &oc).await, vec![(3, 4)]);
+    assert_eq!(
+        app.get("/v1/admin/sequence-gaps", &app.officer_token)
+            .await
+            .status,
+        403
+    );
+    // 4 arrives late: only 3 is missing, and the gauge says so.
+    assert_eq!(
+        post_numbered(&app, &oc, "2022091500104", "g-4", 4).await,
+        202
+    );
+    assert_eq!(gaps(&app, &oc).await, vec![(3, 3)]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !app
+        .metrics_text()
+        .await
+        .contains(&format!("aegis_sequence_gaps{{center=\"{oc}\"}} 1"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the gap never reached the gauge"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // 3 arrives; then the center starts counting from 1 again: no gap either way.
+    assert_eq!(
+        post_numbered(&app, &oc, "2022091500103", "g-3", 3).await,
+        202
+    );
+    assert!(gaps(&app, &oc).await.is_empty());
+    assert_eq!(
+        post_numbered(&app, &oc, "2022091500201", "g-r1", 1).await,
+        202
+    );
+    assert_eq!(
+        post_numbered(&app, &oc, "2022091500202", "g-r2", 2).await,
+        202
+    );
+    assert!(gaps(&app, &oc).await.is_empty(), "a reset is not a gap");
 }

@@ -34,6 +34,7 @@ pub mod retry;
 pub mod revision;
 pub mod risk;
 pub mod roster;
+pub mod sequence_gaps;
 pub mod ticket;
 pub mod validation;
 
