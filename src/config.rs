@@ -218,23 +218,60 @@ impl Default for Due {
     }
 }
 
+/// Settings for the centers as a whole, and (`centers.<CODE>.…`) for one center.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct Centers {
-    /// The time zone the centers' days are counted in (daily summaries), e.g.
+    /// The time zone the centers' days are counted in (daily summaries, business hours), e.g.
     /// `America/Los_Angeles`.
     pub timezone: String,
+    /// Business hours, Monday to Friday, in `timezone`: from this hour…
+    pub business_hours_start: u32,
+    /// …until this one (24 = midnight).
+    pub business_hours_end: u32,
+    /// `centers.<CODE>.silence_alarm_secs` and the like, by center code.
+    #[serde(flatten)]
+    pub each: std::collections::BTreeMap<String, CenterSettings>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CenterSettings {
+    /// A center that sends nothing for this long during business hours fires
+    /// `AegisCenterSilent`; unset, it is not watched.
+    pub silence_alarm_secs: Option<u64>,
 }
 
 impl Default for Centers {
     fn default() -> Self {
         Self {
             timezone: "UTC".into(),
+            business_hours_start: 7,
+            business_hours_end: 18,
+            each: std::collections::BTreeMap::new(),
         }
     }
 }
 
 impl Centers {
+    /// The centers watched for silence, with their alarm (codes as configured; the
+    /// environment may have lowercased them, so compare without case).
+    pub fn silence_alarms(&self) -> Vec<(String, u64)> {
+        self.each
+            .iter()
+            .filter_map(|(code, c)| c.silence_alarm_secs.map(|s| (code.clone(), s)))
+            .collect()
+    }
+
+    /// Whether `now` is within business hours.
+    pub fn business_hours(&self, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<bool> {
+        use chrono::{Datelike, Timelike};
+        let local = now.with_timezone(&self.tz()?);
+        let weekday = local.weekday().number_from_monday() <= 5;
+        let h = local.hour();
+        Ok(weekday && h >= self.business_hours_start && h < self.business_hours_end)
+    }
+
     pub fn tz(&self) -> anyhow::Result<chrono_tz::Tz> {
         self.timezone
             .parse()
@@ -446,6 +483,10 @@ impl Settings {
         }
         self.check_notify()?;
         self.centers.tz()?;
+        let c = &self.centers;
+        if c.business_hours_start >= c.business_hours_end || c.business_hours_end > 24 {
+            bail!("centers.business_hours_start must be before centers.business_hours_end (0–24)");
+        }
         Ok(())
     }
 
@@ -563,6 +604,56 @@ mod tests {
         assert_eq!(s.database.url, "x.db");
         assert_eq!(s.log.level, "debug");
         assert_eq!(s.http.max_body_bytes, Http::default().max_body_bytes);
+    }
+
+    #[test]
+    fn a_center_is_watched_for_silence_from_the_file_or_the_environment() {
+        let dir = std::env::temp_dir().join(format!("aegis-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("aegis.toml");
+        std::fs::write(
+            &file,
+            "[centers]\ntimezone = \"America/Los_Angeles\"\n[centers.USAN]\nsilence_alarm_secs = 900\n",
+        )
+        .unwrap();
+        let env = std::collections::HashMap::from([(
+            "AEGIS__CENTERS__TEST__SILENCE_ALARM_SECS".to_owned(),
+            "60".to_owned(),
+        )]);
+        let s = Settings::load_with_env(Some(&file), Some(env)).unwrap();
+        let mut alarms: Vec<(String, u64)> = s
+            .centers
+            .silence_alarms()
+            .into_iter()
+            .map(|(c, n)| (c.to_ascii_uppercase(), n))
+            .collect();
+        alarms.sort();
+        assert_eq!(alarms, [("TEST".to_owned(), 60), ("USAN".to_owned(), 900)]);
+        // Saturday noon in California is not business hours; Monday 9:00 is, Monday 18:00 not.
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        assert!(
+            !s.centers
+                .business_hours(at("2026-11-21T12:00:00-08:00"))
+                .unwrap()
+        );
+        assert!(
+            s.centers
+                .business_hours(at("2026-11-23T09:00:00-08:00"))
+                .unwrap()
+        );
+        assert!(
+            !s.centers
+                .business_hours(at("2026-11-23T18:00:00-08:00"))
+                .unwrap()
+        );
+        let typo = std::collections::HashMap::from([(
+            "AEGIS__CENTERS__TEST__SILENCE_ALARM".to_owned(),
+            "60".to_owned(),
+        )]);
+        assert!(
+            Settings::load_with_env(None, Some(typo)).is_err(),
+            "unknown keys inside a center are refused"
+        );
     }
 
     #[test]

@@ -240,7 +240,9 @@ impl Application {
             streams: Arc::new(tokio::sync::Semaphore::new(settings.http.max_streams)),
             links,
             responder,
+            last_deliveries: Default::default(),
         });
+        telemetry::silence::load(&state).await;
         telemetry::gauges::spawn_db_gauges(state.clone().into_inner(), Duration::from_secs(5));
         let testing = settings.testing.manual_clock;
         let app_state = state.clone();

@@ -53,6 +53,17 @@ pub struct GapView {
     pub since: DateTime<Utc>,
 }
 
+/// Centers with deliveries noted in the window (each gets a gap count, zero included).
+pub fn centers(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    let from = to_db(now - TimeDelta::days(WINDOW_DAYS));
+    with_conn!(conn, |c| sequence_marks::table
+        .filter(sequence_marks::received_at.ge(from))
+        .select(sequence_marks::center)
+        .distinct()
+        .load(c))
+    .map_err(store_err)
+}
+
 /// Every gap older than `grace`, by center and station.
 pub fn gaps(
     conn: &mut AnyConn,

@@ -33,6 +33,8 @@ pub struct AppState {
     pub links: crate::notify::links::LinkSigner,
     /// Speaks the centers' PositiveResponse APIs (for fetching code lists on demand).
     pub responder: crate::positive_response::PositiveResponseClient,
+    /// The last delivery taken from each watched center, for the silence alarm.
+    pub last_deliveries: crate::telemetry::silence::LastDeliveries,
 }
 
 impl std::fmt::Debug for AppState {

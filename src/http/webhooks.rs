@@ -54,10 +54,14 @@ fn record(center: &str, format: Format, outcome: &str) {
 /// Counts a refused delivery by its error code (503s are counted where they are decided). An
 /// unknown center is counted as `unknown`, so that made-up codes cannot grow the label set.
 fn counted(
+    state: &AppState,
     code: &str,
     format: Format,
     result: Result<HttpResponse, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    if result.is_ok() {
+        state.last_deliveries.note(code, state.clock.now());
+    }
     if let Err(e) = &result
         && e.code != "UNAVAILABLE"
     {
@@ -451,6 +455,7 @@ pub async fn native_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner();
     counted(
+        &state,
         &code,
         Format::Native,
         native_inner(&state, &code, &req, payload).await,
@@ -530,6 +535,7 @@ pub async fn onecall_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner();
     counted(
+        &state,
         &code,
         Format::Onecall,
         onecall_inner(&state, &code, &req, payload).await,

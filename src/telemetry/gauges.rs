@@ -30,6 +30,7 @@ pub fn refresh_runtime(state: &AppState) {
         metrics::gauge!(names::DB_POOL_IDLE, "pool" => pool).set(f64::from(idle));
     }
     metrics::gauge!(names::DB_WRITER_QUEUE).set(state.store.writer().queued() as f64);
+    super::silence::refresh(state);
     if let Some(b) = state.bus.backlog() {
         metrics::gauge!(names::BUS_BACKLOG).set(b as f64);
     }
@@ -97,12 +98,17 @@ pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
             let grace = state.settings.reconcile.grace();
             match state
                 .db
-                .with_read(move |c| crate::db::sequence_gaps::gaps(c, now, grace))
+                .with_read(move |c| {
+                    Ok((
+                        crate::db::sequence_gaps::gaps(c, now, grace)?,
+                        crate::db::sequence_gaps::centers(c, now)?,
+                    ))
+                })
                 .await
             {
-                Ok(gaps) => {
+                Ok((gaps, watched)) => {
                     let mut per_center: std::collections::BTreeMap<String, u64> =
-                        std::collections::BTreeMap::new();
+                        watched.into_iter().map(|c| (c, 0)).collect();
                     for g in gaps {
                         *per_center.entry(g.center).or_default() += g.to - g.from + 1;
                     }

@@ -58,6 +58,15 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     ] {
         metrics::counter!(name).absolute(0);
     }
+    metrics::counter!(names::UNREACHABLE_CHANGES).absolute(0);
+    // Every (channel, outcome) pair is known in advance: all start at zero, so that
+    // `AegisNotificationsFailing` sees the series before the first failure.
+    for kind in aegis_workflows::roster::Channel::KINDS {
+        for outcome in ["sent", "retrying", "failed"] {
+            metrics::counter!(names::NOTIFICATIONS, "channel" => kind, "outcome" => outcome)
+                .absolute(0);
+        }
+    }
     let upkeep = handle.clone();
     std::thread::Builder::new()
         .name("aegis-metrics-upkeep".into())

@@ -6,3 +6,4 @@ pub mod logging;
 pub mod metrics_export;
 pub mod names;
 pub mod observe;
+pub mod silence;

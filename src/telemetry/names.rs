@@ -54,6 +54,9 @@ pub const RESPONSES: &str = "aegis_responses";
 pub const TICKETS_MISSING: &str = "aegis_tickets_missing";
 pub const TICKETS_DUE: &str = "aegis_tickets_due";
 pub const SEQUENCE_GAPS: &str = "aegis_sequence_gaps";
+pub const CENTER_LAST_DELIVERY: &str = "aegis_center_last_delivery_timestamp_seconds";
+pub const CENTER_SILENCE_ALARM: &str = "aegis_center_silence_alarm_seconds";
+pub const CENTER_BUSINESS_HOURS: &str = "aegis_center_business_hours";
 
 pub const ALL: &[Def] = &[
     (
@@ -235,6 +238,21 @@ pub const ALL: &[Def] = &[
         NOTIFICATIONS_OLDEST_PENDING,
         "gauge",
         "Age of the oldest notification not yet accepted, in seconds.",
+    ),
+    (
+        CENTER_LAST_DELIVERY,
+        "gauge",
+        "When this node last took a delivery from a watched center (or started watching it), Unix seconds.",
+    ),
+    (
+        CENTER_SILENCE_ALARM,
+        "gauge",
+        "A watched center's centers.<CODE>.silence_alarm_secs.",
+    ),
+    (
+        CENTER_BUSINESS_HOURS,
+        "gauge",
+        "1 during the centers' business hours, when silence is alarming.",
     ),
     (
         SEQUENCE_GAPS,

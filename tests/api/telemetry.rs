@@ -18,9 +18,39 @@ fn value_of(text: &str, series: &str) -> Option<f64> {
 
 #[actix_web::test]
 async fn a_working_aegis_exports_every_metric_with_sensible_values() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
+    let Some(app) = spawn_with(Backend::Sqlite, |s| {
+        // Watched around the clock on weekdays.
+        s.centers.business_hours_start = 0;
+        s.centers.business_hours_end = 24;
+        s.centers.each.insert(
+            "TEST".into(),
+            aegis::config::CenterSettings {
+                silence_alarm_secs: Some(900),
+            },
+        );
+    })
+    .await
+    else {
         return;
     };
+    let started = chrono::Utc::now().timestamp() as f64;
+    // A OneCall delivery (its sequence number is watched) and a daily summary (reconciled).
+    let xml = String::from_utf8(fixture("CA.xml")).unwrap();
+    assert_eq!(app.post_onecall_xml(&xml, "telemetry-1").await.status, 202);
+    let summary = String::from_utf8(fixture("summary-empty.txt")).unwrap();
+    let r = app
+        .client
+        .post(format!("{}/v1/webhooks/USAN/summary", app.base))
+        .header("content-type", "text/plain")
+        .header(
+            "X-OneCall-Webhook-Signature",
+            aegis::intake::signature::sign_onecall(ONECALL_SECRET, summary.as_bytes()),
+        )
+        .body(summary)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     let normal = app.post_native(&fixture("normal.json")).await;
     let emergency = app
         .post_native(&fixture("emergency-directional-drilling.json"))
@@ -90,6 +120,24 @@ async fn a_working_aegis_exports_every_metric_with_sensible_values() {
     assert!(value_of(&text, "aegis_actor_up{actor=\"intake\"}").unwrap() == 1.0);
     assert!(value_of(&text, "aegis_auth_failures_total").unwrap() >= 1.0);
     assert!(value_of(&text, "aegis_model_info{version=").unwrap() == 1.0);
+    // The silence alarm's inputs: TEST is watched, took deliveries just now, business hours.
+    assert_eq!(
+        value_of(&text, "aegis_center_silence_alarm_seconds{center=\"TEST\"}"),
+        Some(900.0)
+    );
+    assert!(
+        value_of(
+            &text,
+            "aegis_center_last_delivery_timestamp_seconds{center=\"TEST\"}"
+        )
+        .is_some_and(|t| t >= started - 1.0)
+    );
+    let weekday = chrono::Datelike::weekday(&chrono::Utc::now()).number_from_monday() <= 5;
+    assert_eq!(
+        value_of(&text, "aegis_center_business_hours{center=\"TEST\"}"),
+        Some(if weekday { 1.0 } else { 0.0 }),
+        "around the clock on weekdays, in UTC"
+    );
     // No label carries a ticket number or workflow id: label values stay bounded.
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         assert!(

@@ -1,0 +1,94 @@
+//! Whether a center has gone quiet (contract §9): the last delivery each node took from each
+//! watched center (`centers.<CODE>.silence_alarm_secs`), the alarm's threshold and whether it
+//! is business hours, as gauges; Prometheus's `AegisCenterSilent` compares them across nodes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use parking_lot::Mutex;
+
+use super::names;
+use crate::db::schema::workflows;
+use crate::db::time::from_db;
+use crate::db::{AnyConn, store_err};
+use crate::http::state::AppState;
+use crate::with_conn;
+
+/// The last delivery taken from each center (code in upper case), by this node, or when this
+/// node started watching.
+#[derive(Debug, Clone, Default)]
+pub struct LastDeliveries(Arc<Mutex<HashMap<String, DateTime<Utc>>>>);
+
+impl LastDeliveries {
+    pub fn note(&self, center: &str, at: DateTime<Utc>) {
+        let mut m = self.0.lock();
+        let e = m.entry(center.to_ascii_uppercase()).or_insert(at);
+        if at > *e {
+            *e = at;
+        }
+    }
+
+    fn get(&self, center: &str) -> Option<DateTime<Utc>> {
+        self.0.lock().get(&center.to_ascii_uppercase()).copied()
+    }
+}
+
+/// The latest ticket received from `center`, from the database (once, at start-up).
+fn latest(
+    conn: &mut AnyConn,
+    center: &str,
+) -> Result<Option<DateTime<Utc>>, aegis_actors::ports::StoreError> {
+    let at: Option<i64> = with_conn!(conn, |c| workflows::table
+        .filter(workflows::center.eq(center))
+        .select(diesel::dsl::max(workflows::created_at))
+        .get_result(c))
+    .map_err(store_err)?;
+    Ok(at.map(from_db))
+}
+
+/// At start-up: each watched center's last delivery as stored, or now for a center that never
+/// sent anything (its silence is counted from when Aegis started watching).
+pub async fn load(state: &AppState) {
+    let now = state.clock.now();
+    for (code, _) in state.settings.centers.silence_alarms() {
+        let upper = code.to_ascii_uppercase();
+        let key = upper.clone();
+        let stored = state.db.with_read(move |c| latest(c, &key)).await;
+        let at = match stored {
+            Ok(Some(t)) => t,
+            Ok(None) => now,
+            Err(e) => {
+                tracing::warn!(center = %upper, error = %e, "could not read the center's last delivery; counting silence from now");
+                now
+            }
+        };
+        state.last_deliveries.note(&upper, at);
+    }
+}
+
+/// The silence gauges, on every scrape.
+pub fn refresh(state: &AppState) {
+    let centers = &state.settings.centers;
+    let business = match centers.business_hours(state.clock.now()) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "business hours could not be computed");
+            return;
+        }
+    };
+    for (code, secs) in centers.silence_alarms() {
+        let label = code.to_ascii_uppercase();
+        if let Some(at) = state.last_deliveries.get(&label) {
+            metrics::gauge!(names::CENTER_LAST_DELIVERY, "center" => label.clone())
+                .set(at.timestamp_millis() as f64 / 1e3);
+        }
+        metrics::gauge!(names::CENTER_SILENCE_ALARM, "center" => label.clone()).set(secs as f64);
+        metrics::gauge!(names::CENTER_BUSINESS_HOURS, "center" => label).set(if business {
+            1.0
+        } else {
+            0.0
+        });
+    }
+}
