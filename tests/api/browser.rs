@@ -351,6 +351,35 @@ async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
         .await
         .expect("the unreadable payload waits with a redrive button");
     shoot(&c, "dead-letters").await;
+    // The center's daily summary lists a ticket that never came: operators see it.
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%m/%d/%Y")
+        .to_string();
+    let summary = String::from_utf8(fixture("summary-empty.txt"))
+        .unwrap()
+        .replace("05/11/2022", &today)
+        .replace(
+            "End of List",
+            "2022112200077-000 - Emergency\r\nEnd of List",
+        )
+        .replace("TOTAL = 0000", "TOTAL = 0001");
+    let r = app
+        .client
+        .post(format!("{}/v1/webhooks/USAN/summary", app.base))
+        .header("content-type", "text/plain")
+        .header(
+            "X-OneCall-Webhook-Signature",
+            aegis::intake::signature::sign_onecall(ONECALL_SECRET, summary.as_bytes()),
+        )
+        .body(summary)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    click(&c, "nav a[href='/admin/missing']").await;
+    wait_text(&c, "Still missing: 2022112200077-000").await;
+    shoot(&c, "missing").await;
     click(&c, "nav a[href='/admin/system']").await;
     wait_text(&c, "Active model").await;
     shoot(&c, "system").await;
