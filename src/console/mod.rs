@@ -8,6 +8,7 @@
 //! existing server-sent event stream with a few lines of script served by Aegis itself.
 
 pub mod admin_dead_letters;
+pub mod admin_due;
 pub mod admin_missing;
 pub mod admin_system;
 pub mod admin_workflow;
@@ -66,6 +67,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(post().to(admin_dead_letters::dismiss)),
         )
         .service(resource("/admin/missing").route(get().to(admin_missing::page)))
+        .service(resource("/admin/due").route(get().to(admin_due::page)))
         .service(resource("/admin/system").route(get().to(admin_system::page)));
 }
 
@@ -175,6 +177,7 @@ pub fn layout(who: &SignedIn, title: &str, body: Markup) -> Markup {
                 @if who.user.role == Role::Operator {
                     " · " a href="/admin/workflows" { "Workflows" }
                     " · " a href="/admin/dead-letters" { "Dead letters" }
+                    " · " a href="/admin/due" { "Due" }
                     " · " a href="/admin/missing" { "Missing" }
                     " · " a href="/admin/system" { "System" }
                 }

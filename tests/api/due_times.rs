@@ -82,6 +82,16 @@ async fn unanswered_tickets_are_chased_and_listed_by_due_time(backend: Backend) 
         app.get("/v1/admin/due", &app.officer_token).await.status,
         403
     );
+    // The console shows the same list (the default window is an hour here).
+    crate::console::set_password(&app, "ops");
+    let client = crate::console::browser();
+    let (cookie, _) = crate::console::session_cookie(
+        &crate::console::sign_in(&app, &client, "ops", crate::console::PASSWORD).await,
+    );
+    let (status, html) = crate::console::page(&app, &client, "/admin/due", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-overdue=\"1\""), "{html}");
+    assert!(html.contains(&format!("data-workflow-id=\"{past}\"")));
 
     // An hour before the response is due: warned; after it: overdue.
     advance(&app, 3_700).await;
