@@ -103,15 +103,9 @@ pub struct ResponseJob {
     pub attempt: u32,
 }
 
-/// What an attempt did to its response row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResponseUpdate {
-    pub id: String,
-    pub attempts: u32,
-    /// `Sent` is posted, `Failed` rejected.
-    pub state: DeliveryState,
-    pub error: Option<String>,
-}
+/// What an attempt did to its response row (`Sent` is posted, `Failed` rejected): the same
+/// shape as a delivery's.
+pub type ResponseUpdate = DeliveryUpdate;
 
 /// A center's response API as the runtime needs it: the station it answers for and the locate
 /// code each disposition maps to. Credentials stay with the adapter.

@@ -196,6 +196,22 @@ pub fn list(
         .collect()
 }
 
+/// One reconciliation by id.
+pub fn by_id(conn: &mut AnyConn, id: &str) -> Result<Option<ReconciliationView>, StoreError> {
+    let center: Option<String> = with_conn!(conn, |c| reconciliations::table
+        .find(id)
+        .select(reconciliations::center)
+        .first(c)
+        .optional())
+    .map_err(store_err)?;
+    let Some(center) = center else {
+        return Ok(None);
+    };
+    Ok(list(conn, Some(&center), None, 1_000)?
+        .into_iter()
+        .find(|r| r.id == id))
+}
+
 /// Per center, tickets its recent summaries list that have still not arrived (the gauge).
 pub fn missing_now(conn: &mut AnyConn) -> Result<Vec<(String, usize)>, StoreError> {
     let mut by_center: std::collections::BTreeMap<String, BTreeSet<TicketRef>> =

@@ -408,6 +408,20 @@ impl Store for DbStore {
         .boxed()
     }
 
+    fn settle_delivery(
+        &self,
+        update: aegis_actors::records::DeliveryUpdate,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'static, Result<(), StoreError>> {
+        let writer = self.writer.clone();
+        async move {
+            writer
+                .run(move |tx| write::deliveries::settle(tx, &update, at))
+                .await
+        }
+        .boxed()
+    }
+
     fn ready(&self) -> BoxFuture<'static, bool> {
         let db = self.db.clone();
         async move {

@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
-use aegis_actors::records::DeadLetterRecord;
+use aegis_actors::records::{DeadLetterRecord, DeliveryRecord};
 use aegis_workflows::Problem;
 use aegis_workflows::daily_summary::{self, Listed, Summary};
 use chrono::{NaiveDate, TimeZone};
@@ -186,18 +186,37 @@ pub async fn summary(
         day_text.clone(),
         result.clone(),
     );
+    // Missing tickets reach the `operators` roster like alerts reach officers: the
+    // deliveries are written with the reconciliation, so neither is kept without the other.
+    let notices = if result.missing.is_empty() {
+        Vec::new()
+    } else {
+        operator_notices(&state, &id, now).await?
+    };
+    let rows = notices
+        .iter()
+        .map(crate::db::write::deliveries::new_row)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     state
         .store
         .writer()
-        .run(move |tx| reconciliations::insert(tx, &rid, &c, &st, &d, &r, now))
+        .run(move |tx| {
+            reconciliations::insert(tx, &rid, &c, &st, &d, &r, now)?;
+            crate::db::write::deliveries::insert(tx, &rows)
+        })
         .await?;
+    if !notices.is_empty() {
+        state.runtime.deps.signals.deliveries.notify_one();
+    }
     if !result.missing.is_empty() {
-        // The Prometheus alert AegisTicketsMissing follows from the gauge; the log names them.
+        // AegisTicketsMissing follows from the gauge; the log names them.
         tracing::error!(
             center = %code,
             station = %summary.station,
             date = %day_text,
             missing = ?result.missing,
+            operators_told = notices.len(),
             "the center's daily summary lists tickets that never arrived"
         );
     }
@@ -212,6 +231,39 @@ pub async fn summary(
         .await?
         .ok_or_else(|| ApiError::internal("the reconciliation just kept is gone"))?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// The roster told about missing tickets.
+const OPERATORS: &str = "operators";
+
+/// One delivery per (on-duty operator × channel) for a reconciliation with missing tickets.
+async fn operator_notices(
+    state: &AppState,
+    reconciliation: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<DeliveryRecord>, ApiError> {
+    let reach = state
+        .db
+        .with_read(move |c| crate::db::read::deliveries::reach(c, &[OPERATORS.to_owned()], now))
+        .await?;
+    if !reach.unreachable.is_empty() {
+        tracing::error!(
+            "missing tickets reach no operator: no '{OPERATORS}' roster, or nobody on duty with a channel"
+        );
+    }
+    Ok(reach
+        .targets
+        .into_iter()
+        .map(|t| DeliveryRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            alert_id: reconciliation.to_owned(),
+            workflow_id: String::new(),
+            change: crate::notify::operator_notice::MISSING_TICKETS.to_owned(),
+            user: t.user,
+            channel: t.channel,
+            created_at: now,
+        })
+        .collect())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

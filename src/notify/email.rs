@@ -65,10 +65,44 @@ impl Mailer {
     }
 
     pub async fn send(&self, to: &str, delivery_id: &str, n: &Notice) -> SendResult {
-        let message = match self.message(to, delivery_id, n) {
-            Ok(m) => m,
-            Err(refused) => return refused,
+        match self.message(to, delivery_id, n) {
+            Ok(m) => self.deliver(m).await,
+            Err(refused) => refused,
+        }
+    }
+
+    /// A plain-text message (operators' notices), Message-ID the delivery id.
+    pub async fn send_plain(
+        &self,
+        to: &str,
+        delivery_id: &str,
+        subject: &str,
+        text: &str,
+    ) -> SendResult {
+        let to: Mailbox = match to.parse() {
+            Ok(t) => t,
+            Err(e) => {
+                return SendResult::Refused {
+                    error: format!("the address is not usable: {e}"),
+                };
+            }
         };
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .message_id(Some(format!("<{delivery_id}@aegis>")))
+            .header(ContentType::TEXT_PLAIN)
+            .body(text.to_owned());
+        match message {
+            Ok(m) => self.deliver(m).await,
+            Err(e) => SendResult::Refused {
+                error: format!("could not build the message: {e}"),
+            },
+        }
+    }
+
+    async fn deliver(&self, message: Message) -> SendResult {
         match self.transport.send(message).await {
             Ok(_) => SendResult::Accepted,
             // 5xx: the relay refuses this message (an unknown mailbox, say); anything else

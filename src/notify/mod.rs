@@ -7,6 +7,7 @@ pub mod email;
 pub mod http_post;
 pub mod links;
 pub mod notice;
+pub mod operator_notice;
 pub mod pagerduty;
 pub mod slack;
 pub mod webhook;
@@ -112,7 +113,36 @@ impl ChannelMessenger {
         Ok(Some(found))
     }
 
+    /// An operators' notice: the reconciliation it is about, read afresh, on this channel.
+    async fn send_operator_notice(&self, job: &DeliveryJob) -> SendResult {
+        let r = &job.record;
+        let id = r.alert_id.clone();
+        let found = self
+            .db
+            .with_read(move |c| crate::db::reconciliations::by_id(c, &id))
+            .await;
+        let rec = match found {
+            Ok(Some(rec)) => rec,
+            Ok(None) => {
+                return SendResult::Refused {
+                    error: "the reconciliation no longer exists".into(),
+                };
+            }
+            Err(e) => {
+                return SendResult::Transient {
+                    error: format!("could not read the reconciliation: {e}"),
+                };
+            }
+        };
+        operator_notice::OperatorNotice::missing(&rec, &self.public_url)
+            .send(&self.http, self.mailer.as_ref(), &r.channel, &r.id)
+            .await
+    }
+
     async fn send_job(self, job: DeliveryJob) -> SendResult {
+        if job.record.change == operator_notice::MISSING_TICKETS {
+            return self.send_operator_notice(&job).await;
+        }
         let r = &job.record;
         let Some(change) = Change::parse_key(&r.change) else {
             return SendResult::Refused {

@@ -28,7 +28,18 @@ pub async fn send(
     delivery_id: &str,
     n: &Notice,
 ) -> SendResult {
-    let bytes = match serialize(&webhook_body(n)) {
+    send_signed(client, url, secret, delivery_id, &webhook_body(n)).await
+}
+
+/// Posts `body` signed with the channel's secret (alerts and operators' notices alike).
+pub async fn send_signed(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    delivery_id: &str,
+    body: &Value,
+) -> SendResult {
+    let bytes = match serialize(body) {
         Ok(b) => b,
         Err(refused) => return refused,
     };

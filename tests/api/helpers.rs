@@ -389,6 +389,36 @@ impl TestApp {
         rows[0].n
     }
 
+    /// Waits until delivery rows of `change` are in `state`; how many there are then.
+    pub async fn wait_for_delivery_state(&self, change: &str, state: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let q = diesel::sql_query(format!(
+                "SELECT COUNT(*) AS n FROM deliveries WHERE change = '{change}' AND state = '{state}'"
+            ));
+            let rows: Vec<N> = {
+                let mut conn = self.db.read().unwrap();
+                match &mut conn {
+                    AnyConn::Sqlite(c) => q.load(&mut **c).unwrap(),
+                    AnyConn::Pg(c) => q.load(&mut **c).unwrap(),
+                }
+            };
+            if rows[0].n > 0 {
+                return rows[0].n;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {change} delivery became {state}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Runs SQL straight against the database (as someone with its keys would).
     pub fn exec_sql(&self, sql: &str) -> diesel::QueryResult<usize> {
         let mut conn = self.db.write().unwrap();

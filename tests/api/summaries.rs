@@ -44,10 +44,28 @@ fn refs(v: &Value) -> Vec<(String, i64)> {
 }
 
 async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else {
+    let smtp = crate::receivers::SmtpSink::start(0);
+    let Some(app) = spawn_with(backend, |s| s.notify.smtp_url = smtp.url()).await else {
         return;
     };
     let oc = app.onecall_center();
+    // The operators' roster: missing tickets reach it as alerts reach officers.
+    let r = app
+        .put_json(
+            "/v1/admin/users/ops/channels",
+            &app.token,
+            &json!({"channels": [{"kind": "email", "address": "ops@example.org"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .put_json(
+            "/v1/admin/rosters/operators",
+            &app.token,
+            &json!({"members": ["ops"]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     // The contract's example, as its e-mail carries it: nothing sent that day, nothing missing.
     let example = String::from_utf8(fixture("summary-empty.txt")).unwrap();
     let r = post_text(&app, &oc, &example, true).await;
@@ -96,6 +114,29 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
     assert_eq!(
         refs(&r.body["still_missing"]),
         vec![("2022091500020".into(), 1)]
+    );
+    // The operator's e-mail names the center, the day and the missing ticket.
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(mails.len(), 1, "the empty summary told nobody");
+    if let Ok(path) = std::env::var("AEGIS_KEEP_EMAIL") {
+        std::fs::write(path, &mails[0]).unwrap();
+    }
+    let mail = mail_parser::MessageParser::default()
+        .parse(&mails[0])
+        .unwrap();
+    let subject = mail.subject().unwrap().to_owned();
+    assert!(
+        subject.starts_with("[MISSING TICKETS] 1 ticket(s) from") && subject.contains(&oc),
+        "{subject}"
+    );
+    let text = mail.body_text(0).unwrap().to_string();
+    assert!(
+        text.contains("2022091500020-001") && text.contains("/admin/missing"),
+        "{text}"
+    );
+    assert_eq!(
+        app.wait_for_delivery_state("missing-tickets", "sent").await,
+        1
     );
 
     // Operators see it listed and alerted on.

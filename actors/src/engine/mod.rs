@@ -21,6 +21,7 @@ use crate::records::{CommitOutcome, TimerSettle, WorkflowSnapshot};
 use crate::step::{Step, StepError, StepOutcome};
 
 pub(crate) use decide::Decision;
+pub(crate) use notify::delivery_update;
 
 /// A workflow that changes under us this many times in a row is reported as contended and
 /// retried later: something else is driving it hard.

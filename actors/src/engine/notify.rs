@@ -120,6 +120,20 @@ pub(crate) fn on_notified(deps: &Deps, a: &NotifyAttempt, now: DateTime<Utc>) ->
         channel: &a.channel,
         attempt: a.attempt,
     });
+    let plan = Plan {
+        events: vec![(event, SYSTEM.to_owned())],
+        delivery_update: Some(delivery_update(a.delivery.clone(), a.attempt, after)),
+        ..Plan::default()
+    };
+    Decision::Commit(Box::new(plan))
+}
+
+/// What an attempt does to its delivery row.
+pub(crate) fn delivery_update(
+    id: String,
+    attempt: u32,
+    after: notification::AfterAttempt,
+) -> DeliveryUpdate {
     let (state, error) = match after {
         notification::AfterAttempt::Sent => (DeliveryState::Sent, None),
         notification::AfterAttempt::Retry { at, error } => (
@@ -131,15 +145,10 @@ pub(crate) fn on_notified(deps: &Deps, a: &NotifyAttempt, now: DateTime<Utc>) ->
             Some(notification::short_error(&error)),
         ),
     };
-    let plan = Plan {
-        events: vec![(event, SYSTEM.to_owned())],
-        delivery_update: Some(DeliveryUpdate {
-            id: a.delivery.clone(),
-            attempts: a.attempt,
-            state,
-            error,
-        }),
-        ..Plan::default()
-    };
-    Decision::Commit(Box::new(plan))
+    DeliveryUpdate {
+        id,
+        attempts: attempt,
+        state,
+        error,
+    }
 }

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::BoxFuture;
 use crate::records::{
-    CommitOutcome, DeadLetterRecord, DeliveryJob, DriveContext, IntakeOutcome, IntakeRecord,
-    OutboxRow, Reach, ResponseJob, ResponseSetup, Target, TimerRecord, TimerSettle,
+    CommitOutcome, DeadLetterRecord, DeliveryJob, DeliveryUpdate, DriveContext, IntakeOutcome,
+    IntakeRecord, OutboxRow, Reach, ResponseJob, ResponseSetup, Target, TimerRecord, TimerSettle,
     TransitionCommit, WorkflowSnapshot,
 };
 
@@ -173,6 +173,13 @@ pub trait Store: Send + Sync + 'static {
         lease_until: DateTime<Utc>,
         limit: usize,
     ) -> BoxFuture<'static, Result<Vec<ResponseJob>, StoreError>>;
+    /// Settles an attempt of a delivery that belongs to no workflow (an operators' notice):
+    /// nothing goes into an audit trail, the row records it.
+    fn settle_delivery(
+        &self,
+        update: DeliveryUpdate,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'static, Result<(), StoreError>>;
     /// Whether the database answers.
     fn ready(&self) -> BoxFuture<'static, bool>;
 }

@@ -93,6 +93,20 @@ async fn send_one(deps: &Deps, dispatcher: &Dispatcher, job: DeliveryJob) {
         },
     };
     let r = job.record;
+    if r.workflow_id.is_empty() {
+        // An operators' notice belongs to no workflow: its row is settled directly.
+        let now = deps.clock.now();
+        let jitter = rand::Rng::random::<f64>(&mut rand::rng());
+        let after = deps
+            .config
+            .delivery
+            .after(job.attempt, &result, now, jitter);
+        let update = crate::engine::delivery_update(r.id.clone(), job.attempt, after);
+        if let Err(e) = deps.store.settle_delivery(update, now).await {
+            tracing::warn!(delivery = %r.id, error = %e, "could not record an operators' notice attempt");
+        }
+        return;
+    }
     let workflow_id = r.workflow_id.clone();
     let attempt = NotifyAttempt {
         delivery: r.id,

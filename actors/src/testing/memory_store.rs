@@ -34,10 +34,10 @@ struct StoredTimer {
     claimed_until: Option<DateTime<Utc>>,
 }
 
-/// A delivery row: the record, its attempts so far and where it stands.
+/// A delivery or response row: the record, its attempts so far and where it stands.
 #[derive(Debug, Clone)]
-pub struct StoredDelivery {
-    pub record: DeliveryRecord,
+pub struct Stored<R> {
+    pub record: R,
     pub attempts: u32,
     pub state: &'static str,
     pub next_at: DateTime<Utc>,
@@ -45,15 +45,37 @@ pub struct StoredDelivery {
     pub error: Option<String>,
 }
 
-/// A response row: the record, its attempts so far and where it stands.
-#[derive(Debug, Clone)]
-pub struct StoredResponse {
-    pub record: ResponseRecord,
-    pub attempts: u32,
-    pub state: &'static str,
-    pub next_at: DateTime<Utc>,
-    pub claimed_until: Option<DateTime<Utc>>,
-    pub error: Option<String>,
+impl<R> Stored<R> {
+    fn pending(record: R, at: DateTime<Utc>) -> Self {
+        Self {
+            record,
+            attempts: 0,
+            state: "pending",
+            next_at: at,
+            claimed_until: None,
+            error: None,
+        }
+    }
+}
+
+pub type StoredDelivery = Stored<DeliveryRecord>;
+pub type StoredResponse = Stored<ResponseRecord>;
+
+/// Rows found by id.
+pub trait RowId {
+    fn row_id(&self) -> &str;
+}
+
+impl RowId for DeliveryRecord {
+    fn row_id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl RowId for ResponseRecord {
+    fn row_id(&self) -> &str {
+        &self.id
+    }
 }
 
 #[derive(Debug, Default)]
@@ -247,6 +269,19 @@ fn intake_one(inner: &mut Inner, r: IntakeRecord) -> IntakeOutcome {
     IntakeOutcome::Accepted { workflow_id: id }
 }
 
+/// One attempt's outcome on its row; the claim is released.
+fn settle<R: RowId>(rows: &mut [Stored<R>], u: &crate::records::DeliveryUpdate) {
+    if let Some(d) = rows.iter_mut().find(|d| d.record.row_id() == u.id) {
+        d.attempts = u.attempts;
+        d.state = u.state.as_str();
+        d.error = u.error.clone();
+        d.claimed_until = None;
+        if let DeliveryState::Pending { next_at } = u.state {
+            d.next_at = next_at;
+        }
+    }
+}
+
 fn commit_one(inner: &mut Inner, c: &TransitionCommit) -> CommitOutcome {
     let Some(w) = inner.workflows.get_mut(&c.workflow_id) else {
         return CommitOutcome::Conflict;
@@ -302,47 +337,21 @@ fn commit_one(inner: &mut Inner, c: &TransitionCommit) -> CommitOutcome {
     if let Some(d) = &c.dead_letter {
         inner.dead_letters.push(d.clone());
     }
-    inner
-        .notifications
-        .extend(c.deliveries.iter().map(|r| StoredDelivery {
-            record: r.clone(),
-            attempts: 0,
-            state: "pending",
-            next_at: r.created_at,
-            claimed_until: None,
-            error: None,
-        }));
-    inner
-        .responses
-        .extend(c.responses.iter().map(|r| StoredResponse {
-            record: r.clone(),
-            attempts: 0,
-            state: "pending",
-            next_at: r.created_at,
-            claimed_until: None,
-            error: None,
-        }));
-    if let Some(u) = &c.response_update
-        && let Some(d) = inner.responses.iter_mut().find(|d| d.record.id == u.id)
-    {
-        d.attempts = u.attempts;
-        d.state = u.state.as_str();
-        d.error = u.error.clone();
-        d.claimed_until = None;
-        if let DeliveryState::Pending { next_at } = u.state {
-            d.next_at = next_at;
-        }
+    inner.notifications.extend(
+        c.deliveries
+            .iter()
+            .map(|r| Stored::pending(r.clone(), r.created_at)),
+    );
+    inner.responses.extend(
+        c.responses
+            .iter()
+            .map(|r| Stored::pending(r.clone(), r.created_at)),
+    );
+    if let Some(u) = &c.response_update {
+        settle(&mut inner.responses, u);
     }
-    if let Some(u) = &c.delivery_update
-        && let Some(d) = inner.notifications.iter_mut().find(|d| d.record.id == u.id)
-    {
-        d.attempts = u.attempts;
-        d.state = u.state.as_str();
-        d.error = u.error.clone();
-        d.claimed_until = None;
-        if let DeliveryState::Pending { next_at } = u.state {
-            d.next_at = next_at;
-        }
+    if let Some(u) = &c.delivery_update {
+        settle(&mut inner.notifications, u);
     }
     CommitOutcome::Committed
 }
@@ -627,6 +636,17 @@ impl Store for MemoryStore {
                 })
                 .collect()
         });
+        async move { out }.boxed()
+    }
+
+    fn settle_delivery(
+        &self,
+        u: crate::records::DeliveryUpdate,
+        _at: DateTime<Utc>,
+    ) -> BoxFuture<'static, Result<(), StoreError>> {
+        let out = self
+            .writable()
+            .map(|()| settle(&mut self.inner.lock().notifications, &u));
         async move { out }.boxed()
     }
 
