@@ -91,36 +91,52 @@ async fn shoot(c: &Client, name: &str) {
 
 async fn sign_in(c: &Client, base: &str, name: &str, password: &str) {
     c.goto(&format!("{base}/signin")).await.unwrap();
-    c.find(Locator::Css("input[name=name]"))
+    find(c, "input[name=name]")
         .await
-        .unwrap()
         .send_keys(name)
         .await
         .unwrap();
-    c.find(Locator::Css("input[name=password]"))
+    find(c, "input[name=password]")
         .await
-        .unwrap()
         .send_keys(password)
         .await
         .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    find(c, "button[type=submit]").await.click().await.unwrap();
 }
 
 async fn text(c: &Client) -> String {
-    // After a form post the next page may still be on its way.
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    // After a form post the next page may still be on its way, and the body found may be
+    // replaced before it is read: try again until one is read whole.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let read = match c.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await,
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(t) => return t,
+            Err(e) => {
+                assert!(Instant::now() < deadline, "the page never settled: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Waits until the address has `needle` in its query.
+async fn wait_query(c: &Client, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = c.current_url().await.unwrap();
+        if url.query().unwrap_or("").contains(needle) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the address never had {needle}: {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits until the page shows `needle` (a form's answer may still be loading).
@@ -155,13 +171,11 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
     let (id, alert_id) = app.raise_alert("B-1").await;
 
     sign_in(&c, &app.base, "officer-1", "wrong password here").await;
-    assert!(text(&c).await.contains("do not match"));
+    wait_text(&c, "do not match").await;
     shoot(&c, "signin-refused").await;
     sign_in(&c, &app.base, "officer-1", PASSWORD).await;
+    find(&c, &format!("[data-alert-id=\"{alert_id}\"]")).await;
     assert!(c.current_url().await.unwrap().path().ends_with("/alerts"));
-    c.find(Locator::Css(&format!("[data-alert-id=\"{alert_id}\"]")))
-        .await
-        .expect("the alert is in the queue");
     // A new alert appears in the open page by itself: no reload.
     let (_, alert2) = app.raise_alert("B-2").await;
     c.wait()
@@ -188,14 +202,9 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         .click()
         .await
         .unwrap();
-    assert!(text(&c).await.contains("Why the model flags it"));
+    wait_text(&c, "Why the model flags it").await;
     shoot(&c, "alert").await;
-    c.find(Locator::Css("[data-action=ack]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    find(&c, "[data-action=ack]").await.click().await.unwrap();
     wait_text(&c, "State: acknowledged").await;
     let w = app.wait_state(&id, "acknowledged").await;
     let ack = w["events"]
@@ -209,15 +218,13 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
     assert_eq!(ack["detail"]["via"], "console");
     // Resolve with the keyboard alone: choose the disposition by typing, press Enter on the
     // button.
-    c.find(Locator::Css("select[name=disposition]"))
+    find(&c, "select[name=disposition]")
         .await
-        .unwrap()
         .send_keys("site standby")
         .await
         .unwrap();
-    c.find(Locator::Css("[data-action=resolve]"))
+    find(&c, "[data-action=resolve]")
         .await
-        .unwrap()
         .send_keys(ENTER)
         .await
         .unwrap();
@@ -274,13 +281,19 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
 /// WebDriver's Enter key.
 const ENTER: &str = "\u{E007}";
 
+/// The element `css` once it is on the page (after a form post the next page may still be
+/// loading).
+async fn find(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+}
+
+/// Clicks `css` once it is on the page (after a form post the next page may still be loading).
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    find(c, css).await.click().await.unwrap();
 }
 
 #[actix_web::test]
@@ -302,21 +315,13 @@ async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
 
     sign_in(&c, &app.base, "ops", PASSWORD).await;
     click(&c, "nav a[href='/admin/workflows']").await;
-    c.find(Locator::Css("select[name=state]"))
+    find(&c, "select[name=state]")
         .await
-        .unwrap()
         .send_keys("alerted")
         .await
         .unwrap();
     click(&c, "form.filters button[type=submit]").await;
-    assert!(
-        c.current_url()
-            .await
-            .unwrap()
-            .query()
-            .unwrap_or("")
-            .contains("state=alerted")
-    );
+    wait_query(&c, "state=alerted").await;
     let rows = c
         .find_all(Locator::Css("[data-workflow-id]"))
         .await
@@ -324,13 +329,11 @@ async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
     assert_eq!(rows.len(), 1, "only the alerted workflow");
     shoot(&c, "workflows").await;
     click(&c, &format!("[data-workflow-id=\"{id}\"] a")).await;
-    let page = text(&c).await;
-    assert!(page.contains("Audit chain verified"), "{page}");
-    assert!(page.contains("alert raised"));
+    wait_text(&c, "Audit chain verified").await;
+    assert!(text(&c).await.contains("alert raised"));
     shoot(&c, "workflow").await;
-    c.find(Locator::Css("input[name=reason]"))
+    find(&c, "input[name=reason]")
         .await
-        .unwrap()
         .send_keys("the excavator called: duplicate")
         .await
         .unwrap();
@@ -347,9 +350,7 @@ async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
     wait_text(&c, "State: cancelled").await;
 
     click(&c, "nav a[href='/admin/dead-letters']").await;
-    c.find(Locator::Css("[data-action=redrive]"))
-        .await
-        .expect("the unreadable payload waits with a redrive button");
+    find(&c, "[data-action=redrive]").await;
     shoot(&c, "dead-letters").await;
     // The center's daily summary lists a ticket that never came: operators see it.
     let today = chrono::Utc::now()
