@@ -240,7 +240,7 @@ impl Application {
             streams: Arc::new(tokio::sync::Semaphore::new(settings.http.max_streams)),
             links,
             responder,
-            last_deliveries: Default::default(),
+            last_deliveries: telemetry::silence::LastDeliveries::watching(&settings.centers),
         });
         telemetry::silence::load(&state).await;
         telemetry::gauges::spawn_db_gauges(state.clone().into_inner(), Duration::from_secs(5));

@@ -16,14 +16,33 @@ use crate::db::{AnyConn, store_err};
 use crate::http::state::AppState;
 use crate::with_conn;
 
-/// The last delivery taken from each center (code in upper case), by this node, or when this
-/// node started watching.
+/// The last delivery taken from each watched center (code in upper case), by this node, or
+/// when this node started watching. Other centers cost a comparison per request, no lock.
 #[derive(Debug, Clone, Default)]
-pub struct LastDeliveries(Arc<Mutex<HashMap<String, DateTime<Utc>>>>);
+pub struct LastDeliveries {
+    watched: Arc<Vec<String>>,
+    last: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
+}
 
 impl LastDeliveries {
+    pub fn watching(centers: &crate::config::Centers) -> Self {
+        Self {
+            watched: Arc::new(
+                centers
+                    .silence_alarms()
+                    .into_iter()
+                    .map(|(c, _)| c.to_ascii_uppercase())
+                    .collect(),
+            ),
+            last: Arc::default(),
+        }
+    }
+
     pub fn note(&self, center: &str, at: DateTime<Utc>) {
-        let mut m = self.0.lock();
+        if !self.watched.iter().any(|w| w.eq_ignore_ascii_case(center)) {
+            return;
+        }
+        let mut m = self.last.lock();
         let e = m.entry(center.to_ascii_uppercase()).or_insert(at);
         if at > *e {
             *e = at;
@@ -31,7 +50,7 @@ impl LastDeliveries {
     }
 
     fn get(&self, center: &str) -> Option<DateTime<Utc>> {
-        self.0.lock().get(&center.to_ascii_uppercase()).copied()
+        self.last.lock().get(&center.to_ascii_uppercase()).copied()
     }
 }
 
