@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-const PASSWORD: &str = "a long enough passphrase";
+use crate::console::PASSWORD;
 
 struct Driver(Child);
 
@@ -163,11 +163,7 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
     let Some(app) = spawn_app(Backend::Sqlite).await else {
         return;
     };
-    {
-        let hash = aegis::console::password::hash(PASSWORD).unwrap();
-        let mut conn = app.db.write().unwrap();
-        assert!(aegis::db::sign_in::set_password(&mut conn, "officer-1", &hash).unwrap());
-    }
+    crate::console::set_password(&app, "officer-1");
     let (id, alert_id) = app.raise_alert("B-1").await;
 
     sign_in(&c, &app.base, "officer-1", "wrong password here").await;
@@ -304,11 +300,7 @@ async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
     let Some(app) = spawn_app(Backend::Sqlite).await else {
         return;
     };
-    {
-        let hash = aegis::console::password::hash(PASSWORD).unwrap();
-        let mut conn = app.db.write().unwrap();
-        assert!(aegis::db::sign_in::set_password(&mut conn, "ops", &hash).unwrap());
-    }
+    crate::console::set_password(&app, "ops");
     let (id, _) = app.raise_alert("OPS-1").await;
     app.resolved_normal_ticket().await;
     assert_eq!(app.post_native(b"{\"ticket_number\": 7").await.status, 400);
@@ -365,19 +357,8 @@ async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
             "2022112200077-000 - Emergency\r\nEnd of List",
         )
         .replace("TOTAL = 0000", "TOTAL = 0001");
-    let r = app
-        .client
-        .post(format!("{}/v1/webhooks/USAN/summary", app.base))
-        .header("content-type", "text/plain")
-        .header(
-            "X-OneCall-Webhook-Signature",
-            aegis::intake::signature::sign_onecall(ONECALL_SECRET, summary.as_bytes()),
-        )
-        .body(summary)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let r = app.post_summary_text("USAN", &summary, true).await;
+    assert_eq!(r.status, 200, "{}", r.body);
     click(&c, "nav a[href='/admin/missing']").await;
     wait_text(&c, "Still missing: 2022112200077-000").await;
     shoot(&c, "missing").await;

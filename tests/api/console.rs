@@ -21,6 +21,14 @@ pub(crate) fn set_password(app: &TestApp, name: &str) {
     assert!(aegis::db::sign_in::set_password(&mut conn, name, &hash).unwrap());
 }
 
+/// Sets `name`'s password and signs in: the client and the session cookie as `name=value`.
+pub(crate) async fn signed_in(app: &TestApp, name: &str) -> (reqwest::Client, String) {
+    set_password(app, name);
+    let client = browser();
+    let (cookie, _) = session_cookie(&sign_in(app, &client, name, PASSWORD).await);
+    (client, cookie)
+}
+
 pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -6,9 +6,7 @@
 use serde_json::json;
 
 use crate::both_backends;
-use crate::console::{
-    PASSWORD, browser, csrf_of, page, post_form, session_cookie, set_password, sign_in,
-};
+use crate::console::{csrf_of, page, post_form, signed_in};
 use crate::helpers::*;
 
 both_backends!(
@@ -16,13 +14,6 @@ both_backends!(
     dead_letters_are_redriven_from_the_console,
     the_system_page_shows_actors_and_the_model
 );
-
-async fn signed_in(app: &TestApp, name: &str) -> (reqwest::Client, String) {
-    set_password(app, name);
-    let client = browser();
-    let (cookie, _) = session_cookie(&sign_in(app, &client, name, PASSWORD).await);
-    (client, cookie)
-}
 
 async fn an_operator_finds_and_repairs_workflows(backend: Backend) {
     let Some(app) = spawn_with(backend, |s| {

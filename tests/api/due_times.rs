@@ -10,17 +10,6 @@ use crate::helpers::*;
 
 both_backends!(unanswered_tickets_are_chased_and_listed_by_due_time);
 
-async fn advance(app: &TestApp, seconds: i64) {
-    let r = app
-        .client
-        .post(format!("{}/v1/testing/clock", app.base))
-        .json(&json!({ "seconds": seconds }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-}
-
 async fn unanswered_tickets_are_chased_and_listed_by_due_time(backend: Backend) {
     let Some(app) = spawn_with(backend, |s| {
         s.testing.manual_clock = true;
@@ -83,18 +72,14 @@ async fn unanswered_tickets_are_chased_and_listed_by_due_time(backend: Backend) 
         403
     );
     // The console shows the same list (the default window is an hour here).
-    crate::console::set_password(&app, "ops");
-    let client = crate::console::browser();
-    let (cookie, _) = crate::console::session_cookie(
-        &crate::console::sign_in(&app, &client, "ops", crate::console::PASSWORD).await,
-    );
+    let (client, cookie) = crate::console::signed_in(&app, "ops").await;
     let (status, html) = crate::console::page(&app, &client, "/admin/due", &cookie).await;
     assert_eq!(status, 200);
     assert!(html.contains("data-overdue=\"1\""), "{html}");
     assert!(html.contains(&format!("data-workflow-id=\"{past}\"")));
 
     // An hour before the response is due: warned; after it: overdue.
-    advance(&app, 3_700).await;
+    app.advance_clock(3_700).await;
     app.wait_for(&id, "due_soon", |w| {
         w["events"]
             .as_array()
@@ -103,7 +88,7 @@ async fn unanswered_tickets_are_chased_and_listed_by_due_time(backend: Backend) 
             .any(|e| e["event"] == "due_soon")
     })
     .await;
-    advance(&app, 3_700).await;
+    app.advance_clock(3_700).await;
     let w = app
         .wait_for(&id, "overdue", |w| {
             w["events"]

@@ -419,6 +419,34 @@ impl TestApp {
         }
     }
 
+    /// Posts a daily summary as text to OneCall center `center`, signed with the USA North
+    /// secret unless `signed` is false.
+    pub async fn post_summary_text(&self, center: &str, text: &str, signed: bool) -> Reply {
+        let mut req = self
+            .client
+            .post(format!("{}/v1/webhooks/{center}/summary", self.base))
+            .header("content-type", "text/plain; charset=utf-8");
+        if signed {
+            req = req.header(
+                "X-OneCall-Webhook-Signature",
+                sign_onecall(ONECALL_SECRET, text.as_bytes()),
+            );
+        }
+        reply(req.body(text.to_owned()).send().await.unwrap()).await
+    }
+
+    /// Moves the manual clock (`testing.manual_clock`) on by `seconds`.
+    pub async fn advance_clock(&self, seconds: i64) {
+        let r = self
+            .client
+            .post(format!("{}/v1/testing/clock", self.base))
+            .json(&serde_json::json!({ "seconds": seconds }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
     /// Runs SQL straight against the database (as someone with its keys would).
     pub fn exec_sql(&self, sql: &str) -> diesel::QueryResult<usize> {
         let mut conn = self.db.write().unwrap();

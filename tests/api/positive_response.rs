@@ -232,11 +232,7 @@ async fn a_resolution_answers_the_center_through_its_positive_response_api(backe
     assert_eq!(none.body["error"]["code"], "NO_RESPONSE_API");
 
     // Operators see it in the console, and can answer from there.
-    crate::console::set_password(&app, "ops");
-    let client = crate::console::browser();
-    let (cookie, _) = crate::console::session_cookie(
-        &crate::console::sign_in(&app, &client, "ops", crate::console::PASSWORD).await,
-    );
+    let (client, cookie) = crate::console::signed_in(&app, "ops").await;
     let page = format!("/admin/workflows/{id412}");
     let (status, html) = crate::console::page(&app, &client, &page, &cookie).await;
     assert_eq!(status, 200);

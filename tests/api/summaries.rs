@@ -3,7 +3,6 @@
 //! ticket that never arrived and a wrong total), JSON signed as a native center's webhooks, a
 //! late ticket clearing its "missing", and bodies that are not summaries answered `422` and kept.
 
-use aegis::intake::signature::sign_onecall;
 use serde_json::{Value, json};
 
 use crate::both_backends;
@@ -14,21 +13,6 @@ both_backends!(
     what_is_not_a_summary_is_refused_and_kept,
     skipped_sequence_numbers_are_reported_until_they_arrive
 );
-
-async fn post_text(app: &TestApp, center: &str, text: &str, signed: bool) -> Reply {
-    // (`center` is a OneCall center: the summary is signed as its deliveries are.)
-    let mut req = app
-        .client
-        .post(format!("{}/v1/webhooks/{center}/summary", app.base))
-        .header("content-type", "text/plain; charset=utf-8");
-    if signed {
-        req = req.header(
-            "X-OneCall-Webhook-Signature",
-            sign_onecall(ONECALL_SECRET, text.as_bytes()),
-        );
-    }
-    reply(req.body(text.to_owned()).send().await.unwrap()).await
-}
 
 fn refs(v: &Value) -> Vec<(String, i64)> {
     v.as_array()
@@ -68,7 +52,7 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
     assert_eq!(r.status, 200, "{}", r.body);
     // The contract's example, as its e-mail carries it: nothing sent that day, nothing missing.
     let example = String::from_utf8(fixture("summary-empty.txt")).unwrap();
-    let r = post_text(&app, &oc, &example, true).await;
+    let r = app.post_summary_text(&oc, &example, true).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         (r.body["station"].as_str(), r.body["date"].as_str()),
@@ -80,7 +64,10 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
     );
     assert_eq!(r.body["count_mismatch"], false);
     assert!(r.body["missing"].as_array().unwrap().is_empty());
-    assert_eq!(post_text(&app, &oc, &example, false).await.status, 401);
+    assert_eq!(
+        app.post_summary_text(&oc, &example, false).await.status,
+        401
+    );
 
     // Today: one ticket received, the summary lists it and one that never came, TOTAL wrong.
     let xml = String::from_utf8(fixture("CA.xml")).unwrap();
@@ -102,7 +89,7 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
             "2022091500019-000 - Original\r\n2022091500020-001 - AMND\r\nEnd of List",
         )
         .replace("TOTAL = 0000", "TOTAL = 0003");
-    let r = post_text(&app, &oc, &listing, true).await;
+    let r = app.post_summary_text(&oc, &listing, true).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(refs(&r.body["missing"]), vec![("2022091500020".into(), 1)]);
     assert!(r.body["unexpected"].as_array().unwrap().is_empty());
@@ -174,11 +161,7 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
     }
 
     // And in the console.
-    crate::console::set_password(&app, "ops");
-    let client = crate::console::browser();
-    let (cookie, _) = crate::console::session_cookie(
-        &crate::console::sign_in(&app, &client, "ops", crate::console::PASSWORD).await,
-    );
+    let (client, cookie) = crate::console::signed_in(&app, "ops").await;
     let (status, html) = crate::console::page(&app, &client, "/admin/missing", &cookie).await;
     assert_eq!(status, 200);
     assert!(html.contains("data-missing=\"1\""), "{html}");
@@ -237,7 +220,9 @@ async fn what_is_not_a_summary_is_refused_and_kept(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let r = post_text(&app, "USAN", "hello\r\nTOTAL = lots\r\n", true).await;
+    let r = app
+        .post_summary_text("USAN", "hello\r\nTOTAL = lots\r\n", true)
+        .await;
     assert_eq!(r.status, 422, "{}", r.body);
     let problems = r.body["error"]["details"]["problems"].as_array().unwrap();
     let fields: Vec<&str> = problems
@@ -255,7 +240,7 @@ async fn what_is_not_a_summary_is_refused_and_kept(backend: Backend) {
     let garbage = String::from_utf8(fixture("summary-empty.txt"))
         .unwrap()
         .replace("End of List", "<html>not a list</html>\r\nEnd of List");
-    let r = post_text(&app, "USAN", &garbage, true).await;
+    let r = app.post_summary_text("USAN", &garbage, true).await;
     assert_eq!(r.status, 422);
     assert!(
         r.body["error"]["message"]

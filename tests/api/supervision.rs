@@ -88,17 +88,6 @@ fn tier(name: &str, secs: u64) -> Tier {
     }
 }
 
-async fn advance(app: &TestApp, seconds: i64) {
-    let r = app
-        .client
-        .post(format!("{}/v1/testing/clock", app.base))
-        .json(&json!({ "seconds": seconds }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-}
-
 async fn an_unacknowledged_alert_escalates_through_every_tier(backend: Backend) {
     let Some(app) = spawn_with(backend, |s| {
         s.testing.manual_clock = true;
@@ -118,20 +107,20 @@ async fn an_unacknowledged_alert_escalates_through_every_tier(backend: Backend) 
     let w = app.wait_state(&id, "alerted").await;
     assert_eq!(w["alert"]["tier"], 0);
     // Not yet due.
-    advance(&app, 59).await;
+    app.advance_clock(59).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.workflow(&id).await["state"], "alerted");
-    advance(&app, 2).await;
+    app.advance_clock(2).await;
     let w = app
         .wait_for(&id, "escalated to tier 1", |w| w["alert"]["tier"] == 1)
         .await;
     assert_eq!(w["state"], "escalated");
     assert_eq!(w["alert"]["state"], "escalated");
-    advance(&app, 121).await;
+    app.advance_clock(121).await;
     app.wait_for(&id, "tier 2", |w| w["alert"]["tier"] == 2)
         .await;
     // Past the last tier the alert is announced again to the last tier.
-    advance(&app, 181).await;
+    app.advance_clock(181).await;
     let w = app
         .wait_for(&id, "re-announced", |w| {
             w["events"]
@@ -168,7 +157,7 @@ async fn an_unacknowledged_alert_escalates_through_every_tier(backend: Backend) 
         .await;
     assert_eq!(ack.status, 200, "{}", ack.body);
     app.wait_state(&id, "acknowledged").await;
-    advance(&app, 10_000).await;
+    app.advance_clock(10_000).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     let w = app.workflow(&id).await;
     assert_eq!(w["state"], "acknowledged");

@@ -38,19 +38,8 @@ async fn a_working_aegis_exports_every_metric_with_sensible_values() {
     let xml = String::from_utf8(fixture("CA.xml")).unwrap();
     assert_eq!(app.post_onecall_xml(&xml, "telemetry-1").await.status, 202);
     let summary = String::from_utf8(fixture("summary-empty.txt")).unwrap();
-    let r = app
-        .client
-        .post(format!("{}/v1/webhooks/USAN/summary", app.base))
-        .header("content-type", "text/plain")
-        .header(
-            "X-OneCall-Webhook-Signature",
-            aegis::intake::signature::sign_onecall(ONECALL_SECRET, summary.as_bytes()),
-        )
-        .body(summary)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let r = app.post_summary_text("USAN", &summary, true).await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let normal = app.post_native(&fixture("normal.json")).await;
     let emergency = app
         .post_native(&fixture("emergency-directional-drilling.json"))

@@ -6,15 +6,16 @@
 
 use std::sync::Arc;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, Utc};
 use futures::FutureExt;
-use tokio::sync::Semaphore;
+use tokio::sync::Notify;
 
+use super::leased::Leased;
 use super::looping::Looping;
 use crate::deps::Deps;
 use crate::dispatch::Dispatcher;
 use crate::health::ActorStats;
-use crate::ports::BoxFuture;
+use crate::ports::{BoxFuture, StoreError};
 use crate::records::{DeliveryJob, SendResult};
 use crate::step::{NotifyAttempt, Step};
 
@@ -32,55 +33,37 @@ impl Looping for DelivererLoop {
         stats: Arc<ActorStats>,
         _restarts: u64,
     ) -> BoxFuture<'static, ()> {
-        run(deps, self.dispatcher.clone(), stats).boxed()
+        super::leased::run::<Deliveries>(deps, self.dispatcher.clone(), stats).boxed()
     }
 }
 
-async fn run(deps: Arc<Deps>, dispatcher: Dispatcher, stats: Arc<ActorStats>) {
-    let lease = TimeDelta::from_std(deps.config.claim_lease).unwrap_or(TimeDelta::seconds(30));
-    let slots = Arc::new(Semaphore::new(deps.config.delivery_concurrency.max(1)));
-    loop {
-        // Claim only what can be sent now: a claimed row waiting here would hold its lease.
-        let free = match slots.clone().acquire_owned().await {
-            Ok(first) => {
-                drop(first);
-                slots.available_permits()
-            }
-            Err(_) => return,
-        };
-        let now = deps.clock.now();
-        let jobs = match deps
-            .store
-            .claim_deliveries(&deps.config.node_id, now, now + lease, free)
-            .await
-        {
-            Ok(jobs) => jobs,
-            Err(e) => {
-                stats.failed();
-                tracing::warn!(error = %e, "claiming deliveries failed");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        let full = jobs.len() == free;
-        for job in jobs {
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                return;
-            };
-            let (deps, dispatcher, guard) = (deps.clone(), dispatcher.clone(), stats.track());
-            actix::spawn(async move {
-                let _guard = guard;
-                let _permit = permit;
-                send_one(&deps, &dispatcher, job).await;
-            });
-        }
-        if full {
-            continue;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(deps.config.delivery_poll) => {}
-            _ = deps.signals.deliveries.notified() => {}
-        }
+/// Notifications, as [`leased::run`](super::leased::run) claims and sends them.
+struct Deliveries;
+
+impl Leased for Deliveries {
+    type Job = DeliveryJob;
+    const WHAT: &'static str = "deliveries";
+
+    fn slots(deps: &Deps) -> usize {
+        deps.config.delivery_concurrency
+    }
+
+    fn wake(deps: &Deps) -> &Notify {
+        &deps.signals.deliveries
+    }
+
+    fn claim(
+        deps: &Deps,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<DeliveryJob>, StoreError>> {
+        deps.store
+            .claim_deliveries(&deps.config.node_id, now, lease_until, limit)
+    }
+
+    fn handle(deps: Arc<Deps>, dispatcher: Dispatcher, job: DeliveryJob) -> BoxFuture<'static, ()> {
+        async move { send_one(&deps, &dispatcher, job).await }.boxed()
     }
 }
 

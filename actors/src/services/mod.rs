@@ -7,6 +7,7 @@
 pub mod consumer;
 pub mod deliverer;
 pub mod intake;
+pub(crate) mod leased;
 pub mod looping;
 pub mod notifier;
 pub mod outbox;

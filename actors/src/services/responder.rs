@@ -6,15 +6,16 @@
 
 use std::sync::Arc;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, Utc};
 use futures::FutureExt;
-use tokio::sync::Semaphore;
+use tokio::sync::Notify;
 
+use super::leased::Leased;
 use super::looping::Looping;
 use crate::deps::Deps;
 use crate::dispatch::Dispatcher;
 use crate::health::ActorStats;
-use crate::ports::BoxFuture;
+use crate::ports::{BoxFuture, StoreError};
 use crate::records::{ResponseJob, SendResult};
 use crate::step::{RespondAttempt, Step};
 
@@ -34,54 +35,37 @@ impl Looping for ResponderLoop {
         stats: Arc<ActorStats>,
         _restarts: u64,
     ) -> BoxFuture<'static, ()> {
-        run(deps, self.dispatcher.clone(), stats).boxed()
+        super::leased::run::<Responses>(deps, self.dispatcher.clone(), stats).boxed()
     }
 }
 
-async fn run(deps: Arc<Deps>, dispatcher: Dispatcher, stats: Arc<ActorStats>) {
-    let lease = TimeDelta::from_std(deps.config.claim_lease).unwrap_or(TimeDelta::seconds(30));
-    let slots = Arc::new(Semaphore::new(CONCURRENCY));
-    loop {
-        let free = match slots.clone().acquire_owned().await {
-            Ok(first) => {
-                drop(first);
-                slots.available_permits()
-            }
-            Err(_) => return,
-        };
-        let now = deps.clock.now();
-        let jobs = match deps
-            .store
-            .claim_responses(&deps.config.node_id, now, now + lease, free)
-            .await
-        {
-            Ok(jobs) => jobs,
-            Err(e) => {
-                stats.failed();
-                tracing::warn!(error = %e, "claiming responses failed");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        let full = jobs.len() == free;
-        for job in jobs {
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                return;
-            };
-            let (deps, dispatcher, guard) = (deps.clone(), dispatcher.clone(), stats.track());
-            actix::spawn(async move {
-                let _guard = guard;
-                let _permit = permit;
-                post_one(&deps, &dispatcher, job).await;
-            });
-        }
-        if full {
-            continue;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(deps.config.delivery_poll) => {}
-            _ = deps.signals.responses.notified() => {}
-        }
+/// Positive responses, as [`leased::run`](super::leased::run) claims and posts them.
+struct Responses;
+
+impl Leased for Responses {
+    type Job = ResponseJob;
+    const WHAT: &'static str = "responses";
+
+    fn slots(_deps: &Deps) -> usize {
+        CONCURRENCY
+    }
+
+    fn wake(deps: &Deps) -> &Notify {
+        &deps.signals.responses
+    }
+
+    fn claim(
+        deps: &Deps,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> BoxFuture<'static, Result<Vec<ResponseJob>, StoreError>> {
+        deps.store
+            .claim_responses(&deps.config.node_id, now, lease_until, limit)
+    }
+
+    fn handle(deps: Arc<Deps>, dispatcher: Dispatcher, job: ResponseJob) -> BoxFuture<'static, ()> {
+        async move { post_one(&deps, &dispatcher, job).await }.boxed()
     }
 }
 

@@ -269,6 +269,25 @@ fn intake_one(inner: &mut Inner, r: IntakeRecord) -> IntakeOutcome {
     IntakeOutcome::Accepted { workflow_id: id }
 }
 
+/// Claims up to `limit` due pending rows until `lease_until`: (record, this attempt's number).
+fn claim<R: Clone>(
+    rows: &mut [Stored<R>],
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: usize,
+) -> Vec<(R, u32)> {
+    rows.iter_mut()
+        .filter(|d| {
+            d.state == "pending" && d.next_at <= now && d.claimed_until.is_none_or(|c| c <= now)
+        })
+        .take(limit)
+        .map(|d| {
+            d.claimed_until = Some(lease_until);
+            (d.record.clone(), d.attempts + 1)
+        })
+        .collect()
+}
+
 /// One attempt's outcome on its row; the claim is released.
 fn settle<R: RowId>(rows: &mut [Stored<R>], u: &crate::records::DeliveryUpdate) {
     if let Some(d) = rows.iter_mut().find(|d| d.record.row_id() == u.id) {
@@ -566,24 +585,15 @@ impl Store for MemoryStore {
         limit: usize,
     ) -> BoxFuture<'static, Result<Vec<DeliveryJob>, StoreError>> {
         let out = self.writable().map(|()| {
-            let mut inner = self.inner.lock();
-            inner
-                .notifications
-                .iter_mut()
-                .filter(|d| {
-                    d.state == "pending"
-                        && d.next_at <= now
-                        && d.claimed_until.is_none_or(|c| c <= now)
-                })
-                .take(limit)
-                .map(|d| {
-                    d.claimed_until = Some(lease_until);
-                    DeliveryJob {
-                        record: d.record.clone(),
-                        attempt: d.attempts + 1,
-                    }
-                })
-                .collect()
+            claim(
+                &mut self.inner.lock().notifications,
+                now,
+                lease_until,
+                limit,
+            )
+            .into_iter()
+            .map(|(record, attempt)| DeliveryJob { record, attempt })
+            .collect()
         });
         async move { out }.boxed()
     }
@@ -617,23 +627,9 @@ impl Store for MemoryStore {
         limit: usize,
     ) -> BoxFuture<'static, Result<Vec<ResponseJob>, StoreError>> {
         let out = self.writable().map(|()| {
-            let mut inner = self.inner.lock();
-            inner
-                .responses
-                .iter_mut()
-                .filter(|d| {
-                    d.state == "pending"
-                        && d.next_at <= now
-                        && d.claimed_until.is_none_or(|c| c <= now)
-                })
-                .take(limit)
-                .map(|d| {
-                    d.claimed_until = Some(lease_until);
-                    ResponseJob {
-                        record: d.record.clone(),
-                        attempt: d.attempts + 1,
-                    }
-                })
+            claim(&mut self.inner.lock().responses, now, lease_until, limit)
+                .into_iter()
+                .map(|(record, attempt)| ResponseJob { record, attempt })
                 .collect()
         });
         async move { out }.boxed()
