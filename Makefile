@@ -3,14 +3,39 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
-# Builds go outside the clone so a fresh clone (and CI) reuses the compiled XGBoost library.
+# Builds go outside the clone so a fresh clone (and CI) reuses what was compiled before.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/aegis-target
-# The xgb crate compiles XGBoost from source; pointing this at any directory stops it from
-# trying to download a prebuilt library.
-export XGBOOST_LIB_DIR ?= /usr/share
+
+# XGBoost: by default the library the XGBoost project publishes in its `xgboost-cpu` wheel on
+# PyPI (3.4.1 implements the 3.4 C API the `xgb` bindings are generated from), fetched once,
+# checked against its pinned hash and unpacked beside the target directory. `make XGBOOST=source
+# …` compiles XGBoost from source instead (about 8 minutes on 2 cores), which is also the choice
+# on a platform the wheel does not cover (it is built for x86-64 Linux with glibc 2.28 or later).
+XGBOOST_VERSION := 3.4.1
+XGBOOST_WHEEL := xgboost_cpu-$(XGBOOST_VERSION)-py3-none-manylinux_2_28_x86_64.whl
+XGBOOST_WHEEL_SHA256 := 1f16331f5c6beb2b40fbd4bf2834333062d93c9eb38b76186a5c206841dc1809
+XGBOOST_CACHE ?= $(HOME)/.cache/aegis-xgboost
+XGBOOST ?= $(shell [ "$$(uname -sm)" = "Linux x86_64" ] && \
+	printf '2.28\n%s\n' "$$(getconf GNU_LIBC_VERSION 2>/dev/null | cut -d' ' -f2)" | sort -V -C && \
+	echo wheel || echo source)
+ifeq ($(XGBOOST),wheel)
+# Beside the build, so `cargo clean` starts from nothing; `cargo test` and `cargo run` find it
+# on the library path (an installed binary finds it beside itself: `make dist`).
+export XGBOOST_LIB_DIR := $(CARGO_TARGET_DIR)/xgboost-$(XGBOOST_VERSION)/lib
+export LD_LIBRARY_PATH := $(XGBOOST_LIB_DIR)$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
+CARGO_FEATURES :=
+XGBOOST_PACKAGES := patchelf unzip
+else ifeq ($(XGBOOST),source)
+# Any existing directory: it only stops the bindings from trying to download a library.
+export XGBOOST_LIB_DIR := /usr/share
+CARGO_FEATURES := --features aegis/xgboost-source
+XGBOOST_PACKAGES := cmake ninja-build
+else
+$(error XGBOOST must be wheel or source, not $(XGBOOST))
+endif
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := cmake ninja-build libclang-dev g++ libpq-dev pkg-config
+APT_PACKAGES := libclang-dev g++ libpq-dev pkg-config $(XGBOOST_PACKAGES)
 # The test suite checks the alert rules with promtool, which Debian ships in `prometheus`, and
 # drives the console in Debian's Chromium through chromedriver.
 TEST_PACKAGES := prometheus python3-pip chromium chromium-driver
@@ -18,7 +43,7 @@ TEST_PACKAGES := prometheus python3-pip chromium chromium-driver
 # deliver e-mail to a real SMTP server (aiosmtpd) they start on loopback.
 PYPI_TEST_TOOLS := schemathesis==4.32.5 aiosmtpd==1.4.6
 
-.PHONY: help deps build run test test-tools lint bench dist clean-data
+.PHONY: help deps xgboost build run test test-tools lint bench dist clean-data
 
 help:
 	@echo "make run    install build prerequisites, build, start Aegis on http://127.0.0.1:8080"
@@ -33,18 +58,39 @@ deps:
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+ifeq ($(XGBOOST),wheel)
+	@$(MAKE) --no-print-directory xgboost
+endif
+
+# The wheel's library finds its bundled OpenMP runtime through `$$ORIGIN/../../xgboost_cpu.libs`;
+# both go in one directory and the library looks beside itself, so the pair can be copied anywhere.
+xgboost: $(XGBOOST_LIB_DIR)/libxgboost.so
+$(XGBOOST_LIB_DIR)/libxgboost.so:
+	@mkdir -p $(XGBOOST_CACHE) $(XGBOOST_LIB_DIR)
+	@test -f $(XGBOOST_CACHE)/$(XGBOOST_WHEEL) || \
+		python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
+			--python-version 3.12 --platform manylinux_2_28_x86_64 \
+			--dest $(XGBOOST_CACHE) xgboost-cpu==$(XGBOOST_VERSION)
+	@echo "$(XGBOOST_WHEEL_SHA256)  $(XGBOOST_CACHE)/$(XGBOOST_WHEEL)" | sha256sum --check --quiet || \
+		{ rm -f $(XGBOOST_CACHE)/$(XGBOOST_WHEEL); echo "the XGBoost wheel does not match its pinned hash"; exit 1; }
+	@rm -rf $(XGBOOST_LIB_DIR).tmp && mkdir -p $(XGBOOST_LIB_DIR).tmp
+	@unzip -q -j $(XGBOOST_CACHE)/$(XGBOOST_WHEEL) 'xgboost/lib/libxgboost.so' 'xgboost_cpu.libs/*' -d $(XGBOOST_LIB_DIR).tmp
+	@patchelf --set-rpath '$$ORIGIN' $(XGBOOST_LIB_DIR).tmp/libxgboost.so
+	@ln -s libxgboost.so $(XGBOOST_LIB_DIR).tmp/$$(objdump -p $(XGBOOST_LIB_DIR).tmp/libxgboost.so | awk '/SONAME/ {print $$2}')
+	@mv $(XGBOOST_LIB_DIR).tmp/* $(XGBOOST_LIB_DIR)/ && rmdir $(XGBOOST_LIB_DIR).tmp
+	@echo "XGBoost $(XGBOOST_VERSION) from PyPI's xgboost-cpu wheel: $(XGBOOST_LIB_DIR)"
 
 build: deps
-	$(CARGO) build --release
+	$(CARGO) build --release $(CARGO_FEATURES)
 
 run: deps
-	$(CARGO) run --release -- serve
+	$(CARGO) run --release $(CARGO_FEATURES) -- serve
 
 lint: deps
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets $(CARGO_FEATURES) -- -D warnings
 	# Without the test suite's `testing` feature, as release builds are compiled.
-	$(CARGO) clippy --workspace -- -D warnings
+	$(CARGO) clippy --workspace $(CARGO_FEATURES) -- -D warnings
 
 test-tools:
 	@python3 -c 'import schemathesis, aiosmtpd' 2>/dev/null || \
@@ -53,22 +99,26 @@ test-tools:
 
 test: EXTRA_PACKAGES = $(TEST_PACKAGES)
 test: deps test-tools lint
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace $(CARGO_FEATURES)
 
 bench: build
-	$(CARGO) bench --bench scoring
-	./benches/loadgen.sh
-	./benches/notify_burst.sh
-	./benches/cluster.sh
+	$(CARGO) bench --bench scoring $(CARGO_FEATURES)
+	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/loadgen.sh
+	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/notify_burst.sh
+	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/cluster.sh
 
 # A directory people can copy anywhere on a machine with the same OS: the release binary and the
-# XGBoost library it links, found through the binary's $ORIGIN rpath.
+# XGBoost library it links (with the OpenMP runtime the wheel bundles), each under its soname,
+# found through the binary's $ORIGIN rpath.
 DIST ?= dist
 dist: build
 	@mkdir -p $(DIST)
 	cp $(CARGO_TARGET_DIR)/release/aegis $(DIST)/
-	@lib=$$(ls -t $(CARGO_TARGET_DIR)/release/build/xgboost_lib-sys-*/out/lib/libxgboost.so 2>/dev/null | head -1); \
-	test -n "$$lib" || { echo "libxgboost.so not found under $(CARGO_TARGET_DIR)/release/build"; exit 1; }; \
-	soname=$$(objdump -p "$$lib" | awk '/SONAME/ {print $$2}'); \
-	cp -L "$$lib" "$(DIST)/$${soname:-libxgboost.so}"; \
-	echo "$(DIST)/: aegis and $${soname:-libxgboost.so}"
+	@if [ "$(XGBOOST)" = wheel ]; then dir=$(XGBOOST_LIB_DIR); else \
+		dir=$$(dirname "$$(ls -t $(CARGO_TARGET_DIR)/release/build/xgboost_lib-sys-*/out/lib/libxgboost.so 2>/dev/null | head -1)"); fi; \
+	test -f "$$dir/libxgboost.so" || { echo "libxgboost.so not found (XGBOOST=$(XGBOOST))"; exit 1; }; \
+	for lib in "$$dir"/*.so*; do \
+		soname=$$(objdump -p "$$lib" | awk '/SONAME/ {print $$2}'); \
+		cp -L "$$lib" "$(DIST)/$${soname:-$$(basename $$lib)}"; \
+		echo "$(DIST)/$${soname:-$$(basename $$lib)}"; \
+	done

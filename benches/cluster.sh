@@ -5,12 +5,7 @@
 # Every node, the database, the broker and the load generator share this machine's cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aegis-target}"
-export XGBOOST_LIB_DIR="${XGBOOST_LIB_DIR:-/usr/share}"
-cargo build --release -q
-lib=$(dirname "$(find "$CARGO_TARGET_DIR/release/build" -name 'libxgboost.so' | head -1)")
-export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-aegis="$CARGO_TARGET_DIR/release/aegis"
+. benches/release_build.sh
 pg_admin="${AEGIS_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}"
 amqp="${AEGIS_TEST_AMQP:-amqp://guest:guest@127.0.0.1:5672/%2f}"
 work=$(mktemp -d)

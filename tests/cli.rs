@@ -350,8 +350,17 @@ fn the_binary_runs_from_another_directory_with_the_library_beside_it() {
         !alone.status.success() && String::from_utf8_lossy(&alone.stderr).contains("libxgboost"),
         "the binary needs its library: {alone:?}"
     );
-    // `make dist` ships the library under its soname, beside the binary.
-    std::fs::copy(xgboost_library(), install.join("libxgboost.so.3")).unwrap();
+    // `make dist` ships the library under its soname beside the binary, with the shared objects
+    // it needs from its own directory (the OpenMP runtime PyPI's wheel bundles).
+    let library = xgboost_library();
+    std::fs::copy(&library, install.join("libxgboost.so.3")).unwrap();
+    for entry in std::fs::read_dir(library.parent().unwrap()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.contains(".so") && !name.starts_with("libxgboost") {
+            std::fs::copy(&path, install.join(name)).unwrap();
+        }
+    }
     let version = run_clean(&bin, &s.0, &["--version"], &[]);
     assert!(version.status.success(), "{version:?}");
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("aegis "));
