@@ -301,6 +301,9 @@ pub struct Demo {
 pub struct Testing {
     /// Use a clock that only moves through `POST /v1/testing/clock`.
     pub manual_clock: bool,
+    /// Move the clock (the system one, or where the manual one starts) by this many seconds,
+    /// so that a test suite sees the same calendar day and hour whatever day it runs.
+    pub clock_offset_secs: i64,
     /// The scorer panics for this ticket number (fault injection)…
     pub panic_on_ticket: String,
     /// …this many times, then scores it normally (0: every time).
@@ -474,7 +477,9 @@ impl Settings {
             bail!("bus.url must be empty (in-process) or an amqp:// URL");
         }
         if cfg!(not(feature = "testing"))
-            && (self.testing.manual_clock || !self.testing.panic_on_ticket.is_empty())
+            && (self.testing.manual_clock
+                || self.testing.clock_offset_secs != 0
+                || !self.testing.panic_on_ticket.is_empty())
         {
             bail!("testing.* switches need a build with the `testing` feature (the test suite's)");
         }

@@ -11,7 +11,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use aegis_actors::health::Health;
-use aegis_actors::ports::{Bus, Clock, SystemClock};
+use aegis_actors::ports::{Bus, Clock, ShiftedClock, SystemClock};
 use aegis_actors::{Deps, Runtime, ScorerSlot, Signals};
 use anyhow::{Context as _, anyhow};
 
@@ -165,13 +165,15 @@ impl Application {
         let forest = load_model(&settings).context("loading the risk model")?;
         tracing::info!(model = %forest.version, trees = forest.tree_count(), "risk model loaded");
         let scorer = ForestScorer::start(forest, options.clone())?;
+        let offset = chrono::TimeDelta::seconds(settings.testing.clock_offset_secs);
         let manual_clock = settings
             .testing
             .manual_clock
-            .then(|| Arc::new(ManualClock::new(chrono::Utc::now())));
+            .then(|| Arc::new(ManualClock::new(chrono::Utc::now() + offset)));
         let clock: Arc<dyn Clock> = match &manual_clock {
             Some(c) => c.clone(),
-            None => Arc::new(SystemClock),
+            None if offset.is_zero() => Arc::new(SystemClock),
+            None => Arc::new(ShiftedClock::new(offset)),
         };
         let listener = TcpListener::bind(&settings.http.bind)
             .with_context(|| format!("binding {}", settings.http.bind))?;

@@ -42,7 +42,7 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
             0.0001
         }
     });
-    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let clock = Arc::new(ManualClock::new(t0()));
     let messenger = RecordingMessenger::new();
     let responder = RecordingResponder::new();
     let mut config = RuntimeConfig {
@@ -80,18 +80,30 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
     }
 }
 
-fn at(s: &str) -> Option<DateTime<chrono::FixedOffset>> {
-    Some(DateTime::parse_from_rfc3339(s).unwrap())
+/// Where every test's manual clock starts. Ticket times are set from it, so what a test sees
+/// (timers set or not, due or overdue) is the same on any day the suite runs.
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-20T17:30:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
+/// `t0` moved by `delta`, in the zone USA North 811 writes its tickets in.
+fn after_t0(delta: TimeDelta) -> Option<DateTime<chrono::FixedOffset>> {
+    let pacific = chrono::FixedOffset::west_opt(8 * 3_600).unwrap();
+    Some((t0() + delta).with_timezone(&pacific))
+}
+
+/// A ticket submitted 16 minutes before `t0`, whose legal start is four days later (that is
+/// when its answer is due) and which expires four weeks later.
 fn ticket(number: &str, revision: u32) -> Ticket {
     Ticket {
         ticket_number: number.into(),
         revision,
         kind: Some(TicketType::Normal),
-        submitted_at: at("2026-11-20T09:14:02-08:00"),
-        legal_start_at: at("2026-11-24T08:00:00-08:00"),
-        expires_at: at("2026-12-18T23:59:59-08:00"),
+        submitted_at: after_t0(-TimeDelta::minutes(16)),
+        legal_start_at: after_t0(TimeDelta::hours(94) + TimeDelta::minutes(30)),
+        expires_at: after_t0(TimeDelta::days(28)),
         excavator: Excavator {
             name: Some("Dana Ortiz".into()),
             ..Excavator::default()
@@ -191,8 +203,8 @@ async fn a_ticket_is_validated_scored_and_cleared_or_alerted_with_a_valid_chain(
     let alert = h.store.alert(&high).unwrap();
     assert_eq!((alert.state, alert.tier), (AlertState::Open, 0));
     let timers = h.store.timers(&high);
-    // The first tier's deadline, and the ticket's due time (legal start 2026-11-24 16:00 UTC):
-    // a warning two hours before, and the moment it is overdue.
+    // The first tier's deadline, and the ticket's due time (its legal start, four days after
+    // the clock's now): a warning two hours before, and the moment it is overdue.
     let mut kinds: Vec<String> = timers.iter().map(|t| t.kind.name().to_owned()).collect();
     kinds.sort();
     assert_eq!(kinds, ["due_soon", "escalate", "overdue"]);
@@ -202,6 +214,7 @@ async fn a_ticket_is_validated_scored_and_cleared_or_alerted_with_a_valid_chain(
         .unwrap()
         .due_at;
     assert_eq!(due.to_rfc3339(), "2026-11-24T16:00:00+00:00");
+    assert_eq!(Some(due.fixed_offset()), ticket("HIGH-1", 0).legal_start_at);
     // The trail is a hash chain from the genesis.
     let events = h.store.events(&high);
     let mut prev = aegis_workflows::audit::GENESIS.to_owned();
@@ -356,6 +369,13 @@ async fn intake_refuses_work_beyond_the_backlog_and_stores_nothing_it_refused() 
     h.bus.hold_work(false);
     for id in &ids {
         h.settles(id, State::Resolved).await;
+    }
+    // A settled ticket's work message is acknowledged just after its commit: until then it
+    // still counts against the backlog, and intake is right to refuse.
+    let drained_by = Instant::now() + Duration::from_secs(5);
+    while aegis_actors::ports::Bus::backlog(h.bus.as_ref()) != Some(0) {
+        assert!(Instant::now() < drained_by, "the backlog never drained");
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let accepted = h.admit(ticket("LOW-B9", 0), "d9", "d9").await.unwrap();
     assert!(

@@ -345,10 +345,7 @@ async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
     find(&c, "[data-action=redrive]").await;
     shoot(&c, "dead-letters").await;
     // The center's daily summary lists a ticket that never came: operators see it.
-    let today = chrono::Utc::now()
-        .date_naive()
-        .format("%m/%d/%Y")
-        .to_string();
+    let today = test_now().date_naive().format("%m/%d/%Y").to_string();
     let summary = String::from_utf8(fixture("summary-empty.txt"))
         .unwrap()
         .replace("05/11/2022", &today)

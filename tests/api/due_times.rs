@@ -14,7 +14,8 @@ async fn unanswered_tickets_are_chased_and_listed_by_due_time(backend: Backend) 
     let Some(app) = spawn_with(backend, |s| {
         s.testing.manual_clock = true;
         s.due.warn_before_secs = 3_600;
-        // Three hours' notice lowers the emergency fixture's risk below the default threshold.
+        // Three hours' notice lowers the emergency fixture's risk below the default threshold
+        // of 0.02.
         s.risk.medium = 0.005;
         s.risk.high = 0.015;
     })
@@ -22,11 +23,16 @@ async fn unanswered_tickets_are_chased_and_listed_by_due_time(backend: Backend) 
     else {
         return;
     };
-    // Due three hours from now (the manual clock starts at the real time).
-    let in_hours = |h: i64| (chrono::Utc::now() + chrono::TimeDelta::hours(h)).to_rfc3339();
+    // Due three hours from now on the test clock (where the manual clock starts): a Monday at
+    // noon in California, the same hour and day whenever the suite runs.
+    let start = test_now();
+    let in_hours = |h: i64| (start + chrono::TimeDelta::hours(h)).to_rfc3339();
     let mut t = fixture_json("emergency-directional-drilling.json");
     t["ticket_number"] = json!("DUE-1");
     t["excavator"]["id"] = json!("EX-DUE-1");
+    // Submitted now with three hours' notice: high risk at any hour of any day (0.019–0.033
+    // under the bundled model, over the high threshold of 0.015 set above).
+    t["submitted_at"] = json!(in_hours(0));
     t["legal_start_at"] = json!(in_hours(3));
     t["response_due_at"] = json!(in_hours(2));
     let id = app.post_ticket(&t).await.body["workflow_id"]

@@ -107,9 +107,34 @@ mod tempdir {
     }
 }
 
-/// Settings every test starts from: random port, quiet, no demo center, fast timers.
+/// What every test app's clock reads when this test process starts: Monday 2026-11-23, 17:00
+/// UTC (09:00 in California), after the example tickets were submitted (the emergency one's
+/// start passed a day and a half ago) and before the normal one's legal start (the next day).
+/// Apps run their clocks from there at the real pace (`testing.clock_offset_secs`), so the day
+/// and hour a ticket is scored, summarised or chased at are the same whatever day the suite
+/// runs.
+const TEST_EPOCH: &str = "2026-11-23T17:00:00Z";
+
+/// Seconds from the real clock to the test clock, fixed once per process so that every app
+/// (and every node of a cluster) reads the same time.
+pub fn clock_offset_secs() -> i64 {
+    static OFFSET: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *OFFSET.get_or_init(|| {
+        let epoch = chrono::DateTime::parse_from_rfc3339(TEST_EPOCH).expect("TEST_EPOCH");
+        epoch.timestamp() - chrono::Utc::now().timestamp()
+    })
+}
+
+/// Now on the test apps' clock (before any manual clock is moved).
+pub fn test_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::TimeDelta::seconds(clock_offset_secs())
+}
+
+/// Settings every test starts from: random port, quiet, no demo center, fast timers, the
+/// test clock.
 pub fn test_settings(url: String) -> Settings {
     let mut s = Settings::default();
+    s.testing.clock_offset_secs = clock_offset_secs();
     s.http.bind = "127.0.0.1:0".into();
     s.http.workers = 1;
     s.database.url = url;
@@ -550,6 +575,10 @@ pub async fn start_process(
     cmd.arg("serve")
         .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
         .env("AEGIS__DEMO__ENABLED", "false")
+        .env(
+            "AEGIS__TESTING__CLOCK_OFFSET_SECS",
+            clock_offset_secs().to_string(),
+        )
         .env("AEGIS__LOG__FORMAT", "json")
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::null())

@@ -81,7 +81,7 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
         .status,
         202
     );
-    let today = chrono::Utc::now().date_naive();
+    let today = test_now().date_naive();
     let listing = example
         .replace("05/11/2022", &today.format("%m/%d/%Y").to_string())
         .replace(

@@ -33,7 +33,7 @@ async fn a_working_aegis_exports_every_metric_with_sensible_values() {
     else {
         return;
     };
-    let started = chrono::Utc::now().timestamp() as f64;
+    let started = test_now().timestamp() as f64;
     // A OneCall delivery (its sequence number is watched) and a daily summary (reconciled).
     let xml = String::from_utf8(fixture("CA.xml")).unwrap();
     assert_eq!(app.post_onecall_xml(&xml, "telemetry-1").await.status, 202);
@@ -121,7 +121,7 @@ async fn a_working_aegis_exports_every_metric_with_sensible_values() {
         )
         .is_some_and(|t| t >= started - 1.0)
     );
-    let weekday = chrono::Datelike::weekday(&chrono::Utc::now()).number_from_monday() <= 5;
+    let weekday = chrono::Datelike::weekday(&test_now()).number_from_monday() <= 5;
     assert_eq!(
         value_of(&text, "aegis_center_business_hours{center=\"TEST\"}"),
         Some(if weekday { 1.0 } else { 0.0 }),

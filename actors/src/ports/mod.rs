@@ -10,7 +10,7 @@ pub mod scorer;
 pub mod store;
 
 pub use bus::{Acker, Bus, BusError, Delivery, EventMessage, WorkKind, WorkMessage};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, ShiftedClock, SystemClock};
 pub use messenger::Messenger;
 pub use responder::Responder;
 pub use scorer::{Contribution, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring};
