@@ -7,7 +7,7 @@ use aegis::risk::forest::Forest;
 use aegis::risk::generate::{Generator, GeneratorConfig};
 use aegis::risk::scorer::{Explain, ForestScorer, ScorerOptions};
 use aegis::risk::treeshap::{self, Scratch};
-use aegis::risk::{self, xgboost};
+use aegis::risk::{self, xgboost_library as xgboost};
 use aegis_actors::ports::{ScoreInput, Scorer};
 use aegis_workflows::features::{self, COUNT, FeatureVector};
 

@@ -1,24 +1,35 @@
 //! Aegis: keeps excavators from hitting buried gas, power, telecom and water lines.
 //!
-//! This crate holds the adapters and the composition root; the domain lives in
-//! `aegis-workflows` and the actor runtime in `aegis-actors`. Start at [`startup::Application`].
+//! This crate holds the adapters, the application layer between them and the runtime, and the
+//! composition root; the domain lives in `aegis-workflows` and the actor runtime in
+//! `aegis-actors`. Dependencies point inward: adapters → [`app`] → storage, runtime, domain.
+//! Start at [`startup::Application`].
 //!
-//! - [`http`]: the contract's HTTP interface (webhooks, officer and operator APIs).
-//! - [`intake`]: signatures and the two ticket formats.
-//! - [`db`]: diesel over SQLite or PostgreSQL, with group commit; implements the `Store` port.
-//! - [`bus`]: the in-process bus and RabbitMQ; implement the `Bus` port.
-//! - [`risk`]: the XGBoost model, evaluated natively with SHAP explanations; training and the
-//!   synthetic history.
-//! - [`config`], [`cli`], [`commands`], [`telemetry`].
+//! - [`app`]: the use cases, one module each (receive a ticket, reconcile a summary, repair a
+//!   workflow, act on an alert, set up people and response APIs, sign in…), each with typed
+//!   input and a typed error under one error policy (`app::errors`).
+//! - Adapters people and centers talk to: [`http`] (the contract's JSON API, webhooks) and
+//!   [`console`] (server-rendered pages), both thin translators over [`app`]; [`cli`] and
+//!   [`commands`] (the command line).
+//! - Adapters Aegis talks to: [`db`] (diesel over SQLite or PostgreSQL, group commit; the
+//!   runtime's `Store` port), [`bus`] (in-process and RabbitMQ; the `Bus` port), [`notify`]
+//!   (e-mail, PagerDuty, Slack, webhooks; the `Messenger` port), [`positive_response`] (the
+//!   centers' PositiveResponse APIs; the `Responder` port), [`risk`] (the XGBoost model,
+//!   evaluated natively with SHAP explanations; the `Scorer` port; training and the synthetic
+//!   history).
+//! - [`formats`]: what centers send — native JSON, USA North 811 OneCallAccess, daily summaries
+//!   — and their signatures, read into the domain's types.
+//! - [`config`], [`telemetry`] (metrics, logs, gauges), [`tls`].
 
+pub mod app;
 pub mod bus;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod console;
 pub mod db;
+pub mod formats;
 pub mod http;
-pub mod intake;
 pub mod notify;
 pub mod positive_response;
 pub mod risk;

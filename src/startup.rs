@@ -21,8 +21,6 @@ use crate::db::centers::{self, CenterFormat};
 use crate::db::store::DbStore;
 use crate::db::writer::Writer;
 use crate::db::{Db, DbSettings, migrate};
-use crate::http::auth::AuthGuard;
-use crate::http::centers::CenterCache;
 use crate::http::state::AppState;
 use crate::http::{self, request_id};
 use crate::risk::forest::Forest;
@@ -34,6 +32,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    /// For tests and tools that set up rows directly (centers, users) before traffic.
+    db: Db,
 }
 
 impl std::fmt::Debug for Application {
@@ -224,28 +224,31 @@ impl Application {
             health,
         };
         let runtime = Runtime::start(deps);
-        let state = web::Data::new(AppState {
+        let last_deliveries = telemetry::silence::LastDeliveries::watching(&settings.centers);
+        telemetry::silence::load(&db, &settings.centers, &last_deliveries, clock.now()).await;
+        let app = crate::app::App::new(crate::app::Parts {
             settings: settings.clone(),
-            db,
+            db: db.clone(),
             store,
             bus,
             runtime,
             clock,
             manual_clock,
-            centers: CenterCache::default(),
-            auth: AuthGuard::new(
-                crate::http::client_ip::parse_proxies(&settings.http.trusted_proxies)
-                    .map_err(|e| anyhow!("http.trusted_proxies: {e}"))?,
-            ),
-            metrics,
-            scorer_options: options,
-            streams: Arc::new(tokio::sync::Semaphore::new(settings.http.max_streams)),
             links,
             responder,
-            last_deliveries: telemetry::silence::LastDeliveries::watching(&settings.centers),
+            last_deliveries,
+            scorer_options: options,
         });
-        telemetry::silence::load(&state).await;
-        telemetry::gauges::spawn_db_gauges(state.clone().into_inner(), Duration::from_secs(5));
+        let gauges = app.telemetry_sources();
+        telemetry::gauges::spawn_db_gauges(gauges.clone(), Duration::from_secs(5));
+        let state = web::Data::new(AppState {
+            app,
+            metrics,
+            streams: Arc::new(tokio::sync::Semaphore::new(settings.http.max_streams)),
+            proxies: crate::http::client_ip::parse_proxies(&settings.http.trusted_proxies)
+                .map_err(|e| anyhow!("http.trusted_proxies: {e}"))?,
+            gauges,
+        });
         let testing = settings.testing.manual_clock;
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -270,6 +273,7 @@ impl Application {
             port,
             server,
             state,
+            db,
         })
     }
 
@@ -281,10 +285,15 @@ impl Application {
         self.state.clone()
     }
 
+    /// The database the application runs on.
+    pub fn db(&self) -> Db {
+        self.db.clone()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let runtime = self.state.runtime.clone();
+        let state = self.state.clone();
         let res = self.server.await;
-        runtime.stop();
+        state.app.stop();
         res
     }
 }

@@ -8,7 +8,7 @@ use aegis::risk::dataset::Dataset;
 use aegis::risk::forest::Forest;
 use aegis::risk::generate::{Generator, GeneratorConfig};
 use aegis::risk::treeshap::{self, Scratch};
-use aegis::risk::{self, train, xgboost};
+use aegis::risk::{self, train, xgboost_library as xgboost};
 use aegis_workflows::features::{self, COUNT};
 use rand::{Rng, SeedableRng};
 

@@ -2,12 +2,13 @@
 //! lifecycle, whatever fails on the way.
 //!
 //! Start reading at [`runtime::Runtime::start`]. The pieces:
-//! - [`ports`]: the traits (`Store`, `Bus`, `Scorer`, `Clock`) through which the runtime reaches
-//!   the outside world; the `aegis` crate implements them.
+//! - [`ports`]: the traits (`Store`, `Bus`, `Scorer`, `Clock`, `Messenger`, `Responder`)
+//!   through which the runtime reaches the outside world; the `aegis` crate implements them.
 //! - [`ticket::TicketActor`]: one actor per active workflow, running [`engine::run`] one step at
 //!   a time; [`directory::Directory`] activates, caps and passivates them;
 //!   [`dispatch::Dispatcher`] delivers steps with supervision (restart, backoff, dead letter).
-//! - [`services`]: intake, work consumer, timers, outbox relay, notifier and sweeper, each a
+//! - [`services`]: admission of new tickets (a plain service on the caller's thread), and the
+//!   work consumer, timers, outbox relay, announcer, deliverer, responder and sweeper, each a
 //!   supervised actor.
 //! - [`health`]: what every actor reports (state, restarts, mailbox, processed).
 //! - `testing` (feature `test-support`): the ports in memory, for the runtime's own tests in

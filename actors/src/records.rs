@@ -59,21 +59,18 @@ pub struct ScoreRecord {
 }
 
 pub use aegis_workflows::alert::{Alert, AlertState};
-pub use aegis_workflows::notification::{Reach, SendResult, Target};
+pub use aegis_workflows::notification::{Reach, SendResult, Subject, Target};
 pub use aegis_workflows::roster::Channel;
 
-/// One notification to send (contract §7): an alert change, to one user, on one channel.
-/// Written in the commit that makes the change, so the change and its announcement are durable
-/// together.
+/// One notification to send (contract §7): what it is about (an alert change, or a center's
+/// missing tickets), to one user, on one channel. Written in the commit that makes the change
+/// (or keeps the reconciliation), so the news and its announcement are durable together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRecord {
     /// Stable across attempts: channels that de-duplicate are given it (webhook id, e-mail
     /// Message-ID), PagerDuty the alert id.
     pub id: String,
-    pub alert_id: String,
-    pub workflow_id: String,
-    /// [`aegis_workflows::notification::Change::key`].
-    pub change: String,
+    pub subject: Subject,
     pub user: String,
     pub channel: Channel,
     pub created_at: DateTime<Utc>,

@@ -10,11 +10,11 @@ use crate::deps::Deps;
 use crate::directory::Directory;
 use crate::dispatch::Dispatcher;
 use crate::ports::EventMessage;
+use crate::services::admission::Admission;
+use crate::services::announcer::Announcer;
 use crate::services::consumer::WorkConsumer;
 use crate::services::deliverer::DelivererLoop;
-use crate::services::intake::Intake;
 use crate::services::looping::LoopService;
-use crate::services::notifier::Notifier;
 use crate::services::outbox::OutboxLoop;
 use crate::services::responder::ResponderLoop;
 use crate::services::sweeper::SweepLoop;
@@ -24,7 +24,7 @@ use crate::services::timer::TimerLoop;
 #[derive(Clone)]
 pub struct Runtime {
     pub deps: Arc<Deps>,
-    pub intake: Arc<Intake>,
+    pub admission: Arc<Admission>,
     pub directory: Addr<Directory>,
     pub dispatcher: Dispatcher,
     /// Alert changes, for the officers' live stream.
@@ -38,7 +38,7 @@ struct Services {
     _consumer: Addr<WorkConsumer>,
     _timer: Addr<LoopService<TimerLoop>>,
     _relay: Addr<LoopService<OutboxLoop>>,
-    _notifier: Addr<Notifier>,
+    _announcer: Addr<Announcer>,
     _sweeper: Addr<LoopService<SweepLoop>>,
     _deliverer: Addr<LoopService<DelivererLoop>>,
     _responder: Addr<LoopService<ResponderLoop>>,
@@ -57,7 +57,7 @@ impl Runtime {
         let handles = arbiters.iter().map(Arbiter::handle).collect();
         let directory = Directory::new(deps.clone(), handles).start();
         let dispatcher = Dispatcher::new(directory.clone(), deps.clone());
-        let intake = Arc::new(Intake::new(deps.clone(), directory.clone()));
+        let admission = Arc::new(Admission::new(deps.clone(), directory.clone()));
         let consumer = {
             let (d, disp) = (deps.clone(), dispatcher.clone());
             Supervisor::start(move |_| WorkConsumer::new(d, disp))
@@ -71,9 +71,9 @@ impl Runtime {
             Supervisor::start(move |_| LoopService::new(d, OutboxLoop))
         };
         let (alerts, _) = broadcast::channel(4_096);
-        let notifier = {
+        let announcer = {
             let (d, a) = (deps.clone(), alerts.clone());
-            Supervisor::start(move |_| Notifier::new(d, a))
+            Supervisor::start(move |_| Announcer::new(d, a))
         };
         let sweeper = {
             let d = deps.clone();
@@ -89,7 +89,7 @@ impl Runtime {
         };
         Self {
             deps,
-            intake,
+            admission,
             directory,
             dispatcher,
             alerts,
@@ -98,12 +98,18 @@ impl Runtime {
                 _consumer: consumer,
                 _timer: timer,
                 _relay: relay,
-                _notifier: notifier,
+                _announcer: announcer,
                 _sweeper: sweeper,
                 _deliverer: deliverer,
                 _responder: responder,
             }),
         }
+    }
+
+    /// Deliveries were written outside a workflow's commit (operators' notices): the deliverer
+    /// looks for due rows now instead of at its next poll.
+    pub fn wake_deliverer(&self) {
+        self.deps.signals.deliveries.notify_one();
     }
 
     /// Stops the ticket actors' arbiters; the services stop with the actix system.

@@ -46,7 +46,7 @@ impl Step {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifyAttempt {
     pub delivery: String,
-    pub change: String,
+    pub change: aegis_workflows::notification::Change,
     pub user: String,
     /// The channel's kind (`email`, `pagerduty`, …).
     pub channel: String,
@@ -145,6 +145,9 @@ pub enum StepError {
     /// The workflow's center has no positive-response API to answer through.
     #[error("the center has no positive-response API configured")]
     NoResponseApi,
+    /// Something to be stored could not be written as JSON (an event, a message, a step).
+    #[error("could not serialize: {0}")]
+    Unserializable(String),
 }
 
 impl StepError {

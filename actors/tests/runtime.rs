@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use aegis_actors::ports::{Clock, ManualClock};
 use aegis_actors::records::{AlertState, IntakeOutcome, TimerKind};
 use aegis_actors::records::{Channel, SendResult};
-use aegis_actors::services::intake::{Admit, AdmitError};
+use aegis_actors::services::admission::{Admit, AdmitError};
 use aegis_actors::testing::{
     MemoryBus, MemoryStore, RecordingMessenger, RecordingResponder, ScriptedScorer,
 };
@@ -131,7 +131,7 @@ impl Harness {
         content: &str,
     ) -> Result<IntakeOutcome, AdmitError> {
         self.runtime
-            .intake
+            .admission
             .admit(Admit {
                 center_id: 1,
                 center: "TEST".into(),
@@ -172,6 +172,11 @@ impl Harness {
             .await
             .unwrap()
     }
+}
+
+/// The alert change a delivery announces, by its key (`raised`, `escalated-1`…).
+fn change_key(d: &aegis_actors::records::DeliveryRecord) -> String {
+    d.subject.alert_change().expect("an alert's delivery").key()
 }
 
 fn kinds(store: &MemoryStore, id: &str) -> Vec<&'static str> {
@@ -510,7 +515,7 @@ async fn alert_changes_reach_every_channel_of_the_tier_and_the_outcomes_are_in_t
     let after_escalation = h.deliveries_settle(4).await;
     let escalated: Vec<_> = after_escalation
         .iter()
-        .filter(|d| d.record.change == "escalated-1")
+        .filter(|d| change_key(&d.record) == "escalated-1")
         .map(|d| d.record.user.as_str())
         .collect();
     assert_eq!(escalated, vec!["kim"]);
@@ -526,7 +531,7 @@ async fn alert_changes_reach_every_channel_of_the_tier_and_the_outcomes_are_in_t
     let all = h.deliveries_settle(8).await;
     let mut acked: Vec<(String, &str)> = all
         .iter()
-        .filter(|d| d.record.change == "acknowledged")
+        .filter(|d| change_key(&d.record) == "acknowledged")
         .map(|d| (d.record.user.clone(), d.record.channel.kind()))
         .collect();
     acked.sort();
@@ -788,8 +793,8 @@ async fn a_ticket_due_without_an_answer_warns_its_tier_then_says_it_is_overdue()
         .deliveries_settle(1)
         .await
         .into_iter()
-        .filter(|d| d.record.workflow_id == id)
-        .map(|d| d.record.change)
+        .filter(|d| d.record.subject.workflow_id() == Some(id.as_str()))
+        .map(|d| change_key(&d.record))
         .collect();
     assert!(
         changes.contains(&"due-soon".to_owned()) && changes.contains(&"overdue".to_owned()),

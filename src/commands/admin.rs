@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::db::centers::{self, CenterFormat};
 use crate::db::people;
 use crate::db::principals::{self, Role};
-use crate::db::writer::in_transaction;
+use crate::db::tx::in_transaction;
 use crate::startup::open_db;
 
 pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -103,7 +103,7 @@ pub fn users(settings: &Settings, cmd: UsersCmd) -> anyhow::Result<()> {
             let mut line = String::new();
             std::io::stdin().read_line(&mut line)?;
             let password = line.trim_end_matches(['\n', '\r']);
-            let hash = crate::console::password::hash(password)?;
+            let hash = crate::app::passwords::hash(password)?;
             if !crate::db::sign_in::set_password(&mut conn, &name, &hash)? {
                 anyhow::bail!("no active user named {name}");
             }

@@ -15,8 +15,8 @@ use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::cli::LoadgenArgs;
-use crate::intake::onecall;
-use crate::intake::signature::{sign_native, sign_onecall};
+use crate::formats::onecall;
+use crate::formats::signature::{sign_native, sign_onecall};
 use crate::risk::generate::{Generator, GeneratorConfig};
 
 struct Prepared {

@@ -11,14 +11,14 @@ use serde_json::{Value, json};
 use crate::cli::{GenerateArgs, ScoreArgs, TrainArgs};
 use crate::config::Settings;
 use crate::db::training;
-use crate::intake::native;
+use crate::formats::native;
 use crate::risk::dataset::Dataset;
 use crate::risk::forest::Forest;
 use crate::risk::generate::{Generator, GeneratorConfig};
 use crate::risk::scorer::{Explain, score_row};
 use crate::risk::train::{self, TrainReport};
 use crate::risk::treeshap::Scratch;
-use crate::risk::xgboost::{self, TrainParams};
+use crate::risk::xgboost_library::{self, TrainParams};
 use crate::startup::{load_model, open_db};
 
 pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> {
@@ -133,7 +133,16 @@ pub fn train(settings: &Settings, args: &TrainArgs) -> anyhow::Result<()> {
         (None, true) => {
             let db = open_db(settings)?;
             let mut conn = db.read().map_err(|e| anyhow!(e))?;
-            let ds = training::load(&mut conn, chrono::Utc::now()).map_err(|e| anyhow!(e))?;
+            let (ds, skipped) =
+                training::load(&mut conn, chrono::Utc::now()).map_err(|e| anyhow!(e))?;
+            if skipped != training::Skipped::default() {
+                eprintln!(
+                    "left out: {} row(s) whose features do not read, {} scored under another feature schema than {}",
+                    skipped.unreadable,
+                    skipped.other_schema,
+                    aegis_workflows::features::SCHEMA_VERSION
+                );
+            }
             (ds, Some(db))
         }
         (None, false) => bail!("train from --csv FILE or --from-db"),
@@ -272,8 +281,8 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     if args.check && !ours.is_empty() {
-        let booster = xgboost::load(&bytes)?;
-        let theirs = xgboost::predict(&booster, &rows, features::COUNT)?;
+        let booster = xgboost_library::load(&bytes)?;
+        let theirs = xgboost_library::predict(&booster, &rows, features::COUNT)?;
         let worst = ours
             .iter()
             .zip(&theirs)

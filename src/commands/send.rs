@@ -3,8 +3,8 @@
 use anyhow::Context as _;
 
 use crate::cli::{FormatArg, SendArgs};
-use crate::intake::onecall;
-use crate::intake::signature::{sign_native, sign_onecall};
+use crate::formats::onecall;
+use crate::formats::signature::{sign_native, sign_onecall};
 
 pub fn run(args: &SendArgs) -> anyhow::Result<()> {
     let content =

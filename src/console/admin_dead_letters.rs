@@ -10,8 +10,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::{Needs, layout, refused, require, require_form, see_other, unavailable};
-use crate::db::read;
-use crate::http::admin::{dismiss_dead_letter, redrive_dead_letter};
+use crate::app::dead_letters::DeadLetterQuery;
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
@@ -24,13 +23,13 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let page = match state
-        .db
-        .with_read(|c| read::list_dead_letters(c, None, None, 100))
-        .await
-    {
+    let query = DeadLetterQuery {
+        limit: Some(100),
+        ..DeadLetterQuery::default()
+    };
+    let page = match state.app.list_dead_letters(&query).await {
         Ok(p) => p,
-        Err(e) => return unavailable(&e.into()),
+        Err(e) => return unavailable(&e),
     };
     respond(
         StatusCode::OK,
@@ -105,7 +104,7 @@ pub async fn redrive(
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    match redrive_dead_letter(&state, id.into_inner(), who.user.audit_name()).await {
+    match state.app.redrive(&id, who.user.audit_name()).await {
         Ok(_) => see_other("/admin/dead-letters"),
         Err(e) => refused(&who, &e, "/admin/dead-letters"),
     }
@@ -123,7 +122,7 @@ pub async fn dismiss(
         Err(answer) => return answer,
     };
     let reason = Some(form.reason.clone());
-    match dismiss_dead_letter(&state, id.into_inner(), who.user.audit_name(), reason).await {
+    match state.app.dismiss(&id, who.user.audit_name(), reason).await {
         Ok(_) => see_other("/admin/dead-letters"),
         Err(e) => refused(&who, &e, "/admin/dead-letters"),
     }

@@ -4,11 +4,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::TimeDelta;
 use maud::html;
 
 use super::{Needs, layout, require, unavailable};
-use crate::db::read::due;
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
@@ -17,16 +15,9 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let now = state.clock.now();
-    let secs = state.settings.due.warn_before_secs;
-    let within = TimeDelta::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1_000));
-    let items = match state
-        .db
-        .with_read(move |c| due::due_within(c, now, within, 500))
-        .await
-    {
+    let items = match state.app.due(None).await {
         Ok(i) => i,
-        Err(e) => return unavailable(&e.into()),
+        Err(e) => return unavailable(&e),
     };
     let overdue = items.iter().filter(|i| i.overdue).count();
     respond(
@@ -42,7 +33,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
                     }
                 }
                 @if items.is_empty() {
-                    p class="ok" data-overdue="0" { "Nothing is due within " (secs / 60) " minutes." }
+                    p class="ok" data-overdue="0" { "Nothing is due within " (state.app.settings().due.warn_before_secs / 60) " minutes." }
                 } @else {
                     table class="queue" {
                         thead { tr {

@@ -9,7 +9,6 @@ use aegis_workflows::daily_summary::TicketRef;
 use maud::{Markup, html};
 
 use super::{Needs, layout, require, unavailable};
-use crate::db::{reconciliations, sequence_gaps};
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
@@ -27,19 +26,9 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let (now, grace) = (state.clock.now(), state.settings.reconcile.grace());
-    let (list, gaps) = match state
-        .db
-        .with_read(move |c| {
-            Ok((
-                reconciliations::list(c, None, None, 100)?,
-                sequence_gaps::gaps(c, now, grace)?,
-            ))
-        })
-        .await
-    {
-        Ok(l) => l,
-        Err(e) => return unavailable(&e.into()),
+    let (list, gaps) = match state.app.missing().await {
+        Ok(m) => (m.reconciliations, m.gaps),
+        Err(e) => return unavailable(&e),
     };
     let still: usize = list.iter().map(|r| r.still_missing.len()).sum();
     respond(

@@ -9,7 +9,7 @@ use aegis_actors::health::ActorReport;
 use maud::{Markup, html};
 
 use super::{Needs, layout, require, unavailable};
-use crate::db::read::{self, ModelRecord, Stats};
+use crate::app::views::{ModelRecord, Stats};
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
@@ -18,22 +18,12 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let now = state.clock.now();
-    let recipients = state.runtime.deps.config.escalation.recipients();
-    let read = state
-        .db
-        .with_read(move |c| Ok((read::stats(c, &recipients, now)?, read::trained_models(c)?)))
-        .await;
-    let (stats, trained) = match read {
-        Ok(x) => x,
-        Err(e) => return unavailable(&e.into()),
-    };
-    let thresholds = match state.settings.thresholds() {
-        Ok(t) => t,
+    let system = match state.app.system().await {
+        Ok(s) => s,
         Err(e) => return unavailable(&e),
     };
-    let actors = state.runtime.deps.health.report();
-    let model = state.runtime.deps.scorer.info();
+    let (stats, actors) = (&system.stats, &system.actors);
+    let (model, trained) = (&system.model.active, &system.model.trained);
     respond(
         StatusCode::OK,
         layout(
@@ -41,17 +31,17 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
             "System",
             html! {
                 h1 { "System" }
-                (counts(&stats))
-                (actor_table(&actors))
+                (counts(stats))
+                (actor_table(actors))
                 h2 { "Active model" }
                 table {
                     tr { th scope="row" { "Version" } td data-model-version=(model.model_version) { (model.model_version) } }
                     tr { th scope="row" { "Loaded from" } td { (model.source) } }
                     tr { th scope="row" { "Trees" } td { (model.trees) } }
-                    tr { th scope="row" { "Features" } td { (model.features.len()) " (" (aegis_workflows::features::SCHEMA_VERSION) ")" } }
-                    tr { th scope="row" { "Bands" } td { "medium from " (thresholds.medium) ", high from " (thresholds.high) } }
+                    tr { th scope="row" { "Features" } td { (model.features.len()) " (" (system.model.feature_schema) ")" } }
+                    tr { th scope="row" { "Bands" } td { "medium from " (system.model.medium) ", high from " (system.model.high) } }
                 }
-                (trained_table(&trained))
+                (trained_table(trained))
             },
         ),
     )

@@ -5,23 +5,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use aegis_actors::Command;
 use aegis_workflows::State;
+use aegis_workflows::positive_response::LocateCode;
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::session::SignedIn;
 use super::{Needs, layout, refused, require, require_form, see_other, unavailable};
-use crate::db::read::{self, EventView, WorkflowDetail};
-use crate::db::response_apis;
-use crate::http::commands;
-use crate::http::error::ApiError;
+use crate::app::views::{EventView, WorkflowDetail};
+use crate::app::workflows::{DEFAULT_REASON, LookupError};
 use crate::http::pages::respond;
 use crate::http::state::AppState;
-use aegis_workflows::positive_response::LocateCode;
-
-const MAX_REASON: usize = 4_000;
-const DEFAULT_REASON: &str = "cancelled by an operator";
 
 pub async fn page(
     state: web::Data<AppState>,
@@ -32,24 +26,10 @@ pub async fn page(
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let id = id.into_inner();
-    let found = state
-        .db
-        .with_read(move |c| {
-            let Some(d) = read::workflow_detail(c, &id)? else {
-                return Ok(None);
-            };
-            let codes = match response_apis::api(c, &d.center)? {
-                Some(_) => Some(response_apis::locate_codes(c, &d.center)?.0),
-                None => None,
-            };
-            Ok(Some((d, codes)))
-        })
-        .await;
-    let (detail, codes) = match found {
-        Ok(Some(d)) => d,
-        Ok(None) => return refused(&who, &ApiError::not_found("workflow"), "/admin/workflows"),
-        Err(e) => return unavailable(&e.into()),
+    let (detail, codes) = match state.app.workflow_with_codes(&id).await {
+        Ok(d) => d,
+        Err(e @ LookupError::NotFound(_)) => return refused(&who, &e, "/admin/workflows"),
+        Err(e) => return unavailable(&e),
     };
     let title = format!("Ticket {} r{}", detail.ticket_number, detail.revision);
     respond(
@@ -241,27 +221,22 @@ async fn repair(
     };
     let back = format!("/admin/workflows/{id}");
     let by = who.user.audit_name();
-    let command = if cancel {
-        let reason = form.reason.trim();
-        if reason.chars().count() > MAX_REASON {
-            let e = ApiError::invalid("reason", "the reason is longer than 4000 characters");
-            return refused(&who, &e, &back);
-        }
-        let reason = if reason.is_empty() {
-            DEFAULT_REASON
-        } else {
-            reason
-        };
-        Command::Cancel {
-            by,
-            reason: reason.to_owned(),
-        }
+    let done = if cancel {
+        state
+            .app
+            .cancel(&id, by, Some(form.reason))
+            .await
+            .map_err(|e| refused(&who, &e, &back))
     } else {
-        Command::Retry { by }
+        state
+            .app
+            .retry(&id, by)
+            .await
+            .map_err(|e| refused(&who, &e, &back))
     };
-    match commands::run(&state, &id, command).await {
+    match done {
         Ok(_) => see_other(&back),
-        Err(e) => refused(&who, &e, &back),
+        Err(page) => page,
     }
 }
 
@@ -290,7 +265,9 @@ pub async fn respond_to_center(
     let back = format!("/admin/workflows/{id}");
     let form = form.into_inner();
     let note = Some(form.note).filter(|n| !n.trim().is_empty());
-    match crate::http::responses::respond_for(&state, id, who.user.audit_name(), form.code, note)
+    match state
+        .app
+        .respond(&id, who.user.audit_name(), form.code, note)
         .await
     {
         Ok(_) => see_other(&back),

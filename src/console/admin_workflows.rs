@@ -10,8 +10,8 @@ use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 use super::{Needs, layout, refused, require, unavailable};
-use crate::db::read::{self, Page, WorkflowItem};
-use crate::http::admin::{WorkflowQuery, workflow_filter};
+use crate::app::views::{Page, WorkflowItem};
+use crate::app::workflows::{ListError, WorkflowQuery};
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
@@ -89,17 +89,10 @@ pub async fn page(
         Err(answer) => return answer,
     };
     let form = form.into_inner();
-    let filter = match workflow_filter(&form.query()) {
-        Ok(f) => f,
-        Err(e) => return refused(&who, &e, "/admin/workflows"),
-    };
-    let page = match state
-        .db
-        .with_read(move |c| read::list_workflows(c, &filter))
-        .await
-    {
+    let page = match state.app.list_workflows(&form.query()).await {
         Ok(p) => p,
-        Err(e) => return unavailable(&e.into()),
+        Err(e @ ListError::Invalid(_)) => return refused(&who, &e, "/admin/workflows"),
+        Err(e) => return unavailable(&e),
     };
     respond(
         StatusCode::OK,

@@ -4,7 +4,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use aegis_actors::step::{Command, Step, StepError};
 use aegis_workflows::explain;
 use aegis_workflows::lifecycle::Disposition;
 use aegis_workflows::notification::Change;
@@ -12,30 +11,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::session::SignedIn;
-use super::{Needs, dig_area, layout, require, require_form, see_other, unavailable};
-use crate::db::read::deliveries::{self, DeliveryView, NoticeFacts};
-use crate::db::read::{self, WorkflowDetail};
+use super::{Needs, dig_area, layout, refused, require, require_form, see_other, unavailable};
+use crate::app::alerts::{AlertAction, AlertActionError};
+use crate::app::views::NoticeFacts;
+use crate::app::workflows::LookupError;
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 use crate::notify::notice::Notice;
-
-const MAX_NOTE: usize = 4_000;
-
-async fn load(
-    state: &AppState,
-    id: String,
-) -> anyhow::Result<Option<(WorkflowDetail, Vec<DeliveryView>)>> {
-    Ok(state
-        .db
-        .with_read(move |c| {
-            let Some(wf) = read::alert_workflow(c, &id)? else {
-                return Ok(None);
-            };
-            let told = deliveries::for_alert(c, &id)?;
-            Ok(read::workflow_detail(c, &wf)?.map(|w| (w, told)))
-        })
-        .await?)
-}
 
 fn not_found(who: &SignedIn) -> HttpResponse {
     respond(
@@ -85,17 +67,15 @@ pub async fn page(
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let (wf, told) = match load(&state, id.into_inner()).await {
-        Ok(Some(x)) => x,
-        Ok(None) => return not_found(&who),
+    let detail = match state.app.alert(&id).await {
+        Ok(d) => d,
+        Err(LookupError::NotFound(_)) => return not_found(&who),
         Err(e) => return unavailable(&e),
     };
-    let Some(alert) = wf.alert.clone() else {
-        return not_found(&who);
-    };
+    let (wf, told, alert) = (detail.workflow, detail.notifications, detail.alert);
     let ticket: aegis_workflows::Ticket = match serde_json::from_value(wf.ticket.clone()) {
         Ok(t) => t,
-        Err(e) => return unavailable(&anyhow::anyhow!("a stored ticket does not read: {e}")),
+        Err(e) => return unavailable(&format!("a stored ticket does not read: {e}")),
     };
     let wkt = ticket.location.polygon_wkt.clone();
     let notice = Notice {
@@ -199,65 +179,35 @@ async fn act(
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let note = Some(form.note.trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .map(|n| n.chars().take(MAX_NOTE).collect::<String>());
-    let by = who.user.audit_name();
-    let command = if resolve {
-        let Some(disposition) = Disposition::parse(&form.disposition) else {
-            return respond(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                layout(
-                    &who,
-                    "Choose a disposition",
-                    html! { h1 { "Choose how the alert was handled" } },
-                ),
-            );
-        };
-        Command::Resolve {
-            by,
-            disposition,
+    let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
+    let action = if resolve {
+        AlertAction::Resolve {
+            disposition: form.disposition,
             note,
         }
     } else {
-        Command::Acknowledge {
-            by,
+        AlertAction::Acknowledge {
             note,
             via: Some("console".into()),
         }
     };
-    let lookup = id.clone();
-    let workflow = match state
-        .db
-        .with_read(move |c| read::alert_workflow(c, &lookup))
-        .await
-    {
-        Ok(Some(w)) => w,
-        Ok(None) => return not_found(&who),
-        Err(e) => return unavailable(&e.into()),
-    };
+    let back = format!("/alerts/{id}");
     match state
-        .runtime
-        .dispatcher
-        .command(&workflow, Step::Command { command })
+        .app
+        .act_on_alert(&id, who.user.audit_name(), action)
         .await
     {
-        Ok(_) => see_other(&format!("/alerts/{id}")),
-        Err(e @ (StepError::AlreadyAcknowledged { .. } | StepError::InvalidTransition(_))) => {
-            respond(
-                StatusCode::CONFLICT,
-                layout(
-                    &who,
-                    "Not possible now",
-                    html! {
-                        h1 { "That is not possible now" }
-                        p { (e.to_string()) }
-                        p { a href=(format!("/alerts/{id}")) { "Back to the alert" } }
-                    },
-                ),
-            )
-        }
-        Err(e) => unavailable(&anyhow::anyhow!("{e}")),
+        Ok(_) => see_other(&back),
+        Err(AlertActionError::NotFound) => not_found(&who),
+        Err(AlertActionError::UnknownDisposition) => respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout(
+                &who,
+                "Choose a disposition",
+                html! { h1 { "Choose how the alert was handled" } },
+            ),
+        ),
+        Err(e) => refused(&who, &e, &back),
     }
 }
 

@@ -6,7 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
 use super::{Needs, layout, require, unavailable};
-use crate::db::read::{self, AlertFilter, AlertItem};
+use crate::app::alerts::AlertQuery;
+use crate::app::views::AlertItem;
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
@@ -38,21 +39,15 @@ pub fn queue(mut items: Vec<AlertItem>) -> Vec<AlertItem> {
     items
 }
 
-async fn open_alerts(state: &AppState) -> anyhow::Result<Vec<AlertItem>> {
+async fn open_alerts(state: &AppState) -> Result<Vec<AlertItem>, crate::app::workflows::ListError> {
     let mut open = Vec::new();
     for s in ["escalated", "open", "acknowledged"] {
-        let filter = AlertFilter {
+        let query = AlertQuery {
             state: Some(s.to_owned()),
-            limit: SHOWN,
-            ..AlertFilter::default()
+            limit: Some(SHOWN),
+            ..AlertQuery::default()
         };
-        open.extend(
-            state
-                .db
-                .with_read(move |c| read::list_alerts(c, &filter))
-                .await?
-                .items,
-        );
+        open.extend(state.app.list_alerts(&query).await?.items);
     }
     Ok(queue(open))
 }

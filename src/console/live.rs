@@ -24,8 +24,8 @@ pub async fn stream(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
             .insert_header(("retry-after", "5"))
             .finish();
     };
-    let events = BroadcastStream::new(state.runtime.alerts.subscribe())
-        .map(|_| "data: changed\n\n".to_owned());
+    let events =
+        BroadcastStream::new(state.app.alert_changes()).map(|_| "data: changed\n\n".to_owned());
     let keepalive = IntervalStream::new(tokio::time::interval(Duration::from_secs(15)))
         .map(|_| ": keep-alive\n\n".to_owned());
     let (watcher, req2) = (state.clone(), req.clone());

@@ -17,7 +17,6 @@ pub mod alert_page;
 pub mod alert_queue;
 pub mod dig_area;
 pub mod live;
-pub mod password;
 pub mod session;
 pub mod signin;
 
@@ -25,8 +24,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
-use crate::db::principals::Role;
-use crate::http::error::ApiError;
+use crate::app::views::Role;
+use crate::app::{Refusal, UseCaseError};
+use crate::http::error::status_of;
 use crate::http::pages::{frame, respond};
 use crate::http::state::AppState;
 use session::SignedIn;
@@ -87,7 +87,7 @@ pub fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-pub fn unavailable(e: &anyhow::Error) -> HttpResponse {
+pub fn unavailable(e: &dyn std::fmt::Display) -> HttpResponse {
     tracing::warn!(error = %e, "a console page could not be built");
     respond(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -148,13 +148,17 @@ pub async fn require_form(
     Ok(who)
 }
 
-/// An API error as a page: the same status and message the API would give, and a way back.
-pub fn refused(who: &SignedIn, e: &ApiError, back: &str) -> HttpResponse {
-    if e.status.is_server_error() {
-        tracing::warn!(error = %e, "a console action could not be carried out");
+/// A use case's refusal as a page: the same status and message the API would give, and a way
+/// back.
+pub fn refused(who: &SignedIn, e: &impl UseCaseError, back: &str) -> HttpResponse {
+    let r: Refusal = e.refusal();
+    let status = status_of(r.kind);
+    if status.is_server_error() {
+        tracing::warn!(error = %r, "a console action could not be carried out");
     }
+    let e = r;
     respond(
-        e.status,
+        status,
         layout(
             who,
             "Not done",

@@ -1,70 +1,32 @@
-//! Console sessions: a random id in an `HttpOnly`, `SameSite=Strict` cookie (`Secure` when
-//! `http.public_url` is https), stored only as its SHA-256; a CSRF token per session that every
-//! form posting to the console carries; and a same-origin check on every console `POST`.
+//! Console sessions in the browser: the session id in an `HttpOnly`, `SameSite=Strict` cookie
+//! (`Secure` when `http.public_url` is https) — the application keeps only its hash — a CSRF
+//! token per session that every form posting to the console carries, and a same-origin check on
+//! every console `POST`.
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
-use base64::Engine as _;
-use chrono::TimeDelta;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+use aegis_actors::ports::StoreError;
 
-use crate::db::principals::Principal;
-use crate::db::sign_in;
+use crate::app::sign_in::{NewSession, SESSION_HOURS};
 use crate::http::state::AppState;
 
+pub use crate::app::sign_in::SignedIn;
+
 pub const COOKIE: &str = "aegis_session";
-/// A session lasts a working shift and a half.
-pub const TTL_HOURS: i64 = 12;
-
-/// A signed-in user and their session's CSRF token.
-#[derive(Debug, Clone)]
-pub struct SignedIn {
-    pub user: Principal,
-    pub csrf: String,
-}
-
-fn random_token() -> String {
-    let mut b = [0u8; 32];
-    rand::rng().fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
-}
-
-fn id_hash(id: &str) -> String {
-    hex::encode(Sha256::digest(id.as_bytes()))
-}
 
 fn secure(state: &AppState) -> bool {
-    state.settings.http.public_url.starts_with("https://")
+    state.app.settings().http.public_url.starts_with("https://")
 }
 
-/// Starts a session for `user`; the cookie to set.
-pub async fn start(state: &AppState, user: &Principal) -> anyhow::Result<Cookie<'static>> {
-    let id = random_token();
-    let csrf = random_token();
-    let now = state.clock.now();
-    let (hash, principal) = (id_hash(&id), user.id.clone());
-    state
-        .store
-        .writer()
-        .run(move |tx| {
-            sign_in::create_session(
-                tx,
-                &hash,
-                &principal,
-                &csrf,
-                now,
-                now + TimeDelta::hours(TTL_HOURS),
-            )
-        })
-        .await?;
-    Ok(Cookie::build(COOKIE, id)
+/// The cookie that carries a new session.
+pub fn cookie(state: &AppState, session: &NewSession) -> Cookie<'static> {
+    Cookie::build(COOKIE, session.id.clone())
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(secure(state))
         .path("/")
-        .max_age(actix_web::cookie::time::Duration::hours(TTL_HOURS))
-        .finish())
+        .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
+        .finish()
 }
 
 /// The cookie that ends a session in the browser.
@@ -80,32 +42,19 @@ pub fn cleared(state: &AppState) -> Cookie<'static> {
 }
 
 /// The signed-in user of a request, if its session is live.
-pub async fn current(state: &AppState, req: &HttpRequest) -> anyhow::Result<Option<SignedIn>> {
-    let Some(id) = req.cookie(COOKIE).map(|c| c.value().to_owned()) else {
-        return Ok(None);
-    };
-    if id.is_empty() || id.len() > 64 {
-        return Ok(None);
+pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<SignedIn>, StoreError> {
+    match req.cookie(COOKIE) {
+        Some(c) => state.app.session(c.value()).await,
+        None => Ok(None),
     }
-    let (hash, now) = (id_hash(&id), state.clock.now());
-    let found = state
-        .db
-        .with_read(move |c| sign_in::session(c, &hash, now))
-        .await?;
-    Ok(found.map(|(user, csrf)| SignedIn { user, csrf }))
 }
 
 /// Ends the request's session, if it has one.
-pub async fn end(state: &AppState, req: &HttpRequest) -> anyhow::Result<()> {
-    if let Some(id) = req.cookie(COOKIE).map(|c| c.value().to_owned()) {
-        let (hash, now) = (id_hash(&id), state.clock.now());
-        state
-            .store
-            .writer()
-            .run(move |tx| sign_in::end_session(tx, &hash, now))
-            .await?;
+pub async fn end(state: &AppState, req: &HttpRequest) -> Result<(), StoreError> {
+    match req.cookie(COOKIE) {
+        Some(c) => state.app.end_session(c.value()).await,
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Whether a form's CSRF token is the session's (compared in constant time).

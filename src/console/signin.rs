@@ -1,13 +1,13 @@
-//! Signing in and out. Failed sign-ins are limited as failed tokens are: per client address
-//! and per user name, within a minute; a right password always passes.
+//! Signing in and out: the forms and their answers. The rules (passwords, limits on failures,
+//! sessions) are the application's (`app::sign_in`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{password, see_other, session, unavailable};
-use crate::db::sign_in;
+use super::{see_other, session, unavailable};
+use crate::app::sign_in::AuthError;
 use crate::http::pages::{frame, respond};
 use crate::http::state::AppState;
 
@@ -53,62 +53,31 @@ pub async fn submit(
             form_page(Some("Sign in from this site's own page.")),
         );
     }
-    let SignInForm {
-        name,
-        password: given,
-    } = form.into_inner();
-    let name = name.trim().to_owned();
-    let ip = state.auth.client(&req);
-    let key = format!("signin:{}", name.to_lowercase());
-    let max = state.settings.auth.max_failures_per_minute;
-    let lookup = name.clone();
-    let found = match state
-        .db
-        .with_read(move |c| sign_in::password_of(c, &lookup))
-        .await
-    {
-        Ok(f) => f,
-        Err(e) => return unavailable(&e.into()),
-    };
-    // Argon2 runs off the async threads: it takes tens of milliseconds on purpose.
-    let user = match found {
-        Some((user, hash)) => {
-            let ok = web::block(move || password::verify(&given, &hash))
-                .await
-                .unwrap_or(false);
-            ok.then_some(user)
-        }
-        None => None,
-    };
-    if let Some(user) = user {
-        return match session::start(&state, &user).await {
-            Ok(cookie) => {
-                let mut r = see_other("/alerts");
-                if let Err(e) = r.add_cookie(&cookie) {
-                    return unavailable(&anyhow::anyhow!("setting the session cookie: {e}"));
-                }
-                r
+    let SignInForm { name, password } = form.into_inner();
+    match state.app.sign_in(&name, password, state.client(&req)).await {
+        Ok(new) => {
+            let mut r = see_other("/alerts");
+            if let Err(e) = r.add_cookie(&session::cookie(&state, &new)) {
+                return unavailable(&format!("setting the session cookie: {e}"));
             }
-            Err(e) => unavailable(&e),
-        };
-    }
-    let blocked = state.auth.blocked(ip, &key, max);
-    state.auth.failed(ip, &key);
-    match blocked {
-        Some(wait) => {
+            r
+        }
+        Err(AuthError::Limited { retry_after }) => {
             let mut r = respond(
                 StatusCode::TOO_MANY_REQUESTS,
                 form_page(Some(
                     "Too many failed sign-ins. Wait a minute and try again.",
                 )),
             );
-            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&wait.to_string()) {
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&retry_after.to_string())
+            {
                 r.headers_mut()
                     .insert(actix_web::http::header::RETRY_AFTER, v);
             }
             r
         }
-        None => respond(
+        Err(AuthError::Store(e)) => unavailable(&e),
+        Err(_) => respond(
             StatusCode::UNAUTHORIZED,
             form_page(Some("That name and password do not match.")),
         ),

@@ -9,7 +9,7 @@ use rand::RngCore;
 use super::first_row::OneRow;
 use super::schema::link_keys;
 use super::time::to_db;
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::with_tx;
 
 const ID: &str = "ack-links";

@@ -27,6 +27,7 @@ pub mod store;
 pub mod time;
 pub mod trained_models;
 pub mod training;
+pub mod tx;
 pub mod write;
 pub mod writer;
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::schema::{excavators, outcomes, tickets, workflows};
 use super::time::{from_db, to_db};
-use super::writer::Tx;
+use super::tx::Tx;
 use crate::with_tx;
 
 #[derive(Debug, Clone)]

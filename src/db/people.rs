@@ -11,7 +11,7 @@ use super::first_row::OneRow;
 use super::principals::Role;
 use super::schema::{principals, rosters, user_channels};
 use super::time::{from_db, to_db};
-use super::writer::Tx;
+use super::tx::Tx;
 use super::{AnyConn, store_err};
 use crate::{with_conn, with_tx};
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::convert::corrupt;
 use super::schema::{reconciliations, workflows};
 use super::time::{from_db, to_db};
-use super::writer::Tx;
+use super::tx::Tx;
 use super::{AnyConn, store_err};
 use crate::{with_conn, with_tx};
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::first_row::OneRow;
 use super::schema::{locate_codes, response_apis, response_codes};
 use super::time::{from_db, to_db};
-use super::writer::Tx;
+use super::tx::Tx;
 use super::{AnyConn, store_err};
 use crate::{with_conn, with_tx};
 

@@ -163,9 +163,11 @@ pub struct DeadLetterRow {
 #[diesel(table_name = deliveries, treat_none_as_default_value = false)]
 pub struct NewDelivery {
     pub id: String,
-    pub alert_id: String,
-    pub workflow_id: String,
-    pub change: String,
+    pub subject: &'static str,
+    pub alert_id: Option<String>,
+    pub workflow_id: Option<String>,
+    pub change: Option<String>,
+    pub reconciliation_id: Option<String>,
     pub user_name: String,
     pub channel_kind: &'static str,
     pub channel: String,
@@ -180,9 +182,11 @@ pub struct NewDelivery {
 #[diesel(table_name = deliveries)]
 pub struct DeliveryRow {
     pub id: String,
-    pub alert_id: String,
-    pub workflow_id: String,
-    pub change: String,
+    pub subject: String,
+    pub alert_id: Option<String>,
+    pub workflow_id: Option<String>,
+    pub change: Option<String>,
+    pub reconciliation_id: Option<String>,
     pub user_name: String,
     pub channel_kind: String,
     pub channel: String,

@@ -235,9 +235,11 @@ diesel::table! {
 diesel::table! {
     deliveries (id) {
         id -> Text,
-        alert_id -> Text,
-        workflow_id -> Text,
-        change -> Text,
+        subject -> Text,
+        alert_id -> Nullable<Text>,
+        workflow_id -> Nullable<Text>,
+        change -> Nullable<Text>,
+        reconciliation_id -> Nullable<Text>,
         user_name -> Text,
         channel_kind -> Text,
         channel -> Text,

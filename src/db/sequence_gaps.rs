@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::schema::sequence_marks;
 use super::time::{from_db, to_db};
-use super::writer::Tx;
+use super::tx::Tx;
 use super::{AnyConn, store_err};
 use crate::{with_conn, with_tx};
 

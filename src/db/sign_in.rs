@@ -9,7 +9,7 @@ use super::first_row::OneRow;
 use super::principals::{Principal, Role};
 use super::schema::{principals, sessions};
 use super::time::to_db;
-use super::writer::Tx;
+use super::tx::Tx;
 use super::{AnyConn, store_err};
 use crate::{with_conn, with_tx};
 use diesel::result::Error as DieselError;

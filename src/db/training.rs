@@ -50,29 +50,56 @@ pub fn insert_generated(
     })
 }
 
-fn vector_from_json(s: &str) -> Option<FeatureVector> {
-    let vals: Vec<Option<f32>> = serde_json::from_str(s).ok()?;
-    let arr: [Option<f32>; features::COUNT] = vals.try_into().ok()?;
-    Some(FeatureVector(arr))
+/// Rows left out of a training set, and why: an operator is told, never left to wonder why
+/// the set is smaller than the history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Stored features that do not read as a vector of this schema's width.
+    pub unreadable: usize,
+    /// Scores whose features were extracted under another schema version.
+    pub other_schema: usize,
+}
+
+/// Why one stored row cannot join the set.
+enum Unusable {
+    Unreadable,
+    OtherSchema,
+}
+
+fn vector_from_values(vals: Vec<Option<f32>>) -> Result<FeatureVector, Unusable> {
+    let arr: [Option<f32>; features::COUNT] = vals.try_into().map_err(|_| Unusable::Unreadable)?;
+    Ok(FeatureVector(arr))
+}
+
+fn vector_from_json(s: &str) -> Result<FeatureVector, Unusable> {
+    vector_from_values(serde_json::from_str(s).map_err(|_| Unusable::Unreadable)?)
 }
 
 /// A score's stored features, when they were extracted under the current schema.
-fn vector_from_score(s: &str) -> Option<FeatureVector> {
+fn vector_from_score(s: &str) -> Result<FeatureVector, Unusable> {
     #[derive(serde::Deserialize)]
     struct Stored {
         schema: String,
         values: Vec<Option<f32>>,
     }
-    let stored: Stored = serde_json::from_str(s).ok()?;
+    let stored: Stored = serde_json::from_str(s).map_err(|_| Unusable::Unreadable)?;
     if stored.schema != features::SCHEMA_VERSION {
-        return None;
+        return Err(Unusable::OtherSchema);
     }
-    let arr: [Option<f32>; features::COUNT] = stored.values.try_into().ok()?;
-    Some(FeatureVector(arr))
+    vector_from_values(stored.values)
 }
 
-/// Everything labelled in the database, as a dataset in schema order.
-pub fn load(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Dataset, StoreError> {
+impl Skipped {
+    fn count(&mut self, why: Unusable) {
+        match why {
+            Unusable::Unreadable => self.unreadable += 1,
+            Unusable::OtherSchema => self.other_schema += 1,
+        }
+    }
+}
+
+/// Everything labelled in the database, as a dataset in schema order, and what was left out.
+pub fn load(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<(Dataset, Skipped), StoreError> {
     let cutoff = to_db(now - TimeDelta::days(SILENCE_DAYS));
     type Generated = Vec<(String, bool)>;
     type Live = Vec<(String, Option<bool>, i64)>;
@@ -108,20 +135,32 @@ pub fn load(conn: &mut AnyConn, now: DateTime<Utc>) -> Result<Dataset, StoreErro
         (generated, live)
     });
     let mut ds = Dataset::new(features::names().into_iter().map(str::to_owned).collect());
+    let mut skipped = Skipped::default();
     for (f, label) in generated {
-        if let Some(v) = vector_from_json(&f) {
-            ds.push(&v, label);
+        match vector_from_json(&f) {
+            Ok(v) => ds.push(&v, label),
+            Err(why) => skipped.count(why),
         }
     }
     for (f, label, scored_at) in live {
         let label = match label {
             Some(l) => l,
             None if scored_at < cutoff => false,
+            // Not labelled yet: too recent to call, not a row left out.
             None => continue,
         };
-        if let Some(v) = vector_from_score(&f) {
-            ds.push(&v, label);
+        match vector_from_score(&f) {
+            Ok(v) => ds.push(&v, label),
+            Err(why) => skipped.count(why),
         }
     }
-    Ok(ds)
+    if skipped != Skipped::default() {
+        tracing::warn!(
+            unreadable = skipped.unreadable,
+            other_schema = skipped.other_schema,
+            schema = features::SCHEMA_VERSION,
+            "training rows left out"
+        );
+    }
+    Ok((ds, skipped))
 }

@@ -14,51 +14,15 @@ use aegis_actors::ports::StoreError;
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use diesel::Connection;
 use diesel::result::Error as DieselError;
-use diesel::{PgConnection, SqliteConnection};
 
 use std::sync::Arc;
 
 use aegis_actors::records::{CommitOutcome, IntakeOutcome, IntakeRecord, TransitionCommit};
 use tokio::sync::oneshot;
 
-use super::write::{intake, transition};
+use super::tx::Tx;
+use super::write::{new_ticket, transition};
 use super::{AnyConn, Db};
-
-/// A connection inside the writer's transaction.
-pub enum Tx<'a> {
-    Sqlite(&'a mut SqliteConnection),
-    Pg(&'a mut PgConnection),
-}
-
-/// Runs `f` in a transaction of its own on `conn`, outside the writer (the command line, which
-/// runs while no server writes, or alone).
-pub fn in_transaction<T>(
-    conn: &mut AnyConn,
-    f: impl FnOnce(&mut Tx<'_>) -> Result<T, DieselError>,
-) -> Result<T, StoreError> {
-    match conn {
-        AnyConn::Sqlite(c) => c.transaction(|c| f(&mut Tx::Sqlite(c))),
-        AnyConn::Pg(c) => c.transaction(|c| f(&mut Tx::Pg(c))),
-    }
-    .map_err(super::store_err)
-}
-
-/// Runs `$body` with `$c` bound to the concrete connection inside a [`Tx`].
-#[macro_export]
-macro_rules! with_tx {
-    ($tx:expr, |$c:ident| $body:expr) => {
-        match $tx {
-            $crate::db::writer::Tx::Sqlite($c) => {
-                let $c: &mut ::diesel::SqliteConnection = &mut **$c;
-                $body
-            }
-            $crate::db::writer::Tx::Pg($c) => {
-                let $c: &mut ::diesel::PgConnection = &mut **$c;
-                $body
-            }
-        }
-    };
-}
 
 /// One write. `apply` may run twice (in a batch, then alone after the batch failed), so it
 /// must record its outcome afresh each time; `finish` hands the outcome to the caller.
@@ -228,7 +192,7 @@ fn commit_batch(db: &Db, batch: &mut Vec<Job>) {
         }
     }
     let together = transaction(&mut conn, |tx| {
-        let intakes = intake::intake_many(tx, &split.intakes)?;
+        let intakes = new_ticket::intake_many(tx, &split.intakes)?;
         let commits = transition::commit_many(tx, &split.commits)?;
         for op in split.ops.iter_mut() {
             op.apply(tx)?;
@@ -252,7 +216,7 @@ fn commit_batch(db: &Db, batch: &mut Vec<Job>) {
             tracing::debug!(error = %e, "batch failed; committing one by one");
             for (r, reply) in split.intakes.iter().zip(split.intake_replies) {
                 let res = transaction(&mut conn, |tx| {
-                    intake::intake_many(tx, std::slice::from_ref(r))?
+                    new_ticket::intake_many(tx, std::slice::from_ref(r))?
                         .pop()
                         .ok_or(DieselError::NotFound)
                 });

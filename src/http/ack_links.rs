@@ -6,27 +6,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use aegis_actors::step::{Command, Step, StepError};
-use aegis_workflows::notification::Change;
-use chrono::{DateTime, TimeDelta, Utc};
 use maud::{Markup, html};
 
 use super::pages::{frame, respond};
 use super::state::AppState;
-use crate::db::principals::{self, Principal};
-use crate::db::read::deliveries::{self, DeliveryFound, NoticeFacts};
+use crate::app::ack_links::LinkError;
 use crate::notify::notice::Notice;
 
-/// Why a link cannot be used, as the person holding it is told.
-enum Refusal {
-    Unknown,
-    Gone(String),
-    Unavailable,
-}
-
-fn refusal_page(r: Refusal) -> HttpResponse {
-    match r {
-        Refusal::Unknown => respond(
+/// Why a link cannot be used, as a page for the person holding it.
+fn refusal_page(e: LinkError) -> HttpResponse {
+    match e {
+        LinkError::Unknown => respond(
             StatusCode::NOT_FOUND,
             frame(
                 "Link not recognised",
@@ -36,7 +26,7 @@ fn refusal_page(r: Refusal) -> HttpResponse {
                 },
             ),
         ),
-        Refusal::Gone(why) => respond(
+        LinkError::Gone(why) => respond(
             StatusCode::GONE,
             frame(
                 "Link no longer valid",
@@ -47,96 +37,20 @@ fn refusal_page(r: Refusal) -> HttpResponse {
                 },
             ),
         ),
-        Refusal::Unavailable => respond(
-            StatusCode::SERVICE_UNAVAILABLE,
-            frame(
-                "Try again",
-                html! {
-                    h1 { "Aegis could not answer just now" }
-                    p { "Nothing was changed. Reload this page in a few seconds." }
-                },
-            ),
-        ),
-    }
-}
-
-/// A usable link: its delivery, the alert's facts and the user it was sent to.
-struct Usable {
-    found: DeliveryFound,
-    facts: NoticeFacts,
-    user: Principal,
-    change: Change,
-}
-
-fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-async fn check(state: &AppState, token: &str) -> Result<Usable, Refusal> {
-    let id = state.links.verify(token).ok_or(Refusal::Unknown)?;
-    let read = state
-        .db
-        .with_read(move |c| {
-            let Some(found) = deliveries::delivery(c, &id)? else {
-                return Ok(None);
-            };
-            let facts = deliveries::notice_facts(c, &found.record.alert_id)?;
-            let user = principals::by_name(c, &found.record.user)?;
-            Ok(Some((found, facts, user)))
-        })
-        .await;
-    let (found, facts, user) = match read {
-        Ok(Some(x)) => x,
-        Ok(None) => return Err(Refusal::Unknown),
-        Err(e) => {
-            tracing::warn!(error = %e, "reading an acknowledgement link failed");
-            return Err(Refusal::Unavailable);
+        LinkError::Store(e) => {
+            tracing::warn!(error = %e, "an acknowledgement link could not be read");
+            respond(
+                StatusCode::SERVICE_UNAVAILABLE,
+                frame(
+                    "Try again",
+                    html! {
+                        h1 { "Aegis could not answer just now" }
+                        p { "Nothing was changed. Reload this page in a few seconds." }
+                    },
+                ),
+            )
         }
-    };
-    let change = Change::parse_key(&found.record.change)
-        .filter(|c| c.asks_for_action())
-        .ok_or(Refusal::Unknown)?;
-    let facts = facts.ok_or(Refusal::Unknown)?;
-    if let Some(at) = found.link_used_at {
-        return Err(Refusal::Gone(format!(
-            "It was already used, at {}.",
-            when(at)
-        )));
     }
-    let ttl = TimeDelta::seconds(
-        i64::try_from(state.settings.notify.link_ttl_secs).unwrap_or(i64::MAX / 1_000_000),
-    );
-    let expired_at = found.record.created_at + ttl;
-    if state.clock.now() > expired_at {
-        return Err(Refusal::Gone(format!(
-            "It expired at {}. Open the alert in the console instead.",
-            when(expired_at)
-        )));
-    }
-    let a = &facts.alert;
-    if !matches!(a.state.as_str(), "open" | "escalated") {
-        let why = match (&a.acknowledged_by, a.acknowledged_at) {
-            (Some(by), Some(at)) => {
-                format!(
-                    "The alert was already acknowledged by {by} at {}.",
-                    when(at)
-                )
-            }
-            _ => format!("The alert is {} now.", a.state),
-        };
-        return Err(Refusal::Gone(why));
-    }
-    let Some(user) = user else {
-        return Err(Refusal::Gone(
-            "The person it was sent to no longer has access to Aegis.".into(),
-        ));
-    };
-    Ok(Usable {
-        found,
-        facts,
-        user,
-        change,
-    })
 }
 
 fn alert_summary(n: &Notice) -> Markup {
@@ -168,16 +82,16 @@ fn alert_summary(n: &Notice) -> Markup {
         (status = 503, description = "Aegis could not answer just now", content_type = "text/html"),
     ))]
 pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
-    let u = match check(&state, &token).await {
+    let u = match state.app.ack_link(&token).await {
         Ok(u) => u,
-        Err(r) => return refusal_page(r),
+        Err(e) => return refusal_page(e),
     };
+    let channel = u.channel;
     let notice = Notice {
         change: u.change,
         facts: u.facts,
         ack_url: None,
     };
-    let channel = u.found.record.channel.kind();
     respond(
         StatusCode::OK,
         frame(
@@ -210,47 +124,10 @@ pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> HttpR
         (status = 503, description = "Aegis could not answer just now", content_type = "text/html"),
     ))]
 pub async fn confirm(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
-    let u = match check(&state, &token).await {
+    let u = match state.app.acknowledge_by_link(&token).await {
         Ok(u) => u,
-        Err(r) => return refusal_page(r),
+        Err(e) => return refusal_page(e),
     };
-    let r = &u.found.record;
-    let command = Command::Acknowledge {
-        by: u.user.audit_name(),
-        note: None,
-        via: Some(r.channel.kind().to_owned()),
-    };
-    let step = Step::Command { command };
-    match state.runtime.dispatcher.command(&r.workflow_id, step).await {
-        Ok(_) => {}
-        Err(StepError::AlreadyAcknowledged { by }) => {
-            return refusal_page(Refusal::Gone(format!(
-                "The alert was already acknowledged by {by}."
-            )));
-        }
-        Err(StepError::InvalidTransition(e)) => {
-            return refusal_page(Refusal::Gone(format!(
-                "The alert can no longer be acknowledged: its ticket is {}.",
-                e.from.as_str()
-            )));
-        }
-        Err(e) => {
-            tracing::warn!(workflow_id = %r.workflow_id, error = %e, "acknowledging from a link failed");
-            return refusal_page(Refusal::Unavailable);
-        }
-    }
-    let id = r.id.clone();
-    let now = state.clock.now();
-    if let Err(e) = state
-        .store
-        .writer()
-        .run(move |tx| crate::db::write::deliveries::use_link(tx, &id, now))
-        .await
-    {
-        // The acknowledgement stands; the link is refused anyway now that the alert is no
-        // longer waiting.
-        tracing::warn!(error = %e, "could not mark an acknowledgement link used");
-    }
     respond(
         StatusCode::OK,
         frame(

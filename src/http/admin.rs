@@ -1,11 +1,18 @@
-//! Operator endpoints (contract §4): workflows, their histories and repairs.
+//! Operator endpoints (contract §4): workflows, their histories and repairs, an explicit
+//! response to the center, dead letters, actors, counts and the model — each a translation of
+//! an application use case to JSON.
 
 use actix_web::{HttpResponse, web};
+use serde::Deserialize;
 
 use super::auth::Operator;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
-use crate::db::read::{self, WorkflowDetail};
+use crate::app::dead_letters::DeadLetterQuery as DeadLetterFilter;
+use crate::app::views::{
+    DeadLetterView, ModelRecord, Page, ResponseView, Stats, WorkflowDetail, WorkflowItem,
+};
+use crate::app::workflows::WorkflowQuery as WorkflowFilter;
 
 /// `GET /v1/admin/workflows/{id}`: state, ticket, score, alert, full event history and a
 /// verification of its hash chain.
@@ -17,9 +24,9 @@ use crate::db::read::{self, WorkflowDetail};
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The workflow", body = WorkflowDetail),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
-        (status = 404, description = "No such workflow", body = super::openapi::ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "No such workflow", body = ErrorBody),
     )
 )]
 pub async fn workflow(
@@ -27,13 +34,7 @@ pub async fn workflow(
     _who: Operator,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let detail = state
-        .db
-        .with_read(move |c| read::workflow_detail(c, &id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("workflow"))?;
-    Ok(HttpResponse::Ok().json(detail))
+    Ok(HttpResponse::Ok().json(state.app.workflow(&id).await?))
 }
 
 /// `GET /v1/admin/stats`: workflows by state, alerts by state, dead letters, outbox.
@@ -43,19 +44,13 @@ pub async fn workflow(
     tag = "operators",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Counts", body = read::Stats),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+        (status = 200, description = "Counts", body = Stats),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
     )
 )]
 pub async fn stats(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
-    let now = state.clock.now();
-    let recipients = state.runtime.deps.config.escalation.recipients();
-    let s = state
-        .db
-        .with_read(move |c| read::stats(c, &recipients, now))
-        .await?;
-    Ok(HttpResponse::Ok().json(s))
+    Ok(HttpResponse::Ok().json(state.app.stats().await?))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -85,45 +80,32 @@ pub struct WorkflowQuery {
 /// `GET /v1/admin/workflows`: search, newest first, cursor paginated.
 #[utoipa::path(get, path = "/v1/admin/workflows", tag = "operators", params(WorkflowQuery), security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of workflows", body = read::Page<read::WorkflowItem>),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
-        (status = 422, description = "A filter does not parse", body = super::openapi::ErrorBody),
+        (status = 200, description = "A page of workflows", body = Page<WorkflowItem>),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 422, description = "A filter does not parse", body = ErrorBody),
     ))]
 pub async fn workflows(
     state: web::Data<AppState>,
     _who: Operator,
     q: web::Query<WorkflowQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = workflow_filter(&q)?;
-    let page = state
-        .db
-        .with_read(move |c| read::list_workflows(c, &filter))
-        .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(HttpResponse::Ok().json(state.app.list_workflows(&q.into_inner().into()).await?))
 }
 
-/// The API's workflow filters, checked; the console's filter form uses the same.
-pub fn workflow_filter(q: &WorkflowQuery) -> Result<read::WorkflowFilter, ApiError> {
-    use super::params;
-    let states: Vec<&str> = aegis_workflows::State::ALL
-        .iter()
-        .map(|s| s.as_str())
-        .collect();
-    let bands: Vec<&str> = aegis_workflows::risk::Band::ALL
-        .iter()
-        .map(|b| b.as_str())
-        .collect();
-    Ok(read::WorkflowFilter {
-        state: params::one_of("state", q.state.as_deref(), &states)?,
-        center: q.center.clone(),
-        band: params::one_of("band", q.band.as_deref(), &bands)?,
-        ticket_number: q.ticket_number.clone(),
-        since: params::time("since", q.since.as_deref())?,
-        until: params::time("until", q.until.as_deref())?,
-        cursor: params::cursor(q.cursor.as_deref())?,
-        limit: params::limit(q.limit)?,
-    })
+impl From<WorkflowQuery> for WorkflowFilter {
+    fn from(q: WorkflowQuery) -> Self {
+        Self {
+            state: q.state,
+            center: q.center,
+            band: q.band,
+            ticket_number: q.ticket_number,
+            since: q.since,
+            until: q.until,
+            cursor: q.cursor,
+            limit: q.limit,
+        }
+    }
 }
 
 /// The answer to a repair.
@@ -139,10 +121,10 @@ pub struct RepairAnswer {
 #[utoipa::path(post, path = "/v1/admin/workflows/{id}/retry", tag = "operators", params(("id" = String, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "Resumed", body = RepairAnswer),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
-        (status = 404, description = "No such workflow", body = super::openapi::ErrorBody),
-        (status = 409, description = "The workflow has not failed", body = super::openapi::ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "No such workflow", body = ErrorBody),
+        (status = 409, description = "The workflow has not failed", body = ErrorBody),
     ))]
 pub async fn retry(
     state: web::Data<AppState>,
@@ -150,8 +132,7 @@ pub async fn retry(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let by = who.0.audit_name();
-    let o = super::commands::run(&state, &id, aegis_actors::Command::Retry { by }).await?;
+    let o = state.app.retry(&id, who.0.audit_name()).await?;
     Ok(HttpResponse::Ok().json(RepairAnswer {
         workflow_id: id,
         state: o.state.as_str().to_owned(),
@@ -171,10 +152,10 @@ pub struct CancelBody {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Cancelled", body = RepairAnswer),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
-        (status = 404, description = "No such workflow", body = super::openapi::ErrorBody),
-        (status = 409, description = "The workflow has ended", body = super::openapi::ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "No such workflow", body = ErrorBody),
+        (status = 409, description = "The workflow has ended", body = ErrorBody),
     ))]
 pub async fn cancel(
     state: web::Data<AppState>,
@@ -183,18 +164,8 @@ pub async fn cancel(
     body: super::optional_json::OptionalJson<CancelBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let reason = body
-        .into_inner()
-        .and_then(|b| b.reason)
-        .unwrap_or_else(|| "cancelled by an operator".to_owned());
-    if reason.len() > 4_000 {
-        return Err(ApiError::invalid(
-            "reason",
-            "reason is longer than 4000 bytes",
-        ));
-    }
-    let by = who.0.audit_name();
-    let o = super::commands::run(&state, &id, aegis_actors::Command::Cancel { by, reason }).await?;
+    let reason = body.into_inner().and_then(|b| b.reason);
+    let o = state.app.cancel(&id, who.0.audit_name(), reason).await?;
     Ok(HttpResponse::Ok().json(RepairAnswer {
         workflow_id: id,
         state: o.state.as_str().to_owned(),
@@ -215,36 +186,26 @@ pub struct DeadLetterQuery {
     pub limit: Option<usize>,
 }
 
-/// The kinds of dead letter there are.
-pub const DEAD_LETTER_KINDS: &[&str] = &[
-    "unidentifiable",
-    "step_failed",
-    "revision_conflict",
-    "unreadable_summary",
-];
-
 /// `GET /v1/admin/dead-letters`: newest first.
 #[utoipa::path(get, path = "/v1/admin/dead-letters", tag = "operators", params(DeadLetterQuery), security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of dead letters", body = read::Page<read::DeadLetterView>),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
-        (status = 422, description = "A filter does not parse", body = super::openapi::ErrorBody),
+        (status = 200, description = "A page of dead letters", body = Page<DeadLetterView>),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 422, description = "A filter does not parse", body = ErrorBody),
     ))]
 pub async fn dead_letters(
     state: web::Data<AppState>,
     _who: Operator,
     q: web::Query<DeadLetterQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    use super::params;
-    let kind = params::one_of("kind", q.kind.as_deref(), DEAD_LETTER_KINDS)?;
-    let cursor = params::cursor(q.cursor.as_deref())?;
-    let limit = params::limit(q.limit)?;
-    let page = state
-        .db
-        .with_read(move |c| read::list_dead_letters(c, kind.as_deref(), cursor.as_ref(), limit))
-        .await?;
-    Ok(HttpResponse::Ok().json(page))
+    let q = q.into_inner();
+    let filter = DeadLetterFilter {
+        kind: q.kind,
+        cursor: q.cursor,
+        limit: q.limit,
+    };
+    Ok(HttpResponse::Ok().json(state.app.list_dead_letters(&filter).await?))
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -259,138 +220,22 @@ pub struct RedriveAnswer {
 #[utoipa::path(post, path = "/v1/admin/dead-letters/{id}/redrive", tag = "operators", params(("id" = String, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "Redriven", body = RedriveAnswer),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
-        (status = 404, description = "No such dead letter", body = super::openapi::ErrorBody),
-        (status = 409, description = "Already redriven, its workflow is no longer failed, or its payload is still not a ticket", body = super::openapi::ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "No such dead letter", body = ErrorBody),
+        (status = 409, description = "Already redriven, its workflow is no longer failed, or its payload is still not a ticket", body = ErrorBody),
     ))]
 pub async fn redrive(
     state: web::Data<AppState>,
     who: Operator,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let answer = redrive_dead_letter(&state, id.into_inner(), who.0.audit_name()).await?;
-    Ok(HttpResponse::Ok().json(answer))
-}
-
-/// Redrives one dead letter for `by` (the API and the console's dead-letter page).
-pub async fn redrive_dead_letter(
-    state: &AppState,
-    id: String,
-    by: String,
-) -> Result<RedriveAnswer, ApiError> {
-    let key = id.clone();
-    let dead = state
-        .db
-        .with_read(move |c| read::dead_letter(c, &key))
-        .await?
-        .ok_or_else(|| ApiError::not_found("dead letter"))?;
-    if dead.redriven_at.is_some() {
-        return Err(ApiError::conflict(
-            "CONFLICT",
-            "this dead letter was already redriven",
-        ));
-    }
-    if dead.dismissed_at.is_some() {
-        return Err(ApiError::conflict(
-            "CONFLICT",
-            "this dead letter was dismissed",
-        ));
-    }
-    if dead.kind == "unreadable_summary" {
-        return Err(ApiError::conflict(
-            "CONFLICT",
-            "a summary is not redriven: ask the center to send it again, then dismiss this",
-        ));
-    }
-    let (workflow_id, st) = match dead.kind.as_str() {
-        "step_failed" => {
-            let wf = dead
-                .workflow_id
-                .clone()
-                .ok_or_else(|| ApiError::internal("a failed step without a workflow"))?;
-            let o =
-                super::commands::run(state, &wf, aegis_actors::Command::Retry { by: by.clone() })
-                    .await?;
-            (wf, o.state.as_str().to_owned())
-        }
-        _ => {
-            use super::webhooks::Format;
-            let format = if dead.format.as_deref() == Some("onecall") {
-                Format::Onecall
-            } else {
-                Format::Native
-            };
-            let mut parsed = match format {
-                Format::Native => crate::intake::native::parse(&dead.payload),
-                Format::Onecall => crate::intake::onecall::parse(&dead.payload),
-            }
-            // The request is fine; the letter's content is what stands in the way.
-            .map_err(|e| {
-                ApiError::conflict(
-                    "CONFLICT",
-                    format!("the payload is still not an identifiable ticket: {e}"),
-                )
-                .with_details(serde_json::json!({ "field": "payload" }))
-            })?;
-            let code = dead.center.clone().unwrap_or_default();
-            if dead.kind == "revision_conflict" {
-                // The changed ticket becomes the next revision of its ticket, which supersedes
-                // the one it conflicted with once validated: the member works on what the
-                // center sent last.
-                let (c, n) = (code.clone(), parsed.ticket.ticket_number.clone());
-                let latest = state
-                    .db
-                    .with_read(move |conn| read::latest_revision(conn, &c, &n))
-                    .await?;
-                parsed.ticket.revision = latest.map_or(0, |r| r.saturating_add(1));
-            }
-            let center = super::webhooks::center_of(state, &code).await?;
-            let (outcome, _) = super::webhooks::intake(
-                state,
-                &center,
-                format,
-                parsed,
-                format!("redrive:{}", dead.id),
-                web::Bytes::from(dead.payload.clone()),
-                dead.content_type
-                    .clone()
-                    .unwrap_or_else(|| "application/json".into()),
-            )
-            .await?;
-            match outcome {
-                aegis_actors::records::IntakeOutcome::Accepted { workflow_id } => {
-                    (workflow_id, "received".to_owned())
-                }
-                aegis_actors::records::IntakeOutcome::Duplicate { workflow_id, state } => {
-                    (workflow_id, state.as_str().to_owned())
-                }
-                aegis_actors::records::IntakeOutcome::RevisionConflict { workflow_id } => {
-                    return Err(ApiError::conflict(
-                        "TICKET_REVISION_CONFLICT",
-                        "the ticket in this dead letter conflicts with a stored revision",
-                    )
-                    .with_details(serde_json::json!({ "workflow_id": workflow_id })));
-                }
-            }
-        }
-    };
-    let now = state.clock.now();
-    let (dl, who_name) = (id.clone(), by.clone());
-    let marked = state
-        .store
-        .writer()
-        .run(move |tx| crate::db::write::failures::mark_redriven(tx, &dl, &who_name, now))
-        .await?;
-    if !marked {
-        // Two operators redrove at once; the intake is idempotent, so both answers hold.
-        tracing::info!(dead_letter = %id, "dead letter was redriven by someone else meanwhile");
-    }
-    Ok(RedriveAnswer {
-        dead_letter_id: id,
-        workflow_id,
-        state: st,
-    })
+    let r = state.app.redrive(&id, who.0.audit_name()).await?;
+    Ok(HttpResponse::Ok().json(RedriveAnswer {
+        dead_letter_id: r.dead_letter_id,
+        workflow_id: r.workflow_id,
+        state: r.state,
+    }))
 }
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -415,11 +260,11 @@ pub struct DismissAnswer {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Dismissed", body = DismissAnswer),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
-        (status = 404, description = "No such dead letter", body = super::openapi::ErrorBody),
-        (status = 409, description = "Already redriven or dismissed", body = super::openapi::ErrorBody),
-        (status = 422, description = "The reason is too long", body = super::openapi::ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "No such dead letter", body = ErrorBody),
+        (status = 409, description = "Already redriven or dismissed", body = ErrorBody),
+        (status = 422, description = "The reason is too long", body = ErrorBody),
     ))]
 pub async fn dismiss(
     state: web::Data<AppState>,
@@ -428,58 +273,12 @@ pub async fn dismiss(
     body: super::optional_json::OptionalJson<DismissBody>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = body.into_inner().and_then(|b| b.reason);
-    let answer = dismiss_dead_letter(&state, id.into_inner(), who.0.audit_name(), reason).await?;
-    Ok(HttpResponse::Ok().json(answer))
-}
-
-/// Dismisses one dead letter for `by` (the API and the console's dead-letter page).
-pub async fn dismiss_dead_letter(
-    state: &AppState,
-    id: String,
-    by: String,
-    reason: Option<String>,
-) -> Result<DismissAnswer, ApiError> {
-    let reason = reason
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| "dismissed by an operator".to_owned());
-    if reason.chars().count() > 4_000 {
-        return Err(ApiError::invalid(
-            "reason",
-            "reason is longer than 4000 characters",
-        ));
-    }
-    let key = id.clone();
-    let dead = state
-        .db
-        .with_read(move |c| read::dead_letter(c, &key))
-        .await?
-        .ok_or_else(|| ApiError::not_found("dead letter"))?;
-    if dead.redriven_at.is_some() || dead.dismissed_at.is_some() {
-        return Err(ApiError::conflict(
-            "CONFLICT",
-            "this dead letter was already redriven or dismissed",
-        ));
-    }
-    let now = state.clock.now();
-    let (dl, who, why) = (id.clone(), by.clone(), reason.clone());
-    let marked = state
-        .store
-        .writer()
-        .run(move |tx| crate::db::write::failures::mark_dismissed(tx, &dl, &who, &why, now))
-        .await?;
-    if !marked {
-        return Err(ApiError::conflict(
-            "CONFLICT",
-            "this dead letter was redriven or dismissed meanwhile",
-        ));
-    }
-    tracing::info!(dead_letter = %id, kind = %dead.kind, by = %by, "dead letter dismissed");
-    Ok(DismissAnswer {
-        dead_letter_id: id,
-        dismissed_by: by,
-        reason,
-    })
+    let d = state.app.dismiss(&id, who.0.audit_name(), reason).await?;
+    Ok(HttpResponse::Ok().json(DismissAnswer {
+        dead_letter_id: d.dead_letter_id,
+        dismissed_by: d.dismissed_by,
+        reason: d.reason,
+    }))
 }
 
 /// `GET /v1/admin/actors`: every supervised actor with its state, restarts, mailbox depth and
@@ -487,11 +286,11 @@ pub async fn dismiss_dead_letter(
 #[utoipa::path(get, path = "/v1/admin/actors", tag = "operators", security(("bearer" = [])),
     responses(
         (status = 200, description = "Actors", body = Vec<Object>),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
     ))]
 pub async fn actors(state: web::Data<AppState>, _who: Operator) -> HttpResponse {
-    HttpResponse::Ok().json(state.runtime.deps.health.report())
+    HttpResponse::Ok().json(state.app.actors())
 }
 
 /// The active model and the models trained into this database.
@@ -501,7 +300,7 @@ pub struct ModelAnswer {
     pub active: aegis_actors::ports::ScorerInfo,
     pub feature_schema: String,
     pub thresholds: ThresholdsView,
-    pub trained: Vec<read::ModelRecord>,
+    pub trained: Vec<ModelRecord>,
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -514,20 +313,19 @@ pub struct ThresholdsView {
 #[utoipa::path(get, path = "/v1/admin/model", tag = "operators", security(("bearer" = [])),
     responses(
         (status = 200, description = "The model", body = ModelAnswer),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
     ))]
 pub async fn model(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
-    let trained = state.db.with_read(read::trained_models).await?;
-    let t = state.settings.thresholds().map_err(ApiError::internal)?;
+    let m = state.app.model().await?;
     Ok(HttpResponse::Ok().json(ModelAnswer {
-        active: state.runtime.deps.scorer.info(),
-        feature_schema: aegis_workflows::features::SCHEMA_VERSION.to_owned(),
+        active: m.active,
+        feature_schema: m.feature_schema.to_owned(),
         thresholds: ThresholdsView {
-            medium: t.medium,
-            high: t.high,
+            medium: m.medium,
+            high: m.high,
         },
-        trained,
+        trained: m.trained,
     }))
 }
 
@@ -544,10 +342,10 @@ pub struct ReloadBody {
 #[utoipa::path(post, path = "/v1/admin/model/reload", tag = "operators", request_body = Option<ReloadBody>, security(("bearer" = [])),
     responses(
         (status = 200, description = "Swapped", body = Object),
-        (status = 401, description = "Not authenticated", body = super::openapi::ErrorBody),
-        (status = 403, description = "Not an operator", body = super::openapi::ErrorBody),
-        (status = 404, description = "No such model file in the model directory", body = super::openapi::ErrorBody),
-        (status = 422, description = "The model cannot be used (outside the model directory, unreadable, malformed, or features that do not match)", body = super::openapi::ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "No such model file in the model directory", body = ErrorBody),
+        (status = 422, description = "The model cannot be used (outside the model directory, unreadable, malformed, or features that do not match)", body = ErrorBody),
     ))]
 pub async fn reload_model(
     state: web::Data<AppState>,
@@ -555,31 +353,46 @@ pub async fn reload_model(
     body: super::optional_json::OptionalJson<ReloadBody>,
 ) -> Result<HttpResponse, ApiError> {
     let requested = body.into_inner().and_then(|b| b.path);
-    let settings = state.settings.clone();
-    let forest = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let Some(p) = requested else {
-            // The configured model (or the bundled one): the operator's own configuration.
-            return crate::startup::load_model(&settings)
-                .map_err(|e| ApiError::invalid("path", format!("{e:#}")));
-        };
-        let invalid = |e: crate::risk::forest::ModelError| ApiError::invalid("path", e.to_string());
-        let dir = std::path::Path::new(&settings.model.dir);
-        let file = crate::risk::model_file::resolve_in(dir, &p).map_err(|e| match e {
-            crate::risk::forest::ModelError::Missing { .. } => ApiError::new(
-                actix_web::http::StatusCode::NOT_FOUND,
-                "NOT_FOUND",
-                e.to_string(),
-            ),
-            other => invalid(other),
-        })?;
-        crate::risk::forest::Forest::load(&file, settings.model.max_bytes).map_err(invalid)
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    let scorer = crate::risk::scorer::ForestScorer::start(forest, state.scorer_options.clone())
-        .map_err(|e| ApiError::invalid("path", e.to_string()))?;
-    let current = aegis_actors::ports::Scorer::info(scorer.as_ref());
-    let previous = state.runtime.deps.scorer.swap(scorer);
-    tracing::info!(by = %who.0.audit_name(), previous = %previous.model_version, current = %current.model_version, "model reloaded");
+    let (previous, current) = state
+        .app
+        .reload_model(requested, &who.0.audit_name())
+        .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "previous": previous, "current": current })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RespondBody {
+    /// One of the center's active locate codes.
+    #[schema(min_length = 1, max_length = 64)]
+    pub code: String,
+    /// Sent to the center as the response's reason.
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// `POST /v1/admin/workflows/{id}/respond`: an operator's explicit response to the center,
+/// posted durably (the answer says it is pending; the read-back follows it).
+#[utoipa::path(post, path = "/v1/admin/workflows/{id}/respond", tag = "operators", params(("id" = String, Path)), request_body = RespondBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Queued for posting", body = ResponseView),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "No such workflow", body = ErrorBody),
+        (status = 409, description = "The center has no response API", body = ErrorBody),
+        (status = 422, description = "Not an active locate code of the center, or a note too long", body = ErrorBody),
+    ))]
+pub async fn respond(
+    state: web::Data<AppState>,
+    who: Operator,
+    id: web::Path<String>,
+    body: web::Json<RespondBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let latest = state
+        .app
+        .respond(&id, who.0.audit_name(), body.code, body.note)
+        .await?;
+    Ok(HttpResponse::Accepted().json(latest))
 }

@@ -4,22 +4,16 @@
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use aegis_actors::records::AlertState;
-use aegis_actors::step::Command;
-use aegis_workflows::lifecycle::Disposition;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
 
 use super::auth::Officer;
-use super::error::ApiError;
-use super::params;
+use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
-use super::{commands, openapi::ErrorBody};
-use crate::db::read::{self, AlertFilter, AlertItem, AlertView, Page, WorkflowDetail};
-
-const MAX_NOTE: usize = 4_000;
+use crate::app::alerts::{AlertAction, AlertDetail, AlertQuery as AlertFilter};
+use crate::app::views::{AlertItem, AlertView, Page};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct AlertQuery {
@@ -49,52 +43,15 @@ pub async fn list(
     _who: Officer,
     q: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let states: Vec<&str> = AlertState::ALL.iter().map(|s| s.as_str()).collect();
+    let q = q.into_inner();
     let filter = AlertFilter {
-        state: params::one_of("state", q.state.as_deref(), &states)?,
-        center: q.center.clone(),
-        since: params::time("since", q.since.as_deref())?,
-        cursor: params::cursor(q.cursor.as_deref())?,
-        limit: params::limit(q.limit)?,
+        state: q.state,
+        center: q.center,
+        since: q.since,
+        cursor: q.cursor,
+        limit: q.limit,
     };
-    let page = state
-        .db
-        .with_read(move |c| read::list_alerts(c, &filter))
-        .await?;
-    Ok(HttpResponse::Ok().json(page))
-}
-
-/// One alert with everything an officer needs to judge it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AlertDetail {
-    pub alert: AlertView,
-    /// The workflow: ticket, score with its top contributing features, full history.
-    pub workflow: WorkflowDetail,
-    /// Who was told of this alert, on which channel, and how that went (no secrets).
-    pub notifications: Vec<read::deliveries::DeliveryView>,
-}
-
-async fn load_detail(state: &AppState, id: String) -> Result<AlertDetail, ApiError> {
-    let found = state
-        .db
-        .with_read(move |c| {
-            let Some(wf) = read::alert_workflow(c, &id)? else {
-                return Ok(None);
-            };
-            let told = read::deliveries::for_alert(c, &id)?;
-            Ok(read::workflow_detail(c, &wf)?.map(|w| (w, told)))
-        })
-        .await?;
-    let (workflow, notifications) = found.ok_or_else(|| ApiError::not_found("alert"))?;
-    let alert = workflow
-        .alert
-        .clone()
-        .ok_or_else(|| ApiError::not_found("alert"))?;
-    Ok(AlertDetail {
-        alert,
-        workflow,
-        notifications,
-    })
+    Ok(HttpResponse::Ok().json(state.app.list_alerts(&filter).await?))
 }
 
 /// `GET /v1/alerts/{id}`: the alert, its ticket, score, top contributing features and history.
@@ -109,7 +66,7 @@ pub async fn get(
     _who: Officer,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(load_detail(&state, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(state.app.alert(&id).await?))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -135,37 +92,19 @@ pub struct AlertAnswer {
     pub changed: bool,
 }
 
-fn check_note(note: &Option<String>) -> Result<(), ApiError> {
-    if note.as_ref().is_some_and(|n| n.len() > MAX_NOTE) {
-        return Err(ApiError::invalid(
-            "note",
-            format!("note is longer than {MAX_NOTE} bytes"),
-        ));
-    }
-    Ok(())
-}
-
-async fn answer(
+/// `by` acts on the alert; the answer is the alert as it is now.
+async fn act(
     state: &AppState,
-    alert_id: String,
-    workflow_state: &str,
-    changed: bool,
+    alert_id: &str,
+    by: String,
+    action: AlertAction,
 ) -> Result<HttpResponse, ApiError> {
-    let detail = load_detail(state, alert_id).await?;
+    let acted = state.app.act_on_alert(alert_id, by, action).await?;
     Ok(HttpResponse::Ok().json(AlertAnswer {
-        alert: Some(detail.alert),
-        workflow_state: workflow_state.to_owned(),
-        changed,
+        alert: Some(acted.detail.alert),
+        workflow_state: acted.workflow_state,
+        changed: acted.changed,
     }))
-}
-
-async fn workflow_of(state: &AppState, alert_id: &str) -> Result<String, ApiError> {
-    let id = alert_id.to_owned();
-    state
-        .db
-        .with_read(move |c| read::alert_workflow(c, &id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("alert"))
 }
 
 /// `POST /v1/alerts/{id}/ack`: idempotent for the same officer; 409 for another officer's
@@ -186,21 +125,11 @@ pub async fn ack(
     body: super::optional_json::OptionalJson<AckBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner().unwrap_or_default();
-    check_note(&body.note)?;
-    let alert_id = id.into_inner();
-    let wf = workflow_of(&state, &alert_id).await?;
-    let by = who.0.audit_name();
-    let outcome = commands::run(
-        &state,
-        &wf,
-        Command::Acknowledge {
-            by,
-            note: body.note,
-            via: None,
-        },
-    )
-    .await?;
-    answer(&state, alert_id, outcome.state.as_str(), outcome.changed).await
+    let action = AlertAction::Acknowledge {
+        note: body.note,
+        via: None,
+    };
+    act(&state, &id, who.0.audit_name(), action).await
 }
 
 /// `POST /v1/alerts/{id}/resolve`: closes the alert with a disposition.
@@ -220,28 +149,11 @@ pub async fn resolve(
     body: web::Json<ResolveBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    check_note(&body.note)?;
-    let disposition = Disposition::parse(&body.disposition).ok_or_else(|| {
-        let allowed: Vec<&str> = Disposition::ALL.iter().map(|d| d.as_str()).collect();
-        ApiError::invalid(
-            "disposition",
-            format!("disposition must be one of: {}", allowed.join(", ")),
-        )
-    })?;
-    let alert_id = id.into_inner();
-    let wf = workflow_of(&state, &alert_id).await?;
-    let by = who.0.audit_name();
-    let outcome = commands::run(
-        &state,
-        &wf,
-        Command::Resolve {
-            by,
-            disposition,
-            note: body.note,
-        },
-    )
-    .await?;
-    answer(&state, alert_id, outcome.state.as_str(), outcome.changed).await
+    let action = AlertAction::Resolve {
+        disposition: body.disposition,
+        note: body.note,
+    };
+    act(&state, &id, who.0.audit_name(), action).await
 }
 
 /// How often an open stream checks that its token is still valid.
@@ -269,24 +181,23 @@ pub async fn stream(
         })?;
     let token = super::auth::presented_token(&req)
         .ok_or_else(|| ApiError::unauthenticated("a bearer token is required"))?;
-    let events =
-        BroadcastStream::new(state.runtime.alerts.subscribe()).filter_map(|item| async move {
-            match item {
-                Ok(e) => {
-                    let data = json!({
-                        "message_id": e.message_id,
-                        "workflow_id": e.workflow_id,
-                        "payload": e.json(),
-                    });
-                    Some(format!(
-                        "id: {}\nevent: {}\ndata: {}\n\n",
-                        e.message_id, e.routing_key, data
-                    ))
-                }
-                // A slow reader missed events; tell it to reload the list.
-                Err(_) => Some("event: lagged\ndata: {}\n\n".to_owned()),
+    let events = BroadcastStream::new(state.app.alert_changes()).filter_map(|item| async move {
+        match item {
+            Ok(e) => {
+                let data = json!({
+                    "message_id": e.message_id,
+                    "workflow_id": e.workflow_id,
+                    "payload": e.json(),
+                });
+                Some(format!(
+                    "id: {}\nevent: {}\ndata: {}\n\n",
+                    e.message_id, e.routing_key, data
+                ))
             }
-        });
+            // A slow reader missed events; tell it to reload the list.
+            Err(_) => Some("event: lagged\ndata: {}\n\n".to_owned()),
+        }
+    });
     let keepalive = IntervalStream::new(tokio::time::interval(Duration::from_secs(15)))
         .map(|_| ": keep-alive\n\n".to_owned());
     let watcher = state.clone();
@@ -295,7 +206,7 @@ pub async fn stream(
             tokio::time::sleep(STREAM_RECHECK).await;
             // A database that cannot answer keeps the stream open: only a known revocation
             // ends it.
-            if let Ok(false) = super::auth::still_valid(&watcher, &token).await {
+            if let Ok(false) = watcher.app.token_still_valid(&token).await {
                 return;
             }
         }

@@ -2,17 +2,12 @@
 //! call center that are due within the window, overdue first.
 
 use actix_web::{HttpResponse, web};
-use chrono::TimeDelta;
 use serde::Deserialize;
 
 use super::auth::Operator;
-use super::error::ApiError;
-use super::openapi::ErrorBody;
+use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
-use crate::db::read::due::{self, DueItem};
-
-/// The widest window asked for: 30 days.
-const MAX_WITHIN: u64 = 30 * 24 * 3_600;
+use crate::app::views::DueItem;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct DueQuery {
@@ -34,18 +29,5 @@ pub async fn list(
     _who: Operator,
     q: web::Query<DueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let within = q.within.unwrap_or(state.settings.due.warn_before_secs);
-    if within > MAX_WITHIN {
-        return Err(ApiError::invalid(
-            "within",
-            format!("within is at most {MAX_WITHIN} seconds"),
-        ));
-    }
-    let within = TimeDelta::seconds(i64::try_from(within).unwrap_or(i64::MAX));
-    let now = state.clock.now();
-    let items = state
-        .db
-        .with_read(move |c| due::due_within(c, now, within, 500))
-        .await?;
-    Ok(HttpResponse::Ok().json(items))
+    Ok(HttpResponse::Ok().json(state.app.due(q.within).await?))
 }

@@ -2,12 +2,36 @@
 //! `{"error": {"code", "message", "details"}, "request_id"}`.
 //!
 //! Handlers return [`ApiError`]; its message is written for the caller and never carries
-//! internals (those go to the log with the request id).
+//! internals (those go to the log with the request id). Every use case's error becomes one
+//! through the application's policy (`app::errors`): this module only maps its kinds to
+//! statuses.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use crate::app::{Kind, Refusal, UseCaseError};
+
+/// The error envelope of every non-2xx answer (as documented).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+    pub request_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `MALFORMED_PAYLOAD`, `SIGNATURE_INVALID`, `UNAVAILABLE`, ...
+    pub code: String,
+    pub message: String,
+    /// Present when there is more to say, such as the offending field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object, required = false)]
+    pub details: Option<serde_json::Value>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -157,16 +181,39 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<aegis_actors::ports::StoreError> for ApiError {
-    fn from(e: aegis_actors::ports::StoreError) -> Self {
-        use aegis_actors::ports::StoreError as S;
-        match e {
-            S::Overloaded => Self::unavailable("Aegis is busy; try again shortly", 1),
-            S::Unavailable(_) => {
-                tracing::warn!(error = %e, "database unavailable");
-                Self::unavailable("the database is unavailable; try again shortly", 5)
-            }
-            other => Self::internal(other),
+/// The status of each kind of refusal (the table in `app::errors`).
+pub fn status_of(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::Malformed => StatusCode::BAD_REQUEST,
+        Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::Gone => StatusCode::GONE,
+        Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Kind::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+impl ApiError {
+    pub fn from_refusal(r: Refusal) -> Self {
+        Self {
+            status: status_of(r.kind),
+            code: r.code,
+            message: r.message,
+            details: r.details,
+            retry_after: r.retry_after,
         }
+    }
+}
+
+/// Any use case's error (a [`Refusal`] included), as its refusal says.
+impl<E: UseCaseError> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        Self::from_refusal(e.refusal())
     }
 }

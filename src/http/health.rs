@@ -1,7 +1,6 @@
 //! Unauthenticated operational endpoints: liveness, readiness and metrics.
 
 use actix_web::{HttpResponse, web};
-use aegis_actors::ports::store::Store;
 use serde_json::json;
 
 use super::state::AppState;
@@ -18,10 +17,9 @@ pub async fn healthz() -> HttpResponse {
     (status = 503, description = "The database or the bus is unreachable"),
 ))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let database = state.store.ready().await;
-    let bus = state.bus.ready();
-    let body = json!({ "database": database, "bus": bus });
-    if database && bus {
+    let r = state.app.readiness().await;
+    let body = json!({ "database": r.database, "bus": r.bus });
+    if r.database && r.bus {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable()
@@ -33,7 +31,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// `GET /metrics`: Prometheus text exposition.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus metrics", content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    crate::telemetry::gauges::refresh_runtime(&state);
+    crate::telemetry::gauges::refresh_runtime(&state.gauges);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

@@ -6,22 +6,20 @@ pub mod ack_links;
 pub mod admin;
 pub mod alerts;
 pub mod auth;
-pub mod centers;
+pub mod body;
 pub mod client_ip;
-pub mod commands;
 pub mod due;
 pub mod error;
-mod failures;
 pub mod health;
 pub mod openapi;
 pub mod openapi_names;
 pub mod optional_json;
 pub mod outcomes;
 pub mod pages;
-pub mod params;
 pub mod people;
 pub mod request_id;
-pub mod responses;
+pub mod response_api;
+pub mod signed;
 pub mod state;
 pub mod summaries;
 #[cfg(feature = "testing")]
@@ -104,14 +102,15 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(resource("/admin/workflows/{id}").route(get().to(admin::workflow)))
         .service(resource("/admin/workflows/{id}/retry").route(post().to(admin::retry)))
         .service(resource("/admin/workflows/{id}/cancel").route(post().to(admin::cancel)))
-        .service(resource("/admin/workflows/{id}/respond").route(post().to(responses::respond)))
+        .service(resource("/admin/workflows/{id}/respond").route(post().to(admin::respond)))
         .service(
             resource("/admin/centers/{code}/response-api")
-                .route(get().to(responses::get_api))
-                .route(put().to(responses::put_api)),
+                .route(get().to(response_api::get_api))
+                .route(put().to(response_api::put_api)),
         )
         .service(
-            resource("/admin/centers/{code}/response-codes").route(put().to(responses::put_codes)),
+            resource("/admin/centers/{code}/response-codes")
+                .route(put().to(response_api::put_codes)),
         )
         .service(resource("/admin/dead-letters").route(get().to(admin::dead_letters)))
         .service(resource("/admin/dead-letters/{id}/redrive").route(post().to(admin::redrive)))
@@ -164,9 +163,7 @@ pub async fn method_not_allowed(req: actix_web::HttpRequest) -> HttpResponse {
     resp
 }
 
-/// Largest JSON body the officer and operator APIs read (notes, dispositions, outcomes); webhooks
-/// read their own bodies under `http.max_body_bytes`.
-pub const API_BODY_LIMIT: usize = 64 * 1024;
+pub use body::API_BODY_LIMIT;
 
 /// Errors from extractors (bad JSON, bad query strings) in the contract's envelope.
 pub fn json_config(limit: usize) -> web::JsonConfig {

@@ -1,29 +1,10 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and served at
 //! `/openapi.json`.
 
-use serde::Serialize;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
-use utoipa::{Modify, OpenApi, ToSchema};
-
-/// The error envelope of every non-2xx answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-    pub request_id: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// `MALFORMED_PAYLOAD`, `SIGNATURE_INVALID`, `UNAVAILABLE`, ...
-    pub code: String,
-    pub message: String,
-    /// Present when there is more to say, such as the offending field.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object, required = false)]
-    pub details: Option<serde_json::Value>,
-}
+use utoipa::{Modify, OpenApi};
 
 struct Bearer;
 
@@ -145,10 +126,10 @@ impl Modify for CommonAnswers {
         super::summaries::list,
         super::due::list,
         super::summaries::gaps,
-        super::responses::respond,
-        super::responses::get_api,
-        super::responses::put_api,
-        super::responses::put_codes,
+        super::admin::respond,
+        super::response_api::get_api,
+        super::response_api::put_api,
+        super::response_api::put_codes,
         super::admin::actors,
         super::admin::model,
         super::admin::reload_model,
@@ -166,8 +147,8 @@ impl Modify for CommonAnswers {
         openapi_json,
     ),
     components(schemas(
-        ErrorBody,
-        ErrorDetail,
+        super::error::ErrorBody,
+        super::error::ErrorDetail,
         super::openapi_names::StateName,
         super::openapi_names::BandName,
         super::openapi_names::AlertStateName,

@@ -119,11 +119,11 @@ mod tests {
         );
         assert_eq!(
             names::<DeadLetterKindName>(),
-            own(super::super::admin::DEAD_LETTER_KINDS.to_vec())
+            own(crate::app::dead_letters::DEAD_LETTER_KINDS.to_vec())
         );
         assert_eq!(
             names::<FacilityName>(),
-            own(super::super::outcomes::FACILITIES.to_vec())
+            own(crate::app::outcomes::FACILITIES.to_vec())
         );
     }
 }

@@ -29,11 +29,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
             let payload = payload
                 .await
                 .map_err(|e| ApiError::malformed(e.to_string()))?;
-            let body = super::webhooks::read_body(payload, &req, super::API_BODY_LIMIT).await?;
+            let body = super::body::read_body(payload, &req, super::body::API_BODY_LIMIT).await?;
             if body.is_empty() {
                 return Ok(Self(None));
             }
-            super::webhooks::require_json(&req)?;
+            super::body::require_json(&req)?;
             // `null` says "nothing" as plainly as an empty body does.
             serde_json::from_slice::<Option<T>>(&body)
                 .map(Self)

@@ -5,16 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::error::ApiError;
-use super::openapi::ErrorBody;
+use super::body::{API_BODY_LIMIT, read_body};
+use super::error::{ApiError, ErrorBody};
+use super::signed::signed_by;
 use super::state::AppState;
-use crate::db::outcomes::{self, NewOutcome, OutcomeRecord, Recorded};
-use crate::db::principals::Role;
-use crate::intake::signature::{self, NativeHeaders};
-
-pub const FACILITIES: &[&str] = &[
-    "gas", "electric", "telecom", "water", "sewer", "steam", "other",
-];
+use crate::app::outcomes::{OutcomeReport, Reporter};
+use crate::app::views::OutcomeRecord;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,48 +32,28 @@ pub struct OutcomeAnswer {
     pub duplicate: bool,
 }
 
-/// Who is reporting: an operator (bearer token) or the center itself (signed like a webhook).
+/// Who is reporting: the center itself (signed like a webhook) or an operator (bearer token).
 async fn reporter(
     state: &AppState,
     req: &HttpRequest,
     center: &str,
     body: &[u8],
-) -> Result<(String, Option<String>), ApiError> {
+) -> Result<Reporter, ApiError> {
     if req.headers().contains_key("webhook-signature") {
-        let c = state.centers.get(&state.db, center).await?.ok_or_else(|| {
-            ApiError::new(
-                actix_web::http::StatusCode::NOT_FOUND,
-                "UNKNOWN_CENTER",
-                format!("no call center is registered as '{center}'"),
-            )
-        })?;
-        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-        let headers = NativeHeaders {
-            id: header("webhook-id"),
-            timestamp: header("webhook-timestamp"),
-            signature: header("webhook-signature"),
-        };
-        signature::verify_native(
-            &c.secrets,
-            headers,
-            body,
-            Utc::now().timestamp(),
-            state.settings.webhooks.tolerance_secs,
-        )
-        .map_err(|_| {
-            ApiError::new(
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                "SIGNATURE_INVALID",
-                "the signature does not match any secret of this center",
-            )
-        })?;
-        return Ok((format!("center:{center}"), headers.id.map(str::to_owned)));
+        return Ok(state
+            .app
+            .center_reporter(center, &signed_by(req), body)
+            .await?);
     }
-    let p = super::auth::authenticate(req.clone()).await?;
-    if p.role != Role::Operator {
-        return Err(ApiError::forbidden("this needs the operator role"));
-    }
-    Ok((p.audit_name(), None))
+    let token = super::auth::presented_token(req);
+    let p = state
+        .app
+        .authenticate_operator(token.as_deref(), state.client(req))
+        .await?;
+    Ok(Reporter {
+        name: p.audit_name(),
+        delivery_id: None,
+    })
 }
 
 /// `POST /v1/tickets/{center}/{ticket_number}/outcome`.
@@ -102,53 +78,26 @@ pub async fn record(
 ) -> Result<HttpResponse, ApiError> {
     let (center, ticket_number) = path.into_inner();
     // The body is bounded (and refused in the envelope) before anyone is authenticated.
-    let body = super::webhooks::read_body(payload, &req, super::API_BODY_LIMIT).await?;
-    let (by, delivery_id) = reporter(&state, &req, &center, &body).await?;
+    let body = read_body(payload, &req, API_BODY_LIMIT).await?;
+    let by = reporter(&state, &req, &center, &body).await?;
     let parsed: OutcomeBody = serde_json::from_slice(&body).map_err(|e| ApiError::from_json(&e))?;
-    if let Some(f) = &parsed.facility
-        && !FACILITIES.contains(&f.as_str())
-    {
-        return Err(ApiError::invalid(
-            "facility",
-            format!("facility must be one of: {}", FACILITIES.join(", ")),
-        ));
-    }
-    if parsed.notes.as_ref().is_some_and(|n| n.len() > 4_000) {
-        return Err(ApiError::invalid(
-            "notes",
-            "notes are longer than 4000 bytes",
-        ));
-    }
-    let now = state.clock.now();
-    let o = NewOutcome {
-        center,
-        ticket_number,
+    let report = OutcomeReport {
         damage: parsed.damage,
         facility: parsed.facility,
-        reported_at: parsed.reported_at.unwrap_or(now),
+        reported_at: parsed.reported_at,
         notes: parsed.notes,
-        recorded_by: by,
-        delivery_id,
     };
-    let recorded = state
-        .store
-        .writer()
-        .run(move |tx| outcomes::record(tx, &o, now))
+    let r = state
+        .app
+        .record_outcome(&center, &ticket_number, report, by)
         .await?;
-    match recorded {
-        Recorded::New(rec) => Ok(HttpResponse::Created().json(OutcomeAnswer {
-            outcome: rec,
-            duplicate: false,
-        })),
-        Recorded::Duplicate(rec) => Ok(HttpResponse::Ok().json(OutcomeAnswer {
-            outcome: rec,
-            duplicate: true,
-        })),
-        Recorded::Conflict(rec) => Err(ApiError::conflict(
-            "CONFLICT",
-            "an outcome for this ticket revision and time (or with this delivery id) was already recorded with other content",
-        )
-        .with_details(serde_json::json!({ "outcome_id": rec.id }))),
-        Recorded::NoTicket => Err(ApiError::not_found("ticket")),
-    }
+    let answer = OutcomeAnswer {
+        outcome: r.outcome,
+        duplicate: r.duplicate,
+    };
+    Ok(if r.duplicate {
+        HttpResponse::Ok().json(answer)
+    } else {
+        HttpResponse::Created().json(answer)
+    })
 }

@@ -6,16 +6,15 @@ use actix_web::{HttpResponse, web};
 use aegis_workflows::problem::Problem;
 use aegis_workflows::roster::{BusinessHours, Channel, Roster};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::auth::Operator;
-use super::error::ApiError;
-use super::openapi::ErrorBody;
+use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
-use crate::db::people;
+use crate::app::people::RosterNow;
+use crate::app::views::UserView;
 
 // The patterns the OpenAPI document publishes, enforced here too: what the document calls
 // invalid is refused, whatever the domain's own (looser) checks would let through. A test keeps
@@ -172,8 +171,8 @@ pub struct UserAnswer {
     pub channels: Vec<Channel>,
 }
 
-impl From<people::UserView> for UserAnswer {
-    fn from(u: people::UserView) -> Self {
+impl From<UserView> for UserAnswer {
+    fn from(u: UserView) -> Self {
         Self {
             name: u.name,
             role: u.role.as_str().to_owned(),
@@ -245,14 +244,15 @@ pub struct RosterAnswer {
     pub on_duty: Vec<String>,
 }
 
-fn roster_answer(name: String, r: Roster, now: chrono::DateTime<chrono::Utc>) -> RosterAnswer {
-    let on_duty = r.on_duty(now).to_vec();
-    RosterAnswer {
-        name,
-        members: r.members,
-        after_hours_members: r.after_hours_members,
-        business_hours: r.business_hours,
-        on_duty,
+impl From<RosterNow> for RosterAnswer {
+    fn from(r: RosterNow) -> Self {
+        Self {
+            name: r.name,
+            members: r.roster.members,
+            after_hours_members: r.roster.after_hours_members,
+            business_hours: r.roster.business_hours,
+            on_duty: r.on_duty,
+        }
     }
 }
 
@@ -292,7 +292,7 @@ fn problems_answer(problems: Vec<Problem>) -> ApiError {
         (status = 403, description = "Not an operator", body = ErrorBody),
     ))]
 pub async fn users(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
-    let all = state.db.with_read(|c| people::users(c, None)).await?;
+    let all = state.app.users().await?;
     let answer: Vec<UserAnswer> = all.into_iter().map(UserAnswer::from).collect();
     Ok(HttpResponse::Ok().json(answer))
 }
@@ -308,15 +308,7 @@ pub async fn user(
     _who: Operator,
     path: web::Path<UserPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = path.into_inner().name;
-    let found = state
-        .db
-        .with_read(move |c| people::users(c, Some(&name)))
-        .await?;
-    let u = found
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::not_found("user"))?;
+    let u = state.app.user(&path.name).await?;
     Ok(HttpResponse::Ok().json(UserAnswer::from(u)))
 }
 
@@ -345,32 +337,10 @@ pub async fn set_channels(
         return Err(problems_answer(shaped));
     }
     let channels: Vec<Channel> = body.channels.into_iter().map(Channel::from).collect();
-    let problems: Vec<Problem> = channels
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| c.problems(&format!("channels[{i}]")))
-        .collect();
-    if !problems.is_empty() {
-        return Err(problems_answer(problems));
-    }
-    let (n, chs) = (name.clone(), channels.clone());
-    let found = state
-        .store
-        .writer()
-        .run(move |tx| people::set_channels(tx, &n, &chs))
-        .await?;
-    if !found {
-        return Err(ApiError::not_found("user"));
-    }
-    tracing::info!(by = %who.0.audit_name(), user = %name, channels = channels.len(), "channels set");
-    let n = name.clone();
     let u = state
-        .db
-        .with_read(move |c| people::users(c, Some(&n)))
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::not_found("user"))?;
+        .app
+        .set_channels(&name, channels, &who.0.audit_name())
+        .await?;
     Ok(HttpResponse::Ok().json(UserAnswer::from(u)))
 }
 
@@ -381,12 +351,8 @@ pub async fn set_channels(
         (status = 403, description = "Not an operator", body = ErrorBody),
     ))]
 pub async fn rosters(state: web::Data<AppState>, _who: Operator) -> Result<HttpResponse, ApiError> {
-    let now = state.clock.now();
-    let all = state.db.with_read(people::rosters).await?;
-    let answer: Vec<RosterAnswer> = all
-        .into_iter()
-        .map(|(name, r)| roster_answer(name, r, now))
-        .collect();
+    let all = state.app.rosters().await?;
+    let answer: Vec<RosterAnswer> = all.into_iter().map(RosterAnswer::from).collect();
     Ok(HttpResponse::Ok().json(answer))
 }
 
@@ -420,33 +386,11 @@ pub async fn put_roster(
             timezone: h.timezone,
         }),
     };
-    let problems = roster.problems();
-    if !problems.is_empty() {
-        return Err(problems_answer(problems));
-    }
-    let mut everyone = roster.members.clone();
-    everyone.extend(roster.after_hours_members.iter().cloned());
-    let unknown = state
-        .db
-        .with_read(move |c| people::unknown_users(c, &everyone))
+    let set = state
+        .app
+        .put_roster(&name, roster, &who.0.audit_name())
         .await?;
-    if !unknown.is_empty() {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            format!("no such user: {}", unknown.join(", ")),
-        )
-        .with_details(json!({ "unknown_users": unknown })));
-    }
-    let now = state.clock.now();
-    let (n, r) = (name.clone(), roster.clone());
-    state
-        .store
-        .writer()
-        .run(move |tx| people::put_roster(tx, &n, &r, now))
-        .await?;
-    tracing::info!(by = %who.0.audit_name(), roster = %name, "roster set");
-    Ok(HttpResponse::Ok().json(roster_answer(name, roster, now)))
+    Ok(HttpResponse::Ok().json(RosterAnswer::from(set)))
 }
 
 #[cfg(test)]
@@ -456,7 +400,7 @@ mod tests {
     #[test]
     fn the_enforced_patterns_are_the_published_ones() {
         let doc =
-            serde_json::to_string(&<super::super::openapi::ApiDoc as utoipa::OpenApi>::openapi())
+            serde_json::to_string(&<crate::http::openapi::ApiDoc as utoipa::OpenApi>::openapi())
                 .unwrap();
         for p in [EMAIL, URL, SECRET, ROUTING_KEY, DAYS, TIME, USER, ROSTER] {
             assert!(regex::Regex::new(p).is_ok(), "{p}");

@@ -18,11 +18,9 @@ pub async fn advance_clock(
     state: web::Data<AppState>,
     body: web::Json<Advance>,
 ) -> Result<HttpResponse, ApiError> {
-    let clock = state
-        .manual_clock
-        .as_ref()
+    let now = state
+        .app
+        .advance_clock(TimeDelta::seconds(body.seconds))
         .ok_or_else(|| ApiError::not_found("route"))?;
-    let now = clock.advance(TimeDelta::seconds(body.seconds));
-    state.runtime.deps.signals.timers.notify_one();
     Ok(HttpResponse::Ok().json(json!({ "now": now })))
 }

@@ -1,15 +1,18 @@
-//! E-mail through an SMTP relay (lettre): plain text and HTML alternatives of the same notice.
-//! The Message-ID is the delivery id, the same on every attempt, so a repeat after a crash can
-//! be recognised by the mail system and the reader's client.
+//! E-mail through an SMTP relay (lettre): the message's plain text, and its HTML alternative
+//! when it has one. Nothing from a ticket reaches a header line as a line break: the subject is
+//! one line, control characters turned to spaces. The HTML was built escaped (maud). The
+//! Message-ID is the delivery id, the same on every attempt, so a repeat after a crash can be
+//! recognised by the mail system and the reader's client.
 
 use std::time::Duration;
 
 use aegis_actors::records::SendResult;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};
 
-use super::notice::Notice;
+use super::integration::Integration;
+use super::message::Message;
 
 #[derive(Clone)]
 pub struct Mailer {
@@ -21,6 +24,13 @@ impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mailer").field("from", &self.from).finish()
     }
+}
+
+/// A header value from text that may hold anything: one line, no control characters.
+pub fn header_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 impl Mailer {
@@ -37,73 +47,48 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    pub fn message(&self, to: &str, delivery_id: &str, n: &Notice) -> Result<Message, SendResult> {
+    /// The e-mail for `m` to `to`.
+    pub fn mail(&self, to: &str, delivery_id: &str, m: &Message) -> Result<Mail, SendResult> {
         let to: Mailbox = to.parse().map_err(|e| SendResult::Refused {
             error: format!("the address is not usable: {e}"),
         })?;
-        Message::builder()
+        let builder = Mail::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(n.subject())
-            .message_id(Some(format!("<{delivery_id}@aegis>")))
-            .multipart(
+            .subject(header_text(&m.subject))
+            .message_id(Some(format!("<{delivery_id}@aegis>")));
+        let built = match &m.html {
+            Some(html) => builder.multipart(
                 MultiPart::alternative()
                     .singlepart(
                         SinglePart::builder()
                             .header(ContentType::TEXT_PLAIN)
-                            .body(n.text()),
+                            .body(m.text.clone()),
                     )
                     .singlepart(
                         SinglePart::builder()
                             .header(ContentType::TEXT_HTML)
-                            .body(n.html().into_string()),
+                            .body(html.clone()),
                     ),
-            )
-            .map_err(|e| SendResult::Refused {
-                error: format!("could not build the message: {e}"),
-            })
-    }
-
-    pub async fn send(&self, to: &str, delivery_id: &str, n: &Notice) -> SendResult {
-        match self.message(to, delivery_id, n) {
-            Ok(m) => self.deliver(m).await,
-            Err(refused) => refused,
-        }
-    }
-
-    /// A plain-text message (operators' notices), Message-ID the delivery id.
-    pub async fn send_plain(
-        &self,
-        to: &str,
-        delivery_id: &str,
-        subject: &str,
-        text: &str,
-    ) -> SendResult {
-        let to: Mailbox = match to.parse() {
-            Ok(t) => t,
-            Err(e) => {
-                return SendResult::Refused {
-                    error: format!("the address is not usable: {e}"),
-                };
-            }
+            ),
+            None => builder.header(ContentType::TEXT_PLAIN).body(m.text.clone()),
         };
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .message_id(Some(format!("<{delivery_id}@aegis>")))
-            .header(ContentType::TEXT_PLAIN)
-            .body(text.to_owned());
-        match message {
-            Ok(m) => self.deliver(m).await,
-            Err(e) => SendResult::Refused {
-                error: format!("could not build the message: {e}"),
-            },
-        }
+        built.map_err(|e| SendResult::Refused {
+            error: format!("could not build the message: {e}"),
+        })
     }
+}
 
-    async fn deliver(&self, message: Message) -> SendResult {
-        match self.transport.send(message).await {
+impl Integration for Mailer {
+    /// The recipient's address.
+    type Target = str;
+
+    async fn send(&self, to: &str, message: &Message, delivery_id: &str) -> SendResult {
+        let mail = match self.mail(to, delivery_id, message) {
+            Ok(m) => m,
+            Err(refused) => return refused,
+        };
+        match self.transport.send(mail).await {
             Ok(_) => SendResult::Accepted,
             // 5xx: the relay refuses this message (an unknown mailbox, say); anything else
             // (4xx, a lost connection, a timeout) may pass later.
@@ -114,5 +99,56 @@ impl Mailer {
                 error: format!("the mail relay did not take it: {e}"),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::message::{PagerAction, Severity};
+
+    // The transport's connection pool lives on a tokio runtime, even unused.
+    #[tokio::test]
+    async fn ticket_text_cannot_add_a_header_and_html_stays_escaped() {
+        let mailer = Mailer::new(
+            "smtp://127.0.0.1:2525",
+            "Aegis <aegis@example.org>",
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        let html = maud::html! { p { "<script>alert(1)</script>" } }.into_string();
+        let m = Message {
+            event: "alert.raised",
+            subject: "[HIGH RISK] Main St\r\nBcc: everyone@example.org\r\n\r\nfake body".into(),
+            headline: String::new(),
+            facts: vec![],
+            reasons: vec![],
+            text: "Remarks: hello\r\n.\r\nMAIL FROM:<x@y>".into(),
+            html: Some(html),
+            details: serde_json::Value::Null,
+            payload: serde_json::Map::new(),
+            dedup_key: String::new(),
+            action: PagerAction::Trigger {
+                severity: Severity::Error,
+            },
+            link: None,
+        };
+        let raw = String::from_utf8(
+            mailer
+                .mail("dana@example.org", "d-1", &m)
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
+        let headers = raw.split("\r\n\r\n").next().unwrap();
+        assert!(
+            !headers
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            "{headers}"
+        );
+        assert!(headers.contains("Subject: [HIGH RISK] Main St  Bcc: everyone@example.org"));
+        assert!(!raw.contains("<script>"), "{raw}");
+        assert!(raw.contains("&lt;script&gt;"), "{raw}");
     }
 }

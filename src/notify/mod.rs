@@ -1,13 +1,18 @@
-//! Notifications out of Aegis (contract §7): the [`Messenger`] port over SMTP e-mail,
-//! PagerDuty, Slack and signed webhooks. The deliverer (in the runtime) decides when to send
-//! and records what happened; here each delivery becomes a message with the alert's facts and,
-//! when the change asks someone to act, that person's acknowledgement link.
+//! Notifications out of Aegis (contract §7): the runtime's [`Messenger`] port. The deliverer
+//! (in the runtime) decides when to send and records what happened; here one path does the
+//! rest, shaped like Alertmanager's: what a delivery is about (its typed subject: an alert
+//! change, a center's missing tickets) is rendered once into a channel-neutral [`Message`]
+//! ([`notice`], [`missing_tickets`]), and the integration its channel names — [`email`],
+//! [`pagerduty`], [`slack`], [`webhook`], each an [`Integration`] — turns it into its service's
+//! request and says whether a failure is worth retrying.
 
 pub mod email;
 pub mod http_post;
+pub mod integration;
 pub mod links;
+pub mod message;
+pub mod missing_tickets;
 pub mod notice;
-pub mod operator_notice;
 pub mod pagerduty;
 pub mod slack;
 pub mod webhook;
@@ -17,23 +22,27 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aegis_actors::ports::{BoxFuture, Messenger};
-use aegis_actors::records::{Channel, DeliveryJob, SendResult};
+use aegis_actors::records::{Channel, DeliveryJob, SendResult, Subject};
 use aegis_workflows::notification::Change;
 use futures::FutureExt;
 
 use crate::db::Db;
 use crate::db::read::deliveries::{NoticeFacts, notice_facts};
+use integration::Integration;
 use links::LinkSigner;
+use message::Message;
 use notice::Notice;
 
 /// The facts of an alert change are the same for every one of its deliveries (users ×
-/// channels), so they are read once and kept briefly.
+/// channels), so they are read once per change and kept briefly (a later change reads the
+/// alert afresh: who acknowledged it, how it was resolved).
 const FACTS_TTL: Duration = Duration::from_secs(20);
 const FACTS_KEPT: usize = 4_096;
 
-type FactsCache = parking_lot::Mutex<HashMap<(String, String), (Instant, Arc<NoticeFacts>)>>;
+type FactsCache = parking_lot::Mutex<HashMap<(String, Change), (Instant, Arc<NoticeFacts>)>>;
 
-/// Sends deliveries on every channel kind.
+/// Sends deliveries: renders what each is about into one [`Message`], then hands it to the
+/// integration its channel names.
 #[derive(Clone)]
 pub struct ChannelMessenger {
     db: Db,
@@ -41,7 +50,9 @@ pub struct ChannelMessenger {
     links: LinkSigner,
     public_url: String,
     mailer: Option<email::Mailer>,
-    http: reqwest::Client,
+    pagerduty: pagerduty::PagerDuty,
+    slack: slack::Slack,
+    webhook: webhook::Webhook,
 }
 
 impl std::fmt::Debug for ChannelMessenger {
@@ -51,6 +62,23 @@ impl std::fmt::Debug for ChannelMessenger {
             .field("mailer", &self.mailer)
             .finish_non_exhaustive()
     }
+}
+
+/// Why a delivery's message could not be rendered.
+fn unrendered(e: Rendering) -> SendResult {
+    match e {
+        Rendering::Gone(what) => SendResult::Refused {
+            error: format!("the {what} no longer exists"),
+        },
+        Rendering::Unreadable(e) => SendResult::Transient {
+            error: format!("could not read what it is about: {e}"),
+        },
+    }
+}
+
+enum Rendering {
+    Gone(&'static str),
+    Unreadable(aegis_actors::ports::StoreError),
 }
 
 impl ChannelMessenger {
@@ -75,7 +103,9 @@ impl ChannelMessenger {
             links,
             public_url,
             mailer,
-            http,
+            pagerduty: pagerduty::PagerDuty::new(http.clone()),
+            slack: slack::Slack::new(http.clone()),
+            webhook: webhook::Webhook::new(http),
         })
     }
 
@@ -85,22 +115,26 @@ impl ChannelMessenger {
             .map(|t| format!("{}/v1/ack/{t}", self.public_url))
     }
 
-    /// The alert's facts for one of its changes, read at most once per [`FACTS_TTL`].
+    /// The alert's facts for one of its changes, read at most once per [`FACTS_TTL`] for all
+    /// that change's deliveries.
     async fn facts_of(
         &self,
         alert_id: &str,
-        change: &str,
-    ) -> Result<Option<Arc<NoticeFacts>>, aegis_actors::ports::StoreError> {
-        let key = (alert_id.to_owned(), change.to_owned());
+        change: Change,
+    ) -> Result<Arc<NoticeFacts>, Rendering> {
+        let key = (alert_id.to_owned(), change);
         if let Some((at, f)) = self.facts.lock().get(&key)
             && at.elapsed() < FACTS_TTL
         {
-            return Ok(Some(f.clone()));
+            return Ok(f.clone());
         }
         let id = alert_id.to_owned();
-        let Some(found) = self.db.with_read(move |c| notice_facts(c, &id)).await? else {
-            return Ok(None);
-        };
+        let found = self
+            .db
+            .with_read(move |c| notice_facts(c, &id))
+            .await
+            .map_err(Rendering::Unreadable)?
+            .ok_or(Rendering::Gone("alert"))?;
         let found = Arc::new(found);
         let mut cache = self.facts.lock();
         if cache.len() >= FACTS_KEPT {
@@ -110,79 +144,72 @@ impl ChannelMessenger {
             }
         }
         cache.insert(key, (Instant::now(), found.clone()));
-        Ok(Some(found))
+        Ok(found)
     }
 
-    /// An operators' notice: the reconciliation it is about, read afresh, on this channel.
-    async fn send_operator_notice(&self, job: &DeliveryJob) -> SendResult {
-        let r = &job.record;
-        let id = r.alert_id.clone();
-        let found = self
-            .db
-            .with_read(move |c| crate::db::reconciliations::by_id(c, &id))
-            .await;
-        let rec = match found {
-            Ok(Some(rec)) => rec,
-            Ok(None) => {
-                return SendResult::Refused {
-                    error: "the reconciliation no longer exists".into(),
-                };
+    /// What the delivery says, rendered once for whichever channel it goes to.
+    async fn render(&self, delivery_id: &str, subject: &Subject) -> Result<Message, Rendering> {
+        match subject {
+            Subject::Alert {
+                alert_id, change, ..
+            } => {
+                let facts = self.facts_of(alert_id, *change).await?;
+                Ok(self.alert_message(*change, &facts, delivery_id))
             }
-            Err(e) => {
-                return SendResult::Transient {
-                    error: format!("could not read the reconciliation: {e}"),
-                };
+            Subject::MissingTickets { reconciliation_id } => {
+                let id = reconciliation_id.clone();
+                let r = self
+                    .db
+                    .with_read(move |c| crate::db::reconciliations::by_id(c, &id))
+                    .await
+                    .map_err(Rendering::Unreadable)?
+                    .ok_or(Rendering::Gone("reconciliation"))?;
+                Ok(missing_tickets::message(&r, &self.public_url))
             }
-        };
-        operator_notice::OperatorNotice::missing(&rec, &self.public_url)
-            .send(&self.http, self.mailer.as_ref(), &r.channel, &r.id)
-            .await
+        }
+    }
+
+    fn alert_message(&self, change: Change, facts: &NoticeFacts, delivery_id: &str) -> Message {
+        Notice {
+            change,
+            facts: facts.clone(),
+            // Only a change that asks someone to act carries that person's link.
+            ack_url: change
+                .asks_for_action()
+                .then(|| self.ack_url(delivery_id))
+                .flatten(),
+        }
+        .message()
     }
 
     async fn send_job(self, job: DeliveryJob) -> SendResult {
-        if job.record.change == operator_notice::MISSING_TICKETS {
-            return self.send_operator_notice(&job).await;
-        }
         let r = &job.record;
-        let Some(change) = Change::parse_key(&r.change) else {
-            return SendResult::Refused {
-                error: format!("unknown alert change '{}'", r.change),
-            };
+        let message = match self.render(&r.id, &r.subject).await {
+            Ok(m) => m,
+            Err(e) => return unrendered(e),
         };
-        let facts = match self.facts_of(&r.alert_id, &r.change).await {
-            Ok(Some(f)) => f,
-            Ok(None) => {
-                return SendResult::Refused {
-                    error: "the alert no longer exists".into(),
-                };
-            }
-            Err(e) => {
-                return SendResult::Transient {
-                    error: format!("could not read the alert: {e}"),
-                };
-            }
-        };
-        let notice = Notice {
-            change,
-            facts: (*facts).clone(),
-            ack_url: change
-                .asks_for_action()
-                .then(|| self.ack_url(&r.id))
-                .flatten(),
-        };
+        // The one place a channel picks its integration.
         match &r.channel {
             Channel::Email { address } => match &self.mailer {
-                Some(m) => m.send(address, &r.id, &notice).await,
+                Some(m) => m.send(address, &message, &r.id).await,
                 None => SendResult::Refused {
                     error: "no mail relay is configured (notify.smtp_url)".into(),
                 },
             },
             Channel::Pagerduty { url, routing_key } => {
-                pagerduty::send(&self.http, url, routing_key, &notice).await
+                let route = pagerduty::Route {
+                    url: url.clone(),
+                    routing_key: routing_key.clone(),
+                };
+                self.pagerduty.send(&route, &message, &r.id).await
             }
-            Channel::Slack { url } => slack::send(&self.http, url, &notice).await,
+            Channel::Slack { url } => self.slack.send(url, &message, &r.id).await,
             Channel::Webhook { url, secret } => {
-                webhook::send(&self.http, url, secret, &r.id, &notice).await
+                let to = webhook::Signed {
+                    url: url.clone(),
+                    secret: secret.clone(),
+                };
+                self.webhook.send(&to, &message, &r.id).await
             }
         }
     }

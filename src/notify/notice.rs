@@ -1,6 +1,6 @@
-//! What a notification says: the facts an officer needs to decide without opening anything
-//! else (where, who digs, how, when, why it is risky) and the link, rendered as plain text,
-//! HTML (e-mail), Slack text and JSON (webhooks, PagerDuty's custom details).
+//! What a notification about an alert says: the facts an officer needs to decide without
+//! opening anything else (where, who digs, how, when, why it is risky) and the link, rendered
+//! once into a channel-neutral [`Message`] (plain text, HTML, JSON).
 
 use aegis_workflows::explain;
 use aegis_workflows::geometry::Polygon;
@@ -9,6 +9,7 @@ use aegis_workflows::ticket::Ticket;
 use maud::{DOCTYPE, Markup, html};
 use serde_json::{Value, json};
 
+use super::message::{Link, Message, PagerAction, Severity};
 use crate::db::read::deliveries::NoticeFacts;
 
 /// One notification's content.
@@ -315,25 +316,6 @@ impl Notice {
         }
     }
 
-    /// Slack's mrkdwn text: the same facts and the link.
-    pub fn slack_text(&self) -> String {
-        let mut out = format!("*{}*\n{}\n", self.subject(), self.headline());
-        for (k, v) in self.facts() {
-            out.push_str(&format!("• *{k}:* {v}\n"));
-        }
-        let reasons = self.reasons();
-        if !reasons.is_empty() {
-            out.push_str("*Why:* ");
-            let parts: Vec<String> = reasons.iter().map(|(r, c)| format!("{r} ({c})")).collect();
-            out.push_str(&parts.join("; "));
-            out.push('\n');
-        }
-        if let Some(url) = &self.ack_url {
-            out.push_str(&format!("<{url}|Acknowledge this alert>\n"));
-        }
-        out
-    }
-
     /// The facts as JSON (PagerDuty's `custom_details`).
     pub fn details(&self) -> Value {
         let facts: serde_json::Map<String, Value> = self
@@ -352,5 +334,51 @@ impl Notice {
             "facts": facts,
             "reasons": reasons,
         })
+    }
+
+    /// The notice rendered once for every channel.
+    pub fn message(&self) -> Message {
+        let action = match self.change.pagerduty_action() {
+            "acknowledge" => PagerAction::Acknowledge,
+            "resolve" => PagerAction::Resolve,
+            _ => {
+                let urgent = self.ticket().kind.is_some_and(|k| k.is_urgent());
+                let escalated = matches!(self.change, Change::Escalated { .. });
+                PagerAction::Trigger {
+                    severity: if urgent || escalated {
+                        Severity::Critical
+                    } else {
+                        Severity::Error
+                    },
+                }
+            }
+        };
+        let mut payload = serde_json::Map::new();
+        payload.insert("alert".into(), json!(self.facts.alert));
+        payload.insert("ticket".into(), json!(self.facts.ticket));
+        payload.insert("score".into(), json!(self.facts.score));
+        payload.insert("ack_url".into(), json!(self.ack_url));
+        Message {
+            event: self.change.webhook_type(),
+            subject: self.subject(),
+            headline: self.headline(),
+            facts: self
+                .facts()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            reasons: self.reasons(),
+            text: self.text(),
+            html: Some(self.html().into_string()),
+            details: self.details(),
+            payload,
+            // The incident on the officer's phone follows the alert.
+            dedup_key: self.facts.alert.id.clone(),
+            action,
+            link: self.ack_url.clone().map(|href| Link {
+                href,
+                label: "Acknowledge this alert",
+            }),
+        }
     }
 }

@@ -6,10 +6,10 @@
 //! features. The Shapley sums over every such mask are computed at load, so scoring a row is a
 //! pass over the leaves with table look-ups instead of TreeSHAP's per-leaf polynomial unwinding
 //! (which costs O(leaves · depth²) per tree and per row). The values are the same SHAP values,
-//! up to floating-point rounding; the tests compare them with [`super::treeshap`] and the
+//! up to floating-point rounding; the tests compare them with TreeSHAP (`treeshap.rs`) and the
 //! golden test with XGBoost's own.
 
-use super::forest::Tree;
+use super::tree::Tree;
 
 /// Tables are built only while they stay this small (number of `f32` entries over the whole
 /// model, 4 bytes each); deeper models fall back to the recursive algorithm.

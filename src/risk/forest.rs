@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::tree::{Node, Tree};
 use super::ubjson;
 
 /// Attribute names Aegis writes into the models it trains.
@@ -37,61 +38,6 @@ pub const MAX_NODES: usize = 2_000_000;
 
 fn fmt_err(m: impl Into<String>) -> ModelError {
     ModelError::Format(m.into())
-}
-
-/// One node packed for traversal: everything `next` reads sits in one cache line.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Node {
-    pub feature: u32,
-    pub value: f32,
-    pub left: i32,
-    pub right: i32,
-    pub default_left: bool,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Tree {
-    /// The nodes as traversed; the vectors below hold the same facts for the explainers.
-    pub nodes: Vec<Node>,
-    pub left: Vec<i32>,
-    pub right: Vec<i32>,
-    pub feature: Vec<u32>,
-    /// Split threshold for inner nodes, leaf value for leaves (XGBoost's own layout).
-    pub value: Vec<f32>,
-    /// Hessian sum of each node, XGBoost's cover; TreeSHAP weighs paths by it.
-    pub cover: Vec<f32>,
-    /// Mean prediction below each node, weighted by cover (for contributions).
-    pub mean: Vec<f64>,
-    pub depth: usize,
-}
-
-impl Tree {
-    #[inline]
-    pub fn is_leaf(&self, n: usize) -> bool {
-        self.nodes[n].left < 0
-    }
-
-    /// The child a row goes to from inner node `n`.
-    #[inline]
-    pub fn next(&self, n: usize, row: &[f32]) -> usize {
-        let node = &self.nodes[n];
-        let x = row[node.feature as usize];
-        let go_left = if x.is_nan() {
-            node.default_left
-        } else {
-            x < node.value
-        };
-        (if go_left { node.left } else { node.right }) as usize
-    }
-
-    #[inline]
-    pub fn leaf(&self, row: &[f32]) -> usize {
-        let mut n = 0;
-        while self.nodes[n].left >= 0 {
-            n = self.next(n, row);
-        }
-        n
-    }
 }
 
 /// A binary-logistic gradient-boosted forest.
@@ -339,15 +285,24 @@ impl Forest {
             .and_then(num)
             .map(|f| f as usize)
             .ok_or_else(|| fmt_err("no num_feature"))?;
+        // A model scores features by position; only their names say which position is what,
+        // so a model that does not name them (or names them with anything but text) is refused
+        // rather than read by position.
         let feature_names: Vec<String> = learner
             .get("feature_names")
             .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| {
+                fmt_err("the model names no features (learner.feature_names); train it with feature names")
+            })?
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                s.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| fmt_err(format!("feature name {i} is not text")))
             })
-            .unwrap_or_default();
+            .collect::<Result<_, _>>()?;
         let model = learner
             .pointer("/gradient_booster/model")
             .ok_or_else(|| fmt_err("no gradient_booster.model"))?;
@@ -377,12 +332,13 @@ impl Forest {
                 "{nodes} nodes (at most {MAX_NODES})"
             )));
         }
-        // Splits index the named features when the model names them, else `num_feature`.
-        let split_limit = if feature_names.is_empty() {
-            n_features
-        } else {
-            feature_names.len()
-        };
+        if n_features != feature_names.len() {
+            return Err(fmt_err(format!(
+                "num_feature is {n_features} but {} features are named",
+                feature_names.len()
+            )));
+        }
+        let split_limit = feature_names.len();
         let trees = raw_trees
             .iter()
             .map(|t| parse_tree(t, split_limit))

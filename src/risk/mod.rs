@@ -9,9 +9,10 @@ pub mod generate;
 pub mod model_file;
 pub mod scorer;
 pub mod train;
+mod tree;
 pub mod treeshap;
 pub mod ubjson;
-pub mod xgboost;
+pub mod xgboost_library;
 
 /// The model shipped with Aegis, scored when `model.path` is empty.
 pub const BUNDLED_MODEL: &[u8] = include_bytes!("../../models/default.json");

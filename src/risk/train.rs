@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::dataset::Dataset;
 use super::forest::{ATTR_SCHEMA, ATTR_VERSION, Forest};
-use super::xgboost::{self, TrainParams};
+use super::xgboost_library::{self, TrainParams};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CalibrationBin {
@@ -186,7 +186,7 @@ pub fn run(data: &Dataset, params: &TrainParams, out: &Path) -> anyhow::Result<T
     let test = data.select(&idx[..n_test]);
     let valid = data.select(&idx[n_test..n_test + n_valid]);
     let train = data.select(&idx[n_test + n_valid..]);
-    let trained = xgboost::train(&train, &valid, params)?;
+    let trained = xgboost_library::train(&train, &valid, params)?;
     let raw = trained
         .booster
         .save_buffer(false)

@@ -3,7 +3,8 @@
 //! `pred_contribs` step for step, in single precision as it does, so the numbers agree with
 //! the library's (checked by the golden test).
 
-use super::forest::{Forest, Tree};
+use super::forest::Forest;
+use super::tree::Tree;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct PathElement {

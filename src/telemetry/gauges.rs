@@ -6,14 +6,42 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aegis_actors::health::Health;
+use aegis_actors::ports::{Bus, Clock};
 use aegis_workflows::State;
+use chrono::TimeDelta;
 
 use super::names;
-use crate::http::state::AppState;
+use super::silence::LastDeliveries;
+use crate::config::Centers;
+use crate::db::Db;
+use crate::db::store::DbStore;
+
+/// What the gauges are read from: handles, not the application.
+#[derive(Clone)]
+pub struct Sources {
+    pub db: Db,
+    pub store: Arc<DbStore>,
+    pub bus: Arc<dyn Bus>,
+    pub health: Health,
+    pub clock: Arc<dyn Clock>,
+    /// The escalation tiers' recipients, checked for reachability.
+    pub recipients: Vec<String>,
+    pub due_warn_before_secs: u64,
+    pub gap_grace: TimeDelta,
+    pub centers: Centers,
+    pub last_deliveries: LastDeliveries,
+}
+
+impl std::fmt::Debug for Sources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sources").finish_non_exhaustive()
+    }
+}
 
 /// Cheap, in-memory gauges; called on every scrape.
-pub fn refresh_runtime(state: &AppState) {
-    for a in state.runtime.deps.health.report() {
+pub fn refresh_runtime(state: &Sources) {
+    for a in state.health.report() {
         let name = a.name.clone();
         metrics::gauge!(names::ACTOR_MAILBOX, "actor" => name.clone()).set(a.mailbox as f64);
         metrics::gauge!(names::ACTOR_ACTIVE, "actor" => name.clone()).set(a.active as f64);
@@ -30,21 +58,21 @@ pub fn refresh_runtime(state: &AppState) {
         metrics::gauge!(names::DB_POOL_IDLE, "pool" => pool).set(f64::from(idle));
     }
     metrics::gauge!(names::DB_WRITER_QUEUE).set(state.store.writer().queued() as f64);
-    super::silence::refresh(state);
+    super::silence::refresh(&state.centers, &state.last_deliveries, state.clock.now());
     if let Some(b) = state.bus.backlog() {
         metrics::gauge!(names::BUS_BACKLOG).set(b as f64);
     }
 }
 
 /// Refreshes the database-derived gauges every `every` until the process ends.
-pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
+pub fn spawn_db_gauges(state: Sources, every: Duration) {
     actix_web::rt::spawn(async move {
         // Centers once reported with gaps: their gauge goes back to 0 when the gaps fill.
         let mut gap_centers = std::collections::BTreeSet::new();
         loop {
             let now = state.clock.now();
             let db = state.db.clone();
-            let recipients = state.runtime.deps.config.escalation.recipients();
+            let recipients = state.recipients.clone();
             match db
                 .with_read(move |c| crate::db::read::stats(c, &recipients, now))
                 .await
@@ -82,7 +110,7 @@ pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
                 Err(e) => tracing::debug!(error = %e, "could not refresh database gauges"),
             }
             let warn = chrono::TimeDelta::seconds(
-                i64::try_from(state.settings.due.warn_before_secs).unwrap_or(i64::MAX),
+                i64::try_from(state.due_warn_before_secs).unwrap_or(i64::MAX),
             );
             match state
                 .db
@@ -95,7 +123,7 @@ pub fn spawn_db_gauges(state: Arc<AppState>, every: Duration) {
                 }
                 Err(e) => tracing::debug!(error = %e, "could not count tickets due"),
             }
-            let grace = state.settings.reconcile.grace();
+            let grace = state.gap_grace;
             match state
                 .db
                 .with_read(move |c| {

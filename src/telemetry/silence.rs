@@ -6,15 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use parking_lot::Mutex;
 
 use super::names;
-use crate::db::schema::workflows;
-use crate::db::time::from_db;
-use crate::db::{AnyConn, store_err};
-use crate::http::state::AppState;
-use crate::with_conn;
+use crate::config::Centers;
+use crate::db::Db;
 
 /// The last delivery taken from each watched center (code in upper case), by this node, or
 /// when this node started watching. Other centers cost a comparison per request, no lock.
@@ -54,27 +50,15 @@ impl LastDeliveries {
     }
 }
 
-/// The latest ticket received from `center`, from the database (once, at start-up).
-fn latest(
-    conn: &mut AnyConn,
-    center: &str,
-) -> Result<Option<DateTime<Utc>>, aegis_actors::ports::StoreError> {
-    let at: Option<i64> = with_conn!(conn, |c| workflows::table
-        .filter(workflows::center.eq(center))
-        .select(diesel::dsl::max(workflows::created_at))
-        .get_result(c))
-    .map_err(store_err)?;
-    Ok(at.map(from_db))
-}
-
 /// At start-up: each watched center's last delivery as stored, or now for a center that never
 /// sent anything (its silence is counted from when Aegis started watching).
-pub async fn load(state: &AppState) {
-    let now = state.clock.now();
-    for (code, _) in state.settings.centers.silence_alarms() {
+pub async fn load(db: &Db, centers: &Centers, last: &LastDeliveries, now: DateTime<Utc>) {
+    for (code, _) in centers.silence_alarms() {
         let upper = code.to_ascii_uppercase();
         let key = upper.clone();
-        let stored = state.db.with_read(move |c| latest(c, &key)).await;
+        let stored = db
+            .with_read(move |c| crate::db::read::workflows::latest_from_center(c, &key))
+            .await;
         let at = match stored {
             Ok(Some(t)) => t,
             Ok(None) => now,
@@ -83,14 +67,13 @@ pub async fn load(state: &AppState) {
                 now
             }
         };
-        state.last_deliveries.note(&upper, at);
+        last.note(&upper, at);
     }
 }
 
 /// The silence gauges, on every scrape.
-pub fn refresh(state: &AppState) {
-    let centers = &state.settings.centers;
-    let business = match centers.business_hours(state.clock.now()) {
+pub fn refresh(centers: &Centers, last: &LastDeliveries, now: DateTime<Utc>) {
+    let business = match centers.business_hours(now) {
         Ok(b) => b,
         Err(e) => {
             tracing::warn!(error = %e, "business hours could not be computed");
@@ -99,7 +82,7 @@ pub fn refresh(state: &AppState) {
     };
     for (code, secs) in centers.silence_alarms() {
         let label = code.to_ascii_uppercase();
-        if let Some(at) = state.last_deliveries.get(&label) {
+        if let Some(at) = last.get(&label) {
             metrics::gauge!(names::CENTER_LAST_DELIVERY, "center" => label.clone())
                 .set(at.timestamp_millis() as f64 / 1e3);
         }

@@ -16,7 +16,7 @@ both_backends!(
 pub(crate) const PASSWORD: &str = "a long enough passphrase";
 
 pub(crate) fn set_password(app: &TestApp, name: &str) {
-    let hash = aegis::console::password::hash(PASSWORD).unwrap();
+    let hash = aegis::app::passwords::hash(PASSWORD).unwrap();
     let mut conn = app.db.write().unwrap();
     assert!(aegis::db::sign_in::set_password(&mut conn, name, &hash).unwrap());
 }

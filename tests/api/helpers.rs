@@ -8,8 +8,8 @@ use aegis::config::Settings;
 use aegis::db::centers::{self, CenterFormat};
 use aegis::db::principals::{self, Role};
 use aegis::db::{AnyConn, Db};
-use aegis::intake::onecall;
-use aegis::intake::signature::{sign_native, sign_onecall};
+use aegis::formats::onecall;
+use aegis::formats::signature::{sign_native, sign_onecall};
 use aegis::startup::Application;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::Value;
@@ -175,7 +175,7 @@ pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> 
     let app = Application::build(settings).await.expect("build app");
     let port = app.port();
     let state = app.state();
-    let db = state.db.clone();
+    let db = app.db();
     actix_web::rt::spawn(app.run_until_stopped());
     let (token, officer_token) = {
         let mut conn = db.write().unwrap();
@@ -415,7 +415,8 @@ impl TestApp {
     }
 
     /// Waits until delivery rows of `change` are in `state`; how many there are then.
-    pub async fn wait_for_delivery_state(&self, change: &str, state: &str) -> i64 {
+    /// Waits until a delivery about `subject` (`alert`, `missing_tickets`) is in `state`.
+    pub async fn wait_for_delivery_state(&self, subject: &str, state: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
         struct N {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -424,7 +425,7 @@ impl TestApp {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let q = diesel::sql_query(format!(
-                "SELECT COUNT(*) AS n FROM deliveries WHERE change = '{change}' AND state = '{state}'"
+                "SELECT COUNT(*) AS n FROM deliveries WHERE subject = '{subject}' AND state = '{state}'"
             ));
             let rows: Vec<N> = {
                 let mut conn = self.db.read().unwrap();
@@ -438,7 +439,7 @@ impl TestApp {
             }
             assert!(
                 Instant::now() < deadline,
-                "no {change} delivery became {state}"
+                "no {subject} delivery became {state}"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

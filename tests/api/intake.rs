@@ -339,11 +339,11 @@ async fn onecall_deliveries_are_checked(backend: Backend) {
         return;
     };
     let xml = String::from_utf8(fixture("CA.xml")).unwrap();
-    let body = aegis::intake::onecall::envelope(&xml, "n-2", "");
+    let body = aegis::formats::onecall::envelope(&xml, "n-2", "");
     let forged = app.post_onecall_body(&body, Some("sha256=AAAA")).await;
     assert_eq!(forged.status, 401);
     assert_eq!(forged.body["error"]["code"], "SIGNATURE_INVALID");
-    let truncated = aegis::intake::onecall::envelope(&xml[..xml.len() / 2], "n-3", "");
+    let truncated = aegis::formats::onecall::envelope(&xml[..xml.len() / 2], "n-3", "");
     let r = app.post_onecall_body(&truncated, None).await;
     assert_eq!(r.status, 400, "{}", r.body);
     assert_eq!(r.body["error"]["code"], "MALFORMED_PAYLOAD");

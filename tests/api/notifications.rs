@@ -13,7 +13,8 @@ use crate::receivers::{Receivers, SmtpSink};
 both_backends!(
     an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it,
     a_hanging_receiver_and_a_refusing_one_block_nothing,
-    kill_9_mid_delivery_loses_no_notification_and_repeats_none_under_a_new_key
+    kill_9_mid_delivery_loses_no_notification_and_repeats_none_under_a_new_key,
+    hostile_ticket_text_stays_data_on_every_channel
 );
 
 const ROUTING_KEY: &str = "R0ut1ngK3yForTheTests";
@@ -318,9 +319,9 @@ async fn a_hanging_receiver_and_a_refusing_one_block_nothing(backend: Backend) {
     let body = ok[0].raw.clone();
     let ts: i64 = h["webhook-timestamp"].parse().unwrap();
     assert_eq!(
-        aegis::intake::signature::verify_native(
+        aegis::formats::signature::verify_native(
             &[secret.to_owned()],
-            aegis::intake::signature::NativeHeaders {
+            aegis::formats::signature::NativeHeaders {
                 id: Some(&h["webhook-id"]),
                 timestamp: Some(&h["webhook-timestamp"]),
                 signature: Some(&h["webhook-signature"]),
@@ -554,4 +555,81 @@ impl Drop for DropDb {
             drop_pg_database(n);
         }
     }
+}
+
+/// A center's ticket text is data on every channel: it cannot page a whole Slack channel, add
+/// an e-mail header, run in the e-mail's HTML, or change a PagerDuty or webhook event.
+async fn hostile_ticket_text_stays_data_on_every_channel(backend: Backend) {
+    let smtp = SmtpSink::start(0);
+    let rx = Receivers::start();
+    let Some(app) = spawn_with(backend, |s| {
+        s.notify.smtp_url = smtp.url();
+    })
+    .await
+    else {
+        return;
+    };
+    let secret = "whsec_YWVnaXMtd2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc=";
+    let channels = json!({"channels": [
+        {"kind": "email", "address": "officer-1@example.org"},
+        {"kind": "slack", "url": format!("{}/slack/ops", rx.base)},
+        {"kind": "pagerduty", "url": format!("{}/pagerduty", rx.base), "routing_key": ROUTING_KEY},
+        {"kind": "webhook", "url": format!("{}/webhook/in", rx.base), "secret": secret},
+    ]});
+    let r = app
+        .put_json("/v1/admin/users/officer-1/channels", &app.token, &channels)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.put_json(
+        "/v1/admin/rosters/safety-oncall",
+        &app.token,
+        &json!({"members": ["officer-1"]}),
+    )
+    .await;
+    let address = "<!channel> 1 Main St\r\nBcc: everyone@example.org";
+    let company = "<script>alert(1)</script> & Sons";
+    let mut t = fixture_json("emergency-directional-drilling.json");
+    t["ticket_number"] = json!("N-HOSTILE");
+    t["excavator"]["id"] = json!("EX-HOSTILE");
+    t["excavator"]["company"] = json!(company);
+    t["location"]["address"] = json!(address);
+    let r = app.post_ticket(&t).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let id = r.body["workflow_id"].as_str().unwrap().to_owned();
+    app.wait_state(&id, "alerted").await;
+    settled(&app, 4).await;
+
+    let slack = rx.received("/slack/ops");
+    let text = slack[0].body["text"].as_str().unwrap();
+    assert!(!text.contains("<!channel>"), "{text}");
+    assert!(text.contains("&lt;!channel&gt; 1 Main St"), "{text}");
+    assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Sons"));
+
+    let mails = smtp.wait_for(1).await;
+    let raw = String::from_utf8_lossy(&mails[0]).into_owned();
+    let headers = raw.split("\r\n\r\n").next().unwrap();
+    assert!(
+        !headers
+            .lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+        "{headers}"
+    );
+    let mail = mail_parser::MessageParser::default()
+        .parse(&mails[0])
+        .unwrap();
+    assert!(mail.bcc().is_none());
+    let html = mail.body_html(0).unwrap().into_owned();
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+
+    let pd = rx.received("/pagerduty");
+    assert_eq!(pd[0].body["event_action"], "trigger");
+    assert_eq!(pd[0].body["routing_key"], ROUTING_KEY);
+    let hook = rx.received("/webhook/in");
+    assert_eq!(hook[0].body["type"], "alert.raised");
+    assert_eq!(hook[0].body["ticket"]["location"]["address"], address);
+    assert_eq!(hook[0].body["ticket"]["excavator"]["company"], company);
 }

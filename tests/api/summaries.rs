@@ -74,7 +74,7 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
     assert_eq!(
         app.post_onecall_to(
             &oc,
-            &aegis::intake::onecall::envelope(&xml, "sum-1", ""),
+            &aegis::formats::onecall::envelope(&xml, "sum-1", ""),
             None
         )
         .await
@@ -122,7 +122,7 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
         "{text}"
     );
     assert_eq!(
-        app.wait_for_delivery_state("missing-tickets", "sent").await,
+        app.wait_for_delivery_state("missing_tickets", "sent").await,
         1
     );
 
@@ -180,7 +180,7 @@ async fn summaries_are_reconciled_both_ways_and_missing_tickets_show(backend: Ba
     assert_eq!(
         app.post_onecall_to(
             &oc,
-            &aegis::intake::onecall::envelope(&late, "sum-2", ""),
+            &aegis::formats::onecall::envelope(&late, "sum-2", ""),
             None
         )
         .await
@@ -306,7 +306,7 @@ async fn post_numbered(
         "<onecall:TicketNumber>2022091500019<",
         &format!("<onecall:TicketNumber>{number}<"),
     );
-    let mut env: Value = serde_json::from_str(&aegis::intake::onecall::envelope(
+    let mut env: Value = serde_json::from_str(&aegis::formats::onecall::envelope(
         &xml,
         notification,
         number,

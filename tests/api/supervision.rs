@@ -60,10 +60,8 @@ async fn a_panicking_scorer_fails_one_ticket_and_spares_the_rest(backend: Backen
     assert_eq!(app.count("dead_letters"), 1);
     let restarts = app
         .state
-        .runtime
-        .deps
-        .health
-        .report()
+        .app
+        .actors()
         .into_iter()
         .find(|a| a.name == "ticket-actors")
         .unwrap()

@@ -171,7 +171,7 @@ async fn logs_are_json_lines_with_request_workflow_center_and_ticket() {
     let base = server.base.clone();
     let body = fixture("normal.json");
     let ts = chrono::Utc::now().timestamp();
-    let sig = aegis::intake::signature::sign_native(SECRET, "log-1", ts, &body);
+    let sig = aegis::formats::signature::sign_native(SECRET, "log-1", ts, &body);
     let r = client
         .post(format!("{base}/v1/webhooks/TEST"))
         .header("content-type", "application/json")

@@ -8,7 +8,11 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::notification::Audience;
 use crate::problem::Problem;
+
+/// The roster told when a center's summary lists tickets that never arrived.
+pub const OPERATORS: &str = "operators";
 
 /// One transmission the center lists.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -46,6 +50,14 @@ pub struct Reconciliation {
     pub unexpected: Vec<TicketRef>,
     /// `TOTAL` differs from the lines listed.
     pub count_mismatch: bool,
+}
+
+/// Who must hear about a reconciliation: the `operators` roster when the center listed tickets
+/// that never arrived — nobody has assessed those digs, and only the center can send them
+/// again. Unlisted tickets and a wrong total are for the record (the list and the console), not
+/// worth waking anyone.
+pub fn audience(r: &Reconciliation) -> Option<Audience> {
+    (!r.missing.is_empty()).then(|| Audience::Rosters(vec![OPERATORS.to_owned()]))
 }
 
 /// Compares the summary with what was received from the center (`received_any_day`: every
@@ -203,6 +215,32 @@ pub fn check(summary: &Summary) -> Result<(), Vec<Problem>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn operators_hear_of_missing_tickets_and_of_nothing_else() {
+        let quiet = super::Reconciliation {
+            listed: 2,
+            total: 3,
+            missing: vec![],
+            unexpected: vec![super::TicketRef {
+                ticket_number: "X".into(),
+                revision: 0,
+            }],
+            count_mismatch: true,
+        };
+        assert_eq!(super::audience(&quiet), None);
+        let missing = super::Reconciliation {
+            missing: vec![super::TicketRef {
+                ticket_number: "Y".into(),
+                revision: 1,
+            }],
+            ..quiet
+        };
+        assert_eq!(
+            super::audience(&missing),
+            Some(super::Audience::Rosters(vec!["operators".into()]))
+        );
+    }
+
     use super::*;
 
     const EMPTY: &str = "Underground Service Alert - North 811\r\nPlease DO NOT REPLY TO THIS EMAIL.\r\n\r\nStation Code: TST811 - USA North 811 Test\r\n\r\nDate: 05/11/2022\r\n\r\n\r\nEnd of List\r\n\r\nTOTAL = 0000\r\n";

@@ -9,7 +9,7 @@ use crate::lifecycle::Event;
 use crate::roster::{Channel, Roster};
 
 /// An alert change worth telling people about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
     Raised,
@@ -94,6 +94,54 @@ impl Change {
             self,
             Self::Raised | Self::Escalated { .. } | Self::DueSoon | Self::Overdue
         )
+    }
+}
+
+/// What a notification is about: the subject every delivery row names, and what its message
+/// is rendered from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A change of an alert (raised, escalated, acknowledged, resolved, due soon, overdue).
+    Alert {
+        alert_id: String,
+        workflow_id: String,
+        change: Change,
+    },
+    /// A center's daily summary lists tickets that never arrived
+    /// (`daily_summary::audience` decides who hears).
+    MissingTickets { reconciliation_id: String },
+}
+
+impl Subject {
+    /// The subject's kind, as stored.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Alert { .. } => "alert",
+            Self::MissingTickets { .. } => "missing_tickets",
+        }
+    }
+
+    pub fn alert_id(&self) -> Option<&str> {
+        match self {
+            Self::Alert { alert_id, .. } => Some(alert_id),
+            Self::MissingTickets { .. } => None,
+        }
+    }
+
+    /// The workflow whose trail records the delivery's attempts; a notice about missing tickets
+    /// belongs to no workflow (its outcome is on its row).
+    pub fn workflow_id(&self) -> Option<&str> {
+        match self {
+            Self::Alert { workflow_id, .. } => Some(workflow_id),
+            Self::MissingTickets { .. } => None,
+        }
+    }
+
+    pub fn alert_change(&self) -> Option<Change> {
+        match self {
+            Self::Alert { change, .. } => Some(*change),
+            Self::MissingTickets { .. } => None,
+        }
     }
 }
 
@@ -216,14 +264,14 @@ impl AfterAttempt {
         match self {
             Self::Sent => Event::NotificationSent {
                 delivery: d.delivery.to_owned(),
-                change: d.change.to_owned(),
+                change: d.change.key(),
                 recipient: d.user.to_owned(),
                 channel: d.channel.to_owned(),
                 attempt: d.attempt,
             },
             Self::Retry { error, .. } | Self::GaveUp { error } => Event::NotificationFailed {
                 delivery: d.delivery.to_owned(),
-                change: d.change.to_owned(),
+                change: d.change.key(),
                 recipient: d.user.to_owned(),
                 channel: d.channel.to_owned(),
                 attempt: d.attempt,
@@ -238,7 +286,7 @@ impl AfterAttempt {
 #[derive(Debug, Clone, Copy)]
 pub struct Attempted<'a> {
     pub delivery: &'a str,
-    pub change: &'a str,
+    pub change: Change,
     pub user: &'a str,
     pub channel: &'a str,
     /// 1 for the first attempt.

@@ -2,7 +2,7 @@
 //!
 //! Both intake formats (native JSON, USA North 811 OneCallAccess XML) are parsed into this one
 //! shape. Fields are optional because a ticket that is identified but invalid must still be
-//! stored and shown: [`crate::validation`] decides whether it is acceptable, and problems the
+//! stored and shown: the validation rules (`validation.rs`) decide whether it is acceptable, and problems the
 //! parser met (a string where a number belongs) travel with the ticket in `parse_problems`.
 
 use chrono::{DateTime, FixedOffset};

@@ -5,7 +5,7 @@ use aegis_workflows::audit::{self, Link};
 use aegis_workflows::lifecycle::Event;
 use chrono::{DateTime, Utc};
 
-use super::decide::Plan;
+use super::plan::Plan;
 use crate::ports::bus::MESSAGE_SCHEMA;
 use crate::records::{EventRecord, OutboxRecord, TransitionCommit, WorkflowSnapshot};
 use crate::step::StepError;
@@ -54,14 +54,15 @@ pub fn event_record(
     event: Event,
     principal: String,
     at: DateTime<Utc>,
-) -> EventRecord {
+) -> Result<EventRecord, serde_json::Error> {
     let ChainTip {
         workflow_id,
         seq,
         prev_hash,
     } = tip;
     let at = audit::stored_time(at);
-    let payload = serde_json::to_string(&event).unwrap_or_else(|_| "{}".to_owned());
+    // The payload is what the hash covers: a stand-in would make the trail lie.
+    let payload = serde_json::to_string(&event)?;
     let hash = audit::link_hash(
         prev_hash,
         &Link {
@@ -75,7 +76,7 @@ pub fn event_record(
             at_micros: audit::to_micros(at),
         },
     );
-    EventRecord {
+    Ok(EventRecord {
         seq,
         from_state: from,
         to_state: to,
@@ -85,7 +86,7 @@ pub fn event_record(
         at,
         prev_hash: prev_hash.to_owned(),
         hash,
-    }
+    })
 }
 
 /// The outbox message announcing one event. The message id is the workflow id and sequence
@@ -97,7 +98,7 @@ pub fn outbox_record(
     workflow_id: &str,
     e: &EventRecord,
     alert: Option<&crate::records::Alert>,
-) -> OutboxRecord {
+) -> Result<OutboxRecord, serde_json::Error> {
     #[derive(serde::Serialize)]
     struct Message<'a> {
         schema: u32,
@@ -140,14 +141,13 @@ pub fn outbox_record(
         principal: &e.principal,
         at: e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         alert: alert.filter(|_| about_alert),
-    })
-    .unwrap_or_else(|_| "{}".to_owned());
-    OutboxRecord {
+    })?;
+    Ok(OutboxRecord {
         message_id: format!("{workflow_id}:{}", e.seq),
         routing_key: routing_key(&e.event).to_owned(),
         workflow_id: workflow_id.to_owned(),
         payload,
-    }
+    })
 }
 
 pub(crate) fn commit(
@@ -166,7 +166,8 @@ pub(crate) fn commit(
             seq,
             prev_hash: &prev,
         };
-        let rec = event_record(tip, Some(wf.state), next.state, event, principal, now);
+        let rec = event_record(tip, Some(wf.state), next.state, event, principal, now)
+            .map_err(|e| StepError::Unserializable(e.to_string()))?;
         prev = rec.hash.clone();
         events.push(rec);
         wf = next;
@@ -183,8 +184,9 @@ pub(crate) fn commit(
                 e,
                 alert.as_ref(),
             )
+            .map_err(|e| StepError::Unserializable(e.to_string()))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(TransitionCommit {
         workflow_id: snap.id.clone(),
         center: snap.center.clone(),

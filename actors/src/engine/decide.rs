@@ -12,33 +12,12 @@ use crate::deps::Deps;
 use aegis_workflows::alert::{self, AlertDecision};
 
 use crate::records::{
-    Alert, DeadLetterRecord, DeliveryRecord, DeliveryUpdate, Principal, ResponseRecord,
-    ResponseUpdate, SYSTEM, ScoreRecord, TimerChange, TimerKind, TimerRecord, WorkflowSnapshot,
+    Alert, DeadLetterRecord, SYSTEM, ScoreRecord, TimerChange, TimerKind, TimerRecord,
+    WorkflowSnapshot,
 };
 use crate::step::{Command, Step, StepError};
 
-/// What to write for one step.
-#[derive(Debug, Default)]
-pub(crate) struct Plan {
-    pub events: Vec<(Event, Principal)>,
-    pub score: Option<ScoreRecord>,
-    pub alert: Option<Alert>,
-    pub timers: Vec<TimerChange>,
-    pub dead_letter: Option<DeadLetterRecord>,
-    pub deliveries: Vec<DeliveryRecord>,
-    pub delivery_update: Option<DeliveryUpdate>,
-    pub responses: Vec<ResponseRecord>,
-    pub response_update: Option<ResponseUpdate>,
-}
-
-#[derive(Debug)]
-pub(crate) enum Decision {
-    /// Nothing to do: the step was already done, or does not apply any more.
-    Nothing,
-    /// Only delete these timers: they fired but have nothing left to do.
-    Settle(Vec<String>),
-    Commit(Box<Plan>),
-}
+use super::plan::{Decision, Plan};
 
 pub(crate) async fn decide(
     deps: &Deps,
@@ -63,7 +42,7 @@ pub(crate) async fn decide(
             error,
             attempts,
             failed_step,
-        } => fail(snap, error, *attempts, failed_step, now),
+        } => fail(snap, error, *attempts, failed_step, now)?,
     };
     match decision {
         Decision::Commit(mut plan) => {
@@ -521,9 +500,9 @@ fn fail(
     attempts: u32,
     failed_step: &Step,
     now: DateTime<Utc>,
-) -> Decision {
+) -> Result<Decision, StepError> {
     if snap.workflow.state.is_terminal() {
-        return Decision::Nothing;
+        return Ok(Decision::Nothing);
     }
     let mut plan = Plan::default();
     plan.events.push((
@@ -541,9 +520,11 @@ fn fail(
         center: Some(snap.center.clone()),
         workflow_id: Some(snap.id.clone()),
         error: error.to_owned(),
-        payload: serde_json::to_vec(failed_step).unwrap_or_default(),
+        // The step is what an operator redrives; a letter without it could not be.
+        payload: serde_json::to_vec(failed_step)
+            .map_err(|e| StepError::Unserializable(e.to_string()))?,
         content_type: Some("application/json".into()),
         created_at: now,
     });
-    Decision::Commit(Box::new(plan))
+    Ok(Decision::Commit(Box::new(plan)))
 }

@@ -9,6 +9,7 @@ mod build;
 pub use build::{ChainTip, event_record, outbox_record, routing_key};
 mod decide;
 mod notify;
+mod plan;
 mod respond;
 
 use std::panic::AssertUnwindSafe;
@@ -20,8 +21,8 @@ use crate::deps::Deps;
 use crate::records::{CommitOutcome, TimerSettle, WorkflowSnapshot};
 use crate::step::{Step, StepError, StepOutcome};
 
-pub(crate) use decide::Decision;
 pub(crate) use notify::delivery_update;
+pub(crate) use plan::Decision;
 
 /// A workflow that changes under us this many times in a row is reported as contended and
 /// retried later: something else is driving it hard.

@@ -4,11 +4,11 @@
 //! failed attempt, are the domain's rules ([`aegis_workflows::notification`]).
 
 use aegis_workflows::lifecycle::Event;
-use aegis_workflows::notification::{self, Attempted, Audience, Change};
+use aegis_workflows::notification::{self, Attempted, Audience, Change, Subject};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
-use super::decide::{Decision, Plan};
+use super::plan::{Decision, Plan};
 use crate::deps::Deps;
 use crate::records::{
     DeliveryRecord, DeliveryState, DeliveryUpdate, SYSTEM, Target, WorkflowSnapshot,
@@ -95,9 +95,11 @@ pub(crate) async fn plan_deliveries(
         plan.deliveries
             .extend(targets.into_iter().map(|t| DeliveryRecord {
                 id: uuid::Uuid::now_v7().to_string(),
-                alert_id: alert_id.clone(),
-                workflow_id: snap.id.clone(),
-                change: change.key(),
+                subject: Subject::Alert {
+                    alert_id: alert_id.clone(),
+                    workflow_id: snap.id.clone(),
+                    change,
+                },
                 user: t.user,
                 channel: t.channel,
                 created_at: now,
@@ -115,7 +117,7 @@ pub(crate) fn on_notified(deps: &Deps, a: &NotifyAttempt, now: DateTime<Utc>) ->
         .after(a.attempt, &a.result, now, jitter);
     let event = after.event(&Attempted {
         delivery: &a.delivery,
-        change: &a.change,
+        change: a.change,
         user: &a.user,
         channel: &a.channel,
         attempt: a.attempt,

@@ -8,7 +8,7 @@ use aegis_workflows::notification::{AfterAttempt, short_error};
 use chrono::{DateTime, Utc};
 use rand::Rng as _;
 
-use super::decide::{Decision, Plan};
+use super::plan::{Decision, Plan};
 use crate::deps::Deps;
 use crate::records::{
     DeliveryState, Principal, ResponseRecord, ResponseSetup, ResponseUpdate, SYSTEM,

@@ -16,7 +16,7 @@ use crate::deps::Deps;
 use crate::dispatch::Dispatcher;
 use crate::health::ActorStats;
 use crate::ports::{BoxFuture, StoreError};
-use crate::records::{DeliveryJob, SendResult};
+use crate::records::{DeliveryJob, SendResult, Subject};
 use crate::step::{NotifyAttempt, Step};
 
 /// The deliverer's loop; run it in a [`LoopService`](super::looping::LoopService).
@@ -76,8 +76,13 @@ async fn send_one(deps: &Deps, dispatcher: &Dispatcher, job: DeliveryJob) {
         },
     };
     let r = job.record;
-    if r.workflow_id.is_empty() {
-        // An operators' notice belongs to no workflow: its row is settled directly.
+    let Subject::Alert {
+        workflow_id,
+        change,
+        ..
+    } = r.subject
+    else {
+        // A notice about missing tickets belongs to no workflow: its row is settled directly.
         let now = deps.clock.now();
         let jitter = rand::Rng::random::<f64>(&mut rand::rng());
         let after = deps
@@ -89,11 +94,10 @@ async fn send_one(deps: &Deps, dispatcher: &Dispatcher, job: DeliveryJob) {
             tracing::warn!(delivery = %r.id, error = %e, "could not record an operators' notice attempt");
         }
         return;
-    }
-    let workflow_id = r.workflow_id.clone();
+    };
     let attempt = NotifyAttempt {
         delivery: r.id,
-        change: r.change,
+        change,
         user: r.user,
         channel: r.channel.kind().to_owned(),
         attempt: job.attempt,

@@ -1,15 +1,16 @@
-//! The shared services, each a supervised actor: intake (group commit behind the store port),
-//! the work consumer, the timer service, the outbox relay, the notifier, the deliverer
-//! (notifications), the responder (positive responses to call centers) and the sweeper.
+//! The shared services: admission (new tickets made durable behind the store port's group
+//! commit, on the caller's thread), and, each a supervised actor, the work consumer, the timer
+//! service, the outbox relay, the announcer, the deliverer (notifications), the responder
+//! (positive responses to call centers) and the sweeper.
 //! A service whose loop ends (a lost connection, say) stops itself and its supervisor starts it
 //! again, counting the restart.
 
+pub mod admission;
+pub mod announcer;
 pub mod consumer;
 pub mod deliverer;
-pub mod intake;
 pub(crate) mod leased;
 pub mod looping;
-pub mod notifier;
 pub mod outbox;
 pub mod responder;
 pub mod sweeper;

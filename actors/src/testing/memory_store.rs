@@ -570,7 +570,7 @@ impl Store for MemoryStore {
                 user: d.record.user.clone(),
                 channel: d.record.channel.clone(),
             };
-            if d.record.alert_id == alert_id && !out.contains(&t) {
+            if d.record.subject.alert_id() == Some(alert_id) && !out.contains(&t) {
                 out.push(t);
             }
         }

@@ -142,19 +142,24 @@ pub fn for_alert(conn: &mut AnyConn, alert_id: &str) -> Result<Vec<DeliveryView>
             .load(c)
             .map_err(store_err)?
     });
-    Ok(rows
-        .into_iter()
-        .map(|r| DeliveryView {
-            id: r.id,
-            change: r.change,
-            user: r.user_name,
-            channel: r.channel_kind,
-            state: r.state,
-            attempts: r.attempts,
-            last_error: r.last_error,
-            created_at: from_db(r.created_at),
+    rows.into_iter()
+        .map(|r| {
+            let subject = crate::db::write::deliveries::subject(&r).map_err(store_err)?;
+            let change = subject.alert_change().ok_or_else(|| {
+                crate::db::convert::corrupt(format!("delivery {} is not about an alert", r.id))
+            })?;
+            Ok(DeliveryView {
+                id: r.id,
+                change: change.key(),
+                user: r.user_name,
+                channel: r.channel_kind,
+                state: r.state,
+                attempts: r.attempts,
+                last_error: r.last_error,
+                created_at: from_db(r.created_at),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The delivery backlog operators watch.

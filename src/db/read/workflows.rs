@@ -314,3 +314,16 @@ pub fn latest_revision(
     })
     .transpose()
 }
+
+/// When the latest ticket from `center` was received (the silence alarm's start-up value).
+pub fn latest_from_center(
+    conn: &mut AnyConn,
+    center: &str,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let at: Option<i64> = with_conn!(conn, |c| workflows::table
+        .filter(workflows::center.eq(center))
+        .select(diesel::dsl::max(workflows::created_at))
+        .get_result(c))
+    .map_err(store_err)?;
+    Ok(at.map(from_db))
+}

@@ -2,7 +2,8 @@
 //! sending (`SKIP LOCKED` on PostgreSQL, so nodes never share one), and settled with the audit
 //! event of each attempt. Acknowledgement links mark their delivery used.
 
-use aegis_actors::records::{DeliveryJob, DeliveryRecord, DeliveryState, DeliveryUpdate};
+use aegis_actors::records::{DeliveryJob, DeliveryRecord, DeliveryState, DeliveryUpdate, Subject};
+use aegis_workflows::notification::Change;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -11,18 +12,35 @@ use super::CHUNK;
 use crate::db::rows::{DeliveryRow, NewDelivery};
 use crate::db::schema::deliveries;
 use crate::db::time::{from_db, to_db};
-use crate::db::writer::Tx;
+use crate::db::tx::Tx;
 use crate::with_tx;
 
 pub fn new_row(r: &DeliveryRecord) -> Result<NewDelivery, DieselError> {
     let channel = serde_json::to_string(&r.channel)
         .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
     let at = to_db(r.created_at);
+    let (alert_id, workflow_id, change, reconciliation_id) = match &r.subject {
+        Subject::Alert {
+            alert_id,
+            workflow_id,
+            change,
+        } => (
+            Some(alert_id.clone()),
+            Some(workflow_id.clone()),
+            Some(change.key()),
+            None,
+        ),
+        Subject::MissingTickets { reconciliation_id } => {
+            (None, None, None, Some(reconciliation_id.clone()))
+        }
+    };
     Ok(NewDelivery {
         id: r.id.clone(),
-        alert_id: r.alert_id.clone(),
-        workflow_id: r.workflow_id.clone(),
-        change: r.change.clone(),
+        subject: r.subject.kind(),
+        alert_id,
+        workflow_id,
+        change,
+        reconciliation_id,
         user_name: r.user.clone(),
         channel_kind: r.channel.kind(),
         channel,
@@ -124,14 +142,41 @@ pub fn claim(
         .collect()
 }
 
+/// What a stored delivery is about; a row that names no subject it can be read as is corrupt.
+pub fn subject(r: &DeliveryRow) -> Result<Subject, DieselError> {
+    let corrupt =
+        |what: &str| DieselError::DeserializationError(format!("delivery {}: {what}", r.id).into());
+    match r.subject.as_str() {
+        "alert" => {
+            let change = r
+                .change
+                .as_deref()
+                .and_then(Change::parse_key)
+                .ok_or_else(|| corrupt("an alert delivery without a known change"))?;
+            match (&r.alert_id, &r.workflow_id) {
+                (Some(alert_id), Some(workflow_id)) => Ok(Subject::Alert {
+                    alert_id: alert_id.clone(),
+                    workflow_id: workflow_id.clone(),
+                    change,
+                }),
+                _ => Err(corrupt("an alert delivery without its alert or workflow")),
+            }
+        }
+        "missing_tickets" => r
+            .reconciliation_id
+            .clone()
+            .map(|reconciliation_id| Subject::MissingTickets { reconciliation_id })
+            .ok_or_else(|| corrupt("a missing-tickets delivery without its reconciliation")),
+        other => Err(corrupt(&format!("unknown subject '{other}'"))),
+    }
+}
+
 pub fn record(r: DeliveryRow) -> Result<DeliveryRecord, DieselError> {
     let channel = serde_json::from_str(&r.channel)
         .map_err(|e| DieselError::DeserializationError(Box::new(e)))?;
     Ok(DeliveryRecord {
+        subject: subject(&r)?,
         id: r.id,
-        alert_id: r.alert_id,
-        workflow_id: r.workflow_id,
-        change: r.change,
         user: r.user_name,
         channel,
         created_at: from_db(r.created_at),

@@ -8,7 +8,7 @@ use diesel::result::Error as DieselError;
 use crate::db::convert;
 use crate::db::first_row::OneRow;
 use crate::db::schema::{dead_letters, workflows};
-use crate::db::writer::Tx;
+use crate::db::tx::Tx;
 use crate::with_tx;
 
 pub fn record_failure(

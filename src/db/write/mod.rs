@@ -5,7 +5,7 @@
 
 pub mod deliveries;
 pub mod failures;
-pub mod intake;
+pub mod new_ticket;
 pub mod outbox;
 pub mod responses;
 pub mod timers;

@@ -9,7 +9,7 @@ use diesel::result::Error as DieselError;
 use crate::db::rows::OutboxRowDb;
 use crate::db::schema::outbox;
 use crate::db::time::to_db;
-use crate::db::writer::Tx;
+use crate::db::tx::Tx;
 use crate::with_tx;
 
 /// Claims unsent outbox rows in order, like [`claim_timers`].

@@ -11,7 +11,7 @@ use super::CHUNK;
 use crate::db::rows::{NewResponse, ResponseRow};
 use crate::db::schema::responses;
 use crate::db::time::{from_db, to_db};
-use crate::db::writer::Tx;
+use crate::db::tx::Tx;
 use crate::with_tx;
 
 pub fn new_row(r: &ResponseRecord) -> NewResponse {

@@ -10,7 +10,7 @@ use crate::db::convert;
 use crate::db::rows::TimerRow;
 use crate::db::schema::timers;
 use crate::db::time::to_db;
-use crate::db::writer::Tx;
+use crate::db::tx::Tx;
 use crate::with_tx;
 
 fn de_err(e: aegis_actors::ports::StoreError) -> DieselError {

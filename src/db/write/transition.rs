@@ -15,7 +15,7 @@ use crate::db::convert;
 use crate::db::rows::{AlertRow, NewOutbox, ScoreRow, TimerRow};
 use crate::db::schema::{alerts, dead_letters, events, outbox, scores, timers, workflows};
 use crate::db::time::to_db;
-use crate::db::writer::Tx;
+use crate::db::tx::Tx;
 use crate::with_tx;
 
 pub fn commit_many(

@@ -6,6 +6,7 @@
 pub mod native;
 pub mod onecall;
 pub mod signature;
+pub mod summary;
 mod text;
 
 use aegis_workflows::Ticket;

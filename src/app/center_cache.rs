@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::error::ApiError;
+use aegis_actors::ports::{Cause, StoreError};
+
 use crate::db::Db;
 use crate::db::centers::{self, CenterAuth, CenterError};
 
@@ -20,7 +21,7 @@ pub struct CenterCache {
 
 impl CenterCache {
     /// The center registered under `code`, or `None` (also cached, against probing).
-    pub async fn get(&self, db: &Db, code: &str) -> Result<Option<CenterAuth>, ApiError> {
+    pub async fn get(&self, db: &Db, code: &str) -> Result<Option<CenterAuth>, StoreError> {
         if let Some((at, c)) = self.entries.lock().get(code)
             && at.elapsed() < TTL
         {
@@ -34,9 +35,7 @@ impl CenterCache {
             .with_read(move |c| {
                 centers::lookup(c, &owned).map_err(|e| match e {
                     CenterError::Store(s) => s,
-                    other => aegis_actors::ports::StoreError::Failed(
-                        aegis_actors::ports::Cause::new(other),
-                    ),
+                    other => StoreError::Failed(Cause::new(other)),
                 })
             })
             .await?;

@@ -1,6 +1,7 @@
-//! The notifier: follows the events every node publishes and announces alert changes: to the
-//! officers' live stream (server-sent events) and, for raised and escalated alerts, to the
-//! tier's recipients in the log (the events exchange carries the same to paging integrations).
+//! The announcer: follows the events every node publishes and announces alert changes — to the
+//! officers' live stream (server-sent events) and, for raised and escalated alerts, in the log.
+//! It sends nothing to anyone: deliveries are rows the deliverer sends. Its health and metrics
+//! still say `notifier`, the name operators' dashboards know.
 
 use std::sync::Arc;
 
@@ -13,13 +14,13 @@ use crate::deps::Deps;
 use crate::health::{ActorState, ActorStats};
 use crate::ports::EventMessage;
 
-pub struct Notifier {
+pub struct Announcer {
     deps: Arc<Deps>,
     alerts: broadcast::Sender<EventMessage>,
     stats: Arc<ActorStats>,
 }
 
-impl Notifier {
+impl Announcer {
     pub fn new(deps: Arc<Deps>, alerts: broadcast::Sender<EventMessage>) -> Self {
         let stats = deps.health.register("notifier");
         Self {
@@ -42,7 +43,7 @@ pub fn concerns_alerts(e: &EventMessage) -> bool {
         ) && e.json().get("alert").is_some_and(|a| !a.is_null()))
 }
 
-impl Actor for Notifier {
+impl Actor for Announcer {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
@@ -55,14 +56,14 @@ impl Actor for Notifier {
     }
 }
 
-impl Supervised for Notifier {
+impl Supervised for Announcer {
     fn restarting(&mut self, _: &mut Self::Context) {
         self.stats.set_state(ActorState::Restarting);
         self.stats.restarted();
     }
 }
 
-impl StreamHandler<Result<EventMessage, BroadcastStreamRecvError>> for Notifier {
+impl StreamHandler<Result<EventMessage, BroadcastStreamRecvError>> for Announcer {
     fn handle(
         &mut self,
         item: Result<EventMessage, BroadcastStreamRecvError>,
@@ -72,7 +73,7 @@ impl StreamHandler<Result<EventMessage, BroadcastStreamRecvError>> for Notifier 
             Ok(e) => e,
             Err(BroadcastStreamRecvError::Lagged(n)) => {
                 self.stats.failed();
-                tracing::warn!(missed = n, "notifier fell behind the event stream");
+                tracing::warn!(missed = n, "the announcer fell behind the event stream");
                 return;
             }
         };

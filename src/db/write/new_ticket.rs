@@ -16,7 +16,7 @@ use crate::db::first_row::OneRow;
 use crate::db::rows::{EventRow, NewOutbox, NewTicket, NewWorkflow};
 use crate::db::schema::{events, excavators, outbox, tickets, workflows};
 use crate::db::time::to_db;
-use crate::db::writer::Tx;
+use crate::db::tx::Tx;
 use crate::with_tx;
 
 /// The aggregate every workflow starts with, serialized once.
@@ -201,7 +201,7 @@ pub fn intake_many(
 mod tests {
     use super::*;
     use crate::db::centers::{self, CenterFormat};
-    use crate::db::writer::Tx;
+    use crate::db::tx::Tx;
     use crate::db::{AnyConn, Db, DbSettings, migrate};
     use aegis_actors::engine::{ChainTip, event_record, outbox_record};
     use aegis_actors::records::IntakeRecord;
@@ -216,7 +216,7 @@ mod tests {
             remarks: Some(remarks.into()),
             ..Ticket::default()
         };
-        let (ticket_json, content_hash) = crate::intake::normalized(&ticket).unwrap();
+        let (ticket_json, content_hash) = crate::formats::normalized(&ticket).unwrap();
         let id = uuid::Uuid::now_v7().to_string();
         let tip = ChainTip {
             workflow_id: &id,
@@ -230,8 +230,9 @@ mod tests {
             Event::Received,
             "center:T".into(),
             chrono::Utc::now(),
-        );
-        let outbox = outbox_record("T", number, 0, &id, &first, None);
+        )
+        .unwrap();
+        let outbox = outbox_record("T", number, 0, &id, &first, None).unwrap();
         IntakeRecord {
             workflow_id: id,
             center_id: 1,

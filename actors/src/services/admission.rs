@@ -1,23 +1,25 @@
-//! Intake: makes a verified, parsed ticket durable as `received`, then asks the bus to drive it.
-//! The caller is answered only after the commit; the store batches commits (group commit) so
-//! durability does not cost one fsync per ticket.
+//! Admission: makes a verified, parsed ticket durable as `received`, then asks the bus to
+//! drive it. The caller is answered only after the commit; the store batches commits (group
+//! commit) so durability does not cost one fsync per ticket.
 //!
 //! The whole path of a new ticket, with its one thread hand-off:
 //!
 //! ```text
-//! HTTP worker: src/http/webhooks.rs   verify signature, read body, parse (src/intake/*)
-//!      │        Intake::admit          refuse (503) when too much is in flight or queued,
-//!      │                               build the first event and the rows
-//!      │        Store::intake          (src/db/store.rs) queue the write…
+//! HTTP worker: src/http/webhooks.rs        read the body, answer the center
+//!      │        src/app/receive_ticket.rs  verify the signature, parse (src/formats/*)
+//!      │        Admission::admit           refuse (503) when too much is in flight or
+//!      │                                   queued, build the first event and the rows
+//!      │        Store::intake              (src/db/store.rs) queue the write…
 //!      ▼
-//! writer thread: src/db/writer.rs     …commit it with whatever else is queued (group commit:
-//!      │                               src/db/write/intake.rs writes the rows)
+//! writer thread: src/db/writer.rs          …commit it with whatever else is queued (group
+//!      │                                   commit: src/db/write/new_ticket.rs writes the rows)
 //!      ▼
 //! HTTP worker: answer 202; the work message to drive the ticket goes to the bus behind it.
 //! ```
 //!
-//! Intake keeps no state of its own, so it is a plain service called on the HTTP worker, not an
-//! actor with a mailbox of its own: one hop fewer, and every refusal decided here.
+//! Admission keeps no state of its own, so it is a plain service called on the HTTP worker,
+//! not an actor with a mailbox of its own: one hop fewer, and every refusal decided here. Its
+//! health and metrics still say `intake`, the name operators' dashboards know.
 
 use std::sync::Arc;
 
@@ -59,24 +61,27 @@ pub enum AdmitError {
     /// The bus holds `max_backlog` or more unprocessed work messages.
     #[error("too much work is waiting")]
     Overloaded,
+    /// The first event or its message could not be written as JSON: nothing was kept.
+    #[error("could not serialize the ticket's first event: {0}")]
+    Unserializable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-pub struct Intake {
+pub struct Admission {
     deps: Arc<Deps>,
     directory: Addr<Directory>,
     stats: Arc<ActorStats>,
     in_flight: Semaphore,
 }
 
-impl std::fmt::Debug for Intake {
+impl std::fmt::Debug for Admission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Intake").finish_non_exhaustive()
+        f.debug_struct("Admission").finish_non_exhaustive()
     }
 }
 
-impl Intake {
+impl Admission {
     pub fn new(deps: Arc<Deps>, directory: Addr<Directory>) -> Self {
         let stats = deps.health.register("intake");
         stats.set_state(ActorState::Running);
@@ -103,7 +108,8 @@ impl Intake {
         {
             return Err(AdmitError::Overloaded);
         }
-        let (mut record, snapshot) = prepare(deps, msg);
+        let (mut record, snapshot) =
+            prepare(deps, msg).map_err(|e| AdmitError::Unserializable(e.to_string()))?;
         let workflow_id = record.workflow_id.clone();
         let direct = if deps.config.durable_outbox {
             None
@@ -136,7 +142,7 @@ impl Intake {
     }
 }
 
-fn prepare(deps: &Deps, msg: Admit) -> (IntakeRecord, WorkflowSnapshot) {
+fn prepare(deps: &Deps, msg: Admit) -> Result<(IntakeRecord, WorkflowSnapshot), serde_json::Error> {
     let now = deps.clock.now();
     let workflow_id = uuid::Uuid::now_v7().to_string();
     let principal = format!("center:{}", msg.center);
@@ -145,7 +151,7 @@ fn prepare(deps: &Deps, msg: Admit) -> (IntakeRecord, WorkflowSnapshot) {
         seq: 1,
         prev_hash: GENESIS,
     };
-    let first = event_record(tip, None, State::Received, Event::Received, principal, now);
+    let first = event_record(tip, None, State::Received, Event::Received, principal, now)?;
     let outbox = outbox_record(
         &msg.center,
         &msg.ticket.ticket_number,
@@ -153,7 +159,7 @@ fn prepare(deps: &Deps, msg: Admit) -> (IntakeRecord, WorkflowSnapshot) {
         &workflow_id,
         &first,
         None,
-    );
+    )?;
     let excavator_key = msg.ticket.excavator.history_key();
     let snapshot = WorkflowSnapshot {
         id: workflow_id.clone(),
@@ -184,5 +190,5 @@ fn prepare(deps: &Deps, msg: Admit) -> (IntakeRecord, WorkflowSnapshot) {
         first_event: first,
         outbox: Some(outbox),
     };
-    (record, snapshot)
+    Ok((record, snapshot))
 }

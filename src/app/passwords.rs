@@ -1,5 +1,5 @@
-//! Console passwords: Argon2id with the crate's default (OWASP-recommended) parameters, in the
-//! PHC string format so the parameters travel with each hash.
+//! Passwords for the console: Argon2id with the crate's default (OWASP-recommended)
+//! parameters, in the PHC string format so the parameters travel with each hash.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -9,19 +9,29 @@ pub const MIN_CHARS: usize = 12;
 /// Longer input is refused before hashing, so a sign-in cannot be made to burn CPU.
 pub const MAX_BYTES: usize = 1_024;
 
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("a password needs at least {MIN_CHARS} characters")]
+    TooShort,
+    #[error("a password may have at most {MAX_BYTES} bytes")]
+    TooLong,
+    #[error("hashing the password failed: {0}")]
+    Hashing(String),
+}
+
 /// The stored form of a new password.
-pub fn hash(password: &str) -> anyhow::Result<String> {
+pub fn hash(password: &str) -> Result<String, PasswordError> {
     if password.chars().count() < MIN_CHARS {
-        anyhow::bail!("a password needs at least {MIN_CHARS} characters");
+        return Err(PasswordError::TooShort);
     }
     if password.len() > MAX_BYTES {
-        anyhow::bail!("a password may have at most {MAX_BYTES} bytes");
+        return Err(PasswordError::TooLong);
     }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
+        .map_err(|e| PasswordError::Hashing(e.to_string()))
 }
 
 /// Whether `password` matches a stored hash (a hash that does not parse matches nothing).

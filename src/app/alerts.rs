@@ -1,0 +1,191 @@
+//! Officers' use cases: the alert queue, one alert with everything needed to judge it,
+//! acknowledging and resolving (by whichever door: API, console, e-mail link), and the live
+//! feed of alert changes.
+
+use aegis_actors::ports::{EventMessage, StoreError};
+use aegis_actors::records::AlertState;
+use aegis_actors::step::{Command, StepError};
+use aegis_workflows::lifecycle::Disposition;
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use super::App;
+use super::errors::{Refusal, UseCaseError};
+use super::list_params::{self, InvalidParam};
+use super::workflows::{ListError, LookupError};
+use crate::db::read::deliveries::DeliveryView;
+use crate::db::read::{self, AlertFilter, AlertItem, AlertView, Page, WorkflowDetail};
+
+/// The longest note kept with an acknowledgement or a resolution.
+pub const MAX_NOTE: usize = 4_000;
+
+/// The alert filters as a caller gives them, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct AlertQuery {
+    pub state: Option<String>,
+    pub center: Option<String>,
+    pub since: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl AlertQuery {
+    pub fn check(&self) -> Result<AlertFilter, InvalidParam> {
+        let states: Vec<&str> = AlertState::ALL.iter().map(|s| s.as_str()).collect();
+        Ok(AlertFilter {
+            state: list_params::one_of("state", self.state.as_deref(), &states)?,
+            center: self.center.clone(),
+            since: list_params::time("since", self.since.as_deref())?,
+            cursor: list_params::cursor(self.cursor.as_deref())?,
+            limit: list_params::limit(self.limit)?,
+        })
+    }
+}
+
+/// One alert with everything an officer needs to judge it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AlertDetail {
+    pub alert: AlertView,
+    /// The workflow: ticket, score with its top contributing features, full history.
+    pub workflow: WorkflowDetail,
+    /// Who was told of this alert, on which channel, and how that went (no secrets).
+    pub notifications: Vec<DeliveryView>,
+}
+
+/// What a person does to an alert.
+#[derive(Debug, Clone)]
+pub enum AlertAction {
+    Acknowledge {
+        note: Option<String>,
+        /// The door it came through when not the API (`console`, `email`…), for the trail.
+        via: Option<String>,
+    },
+    Resolve {
+        /// A disposition's name, as the person chose it.
+        disposition: String,
+        note: Option<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertActionError {
+    #[error("note is longer than {MAX_NOTE} characters")]
+    NoteTooLong,
+    #[error("disposition must be one of: {}", Disposition::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", "))]
+    UnknownDisposition,
+    #[error("no such alert")]
+    NotFound,
+    #[error(transparent)]
+    Step(#[from] StepError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl UseCaseError for AlertActionError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::NoteTooLong => Refusal::invalid("note", self.to_string()),
+            Self::UnknownDisposition => Refusal::invalid("disposition", self.to_string()),
+            Self::NotFound => Refusal::not_found("alert"),
+            Self::Step(e) => e.refusal(),
+            Self::Store(e) => e.refusal(),
+        }
+    }
+}
+
+/// The alert after an action, and whether the action changed anything.
+#[derive(Debug)]
+pub struct Acted {
+    pub detail: AlertDetail,
+    pub workflow_state: String,
+    /// False when the call repeated what was already done (an idempotent acknowledgement).
+    pub changed: bool,
+}
+
+impl App {
+    /// A page of alerts, newest first.
+    pub async fn list_alerts(&self, query: &AlertQuery) -> Result<Page<AlertItem>, ListError> {
+        let filter = query.check()?;
+        Ok(self
+            .db
+            .with_read(move |c| read::list_alerts(c, &filter))
+            .await?)
+    }
+
+    /// The alert, its workflow and who was told.
+    pub async fn alert(&self, id: &str) -> Result<AlertDetail, LookupError> {
+        let id = id.to_owned();
+        let (workflow, notifications) = self
+            .db
+            .with_read(move |c| {
+                let Some(wf) = read::alert_workflow(c, &id)? else {
+                    return Ok(None);
+                };
+                let told = read::deliveries::for_alert(c, &id)?;
+                Ok(read::workflow_detail(c, &wf)?.map(|w| (w, told)))
+            })
+            .await?
+            .ok_or(LookupError::NotFound("alert"))?;
+        let alert = workflow
+            .alert
+            .clone()
+            .ok_or(LookupError::NotFound("alert"))?;
+        Ok(AlertDetail {
+            alert,
+            workflow,
+            notifications,
+        })
+    }
+
+    /// `by` acknowledges or resolves the alert; the answer is the alert as it is now.
+    pub async fn act_on_alert(
+        &self,
+        alert_id: &str,
+        by: String,
+        action: AlertAction,
+    ) -> Result<Acted, AlertActionError> {
+        let too_long =
+            |n: &Option<String>| n.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE);
+        let command = match action {
+            AlertAction::Acknowledge { note, via } => {
+                if too_long(&note) {
+                    return Err(AlertActionError::NoteTooLong);
+                }
+                Command::Acknowledge { by, note, via }
+            }
+            AlertAction::Resolve { disposition, note } => {
+                if too_long(&note) {
+                    return Err(AlertActionError::NoteTooLong);
+                }
+                let disposition =
+                    Disposition::parse(&disposition).ok_or(AlertActionError::UnknownDisposition)?;
+                Command::Resolve {
+                    by,
+                    disposition,
+                    note,
+                }
+            }
+        };
+        let id = alert_id.to_owned();
+        let workflow = self
+            .db
+            .with_read(move |c| read::alert_workflow(c, &id))
+            .await?
+            .ok_or(AlertActionError::NotFound)?;
+        let outcome = self.command(&workflow, command).await?;
+        let detail = self.alert(alert_id).await.map_err(|e| match e {
+            LookupError::NotFound(_) => AlertActionError::NotFound,
+            LookupError::Store(s) => AlertActionError::Store(s),
+        })?;
+        Ok(Acted {
+            detail,
+            workflow_state: outcome.state.as_str().to_owned(),
+            changed: outcome.changed,
+        })
+    }
+
+    /// Alert changes as they are committed, on any node.
+    pub fn alert_changes(&self) -> broadcast::Receiver<EventMessage> {
+        self.runtime.alerts.subscribe()
+    }
+}

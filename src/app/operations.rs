@@ -1,0 +1,94 @@
+//! What operators watch: readiness, counts of everything by state, the supervised actors, the
+//! tickets whose answer to the center is due, and the system page that puts them together.
+
+use aegis_actors::health::ActorReport;
+use aegis_actors::ports::StoreError;
+use aegis_actors::ports::store::Store;
+use chrono::TimeDelta;
+
+use super::App;
+use super::errors::{Refusal, UseCaseError};
+use super::model::ModelUseError;
+use crate::db::read::due::{self, DueItem};
+use crate::db::read::{self, Stats};
+
+/// The widest due window asked for: 30 days.
+pub const MAX_DUE_WITHIN: u64 = 30 * 24 * 3_600;
+
+/// Whether the database and the bus answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Readiness {
+    pub database: bool,
+    pub bus: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DueError {
+    #[error("within is at most {MAX_DUE_WITHIN} seconds")]
+    TooWide,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl UseCaseError for DueError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::TooWide => Refusal::invalid("within", self.to_string()),
+            Self::Store(e) => e.refusal(),
+        }
+    }
+}
+
+/// Everything the operators' system page shows.
+#[derive(Debug)]
+pub struct SystemView {
+    pub stats: Stats,
+    pub actors: Vec<ActorReport>,
+    pub model: super::model::ModelInfo,
+}
+
+impl App {
+    pub async fn readiness(&self) -> Readiness {
+        Readiness {
+            database: self.store.ready().await,
+            bus: self.bus.ready(),
+        }
+    }
+
+    /// Workflows, alerts, responses and notifications by state; dead letters and outbox.
+    pub async fn stats(&self) -> Result<Stats, StoreError> {
+        let now = self.clock.now();
+        let recipients = self.runtime.deps.config.escalation.recipients();
+        self.db
+            .with_read(move |c| read::stats(c, &recipients, now))
+            .await
+    }
+
+    /// Every supervised actor with its state, restarts, mailbox and throughput.
+    pub fn actors(&self) -> Vec<ActorReport> {
+        self.runtime.deps.health.report()
+    }
+
+    /// Tickets without a posted answer due within `within` seconds (default
+    /// `due.warn_before_secs`) and up to a week overdue, earliest first.
+    pub async fn due(&self, within: Option<u64>) -> Result<Vec<DueItem>, DueError> {
+        let within = within.unwrap_or(self.settings.due.warn_before_secs);
+        if within > MAX_DUE_WITHIN {
+            return Err(DueError::TooWide);
+        }
+        let within = TimeDelta::seconds(i64::try_from(within).unwrap_or(i64::MAX));
+        let now = self.clock.now();
+        Ok(self
+            .db
+            .with_read(move |c| due::due_within(c, now, within, 500))
+            .await?)
+    }
+
+    pub async fn system(&self) -> Result<SystemView, ModelUseError> {
+        Ok(SystemView {
+            stats: self.stats().await?,
+            actors: self.actors(),
+            model: self.model().await?,
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! Operators' use cases on who is reached (contract §7): users with their contact channels
+//! (secrets masked on every read), rosters and who is on duty. Definitions are checked by the
+//! domain (`workflows::roster`); every problem is listed at once.
+
+use aegis_actors::ports::StoreError;
+use aegis_workflows::problem::Problem;
+use aegis_workflows::roster::{Channel, Roster};
+use chrono::{DateTime, Utc};
+
+use super::App;
+use super::errors::{Refusal, UseCaseError};
+use crate::db::people::{self, UserView};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PeopleError {
+    #[error("{} problem(s)", .0.len())]
+    Invalid(Vec<Problem>),
+    #[error("no such user")]
+    NoSuchUser,
+    #[error("no such user: {}", .0.join(", "))]
+    UnknownMembers(Vec<String>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl UseCaseError for PeopleError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::Invalid(problems) => Refusal::problems(problems),
+            Self::NoSuchUser => Refusal::not_found("user"),
+            Self::UnknownMembers(unknown) => {
+                Refusal::new(super::Kind::NotFound, "NOT_FOUND", self.to_string())
+                    .with_details(serde_json::json!({ "unknown_users": unknown }))
+            }
+            Self::Store(e) => e.refusal(),
+        }
+    }
+}
+
+/// A roster and who it reaches now.
+#[derive(Debug, Clone)]
+pub struct RosterNow {
+    pub name: String,
+    pub roster: Roster,
+    pub on_duty: Vec<String>,
+}
+
+fn roster_now(name: String, roster: Roster, now: DateTime<Utc>) -> RosterNow {
+    let on_duty = roster.on_duty(now).to_vec();
+    RosterNow {
+        name,
+        roster,
+        on_duty,
+    }
+}
+
+impl App {
+    /// Every user with their channels.
+    pub async fn users(&self) -> Result<Vec<UserView>, StoreError> {
+        self.db.with_read(|c| people::users(c, None)).await
+    }
+
+    pub async fn user(&self, name: &str) -> Result<UserView, PeopleError> {
+        let name = name.to_owned();
+        self.db
+            .with_read(move |c| people::users(c, Some(&name)))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(PeopleError::NoSuchUser)
+    }
+
+    /// Replaces a user's channels, each checked by the domain first.
+    pub async fn set_channels(
+        &self,
+        name: &str,
+        channels: Vec<Channel>,
+        by: &str,
+    ) -> Result<UserView, PeopleError> {
+        let problems: Vec<Problem> = channels
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.problems(&format!("channels[{i}]")))
+            .collect();
+        if !problems.is_empty() {
+            return Err(PeopleError::Invalid(problems));
+        }
+        let (n, chs) = (name.to_owned(), channels.clone());
+        let found = self
+            .store
+            .writer()
+            .run(move |tx| people::set_channels(tx, &n, &chs))
+            .await?;
+        if !found {
+            return Err(PeopleError::NoSuchUser);
+        }
+        tracing::info!(by, user = %name, channels = channels.len(), "channels set");
+        self.user(name).await
+    }
+
+    /// Every roster and who is on duty now.
+    pub async fn rosters(&self) -> Result<Vec<RosterNow>, StoreError> {
+        let now = self.clock.now();
+        let all = self.db.with_read(people::rosters).await?;
+        Ok(all
+            .into_iter()
+            .map(|(name, r)| roster_now(name, r, now))
+            .collect())
+    }
+
+    /// Creates or replaces a roster; its members must be users.
+    pub async fn put_roster(
+        &self,
+        name: &str,
+        roster: Roster,
+        by: &str,
+    ) -> Result<RosterNow, PeopleError> {
+        let problems = roster.problems();
+        if !problems.is_empty() {
+            return Err(PeopleError::Invalid(problems));
+        }
+        let mut everyone = roster.members.clone();
+        everyone.extend(roster.after_hours_members.iter().cloned());
+        let unknown = self
+            .db
+            .with_read(move |c| people::unknown_users(c, &everyone))
+            .await?;
+        if !unknown.is_empty() {
+            return Err(PeopleError::UnknownMembers(unknown));
+        }
+        let now = self.clock.now();
+        let (n, r) = (name.to_owned(), roster.clone());
+        self.store
+            .writer()
+            .run(move |tx| people::put_roster(tx, &n, &r, now))
+            .await?;
+        tracing::info!(by, roster = %name, "roster set");
+        Ok(roster_now(name.to_owned(), roster, now))
+    }
+}

@@ -1,0 +1,399 @@
+//! A call center's delivery of a ticket (contract §1): checked against the center's secrets,
+//! read in the center's format, kept as a dead letter when it is not an identifiable ticket,
+//! and admitted by the runtime — durable before anyone is told it was received. A ticket
+//! already received with other content is kept for operators as a `revision_conflict`.
+
+use aegis_actors::ports::StoreError;
+use aegis_actors::records::{DeadLetterRecord, IntakeOutcome};
+use aegis_actors::services::admission::{Admit, AdmitError};
+use aegis_workflows::lifecycle::State;
+use serde_json::json;
+
+use super::App;
+use super::errors::{Kind, Refusal, UseCaseError};
+use crate::db::centers::{CenterAuth, CenterFormat};
+use crate::formats::signature::{self, NativeHeaders, SignatureError};
+use crate::formats::{ParseError, Parsed, content_hash, native, onecall};
+use crate::telemetry::names;
+
+/// The formats a ticket arrives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Native,
+    Onecall,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Native => "native",
+            Self::Onecall => "onecall",
+        }
+    }
+
+    fn parse(self, body: &[u8]) -> Result<Parsed, ParseError> {
+        match self {
+            Self::Native => native::parse(body),
+            Self::Onecall => onecall::parse(body),
+        }
+    }
+}
+
+/// The signature headers a delivery came with (whichever its center's format uses).
+#[derive(Debug, Clone, Default)]
+pub struct Signed {
+    pub webhook_id: Option<String>,
+    pub webhook_timestamp: Option<String>,
+    pub webhook_signature: Option<String>,
+    pub onecall_signature: Option<String>,
+}
+
+/// One delivery as it arrived.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub format: Format,
+    pub body: bytes::Bytes,
+    pub content_type: String,
+    pub signed: Signed,
+}
+
+/// What became of a delivery that was identified as a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// Durable as a new workflow.
+    Accepted { workflow_id: String },
+    /// Received before (same delivery id or same content).
+    Duplicate { workflow_id: String, state: State },
+    /// This revision was received before with other content; the delivery is kept as a
+    /// `revision_conflict` dead letter, `what` says so in words.
+    Conflict { workflow_id: String, what: String },
+}
+
+/// A delivery's ticket number and revision, and what became of it.
+#[derive(Debug, Clone)]
+pub struct ReceivedTicket {
+    pub ticket_number: String,
+    pub revision: u32,
+    pub outcome: Received,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    #[error("no call center is registered as '{0}'")]
+    UnknownCenter(String),
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// Not an identifiable ticket; the payload is kept as a dead letter.
+    #[error("the payload is not an identifiable ticket: {0}")]
+    Unidentifiable(ParseError),
+    /// Too much in flight or waiting: nothing was kept.
+    #[error("Aegis is busy; send the ticket again shortly")]
+    Busy { retry_after: u64 },
+    #[error("the ticket cannot be stored: {0}")]
+    Unserializable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl UseCaseError for ReceiveError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::UnknownCenter(_) => {
+                Refusal::new(Kind::NotFound, "UNKNOWN_CENTER", self.to_string())
+            }
+            Self::Signature(e) => signature_refusal(e),
+            Self::Unidentifiable(_) => Refusal::malformed(self.to_string()),
+            Self::Busy { retry_after } => Refusal::unavailable(self.to_string(), *retry_after),
+            Self::Unserializable(e) => Refusal::internal(e),
+            Self::Store(e) => e.refusal(),
+        }
+    }
+}
+
+/// A signature check's refusal, in the contract's codes.
+pub fn signature_refusal(e: &SignatureError) -> Refusal {
+    match e {
+        SignatureError::Missing(h) => Refusal::new(
+            Kind::Unauthenticated,
+            "SIGNATURE_MISSING",
+            format!("the {h} header is missing"),
+        ),
+        SignatureError::Invalid => Refusal::new(
+            Kind::Unauthenticated,
+            "SIGNATURE_INVALID",
+            "the signature does not match any secret of this center",
+        ),
+        SignatureError::OutOfTolerance(t) => Refusal::new(
+            Kind::Unauthenticated,
+            "TIMESTAMP_OUT_OF_TOLERANCE",
+            format!("webhook-timestamp is more than {t} seconds from now"),
+        ),
+    }
+}
+
+/// A dead letter's id derived from its content, so the same letter sent again is kept once.
+pub(crate) fn content_id(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    let digest = h.finalize();
+    let mut id_bytes = [0u8; 16];
+    id_bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(id_bytes)
+        .into_uuid()
+        .to_string()
+}
+
+impl App {
+    /// The center registered under `code`.
+    pub async fn center(&self, code: &str) -> Result<CenterAuth, ReceiveError> {
+        self.centers
+            .get(&self.db, code)
+            .await?
+            .ok_or_else(|| ReceiveError::UnknownCenter(code.to_owned()))
+    }
+
+    /// Checks that `body` was signed as `center`'s webhooks are: Standard Webhooks headers
+    /// for a native center, `X-OneCall-Webhook-Signature` for a OneCall one.
+    pub fn verify_signed(
+        &self,
+        center: &CenterAuth,
+        signed: &Signed,
+        body: &[u8],
+    ) -> Result<(), SignatureError> {
+        self.verify_as(center, center.format, signed, body)
+    }
+
+    fn verify_as(
+        &self,
+        center: &CenterAuth,
+        how: CenterFormat,
+        signed: &Signed,
+        body: &[u8],
+    ) -> Result<(), SignatureError> {
+        match how {
+            CenterFormat::Native => signature::verify_native(
+                &center.secrets,
+                NativeHeaders {
+                    id: signed.webhook_id.as_deref(),
+                    timestamp: signed.webhook_timestamp.as_deref(),
+                    signature: signed.webhook_signature.as_deref(),
+                },
+                body,
+                // Senders sign with the real time, whatever clock Aegis keeps.
+                chrono::Utc::now().timestamp(),
+                self.settings.webhooks.tolerance_secs,
+            ),
+            CenterFormat::Onecall => signature::verify_onecall(
+                &center.secrets,
+                signed.onecall_signature.as_deref(),
+                body,
+            ),
+        }
+    }
+
+    /// Receives one delivery for `center`: signature, format, admission. Answers only once
+    /// what was received (or kept) is durable.
+    pub async fn receive_ticket(
+        &self,
+        center: &CenterAuth,
+        delivery: Delivery,
+    ) -> Result<ReceivedTicket, ReceiveError> {
+        let format = delivery.format;
+        // The route names the format; the signature is checked the way that format signs.
+        let how = match format {
+            Format::Native => CenterFormat::Native,
+            Format::Onecall => CenterFormat::Onecall,
+        };
+        self.verify_as(center, how, &delivery.signed, &delivery.body)?;
+        let parsed = match format.parse(&delivery.body) {
+            Ok(p) => p,
+            Err(e) => {
+                self.keep_unidentifiable(center, &delivery, &e).await?;
+                return Err(ReceiveError::Unidentifiable(e));
+            }
+        };
+        // A delivery id: the sender's (`webhook-id`, `webhookNotificationId`), else the
+        // ticket's own content.
+        let delivery_id = match (format, parsed.delivery_id.clone()) {
+            (Format::Native, _) => delivery.signed.webhook_id.clone().unwrap_or_default(),
+            (Format::Onecall, Some(id)) => id,
+            (Format::Onecall, None) => format!(
+                "content:{}",
+                content_hash(&parsed.ticket)
+                    .map_err(|e| ReceiveError::Unserializable(e.to_string()))?
+            ),
+        };
+        let sequence = parsed.sequence.clone();
+        let received = self
+            .admit_parsed(center, format, parsed, &delivery_id, &delivery)
+            .await?;
+        self.last_deliveries.note(&center.code, self.clock.now());
+        if let Some((station, number)) = sequence {
+            self.mark_sequence(&center.code, &delivery_id, &station, number)
+                .await;
+        }
+        Ok(received)
+    }
+
+    /// Admits a parsed ticket (a delivery, or a dead letter redriven); a conflicting revision
+    /// is kept before the answer, so a 2xx or a 409 both mean it is durable.
+    pub(super) async fn admit_parsed(
+        &self,
+        center: &CenterAuth,
+        format: Format,
+        parsed: Parsed,
+        delivery_id: &str,
+        delivery: &Delivery,
+    ) -> Result<ReceivedTicket, ReceiveError> {
+        let ticket = parsed.ticket;
+        let (number, revision) = (ticket.ticket_number.clone(), ticket.revision);
+        let (ticket_json, new_hash) = crate::formats::normalized(&ticket)
+            .map_err(|e| ReceiveError::Unserializable(e.to_string()))?;
+        let msg = Admit {
+            center_id: center.id,
+            center: center.code.clone(),
+            delivery_id: delivery_id.to_owned(),
+            format: format.as_str().to_owned(),
+            content_hash: new_hash.clone(),
+            ticket_json,
+            ticket,
+            raw_payload: delivery.body.to_vec(),
+            content_type: delivery.content_type.clone(),
+        };
+        let outcome = match self.runtime.admission.admit(msg).await {
+            Ok(o) => o,
+            Err(AdmitError::Busy) => return Err(ReceiveError::Busy { retry_after: 1 }),
+            Err(AdmitError::Overloaded) => return Err(ReceiveError::Busy { retry_after: 2 }),
+            Err(AdmitError::Unserializable(e)) => return Err(ReceiveError::Unserializable(e)),
+            Err(AdmitError::Store(s)) => return Err(s.into()),
+        };
+        let outcome = match outcome {
+            IntakeOutcome::Accepted { workflow_id } => {
+                tracing::info!(center = %center.code, ticket = %number, revision, workflow_id = %workflow_id, "ticket received");
+                Received::Accepted { workflow_id }
+            }
+            IntakeOutcome::Duplicate { workflow_id, state } => {
+                Received::Duplicate { workflow_id, state }
+            }
+            IntakeOutcome::RevisionConflict { workflow_id } => {
+                let id = workflow_id.clone();
+                let stored = self
+                    .db
+                    .with_read(move |c| crate::db::read::ticket_content_hash(c, &id))
+                    .await?
+                    .unwrap_or_default();
+                let what = format!(
+                    "ticket {number} revision {revision} was already received with other content (stored sha256 {stored}, this delivery sha256 {new_hash})"
+                );
+                self.keep_conflict(center, format, &workflow_id, delivery, what.clone())
+                    .await?;
+                Received::Conflict { workflow_id, what }
+            }
+        };
+        Ok(ReceivedTicket {
+            ticket_number: number,
+            revision,
+            outcome,
+        })
+    }
+
+    /// Keeps a delivery whose ticket and revision were already received with other content,
+    /// so an operator sees the changed ticket (contract §9); its id is its content's, so a
+    /// center's retries keep it once.
+    async fn keep_conflict(
+        &self,
+        center: &CenterAuth,
+        format: Format,
+        workflow_id: &str,
+        delivery: &Delivery,
+        what: String,
+    ) -> Result<(), StoreError> {
+        let dead = DeadLetterRecord {
+            id: content_id(&[
+                b"revision_conflict",
+                center.code.as_bytes(),
+                format.as_str().as_bytes(),
+                &delivery.body,
+            ]),
+            kind: "revision_conflict".into(),
+            format: Some(format.as_str().to_owned()),
+            center: Some(center.code.clone()),
+            workflow_id: Some(workflow_id.to_owned()),
+            error: what,
+            payload: delivery.body.to_vec(),
+            content_type: Some(delivery.content_type.clone()),
+            created_at: self.clock.now(),
+        };
+        use aegis_actors::ports::store::Store;
+        self.store.dead_letter(dead).await?;
+        metrics::counter!(names::DEAD_LETTERED, "kind" => "revision_conflict").increment(1);
+        Ok(())
+    }
+
+    /// Keeps a payload that is not an identifiable ticket for operators. Its id is its
+    /// content's: a center replaying the same payload finds it already kept.
+    async fn keep_unidentifiable(
+        &self,
+        center: &CenterAuth,
+        delivery: &Delivery,
+        err: &ParseError,
+    ) -> Result<(), StoreError> {
+        let format = delivery.format.as_str();
+        let dead = DeadLetterRecord {
+            id: content_id(&[center.code.as_bytes(), format.as_bytes(), &delivery.body]),
+            kind: "unidentifiable".into(),
+            format: Some(format.to_owned()),
+            center: Some(center.code.clone()),
+            workflow_id: None,
+            error: err.to_string(),
+            payload: delivery.body.to_vec(),
+            content_type: Some(delivery.content_type.clone()),
+            created_at: self.clock.now(),
+        };
+        use aegis_actors::ports::store::Store;
+        self.store.dead_letter(dead).await?;
+        metrics::counter!(names::DEAD_LETTERED, "kind" => "unidentifiable").increment(1);
+        Ok(())
+    }
+
+    /// Notes a delivery's sequence number (once per delivery), for gap detection. The ticket
+    /// is already durable and answered for; a failure here is logged and the center's next
+    /// retry or delivery notes it again.
+    async fn mark_sequence(&self, center: &str, delivery: &str, station: &str, n: u64) {
+        let Ok(n) = i64::try_from(n) else {
+            tracing::warn!(
+                center,
+                station,
+                "a sequence number beyond i64 is not tracked"
+            );
+            return;
+        };
+        let (c, d, s, at) = (
+            center.to_owned(),
+            delivery.to_owned(),
+            station.to_owned(),
+            self.clock.now(),
+        );
+        if let Err(e) = self
+            .store
+            .writer()
+            .run(move |tx| crate::db::sequence_gaps::mark(tx, &c, &d, &s, n, at))
+            .await
+        {
+            tracing::warn!(center, station, error = %e, "could not note a delivery's sequence number");
+        }
+    }
+}
+
+/// The details of a conflict answer (native senders get them with a 409).
+pub fn conflict_details(
+    workflow_id: &str,
+    ticket_number: &str,
+    revision: u32,
+) -> serde_json::Value {
+    json!({ "workflow_id": workflow_id, "ticket_number": ticket_number, "revision": revision })
+}

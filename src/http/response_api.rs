@@ -1,0 +1,122 @@
+//! A center's PositiveResponse API set up by operators (contract §9): where it is and the
+//! member's account (password stored, never shown), and the disposition → locate code mapping
+//! (checked against the center's active codes) — `app::response_api` over JSON.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::auth::Operator;
+use super::error::{ApiError, ErrorBody};
+use super::state::AppState;
+use crate::app::response_api::ResponseApiInput;
+use crate::app::views::ApiView;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CenterPath {
+    /// The center's code.
+    pub code: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseApiBody {
+    /// The PositiveResponse server's root URL, as the center gave it.
+    #[schema(format = "uri", max_length = 256)]
+    pub url: String,
+    #[schema(min_length = 1, max_length = 256)]
+    pub username: String,
+    /// Stored for posting; never shown again or logged.
+    #[schema(min_length = 1, max_length = 256)]
+    pub password: String,
+    /// The member's station code at the center.
+    #[schema(min_length = 1, max_length = 256)]
+    pub station: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResponseApiAnswer {
+    #[serde(flatten)]
+    pub api: ApiView,
+    /// Why the code list could not be fetched just now, if it could not (the last list stays).
+    pub locate_codes_error: Option<String>,
+}
+
+/// `PUT /v1/admin/centers/{code}/response-api`: sets the center's PositiveResponse API and
+/// fetches its locate codes.
+#[utoipa::path(put, path = "/v1/admin/centers/{code}/response-api", tag = "operators", params(CenterPath), request_body = ResponseApiBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Set (password masked); the code list as fetched", body = ResponseApiAnswer),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "No such center", body = ErrorBody),
+        (status = 422, description = "A field is missing or malformed", body = ErrorBody),
+    ))]
+pub async fn put_api(
+    state: web::Data<AppState>,
+    who: Operator,
+    path: web::Path<CenterPath>,
+    body: web::Json<ResponseApiBody>,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner().code;
+    let body = body.into_inner();
+    let input = ResponseApiInput {
+        url: body.url,
+        username: body.username,
+        password: body.password,
+        station: body.station,
+    };
+    let set = state
+        .app
+        .set_response_api(&code, input, &who.0.audit_name())
+        .await?;
+    Ok(HttpResponse::Ok().json(ResponseApiAnswer {
+        api: set.api,
+        locate_codes_error: set.locate_codes_error,
+    }))
+}
+
+/// `GET /v1/admin/centers/{code}/response-api`: the set-up, password masked.
+#[utoipa::path(get, path = "/v1/admin/centers/{code}/response-api", tag = "operators", params(CenterPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The set-up (password masked)", body = ApiView),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "The center has no response API", body = ErrorBody),
+    ))]
+pub async fn get_api(
+    state: web::Data<AppState>,
+    _who: Operator,
+    path: web::Path<CenterPath>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.app.response_api(&path.code).await?))
+}
+
+/// `PUT /v1/admin/centers/{code}/response-codes`: which locate code each disposition posts.
+#[utoipa::path(put, path = "/v1/admin/centers/{code}/response-codes", tag = "operators", params(CenterPath),
+    request_body(content = BTreeMap<String, String>, description = "disposition → locate code"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The mapping as stored", body = BTreeMap<String, String>),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "The center has no response API", body = ErrorBody),
+        (status = 422, description = "Not a disposition, or a code the center does not list as active", body = ErrorBody),
+    ))]
+pub async fn put_codes(
+    state: web::Data<AppState>,
+    who: Operator,
+    path: web::Path<CenterPath>,
+    body: web::Json<BTreeMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner().code;
+    let checked = state
+        .app
+        .set_response_codes(&code, body.into_inner(), &who.0.audit_name())
+        .await?;
+    let answer: BTreeMap<&str, &String> = checked.iter().map(|(d, c)| (d.as_str(), c)).collect();
+    Ok(HttpResponse::Ok().json(answer))
+}
