@@ -76,50 +76,34 @@ impl ApiError {
     }
 
     pub fn malformed(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "MALFORMED_PAYLOAD", message)
+        Self::from_refusal(Refusal::malformed(message))
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::from_refusal(Refusal::not_found(what))
     }
 
     pub fn unauthenticated(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
     }
 
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
-    }
-
-    pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            format!("no such {what}"),
-        )
-    }
-
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, message)
+        Self::from_refusal(Refusal::conflict(code, message))
     }
 
-    /// 422 naming the offending field.
     /// `422 VALIDATION_FAILED` listing every problem (field, code, message).
     pub fn problems(problems: &[aegis_workflows::Problem]) -> Self {
-        let first = problems
-            .first()
-            .map_or_else(String::new, |p| p.message.clone());
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "VALIDATION_FAILED",
-            format!("{} problem(s), the first: {first}", problems.len()),
-        )
-        .with_details(json!({ "problems": problems }))
+        Self::from_refusal(Refusal::problems(problems))
     }
 
+    /// `422 VALIDATION_FAILED` naming the offending field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "VALIDATION_FAILED",
-            message,
-        )
-        .with_details(json!({ "field": field }))
+        Self::from_refusal(Refusal::invalid(field, message))
+    }
+
+    /// 503: nothing was made durable or changed, send it again.
+    pub fn unavailable(message: impl Into<String>, retry_after: u64) -> Self {
+        Self::from_refusal(Refusal::unavailable(message, retry_after))
     }
 
     /// A JSON body that does not parse (400) or does not fit its shape (422).
@@ -135,19 +119,9 @@ impl ApiError {
         }
     }
 
-    /// 503: nothing was made durable, send it again.
-    pub fn unavailable(message: impl Into<String>, retry_after: u64) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", message).retry_after(retry_after)
-    }
-
     /// 500 with a generic message; the cause goes to the log.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
-            "something went wrong; it has been logged",
-        )
+        Self::from_refusal(Refusal::internal(cause))
     }
 
     pub fn body(&self, request_id: &str) -> Value {
