@@ -45,6 +45,7 @@ pub struct Settings {
     pub due: Due,
     pub reconcile: Reconcile,
     pub auth: Auth,
+    pub outbound: Outbound,
     pub demo: Demo,
     pub testing: Testing,
 }
@@ -63,6 +64,11 @@ pub struct Http {
     /// Where people reach this Aegis (`https://aegis.example.org`): the base of links in
     /// notifications. Empty: `http://` and the bind address.
     pub public_url: String,
+    /// A webhook body still arriving after this long is cut off (`408`): a stalled upload
+    /// holds a connection and memory for no longer than this.
+    pub body_read_timeout_ms: u64,
+    /// Webhook bodies read at once per center; more are answered `503` with `Retry-After`.
+    pub max_bodies_per_center: usize,
 }
 
 /// Notifications (contract §7).
@@ -282,9 +288,23 @@ impl Centers {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Auth {
-    /// Failed authentications allowed per client address (and per token prefix) per minute
-    /// before further failures are answered 429.
+    /// Failed authentications allowed per client address (and per token prefix, or user name)
+    /// per minute before further attempts are answered 429.
     pub max_failures_per_minute: u32,
+    /// Console passwords hashed at once at most (Argon2 takes ~19 MiB and tens of milliseconds
+    /// each); 0 means one per core. More wait briefly, then get 429.
+    pub max_concurrent_hashes: usize,
+}
+
+/// Where Aegis may send requests that operators point it at through the API (channel URLs, a
+/// center's response API).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Outbound {
+    /// Allow loopback, private, link-local, unique-local and unspecified addresses. Off: such
+    /// targets are refused when set and again at connect time, on the resolved address.
+    /// Settable in the file or the environment only, never through the API.
+    pub allow_private_networks: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -319,6 +339,8 @@ impl Default for Http {
             trusted_proxies: Vec::new(),
             max_streams: 256,
             public_url: String::new(),
+            body_read_timeout_ms: 5_000,
+            max_bodies_per_center: 32,
         }
     }
 }
@@ -412,6 +434,7 @@ impl Default for Auth {
     fn default() -> Self {
         Self {
             max_failures_per_minute: 20,
+            max_concurrent_hashes: 0,
         }
     }
 }
@@ -468,6 +491,9 @@ impl Settings {
         self.escalation.check()?;
         if self.http.max_body_bytes < 1024 {
             bail!("http.max_body_bytes must be at least 1024");
+        }
+        if self.http.body_read_timeout_ms == 0 || self.http.max_bodies_per_center == 0 {
+            bail!("http.body_read_timeout_ms and http.max_bodies_per_center must be above 0");
         }
         crate::http::client_ip::parse_proxies(&self.http.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("http.trusted_proxies: {e}"))?;

@@ -31,6 +31,7 @@ pub mod db;
 pub mod formats;
 pub mod http;
 pub mod notify;
+pub mod outbound;
 pub mod positive_response;
 pub mod risk;
 pub mod startup;

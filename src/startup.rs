@@ -196,15 +196,20 @@ impl Application {
                 notify_timeout,
             )?)
         };
+        let outbound = crate::outbound::Outbound::new(settings.outbound.allow_private_networks);
         let messenger = crate::notify::ChannelMessenger::new(
             db.clone(),
             links.clone(),
             settings.public_url(port),
             mailer,
             notify_timeout,
+            outbound,
         )?;
-        let responder =
-            crate::positive_response::PositiveResponseClient::new(db.clone(), notify_timeout)?;
+        let responder = crate::positive_response::PositiveResponseClient::new(
+            db.clone(),
+            notify_timeout,
+            outbound,
+        )?;
         actix_web::rt::spawn(crate::positive_response::codes::refresh_daily(
             responder.clone(),
             db.clone(),
@@ -238,6 +243,7 @@ impl Application {
             responder,
             last_deliveries,
             scorer_options: options,
+            outbound,
         });
         let gauges = app.telemetry_sources();
         telemetry::gauges::spawn_db_gauges(gauges.clone(), Duration::from_secs(5));
@@ -248,6 +254,7 @@ impl Application {
             proxies: crate::http::client_ip::parse_proxies(&settings.http.trusted_proxies)
                 .map_err(|e| anyhow!("http.trusted_proxies: {e}"))?,
             gauges,
+            body_slots: crate::http::body::BodySlots::new(settings.http.max_bodies_per_center),
         });
         let testing = settings.testing.manual_clock;
         let app_state = state.clone();

@@ -13,6 +13,7 @@ use super::App;
 use super::errors::{Refusal, UseCaseError};
 use super::list_params::{self, InvalidParam};
 use super::workflows::{ListError, LookupError};
+use crate::db::principals::Role;
 use crate::db::read::deliveries::DeliveryView;
 use crate::db::read::{self, AlertFilter, AlertItem, AlertView, Page, WorkflowDetail};
 
@@ -112,8 +113,18 @@ impl App {
             .await?)
     }
 
-    /// The alert, its workflow and who was told.
-    pub async fn alert(&self, id: &str) -> Result<AlertDetail, LookupError> {
+    /// The alert, its workflow and who was told, as `viewer` may see it: what receivers
+    /// answered (notification errors, a center's answers) is for operators; an officer sees
+    /// that a delivery failed and when it is tried again.
+    pub async fn alert(&self, id: &str, viewer: Role) -> Result<AlertDetail, LookupError> {
+        let mut detail = self.alert_as_stored(id).await?;
+        if viewer != Role::Operator {
+            hide_receivers_answers(&mut detail);
+        }
+        Ok(detail)
+    }
+
+    async fn alert_as_stored(&self, id: &str) -> Result<AlertDetail, LookupError> {
         let id = id.to_owned();
         let (workflow, notifications) = self
             .db
@@ -173,7 +184,7 @@ impl App {
             .await?
             .ok_or(AlertActionError::NotFound)?;
         let outcome = self.command(&workflow, command).await?;
-        let detail = self.alert(alert_id).await.map_err(|e| match e {
+        let detail = self.alert_as_stored(alert_id).await.map_err(|e| match e {
             LookupError::NotFound(_) => AlertActionError::NotFound,
             LookupError::Store(s) => AlertActionError::Store(s),
         })?;
@@ -187,5 +198,35 @@ impl App {
     /// Alert changes as they are committed, on any node.
     pub fn alert_changes(&self) -> broadcast::Receiver<EventMessage> {
         self.runtime.alerts.subscribe()
+    }
+}
+
+/// The trail's events that carry a receiver's answer in `error`.
+const ANSWERING_EVENTS: [&str; 3] = [
+    "notification_failed",
+    "response_failed",
+    "response_rejected",
+];
+
+/// What stands in for a receiver's answer where officers look.
+const HIDDEN: &str = "(the receiver's answer is shown to operators)";
+
+/// Removes what receivers answered: an operator's target may be anything, and its answer is not
+/// for everyone who reads an alert.
+fn hide_receivers_answers(detail: &mut AlertDetail) {
+    for d in &mut detail.notifications {
+        d.last_error = None;
+    }
+    for e in &mut detail.workflow.events {
+        if ANSWERING_EVENTS.contains(&e.event.as_str())
+            && let Some(error) = e.detail.get_mut("error")
+        {
+            *error = serde_json::Value::String(HIDDEN.to_owned());
+        }
+    }
+    if let Some(r) = &mut detail.workflow.response
+        && r.error.is_some()
+    {
+        r.error = Some(HIDDEN.to_owned());
     }
 }

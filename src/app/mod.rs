@@ -69,6 +69,8 @@ pub struct Parts {
     pub responder: PositiveResponseClient,
     pub last_deliveries: LastDeliveries,
     pub scorer_options: ScorerOptions,
+    /// Where operators may point Aegis (channel URLs, response APIs).
+    pub outbound: crate::outbound::Outbound,
 }
 
 /// The application: every use case is a method, grouped by module.
@@ -86,6 +88,7 @@ pub struct App {
     responder: PositiveResponseClient,
     last_deliveries: LastDeliveries,
     scorer_options: ScorerOptions,
+    outbound: crate::outbound::Outbound,
     centers: center_cache::CenterCache,
     credentials: sign_in::Credentials,
 }
@@ -98,7 +101,9 @@ impl std::fmt::Debug for App {
 
 impl App {
     pub fn new(p: Parts) -> Self {
-        let max_failures = p.settings.auth.max_failures_per_minute;
+        let auth = &p.settings.auth;
+        let credentials =
+            sign_in::Credentials::new(auth.max_failures_per_minute, auth.max_concurrent_hashes);
         Self {
             settings: p.settings,
             db: p.db,
@@ -111,8 +116,9 @@ impl App {
             responder: p.responder,
             last_deliveries: p.last_deliveries,
             scorer_options: p.scorer_options,
+            outbound: p.outbound,
             centers: center_cache::CenterCache::default(),
-            credentials: sign_in::Credentials::new(max_failures),
+            credentials,
         }
     }
 

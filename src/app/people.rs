@@ -77,11 +77,24 @@ impl App {
         channels: Vec<Channel>,
         by: &str,
     ) -> Result<UserView, PeopleError> {
-        let problems: Vec<Problem> = channels
+        let mut problems: Vec<Problem> = channels
             .iter()
             .enumerate()
             .flat_map(|(i, c)| c.problems(&format!("channels[{i}]")))
             .collect();
+        if problems.is_empty() {
+            for (i, c) in channels.iter().enumerate() {
+                if let Some(url) = c.url()
+                    && let Err(why) = self.outbound.check_target(url).await
+                {
+                    problems.push(Problem::new(
+                        &format!("channels[{i}].url"),
+                        "forbidden_target",
+                        format!("channels[{i}].url {why}"),
+                    ));
+                }
+            }
+        }
         if !problems.is_empty() {
             return Err(PeopleError::Invalid(problems));
         }

@@ -13,9 +13,25 @@ use aegis_workflows::positive_response::check_mapping;
 use super::App;
 use super::errors::{Refusal, UseCaseError};
 use super::receive_ticket::ReceiveError;
-use crate::db::response_apis::{self, ApiView, ResponseApi};
+use crate::db::response_apis::{self, ApiView, MASKED_PASSWORD, ResponseApi};
 
 const MAX_FIELD: usize = 256;
+
+/// The characters a value made only of is blank: JavaScript's `\s`, Python's `str.isspace()`
+/// and Rust's `char::is_whitespace`, together — so the published schema (a pattern that needs
+/// one character outside this set) and this check refuse exactly the same values, whichever
+/// regex engine reads the schema.
+pub const BLANK: &[char] = &[
+    '\t', '\n', '\u{b}', '\u{c}', '\r', ' ', '\u{1c}', '\u{1d}', '\u{1e}', '\u{1f}', '\u{85}',
+    '\u{a0}', '\u{1680}', '\u{2000}', '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}',
+    '\u{2006}', '\u{2007}', '\u{2008}', '\u{2009}', '\u{200a}', '\u{2028}', '\u{2029}', '\u{202f}',
+    '\u{205f}', '\u{3000}', '\u{feff}',
+];
+
+/// Whether `v` has nothing but blanks.
+pub fn is_blank(v: &str) -> bool {
+    v.chars().all(|c| BLANK.contains(&c))
+}
 
 /// A center's PositiveResponse API as an operator sets it.
 #[derive(Clone)]
@@ -44,7 +60,7 @@ impl ResponseApiInput {
             ("password", &self.password),
             ("station", &self.station),
         ] {
-            if v.trim().is_empty() {
+            if is_blank(v) {
                 out.push(Problem::new(
                     field,
                     "required",
@@ -112,16 +128,43 @@ impl App {
         input: ResponseApiInput,
         by: &str,
     ) -> Result<ResponseApiSet, ResponseApiError> {
-        let problems = input.problems();
+        let mut problems = input.problems();
+        if problems.is_empty()
+            && let Err(why) = self.outbound.check_target(&input.url).await
+        {
+            problems.push(Problem::new(
+                "url",
+                "forbidden_target",
+                format!("url {why}"),
+            ));
+        }
         if !problems.is_empty() {
             return Err(ResponseApiError::Invalid(problems));
         }
         self.center(code).await?;
+        let password = if input.password == MASKED_PASSWORD {
+            // The mask a read showed, sent back: the stored password stays; the mask is never
+            // stored as one.
+            let key = code.to_owned();
+            self.db
+                .with_read(move |c| response_apis::api(c, &key))
+                .await?
+                .map(|stored| stored.password)
+                .ok_or_else(|| {
+                    ResponseApiError::Invalid(vec![Problem::new(
+                        "password",
+                        "required",
+                        format!("{MASKED_PASSWORD} keeps a stored password, and there is none"),
+                    )])
+                })?
+        } else {
+            input.password
+        };
         let api = ResponseApi {
             center: code.to_owned(),
             url: input.url,
             username: input.username,
-            password: input.password,
+            password,
             station: input.station,
         };
         let now = self.clock.now();

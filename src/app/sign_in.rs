@@ -1,11 +1,19 @@
 //! Who is asking: API tokens (officers and operators), console passwords and sessions. Failed
 //! attempts are counted per client address and per presented key (a token's prefix, a user
-//! name) within a minute ([`super::auth_throttle`]); past the limit a failure is answered
-//! "wait". A valid token always passes, whatever failed before it from the same address:
-//! behind a proxy every officer shares one, and nobody may lock them out by guessing.
+//! name) within a minute ([`super::auth_throttle`]).
+//!
+//! - A valid token always passes, whatever failed before it from the same address: behind a
+//!   proxy every officer shares one, and nobody may lock them out by guessing. Past the limit a
+//!   failing token is answered "wait".
+//! - A console sign-in past the limit is refused before any password is hashed — the right
+//!   password too, for the rest of that minute — so guessing is bounded by the limit, not by
+//!   Argon2's cost. At most `auth.max_concurrent_hashes` passwords are hashed at once (each
+//!   takes ~19 MiB and tens of milliseconds); the rest wait briefly, then are told to wait.
+//!   A name that does not exist costs the same hash as one that does, so timing tells nothing.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use aegis_actors::ports::StoreError;
@@ -34,25 +42,48 @@ const FAILURE_KEYS: usize = 20_000;
 const PREFIX_CHARS: usize = 16;
 /// A console session lasts a working shift and a half.
 pub const SESSION_HOURS: i64 = 12;
+/// How long a sign-in waits for a free hashing slot before it is told to come back.
+const HASH_WAIT: Duration = Duration::from_secs(2);
 
-/// Token verification cache and failure counts, shared by every request.
+/// Token verification cache, failure counts and the password-hashing slots, shared by every
+/// request.
 #[derive(Debug)]
 pub struct Credentials {
     max_failures: u32,
     cache: Mutex<HashMap<String, (Instant, Option<Principal>)>>,
     by_address: Mutex<FailureWindow<IpAddr>>,
     by_key: Mutex<FailureWindow<String>>,
+    hashing: Arc<tokio::sync::Semaphore>,
+    /// What an unknown name's password is checked against, so it costs what a known one does.
+    decoy: OnceLock<String>,
 }
 
 impl Credentials {
-    pub fn new(max_failures: u32) -> Self {
+    /// `max_hashes` 0 means one per core.
+    pub fn new(max_failures: u32, max_hashes: usize) -> Self {
         let now = Instant::now();
+        let max_hashes = if max_hashes == 0 {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            max_hashes
+        };
         Self {
             max_failures,
             cache: Mutex::default(),
             by_address: Mutex::new(FailureWindow::new(WINDOW, FAILURE_KEYS, now)),
             by_key: Mutex::new(FailureWindow::new(WINDOW, FAILURE_KEYS, now)),
+            hashing: Arc::new(tokio::sync::Semaphore::new(max_hashes)),
+            decoy: OnceLock::new(),
         }
+    }
+
+    /// A stored hash no password matches, made with the same parameters as real ones.
+    fn decoy(&self) -> Result<String, passwords::PasswordError> {
+        if let Some(h) = self.decoy.get() {
+            return Ok(h.clone());
+        }
+        let made = passwords::hash(&random_token())?;
+        Ok(self.decoy.get_or_init(|| made).clone())
     }
 
     /// Seconds to wait when the address or the key has failed too often.
@@ -107,6 +138,9 @@ pub enum AuthError {
     BadPassword,
     #[error("too many failed authentications; wait before trying again")]
     Limited { retry_after: u64 },
+    /// A password could not be checked (a verification that did not finish lets nobody in).
+    #[error("the password could not be checked: {0}")]
+    Hashing(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -122,6 +156,7 @@ impl UseCaseError for AuthError {
                 Refusal::new(Kind::RateLimited, "RATE_LIMITED", self.to_string())
                     .retry_after(*retry_after)
             }
+            Self::Hashing(_) => Refusal::internal(self),
             Self::Store(e) => e.refusal(),
         }
     }
@@ -217,33 +252,51 @@ impl App {
     ) -> Result<NewSession, AuthError> {
         let name = name.trim().to_owned();
         let key = format!("signin:{}", name.to_lowercase());
+        let limited = |c: &Credentials| {
+            c.blocked(client, &key)
+                .map(|retry_after| AuthError::Limited { retry_after })
+        };
+        // Past the limit nothing is looked up or hashed, whatever the password.
+        if let Some(e) = limited(&self.credentials) {
+            return Err(e);
+        }
         let lookup = name.clone();
         let found = self
             .db
             .with_read(move |c| sign_in::password_of(c, &lookup))
             .await?;
-        // Argon2 runs off the async threads: it takes tens of milliseconds on purpose.
-        let user = match found {
-            Some((user, hash)) => {
-                let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, &hash))
-                    .await
-                    .unwrap_or_else(|e| {
-                        // A verification that did not finish lets nobody in.
-                        tracing::error!(error = %e, "password verification failed");
-                        false
-                    });
-                ok.then_some(user)
-            }
-            None => None,
+        let (user, stored) = match found {
+            Some((user, hash)) => (Some(user), hash),
+            None => (
+                None,
+                self.credentials
+                    .decoy()
+                    .map_err(|e| AuthError::Hashing(e.to_string()))?,
+            ),
         };
-        if let Some(user) = user {
-            return Ok(self.start_session(user).await?);
+        let Ok(slot) =
+            tokio::time::timeout(HASH_WAIT, self.credentials.hashing.clone().acquire_owned()).await
+        else {
+            return Err(AuthError::Limited { retry_after: 1 });
+        };
+        let slot = slot.map_err(|e| AuthError::Hashing(e.to_string()))?;
+        // Failures may have piled up while this one waited for a slot.
+        if let Some(e) = limited(&self.credentials) {
+            return Err(e);
         }
-        let blocked = self.credentials.blocked(client, &key);
-        self.credentials.failed(client, &key);
-        match blocked {
-            Some(retry_after) => Err(AuthError::Limited { retry_after }),
-            None => Err(AuthError::BadPassword),
+        // Argon2 runs off the async threads: it takes tens of milliseconds on purpose.
+        let matched = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            passwords::verify(&password, &stored)
+        })
+        .await
+        .map_err(|e| AuthError::Hashing(e.to_string()))?;
+        match user {
+            Some(user) if matched => Ok(self.start_session(user).await?),
+            _ => {
+                self.credentials.failed(client, &key);
+                Err(AuthError::BadPassword)
+            }
         }
     }
 

@@ -97,7 +97,8 @@ pub fn users(settings: &Settings, cmd: UsersCmd) -> anyhow::Result<()> {
         }
         UsersCmd::Revoke { name } => {
             principals::revoke(&mut conn, &name)?;
-            println!("{name} revoked");
+            let ended = crate::db::sign_in::end_sessions_of(&mut conn, &name)?;
+            println!("{name} revoked ({ended} console session(s) ended)");
         }
         UsersCmd::SetPassword { name } => {
             let mut line = String::new();
@@ -107,7 +108,7 @@ pub fn users(settings: &Settings, cmd: UsersCmd) -> anyhow::Result<()> {
             if !crate::db::sign_in::set_password(&mut conn, &name, &hash)? {
                 anyhow::bail!("no active user named {name}");
             }
-            println!("password set for {name}");
+            println!("password set for {name}; their console sessions are ended");
         }
         UsersCmd::Channels(args) => set_channels(&mut conn, args)?,
         UsersCmd::List => {

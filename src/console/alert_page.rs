@@ -67,7 +67,7 @@ pub async fn page(
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let detail = match state.app.alert(&id).await {
+    let detail = match state.app.alert(&id, who.user.role).await {
         Ok(d) => d,
         Err(LookupError::NotFound(_)) => return not_found(&who),
         Err(e) => return unavailable(&e),

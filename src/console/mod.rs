@@ -142,7 +142,7 @@ pub async fn require_form(
     csrf: &str,
 ) -> Result<SignedIn, HttpResponse> {
     let who = require(state, req, needs).await?;
-    if !session::same_origin(req) || !session::csrf_ok(&who, csrf) {
+    if !session::same_origin(state, req) || !session::csrf_ok(&who, csrf) {
         return Err(forged());
     }
     Ok(who)

@@ -64,8 +64,9 @@ pub fn csrf_ok(signed_in: &SignedIn, presented: &str) -> bool {
 
 /// Whether a `POST` comes from a page of this site: browsers name the page's origin in
 /// `Origin` (or say `Sec-Fetch-Site`); a request naming another site is refused. Clients that
-/// send neither (scripts, old browsers) still need the session's CSRF token.
-pub fn same_origin(req: &HttpRequest) -> bool {
+/// send neither (scripts, old browsers) still need the session's CSRF token. The site's own
+/// host is the `Host` header; a forwarded host counts only from a trusted proxy.
+pub fn same_origin(state: &AppState, req: &HttpRequest) -> bool {
     if let Some(site) = req
         .headers()
         .get("sec-fetch-site")
@@ -76,7 +77,9 @@ pub fn same_origin(req: &HttpRequest) -> bool {
     let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    let host = req.connection_info().host().to_owned();
+    let Some(host) = crate::http::client_ip::host(req, &state.proxies) else {
+        return false;
+    };
     origin
         .split_once("://")
         .is_some_and(|(_, rest)| rest == host)

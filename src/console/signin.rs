@@ -47,7 +47,7 @@ pub async fn submit(
     req: HttpRequest,
     form: web::Form<SignInForm>,
 ) -> HttpResponse {
-    if !session::same_origin(&req) {
+    if !session::same_origin(&state, &req) {
         return respond(
             StatusCode::FORBIDDEN,
             form_page(Some("Sign in from this site's own page.")),
@@ -77,6 +77,7 @@ pub async fn submit(
             r
         }
         Err(AuthError::Store(e)) => unavailable(&e),
+        Err(e @ AuthError::Hashing(_)) => unavailable(&e),
         Err(_) => respond(
             StatusCode::UNAUTHORIZED,
             form_page(Some("That name and password do not match.")),
@@ -101,7 +102,7 @@ pub async fn signout(
         Ok(None) => return see_other("/signin"),
         Err(e) => return unavailable(&e),
     };
-    if !session::same_origin(&req) || !session::csrf_ok(&who, &form.csrf) {
+    if !session::same_origin(&state, &req) || !session::csrf_ok(&who, &form.csrf) {
         return super::forged();
     }
     if let Err(e) = session::end(&state, &req).await {

@@ -31,6 +31,9 @@ pub struct ResponseApi {
     pub station: String,
 }
 
+/// What every read shows instead of the password; sent back, it means "keep the stored one".
+pub const MASKED_PASSWORD: &str = "********";
+
 impl std::fmt::Debug for ResponseApi {
     // Debug output ends up in logs: the password never does.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,7 +41,7 @@ impl std::fmt::Debug for ResponseApi {
             .field("center", &self.center)
             .field("url", &self.url)
             .field("username", &self.username)
-            .field("password", &"********")
+            .field("password", &MASKED_PASSWORD)
             .field("station", &self.station)
             .finish()
     }
@@ -238,7 +241,7 @@ pub fn view(conn: &mut AnyConn, center: &str) -> Result<Option<ApiView>, StoreEr
         center: a.center,
         url: a.url,
         username: a.username,
-        password: "********".into(),
+        password: MASKED_PASSWORD.into(),
         station: a.station,
         codes,
         locate_codes: list

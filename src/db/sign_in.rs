@@ -14,19 +14,40 @@ use super::{AnyConn, store_err};
 use crate::{with_conn, with_tx};
 use diesel::result::Error as DieselError;
 
-/// Stores a user's password hash; `false` when no active user has that name.
+/// Stores a user's password hash and ends every session the old password opened, in one
+/// transaction; `false` when no active user has that name.
 pub fn set_password(conn: &mut AnyConn, name: &str, hash: &str) -> Result<bool, StoreError> {
-    let n = with_conn!(conn, |c| {
-        diesel::update(
-            principals::table
+    super::tx::in_transaction(conn, |tx| {
+        with_tx!(tx, |c| {
+            let id: Option<String> = principals::table
                 .filter(principals::name.eq(name))
-                .filter(principals::revoked_at.is_null()),
-        )
-        .set(principals::password_hash.eq(hash))
-        .execute(c)
-        .map_err(store_err)?
-    });
-    Ok(n == 1)
+                .filter(principals::revoked_at.is_null())
+                .select(principals::id)
+                .first(c)
+                .optional()?;
+            let Some(id) = id else {
+                return Ok(false);
+            };
+            diesel::update(principals::table.filter(principals::id.eq(&id)))
+                .set(principals::password_hash.eq(hash))
+                .execute(c)?;
+            diesel::delete(sessions::table.filter(sessions::principal_id.eq(&id))).execute(c)?;
+            Ok(true)
+        })
+    })
+}
+
+/// Ends every session of the user named `name` (a revocation's, which the session lookup
+/// already refuses; this frees the rows).
+pub fn end_sessions_of(conn: &mut AnyConn, name: &str) -> Result<usize, StoreError> {
+    with_conn!(conn, |c| {
+        let ids = principals::table
+            .filter(principals::name.eq(name))
+            .select(principals::id);
+        diesel::delete(sessions::table.filter(sessions::principal_id.eq_any(ids)))
+            .execute(c)
+            .map_err(store_err)
+    })
 }
 
 /// An active user and their password hash, when they have one.

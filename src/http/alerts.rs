@@ -63,10 +63,10 @@ pub async fn list(
     ))]
 pub async fn get(
     state: web::Data<AppState>,
-    _who: Officer,
+    who: Officer,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.app.alert(&id).await?))
+    Ok(HttpResponse::Ok().json(state.app.alert(&id, who.0.role).await?))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

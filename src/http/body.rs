@@ -1,11 +1,19 @@
 //! Reading request bodies: the size limit (refused by declared length when there is one, and
-//! a moderately oversized body drained so the client reads the answer), and the JSON media
-//! type. Webhooks, summaries, outcomes and the optional JSON bodies of the APIs share these.
+//! a moderately oversized body drained so the client reads the answer), a read timeout (a
+//! stalled upload is cut off, `408`), chunks kept as they came until the body is whole (memory
+//! held is what was sent, not a doubling buffer), a cap on a center's bodies read at once, and
+//! the JSON media type. Webhooks, summaries, outcomes and the APIs' optional bodies share these.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, web};
 use futures::StreamExt;
+use parking_lot::Mutex;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::error::ApiError;
 
@@ -32,11 +40,13 @@ async fn drain(payload: &mut web::Payload) {
     .await;
 }
 
-/// Reads the body, refusing more than `limit` bytes (by its declared length when it has one).
+/// Reads the body, refusing more than `limit` bytes (by its declared length when it has one)
+/// and cutting off a body still arriving after `timeout`.
 pub async fn read_body(
     mut payload: web::Payload,
     req: &HttpRequest,
     limit: usize,
+    timeout: Duration,
 ) -> Result<web::Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
@@ -55,17 +65,71 @@ pub async fn read_body(
         drain(&mut payload).await;
         return Err(too_large());
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::malformed(format!("could not read the body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            drain(&mut payload).await;
-            return Err(too_large());
+    let read = async {
+        let mut chunks: Vec<web::Bytes> = Vec::new();
+        let mut size = 0usize;
+        while let Some(chunk) = payload.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::malformed(format!("could not read the body: {e}")))?;
+            size += chunk.len();
+            if size > limit {
+                drain(&mut payload).await;
+                return Err(too_large());
+            }
+            chunks.push(chunk);
         }
-        body.extend_from_slice(&chunk);
+        Ok(match chunks.len() {
+            1 => chunks.swap_remove(0),
+            _ => web::Bytes::from(chunks.concat()),
+        })
+    };
+    match tokio::time::timeout(timeout, read).await {
+        Ok(body) => body,
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            format!(
+                "the body did not arrive within {} ms; send it again",
+                timeout.as_millis()
+            ),
+        )
+        .closing()),
     }
-    Ok(body.freeze())
+}
+
+/// Bodies being read at once, per center: a center's stalled uploads cannot take every
+/// connection's memory, and another center's deliveries are not held up by them.
+#[derive(Debug)]
+pub struct BodySlots {
+    per_center: usize,
+    centers: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl BodySlots {
+    pub fn new(per_center: usize) -> Self {
+        Self {
+            per_center: per_center.max(1),
+            centers: Mutex::default(),
+        }
+    }
+
+    /// A slot to read one of `center`'s bodies in (a registered center's code: the map stays
+    /// as small as the list of centers), or `503` when all are taken.
+    pub fn take(&self, center: &str) -> Result<OwnedSemaphorePermit, ApiError> {
+        let slots = self
+            .centers
+            .lock()
+            .entry(center.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_center)))
+            .clone();
+        slots.try_acquire_owned().map_err(|_| {
+            ApiError::unavailable(
+                "too many of this center's deliveries are arriving at once; send it again shortly",
+                1,
+            )
+            .closing()
+        })
+    }
 }
 
 /// The request's media type, lower-cased without parameters (`application/json`).

@@ -50,6 +50,21 @@ pub fn resolve<'a>(
     Some(client)
 }
 
+/// The host a request was sent to: the `Host` header, or — only when the peer is a trusted
+/// proxy — what the proxy says it was sent to (`X-Forwarded-Host`, `Forwarded`). Anyone else
+/// writing those headers is ignored.
+pub fn host(req: &HttpRequest, proxies: &[IpNet]) -> Option<String> {
+    let from_proxy = req.peer_addr().is_some_and(|a| trusted(a.ip(), proxies));
+    if from_proxy {
+        return Some(req.connection_info().host().to_owned());
+    }
+    req.headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+}
+
 /// The client address of `req` under `proxies`.
 pub fn of(req: &HttpRequest, proxies: &[IpNet]) -> Option<IpAddr> {
     let forwarded = req

@@ -40,6 +40,8 @@ pub struct ApiError {
     pub message: String,
     pub details: Option<Value>,
     pub retry_after: Option<u64>,
+    /// Close the connection after answering: the rest of the body was never read.
+    pub close: bool,
 }
 
 impl std::fmt::Display for ApiError {
@@ -62,7 +64,14 @@ impl ApiError {
             message: message.into(),
             details: None,
             retry_after: None,
+            close: false,
         }
+    }
+
+    /// Answers and closes the connection (a body left unread cannot be skipped).
+    pub fn closing(mut self) -> Self {
+        self.close = true;
+        self
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -141,7 +150,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let id = super::request_id::current();
         let mut resp = HttpResponse::build(self.status).json(self.body(&id));
-        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
+        if self.close || self.status == StatusCode::PAYLOAD_TOO_LARGE {
             // The rest of the body was never read; the connection cannot be reused.
             resp.head_mut()
                 .set_connection_type(actix_web::http::ConnectionType::Close);
@@ -181,6 +190,7 @@ impl ApiError {
             message: r.message,
             details: r.details,
             retry_after: r.retry_after,
+            close: false,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod openapi_names;
 pub mod optional_json;
 pub mod outcomes;
 pub mod pages;
+pub mod patterns;
 pub mod people;
 pub mod request_id;
 pub mod response_api;

@@ -76,6 +76,11 @@ impl Modify for CommonAnswers {
                 }
                 if op.request_body.is_some() {
                     add(op, "400", "The body is not JSON");
+                    add(
+                        op,
+                        "408",
+                        "The body did not arrive within http.body_read_timeout_ms",
+                    );
                     add(op, "413", "The body is too large");
                     add(op, "415", "The body is not 'application/json'");
                     // A center's ticket that does not fit is accepted and kept (it may end

@@ -29,7 +29,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
             let payload = payload
                 .await
                 .map_err(|e| ApiError::malformed(e.to_string()))?;
-            let body = super::body::read_body(payload, &req, super::body::API_BODY_LIMIT).await?;
+            let timeout = req
+                .app_data::<web::Data<super::state::AppState>>()
+                .map(|s| s.body_timeout())
+                .ok_or_else(|| ApiError::internal("application state missing"))?;
+            let body =
+                super::body::read_body(payload, &req, super::body::API_BODY_LIMIT, timeout).await?;
             if body.is_empty() {
                 return Ok(Self(None));
             }

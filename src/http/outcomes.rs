@@ -78,7 +78,7 @@ pub async fn record(
 ) -> Result<HttpResponse, ApiError> {
     let (center, ticket_number) = path.into_inner();
     // The body is bounded (and refused in the envelope) before anyone is authenticated.
-    let body = read_body(payload, &req, API_BODY_LIMIT).await?;
+    let body = read_body(payload, &req, API_BODY_LIMIT, state.body_timeout()).await?;
     let by = reporter(&state, &req, &center, &body).await?;
     let parsed: OutcomeBody = serde_json::from_slice(&body).map_err(|e| ApiError::from_json(&e))?;
     let report = OutcomeReport {

@@ -16,32 +16,10 @@ use super::state::AppState;
 use crate::app::people::RosterNow;
 use crate::app::views::UserView;
 
-// The patterns the OpenAPI document publishes, enforced here too: what the document calls
-// invalid is refused, whatever the domain's own (looser) checks would let through. A test keeps
-// them equal to the document's.
-const EMAIL: &str = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63}){1,4}$";
-const URL: &str = r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]{0,512})?$";
-const SECRET: &str = r"^whsec_[A-Za-z0-9+/]{24,88}={0,2}$";
-const ROUTING_KEY: &str = r"^[A-Za-z0-9]{1,64}$";
-const DAYS: &str = r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))?(,(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))?){0,6}$";
-const TIME: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
-const USER: &str = r"^[A-Za-z0-9.@_-]{1,64}$";
-const ROSTER: &str = r"^[A-Za-z0-9_-]{1,64}$";
+use super::patterns::{DAYS, EMAIL, ROSTER, ROUTING_KEY, SECRET, TIME, URL, USER, shape};
+
 const MAX_CHANNELS: usize = 20;
 const MAX_MEMBERS: usize = 50;
-
-/// A problem when `value` does not match `pattern`.
-fn shape(field: &str, value: &str, pattern: &str) -> Option<Problem> {
-    // The patterns are constants checked by a test; one that did not compile would refuse.
-    let ok = regex::Regex::new(pattern).is_ok_and(|r| r.is_match(value));
-    (!ok).then(|| {
-        Problem::new(
-            field,
-            "invalid_format",
-            format!("{field} does not match {pattern}"),
-        )
-    })
-}
 
 fn count(field: &str, n: usize, min: usize, max: usize) -> Option<Problem> {
     (n < min || n > max).then(|| {
@@ -110,7 +88,7 @@ pub enum ChannelBody {
     },
     Webhook {
         #[schema(
-            pattern = r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]{0,512})?$"
+            pattern = r"^https?://(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|([A-Za-z0-9-]{1,63}\.){0,8}[A-Za-z][A-Za-z0-9-]{0,62})(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]{0,512})?$"
         )]
         url: String,
         #[schema(pattern = r"^whsec_[A-Za-z0-9+/]{24,88}={0,2}$")]
@@ -118,7 +96,7 @@ pub enum ChannelBody {
     },
     Pagerduty {
         #[schema(
-            pattern = r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]{0,512})?$"
+            pattern = r"^https?://(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|([A-Za-z0-9-]{1,63}\.){0,8}[A-Za-z][A-Za-z0-9-]{0,62})(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]{0,512})?$"
         )]
         url: String,
         #[schema(pattern = r"^[A-Za-z0-9]{1,64}$")]
@@ -126,7 +104,7 @@ pub enum ChannelBody {
     },
     Slack {
         #[schema(
-            pattern = r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]{0,512})?$"
+            pattern = r"^https?://(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|([A-Za-z0-9-]{1,63}\.){0,8}[A-Za-z][A-Za-z0-9-]{0,62})(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]{0,512})?$"
         )]
         url: String,
     },

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Operator;
 use super::error::{ApiError, ErrorBody};
+use super::patterns::{NON_BLANK, URL, shape};
 use super::state::AppState;
 use crate::app::response_api::ResponseApiInput;
 use crate::app::views::ApiView;
@@ -22,16 +23,29 @@ pub struct CenterPath {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseApiBody {
-    /// The PositiveResponse server's root URL, as the center gave it.
-    #[schema(format = "uri", max_length = 256)]
+    /// The PositiveResponse server's root URL, as the center gave it (no query or fragment).
+    #[schema(max_length = 256, pattern = r"^https?://(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|([A-Za-z0-9-]{1,63}\.){0,8}[A-Za-z][A-Za-z0-9-]{0,62})(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]{0,512})?$")]
     pub url: String,
-    #[schema(min_length = 1, max_length = 256)]
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"[^\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+    )]
     pub username: String,
-    /// Stored for posting; never shown again or logged.
-    #[schema(min_length = 1, max_length = 256)]
+    /// Stored for posting; never shown again or logged. `********` (what a read shows) keeps
+    /// the stored password.
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"[^\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+    )]
     pub password: String,
     /// The member's station code at the center.
-    #[schema(min_length = 1, max_length = 256)]
+    #[schema(
+        min_length = 1,
+        max_length = 256,
+        pattern = r"[^\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+    )]
     pub station: String,
 }
 
@@ -62,6 +76,18 @@ pub async fn put_api(
 ) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner().code;
     let body = body.into_inner();
+    let shaped: Vec<_> = [
+        shape("url", &body.url, URL),
+        shape("username", &body.username, NON_BLANK),
+        shape("password", &body.password, NON_BLANK),
+        shape("station", &body.station, NON_BLANK),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !shaped.is_empty() {
+        return Err(ApiError::problems(&shaped));
+    }
     let input = ResponseApiInput {
         url: body.url,
         username: body.username,

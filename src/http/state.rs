@@ -17,6 +17,8 @@ pub struct AppState {
     pub proxies: Vec<IpNet>,
     /// What `/metrics` reads on every scrape.
     pub gauges: crate::telemetry::gauges::Sources,
+    /// Centers' bodies being read at once.
+    pub body_slots: super::body::BodySlots,
 }
 
 impl std::fmt::Debug for AppState {
@@ -26,6 +28,11 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// How long a body may take to arrive.
+    pub fn body_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.app.settings().http.body_read_timeout_ms)
+    }
+
     /// The client address of a request, `X-Forwarded-For` counting only from trusted proxies.
     pub fn client(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
         super::client_ip::of(req, &self.proxies)

@@ -48,7 +48,15 @@ pub async fn summary(
             "send the summary as text/plain (the e-mail's text) or application/json",
         ));
     }
-    let body = read_body(payload, &req, app.settings().http.max_body_bytes).await?;
+    let slot = state.body_slots.take(&center.code)?;
+    let body = read_body(
+        payload,
+        &req,
+        app.settings().http.max_body_bytes,
+        state.body_timeout(),
+    )
+    .await?;
+    drop(slot);
     let view = app
         .reconcile_summary(&center, &content_type, &body, &signed_by(&req))
         .await?;

@@ -65,7 +65,15 @@ async fn receive(
     let app = &state.app;
     let center = app.center(code).await?;
     let content_type = require_json(req)?;
-    let body = read_body(payload, req, app.settings().http.max_body_bytes).await?;
+    let slot = state.body_slots.take(&center.code)?;
+    let body = read_body(
+        payload,
+        req,
+        app.settings().http.max_body_bytes,
+        state.body_timeout(),
+    )
+    .await?;
+    drop(slot);
     let delivery = Delivery {
         format,
         body,

@@ -16,8 +16,24 @@ use super::message::Message;
 
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    transport: std::sync::Arc<Transport>,
     from: Mailbox,
+}
+
+/// lettre's SMTP transport, whose connection pool closes its connections on a task of the
+/// tokio runtime when dropped. When the last reference goes while the process ends (the
+/// runtime already shut down), there is nothing to run that task on and lettre would panic; the
+/// pool is left to the exit instead, which closes the connections anyway.
+struct Transport(Option<AsyncSmtpTransport<Tokio1Executor>>);
+
+impl Drop for Transport {
+    fn drop(&mut self) {
+        if let Some(t) = self.0.take()
+            && tokio::runtime::Handle::try_current().is_err()
+        {
+            std::mem::forget(t);
+        }
+    }
 }
 
 impl std::fmt::Debug for Mailer {
@@ -44,7 +60,10 @@ impl Mailer {
         let from = from
             .parse()
             .map_err(|e| anyhow::anyhow!("notify.from '{from}': {e}"))?;
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport: std::sync::Arc::new(Transport(Some(transport))),
+            from,
+        })
     }
 
     /// The e-mail for `m` to `to`.
@@ -88,7 +107,12 @@ impl Integration for Mailer {
             Ok(m) => m,
             Err(refused) => return refused,
         };
-        match self.transport.send(mail).await {
+        let Some(transport) = &self.transport.0 else {
+            return SendResult::Transient {
+                error: "the mail transport is shutting down".into(),
+            };
+        };
+        match transport.send(mail).await {
             Ok(_) => SendResult::Accepted,
             // 5xx: the relay refuses this message (an unknown mailbox, say); anything else
             // (4xx, a lost connection, a timeout) may pass later.

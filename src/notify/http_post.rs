@@ -1,11 +1,44 @@
 //! One HTTP POST of a notification, and what its answer means, shared by the HTTP channels
 //! (`pagerduty`, `slack`, `webhook`): 2xx accepted; 408, 429, 5xx and transport errors
 //! (timeouts included) are worth another attempt; any other 4xx is the receiver refusing this
-//! message for good.
+//! message for good. Targets are operators' URLs, so they go out through the outbound policy.
 
 use serde_json::Value;
 
 use aegis_actors::records::SendResult;
+
+use crate::outbound::Outbound;
+
+/// Posts to operators' targets.
+#[derive(Debug, Clone)]
+pub struct Poster {
+    http: reqwest::Client,
+    outbound: Outbound,
+}
+
+impl Poster {
+    /// `http` must come from `outbound.client`, which checks resolved names.
+    pub fn new(http: reqwest::Client, outbound: Outbound) -> Self {
+        Self { http, outbound }
+    }
+
+    pub async fn post_json(&self, url: &str, body: &Value) -> SendResult {
+        match serialize(body) {
+            Ok(bytes) => self.post(url, bytes, &[]).await,
+            Err(refused) => refused,
+        }
+    }
+
+    pub async fn post(&self, url: &str, bytes: Vec<u8>, headers: &[(&str, String)]) -> SendResult {
+        let checked = reqwest::Url::parse(url)
+            .map_err(|e| format!("not a URL: {e}"))
+            .and_then(|u| self.outbound.check_literal(&u));
+        if let Err(error) = checked {
+            return SendResult::Refused { error };
+        }
+        post(&self.http, url, bytes, headers).await
+    }
+}
 
 /// Receivers' error bodies are kept only this long in the error.
 const BODY_SNIPPET: usize = 200;
@@ -16,14 +49,7 @@ pub fn serialize(body: &Value) -> Result<Vec<u8>, SendResult> {
     })
 }
 
-pub async fn post_json(client: &reqwest::Client, url: &str, body: &Value) -> SendResult {
-    match serialize(body) {
-        Ok(bytes) => post(client, url, bytes, &[]).await,
-        Err(refused) => refused,
-    }
-}
-
-pub async fn post(
+async fn post(
     client: &reqwest::Client,
     url: &str,
     bytes: Vec<u8>,

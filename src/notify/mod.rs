@@ -88,15 +88,9 @@ impl ChannelMessenger {
         public_url: String,
         mailer: Option<email::Mailer>,
         timeout: Duration,
+        outbound: crate::outbound::Outbound,
     ) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            // A receiver that redirects is not followed: the body is signed for this URL, and
-            // a redirect to elsewhere is not where the operator pointed us.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("aegis/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let http = http_post::Poster::new(outbound.client(timeout)?, outbound);
         Ok(Self {
             db,
             facts: Arc::default(),

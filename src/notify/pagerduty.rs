@@ -6,7 +6,7 @@
 use aegis_actors::records::SendResult;
 use serde_json::{Value, json};
 
-use super::http_post::post_json;
+use super::http_post::Poster;
 use super::integration::Integration;
 use super::message::{Message, PagerAction};
 
@@ -15,11 +15,11 @@ const SUMMARY_CHARS: usize = 1_024;
 
 #[derive(Debug, Clone)]
 pub struct PagerDuty {
-    http: reqwest::Client,
+    http: Poster,
 }
 
 impl PagerDuty {
-    pub fn new(http: reqwest::Client) -> Self {
+    pub fn new(http: Poster) -> Self {
         Self { http }
     }
 }
@@ -56,7 +56,9 @@ impl Integration for PagerDuty {
     type Target = Route;
 
     async fn send(&self, route: &Route, message: &Message, _delivery_id: &str) -> SendResult {
-        post_json(&self.http, &route.url, &body(message, &route.routing_key)).await
+        self.http
+            .post_json(&route.url, &body(message, &route.routing_key))
+            .await
     }
 }
 

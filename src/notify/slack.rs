@@ -6,17 +6,17 @@
 use aegis_actors::records::SendResult;
 use serde_json::{Value, json};
 
-use super::http_post::post_json;
+use super::http_post::Poster;
 use super::integration::Integration;
 use super::message::Message;
 
 #[derive(Debug, Clone)]
 pub struct Slack {
-    http: reqwest::Client,
+    http: Poster,
 }
 
 impl Slack {
-    pub fn new(http: reqwest::Client) -> Self {
+    pub fn new(http: Poster) -> Self {
         Self { http }
     }
 }
@@ -63,7 +63,7 @@ impl Integration for Slack {
     type Target = str;
 
     async fn send(&self, url: &str, message: &Message, _delivery_id: &str) -> SendResult {
-        post_json(&self.http, url, &body(message)).await
+        self.http.post_json(url, &body(message)).await
     }
 }
 

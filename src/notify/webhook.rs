@@ -7,18 +7,18 @@
 use aegis_actors::records::SendResult;
 use serde_json::Value;
 
-use super::http_post::{post, serialize};
+use super::http_post::{Poster, serialize};
 use super::integration::Integration;
 use super::message::Message;
 use crate::formats::signature::sign_native;
 
 #[derive(Debug, Clone)]
 pub struct Webhook {
-    http: reqwest::Client,
+    http: Poster,
 }
 
 impl Webhook {
-    pub fn new(http: reqwest::Client) -> Self {
+    pub fn new(http: Poster) -> Self {
         Self { http }
     }
 }
@@ -50,17 +50,17 @@ impl Integration for Webhook {
         };
         let ts = chrono::Utc::now().timestamp();
         let signature = sign_native(&to.secret, delivery_id, ts, &bytes);
-        post(
-            &self.http,
-            &to.url,
-            bytes,
-            &[
-                ("webhook-id", delivery_id.to_owned()),
-                ("webhook-timestamp", ts.to_string()),
-                ("webhook-signature", signature),
-            ],
-        )
-        .await
+        self.http
+            .post(
+                &to.url,
+                bytes,
+                &[
+                    ("webhook-id", delivery_id.to_owned()),
+                    ("webhook-timestamp", ts.to_string()),
+                    ("webhook-signature", signature),
+                ],
+            )
+            .await
     }
 }
 

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::db::Db;
 use crate::db::response_apis::{self, ResponseApi};
 use crate::notify::http_post::transport_error;
+use crate::outbound::Outbound;
 
 /// Answers are kept only this long in errors.
 const BODY_SNIPPET: usize = 200;
@@ -29,6 +30,7 @@ type Tokens = HashMap<String, (String, String, String)>;
 pub struct PositiveResponseClient {
     db: Db,
     http: reqwest::Client,
+    outbound: Outbound,
     tokens: Arc<Mutex<Tokens>>,
 }
 
@@ -40,22 +42,34 @@ enum CallError {
 }
 
 impl PositiveResponseClient {
-    pub fn new(db: Db, timeout: Duration) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("aegis/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+    /// The center's server is an operator's target: it goes out through the outbound policy.
+    pub fn new(db: Db, timeout: Duration, outbound: Outbound) -> anyhow::Result<Self> {
         Ok(Self {
             db,
-            http,
+            http: outbound.client(timeout)?,
+            outbound,
             tokens: Arc::default(),
         })
     }
 
-    fn endpoint(api: &ResponseApi, path: &str) -> String {
-        format!("{}{path}", api.url.trim_end_matches('/'))
+    /// `path` under the center's server. The set-up's URL carries no user info, query or
+    /// fragment (a `#` would make every path one page, and the login go where it points).
+    fn endpoint(&self, api: &ResponseApi, path: &str) -> Result<String, SendResult> {
+        let refused = |error: String| SendResult::Refused {
+            error: format!("the response API's URL cannot be used: {error}"),
+        };
+        let u = reqwest::Url::parse(&api.url).map_err(|e| refused(e.to_string()))?;
+        if !u.username().is_empty()
+            || u.password().is_some()
+            || u.query().is_some()
+            || u.fragment().is_some()
+        {
+            return Err(refused(
+                "it carries user info, a query or a fragment".into(),
+            ));
+        }
+        self.outbound.check_literal(&u).map_err(refused)?;
+        Ok(format!("{}{path}", u.as_str().trim_end_matches('/')))
     }
 
     async fn token(&self, api: &ResponseApi, fresh: bool) -> Result<String, SendResult> {
@@ -69,7 +83,7 @@ impl PositiveResponseClient {
         let body = json!({ "userName": api.username, "password": api.password });
         let resp = self
             .http
-            .post(Self::endpoint(api, "/api/Token"))
+            .post(self.endpoint(api, "/api/Token")?)
             .json(&body)
             .send()
             .await
@@ -149,7 +163,9 @@ impl PositiveResponseClient {
 
     /// The center's locate codes (`GET /member/LocateCode`).
     pub async fn locate_codes(&self, api: &ResponseApi) -> Result<Vec<LocateCode>, String> {
-        let url = Self::endpoint(api, "/member/LocateCode");
+        let url = self
+            .endpoint(api, "/member/LocateCode")
+            .map_err(|r| describe(&r))?;
         let (status, body) = self
             .with_token(api, || self.http.get(&url))
             .await
@@ -209,7 +225,10 @@ impl PositiveResponseClient {
             "accountNameOfPositiveResponseProvider": r.account,
             "trailId": r.id,
         });
-        let url = Self::endpoint(&api, "/member/LocateCode");
+        let url = match self.endpoint(&api, "/member/LocateCode") {
+            Ok(u) => u,
+            Err(r) => return r,
+        };
         let (status, answer) = match self
             .with_token(&api, || self.http.post(&url).json(&body))
             .await

@@ -1,19 +1,23 @@
 //! The Prometheus exporter: one recorder per process, explicit histogram buckets, and the
 //! upkeep task the exporter needs to keep its histograms from growing without bound.
 
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::names;
 
-static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+/// The process's recorder, once installed. Installing holds the lock, so apps started at once
+/// (tests start several in one process) wait for the first to finish and share its recorder.
+static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
 
-/// Installs the recorder the first time and returns its handle (tests start several apps in
-/// one process; they share it).
+/// Installs the recorder the first time and returns its handle.
 pub fn install() -> anyhow::Result<PrometheusHandle> {
-    if let Some(h) = HANDLE.get() {
+    let mut installed = HANDLE
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the metrics recorder's set-up panicked"))?;
+    if let Some(h) = installed.as_ref() {
         return Ok(h.clone());
     }
     let mut builder = PrometheusBuilder::new();
@@ -31,11 +35,7 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     ] {
         builder = builder.set_buckets_for_metric(Matcher::Full(name.to_owned()), buckets)?;
     }
-    let handle = match builder.install_recorder() {
-        Ok(h) => h,
-        // Another thread won the race; use its recorder.
-        Err(e) => return HANDLE.get().cloned().ok_or_else(|| anyhow::anyhow!(e)),
-    };
+    let handle = builder.install_recorder()?;
     for (name, kind, help) in names::ALL {
         match *kind {
             "counter" => metrics::describe_counter!(*name, *help),
@@ -76,6 +76,6 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
                 upkeep.run_upkeep();
             }
         })?;
-    let _ = HANDLE.set(handle.clone());
-    Ok(HANDLE.get().cloned().unwrap_or(handle))
+    *installed = Some(handle.clone());
+    Ok(handle)
 }

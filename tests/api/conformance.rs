@@ -61,6 +61,14 @@ async fn every_documented_response_matches_its_schema_and_every_status_is_docume
         )
         .await;
     assert_eq!(outcome.status, 201);
+    // A new seed each run, so that over many runs more of the input space is tried; printed, so
+    // a failure can be replayed with AEGIS_SCHEMATHESIS_SEED.
+    let seed: u64 = std::env::var("AEGIS_SCHEMATHESIS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::random::<u32>().into());
+    eprintln!("schemathesis seed {seed} (replay: AEGIS_SCHEMATHESIS_SEED={seed})");
+    let seed_arg = seed.to_string();
     let run = tokio::process::Command::new(&st)
         .args([
             "run",
@@ -76,7 +84,7 @@ async fn every_documented_response_matches_its_schema_and_every_status_is_docume
             "--request-timeout",
             "10",
             "--seed",
-            "811",
+            &seed_arg,
         ])
         .env("NO_COLOR", "1")
         .current_dir(std::env::temp_dir())
@@ -93,7 +101,7 @@ async fn every_documented_response_matches_its_schema_and_every_status_is_docume
     eprintln!("schemathesis summary:{summary}");
     assert!(
         out.status.success(),
-        "schemathesis found problems:\n{report}\n{}",
+        "schemathesis found problems with seed {seed} (replay: AEGIS_SCHEMATHESIS_SEED={seed}):\n{report}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(

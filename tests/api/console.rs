@@ -201,7 +201,8 @@ async fn forged_posts_and_password_guessing_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(cross.status(), 403);
-    // Guessing is limited like tokens are; the right password still passes.
+    // Guessing is limited like tokens are, and past the limit the right password is refused
+    // too (contract §13): guessing is bounded by the limit, not by the hash's cost.
     let mut statuses = Vec::new();
     for _ in 0..5 {
         statuses.push(
@@ -212,10 +213,10 @@ async fn forged_posts_and_password_guessing_are_refused(backend: Backend) {
         );
     }
     assert_eq!(statuses, vec![401, 401, 401, 429, 429]);
-    assert_eq!(
-        sign_in(&app, &client, "officer-1", PASSWORD).await.status(),
-        303
-    );
+    let right = sign_in(&app, &client, "officer-1", PASSWORD).await;
+    assert_eq!(right.status(), 429);
+    assert!(right.headers().get("retry-after").is_some());
+    assert!(right.headers().get(SET_COOKIE).is_none(), "no session");
 }
 
 pub(crate) async fn post_form(

@@ -135,6 +135,8 @@ pub fn test_now() -> chrono::DateTime<chrono::Utc> {
 pub fn test_settings(url: String) -> Settings {
     let mut s = Settings::default();
     s.testing.clock_offset_secs = clock_offset_secs();
+    // The tests' receivers (SMTP, webhooks, PagerDuty, PositiveResponse) listen on loopback.
+    s.outbound.allow_private_networks = true;
     s.http.bind = "127.0.0.1:0".into();
     s.http.workers = 1;
     s.database.url = url;
@@ -576,6 +578,7 @@ pub async fn start_process(
     cmd.arg("serve")
         .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
         .env("AEGIS__DEMO__ENABLED", "false")
+        .env("AEGIS__OUTBOUND__ALLOW_PRIVATE_NETWORKS", "true")
         .env(
             "AEGIS__TESTING__CLOCK_OFFSET_SECS",
             clock_offset_secs().to_string(),

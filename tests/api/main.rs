@@ -11,6 +11,7 @@ mod conformance;
 mod console;
 mod console_admin;
 mod due_times;
+mod hardening;
 mod hostile;
 mod intake;
 mod lifecycle;

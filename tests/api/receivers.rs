@@ -117,6 +117,8 @@ pub struct Received {
 struct Shared {
     log: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<HashMap<String, Vec<u16>>>>,
+    /// What a path says in its refusals (an error page, say).
+    answers: Arc<Mutex<HashMap<String, String>>>,
 }
 
 pub struct Receivers {
@@ -242,6 +244,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) 
     if path.starts_with("/webhook") && code.is_success() {
         return HttpResponse::NoContent().finish();
     }
+    let answer = shared.answers.lock().get(&path).cloned().unwrap_or(answer);
     HttpResponse::build(code).body(answer)
 }
 
@@ -270,6 +273,14 @@ impl Receivers {
     }
 
     /// Answers on `path`, in turn (the last repeats); `0` hangs.
+    /// The body `path` answers its refusals with.
+    pub fn answer(&self, path: &str, body: &str) {
+        self.shared
+            .answers
+            .lock()
+            .insert(path.to_owned(), body.to_owned());
+    }
+
     pub fn script(&self, path: &str, statuses: &[u16]) {
         self.shared
             .script

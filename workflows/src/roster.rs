@@ -75,6 +75,16 @@ impl Channel {
         }
     }
 
+    /// The URL Aegis posts to for this channel (none for e-mail, which goes to the relay).
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Self::Email { .. } => None,
+            Self::Webhook { url, .. } | Self::Pagerduty { url, .. } | Self::Slack { url } => {
+                Some(url)
+            }
+        }
+    }
+
     /// Everything wrong with this channel, fields prefixed with `prefix` (`channels[2]`).
     pub fn problems(&self, prefix: &str) -> Vec<Problem> {
         let f = |name: &str| format!("{prefix}.{name}");

@@ -129,7 +129,11 @@ pub struct DeliveryView {
     /// `pending`, `sent` or `failed`.
     pub state: String,
     pub attempts: i64,
+    /// What the receiver answered to the last attempt (a status and an excerpt); operators
+    /// only.
     pub last_error: Option<String>,
+    /// When a pending delivery is tried next.
+    pub next_attempt_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -148,6 +152,7 @@ pub fn for_alert(conn: &mut AnyConn, alert_id: &str) -> Result<Vec<DeliveryView>
             let change = subject.alert_change().ok_or_else(|| {
                 crate::db::convert::corrupt(format!("delivery {} is not about an alert", r.id))
             })?;
+            let next_attempt_at = (r.state == "pending").then(|| from_db(r.next_at));
             Ok(DeliveryView {
                 id: r.id,
                 change: change.key(),
@@ -156,6 +161,7 @@ pub fn for_alert(conn: &mut AnyConn, alert_id: &str) -> Result<Vec<DeliveryView>
                 state: r.state,
                 attempts: r.attempts,
                 last_error: r.last_error,
+                next_attempt_at,
                 created_at: from_db(r.created_at),
             })
         })
