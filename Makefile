@@ -108,6 +108,7 @@ bench: build
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/loadgen.sh
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/notify_burst.sh
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/cluster.sh
+	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/attack.sh
 
 # A directory people can copy anywhere on a machine with the same OS: the release binary and the
 # XGBoost library it links (with the OpenMP runtime the wheel bundles), each under its soname,

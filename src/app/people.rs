@@ -88,7 +88,7 @@ impl App {
                     && let Err(why) = self.outbound.check_target(url).await
                 {
                     problems.push(Problem::new(
-                        &format!("channels[{i}].url"),
+                        format!("channels[{i}].url"),
                         "forbidden_target",
                         format!("channels[{i}].url {why}"),
                     ));
