@@ -121,6 +121,7 @@ dist: build
 		dir=$$(dirname "$$(ls -t $(CARGO_TARGET_DIR)/release/build/xgboost_lib-sys-*/out/lib/libxgboost.so 2>/dev/null | head -1)"); fi; \
 	test -f "$$dir/libxgboost.so" || { echo "libxgboost.so not found (XGBOOST=$(XGBOOST))"; exit 1; }; \
 	for lib in "$$dir"/*.so*; do \
+		[ -L "$$lib" ] && continue; \
 		soname=$$(objdump -p "$$lib" | awk '/SONAME/ {print $$2}'); \
 		cp -L "$$lib" "$(DIST)/$${soname:-$$(basename $$lib)}"; \
 		echo "$(DIST)/$${soname:-$$(basename $$lib)}"; \
