@@ -162,8 +162,8 @@ pub fn extract(t: &Ticket, history: Option<ExcavatorHistory>) -> FeatureVector {
         .location
         .polygon_wkt
         .as_deref()
-        .and_then(|w| Polygon::parse_wkt(w).ok())
-        .map(|p| p.area_m2())
+        .and_then(|w| Polygon::parse_all(w).ok())
+        .map(|ps| ps.iter().map(Polygon::area_m2).sum::<f64>())
     {
         v.set(F::AREA, Some(area.max(1.0).log10() as f32));
     }

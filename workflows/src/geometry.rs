@@ -25,7 +25,102 @@ impl fmt::Display for WktError {
     }
 }
 
+/// Where a ticket digs: its polygons (a ticket may carry several), else its point.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DigArea {
+    Polygons(Vec<Polygon>),
+    Point { lon: f64, lat: f64 },
+}
+
+impl DigArea {
+    /// The dig area a location describes: its polygon text (`POLYGON` or `MULTIPOLYGON`), else
+    /// its point; `None` when it has neither (or the polygon text does not parse and there is no
+    /// point to fall back on).
+    pub fn of(location: &crate::ticket::Location) -> Option<Self> {
+        if let Some(polygons) = location
+            .polygon_wkt
+            .as_deref()
+            .and_then(|w| Polygon::parse_all(w).ok())
+        {
+            return Some(Self::Polygons(polygons));
+        }
+        match (location.longitude, location.latitude) {
+            (Some(lon), Some(lat))
+                if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+            {
+                Some(Self::Point { lon, lat })
+            }
+            _ => None,
+        }
+    }
+
+    /// A representative (longitude, latitude): the first polygon's centroid, or the point.
+    pub fn anchor(&self) -> (f64, f64) {
+        match self {
+            Self::Polygons(p) => p.first().map_or((0.0, 0.0), Polygon::centroid),
+            Self::Point { lon, lat } => (*lon, *lat),
+        }
+    }
+}
+
 impl Polygon {
+    /// Parses `POLYGON(...)` or `MULTIPOLYGON(((...)), ((...)))` into its polygons, at most
+    /// [`MAX_VERTICES`] vertices in all.
+    pub fn parse_all(text: &str) -> Result<Vec<Self>, WktError> {
+        let t = text.trim();
+        let is_multi = t
+            .get(..12)
+            .is_some_and(|p| p.eq_ignore_ascii_case("MULTIPOLYGON"));
+        if !is_multi {
+            return Self::parse_wkt(t).map(|p| vec![p]);
+        }
+        let inner = t[12..]
+            .trim()
+            .strip_prefix('(')
+            .and_then(|b| b.strip_suffix(')'))
+            .ok_or_else(|| WktError("MULTIPOLYGON must be wrapped in parentheses".into()))?;
+        let mut polygons = Vec::new();
+        let mut vertices = 0usize;
+        let mut rest = inner.trim();
+        while !rest.is_empty() {
+            // One polygon: from its '(' to the ')' that closes it.
+            let mut depth = 0usize;
+            let mut end = None;
+            for (i, c) in rest.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth = depth
+                            .checked_sub(1)
+                            .ok_or_else(|| WktError("unbalanced parentheses".into()))?;
+                        if depth == 0 {
+                            end = Some(i);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let end = end.ok_or_else(|| WktError("a polygon is not closed with ')'".into()))?;
+            let p = Self::parse_wkt(&format!("POLYGON{}", &rest[..=end]))?;
+            vertices += p.rings.iter().map(Vec::len).sum::<usize>();
+            if vertices > MAX_VERTICES {
+                return Err(WktError(format!("more than {MAX_VERTICES} vertices")));
+            }
+            polygons.push(p);
+            rest = rest[end + 1..].trim_start();
+            if let Some(r) = rest.strip_prefix(',') {
+                rest = r.trim_start();
+            } else if !rest.is_empty() {
+                return Err(WktError("unexpected text between polygons".into()));
+            }
+        }
+        if polygons.is_empty() {
+            return Err(WktError("MULTIPOLYGON has no polygon".into()));
+        }
+        Ok(polygons)
+    }
+
     /// Parses `POLYGON((x y, x y, ...), (hole...))`. Coordinates are longitude then latitude.
     pub fn parse_wkt(text: &str) -> Result<Self, WktError> {
         let t = text.trim();
@@ -160,6 +255,48 @@ fn ring_area_m2(ring: &[(f64, f64)], lat0: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_polygons_and_a_point_are_dig_areas() {
+        let many = Polygon::parse_all(
+            "MULTIPOLYGON(((0 0, 0.001 0, 0.001 0.001, 0 0.001, 0 0)), ((1 1, 1.001 1, 1.001 1.001, 1 1, 1 1), (1.0002 1.0002, 1.0004 1.0002, 1.0004 1.0004, 1.0002 1.0002)), ((2 2, 2.001 2, 2.001 2.001, 2 2)))",
+        )
+        .unwrap();
+        assert_eq!(many.len(), 3);
+        assert_eq!(many[1].rings.len(), 2);
+        assert_eq!(
+            Polygon::parse_all("POLYGON((0 0, 1 0, 1 1, 0 0))")
+                .unwrap()
+                .len(),
+            1
+        );
+        for bad in [
+            "MULTIPOLYGON()",
+            "MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0))",
+            "MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)) x ((0 0, 1 0, 1 1, 0 0)))",
+            "MULTIPOLYGON((0 0, 1 0, 1 1, 0 0))",
+        ] {
+            assert!(Polygon::parse_all(bad).is_err(), "{bad}");
+        }
+        let mut l = crate::ticket::Location {
+            latitude: Some(37.0),
+            longitude: Some(-122.0),
+            ..Default::default()
+        };
+        assert_eq!(
+            DigArea::of(&l),
+            Some(DigArea::Point {
+                lon: -122.0,
+                lat: 37.0
+            })
+        );
+        l.polygon_wkt = Some("POLYGON((0 0, 1 0, 1 1, 0 0))".into());
+        assert!(matches!(DigArea::of(&l), Some(DigArea::Polygons(p)) if p.len() == 1));
+        l.polygon_wkt = Some("garbage".into());
+        assert!(matches!(DigArea::of(&l), Some(DigArea::Point { .. })));
+        l.latitude = None;
+        assert_eq!(DigArea::of(&l), None);
+    }
 
     #[test]
     fn measures_the_emergency_example_block() {

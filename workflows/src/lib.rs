@@ -12,8 +12,9 @@
 //!   [`positive_response`] which codes answer the call center, and what its refusals mean.
 //! - [`escalation`] (alert tiers and deadlines) and [`retry`] (attempts and backoff) are policies
 //!   the runtime consults; [`risk`] turns a probability into a band; [`features`] turns a ticket
-//!   into the model's feature vector, [`explain`] its values into words; [`geometry`] measures
-//!   dig areas.
+//!   into the model's feature vector, [`explain`] its values into words; [`geometry`] reads and
+//!   measures dig areas; [`screening`] says what the member's facilities near a dig area mean
+//!   (the category, automatic clearing).
 //! - [`audit`] computes and verifies the hash chain that makes the audit trail tamper-evident.
 //!
 //! The runtime (`aegis-actors`) drives these functions; the adapters (`aegis`) feed them.
@@ -34,6 +35,7 @@ pub mod retry;
 pub mod revision;
 pub mod risk;
 pub mod roster;
+pub mod screening;
 pub mod sequence_gaps;
 pub mod ticket;
 pub mod validation;

@@ -64,7 +64,7 @@ pub fn placeable(t: &Ticket) -> bool {
     let polygon = l
         .polygon_wkt
         .as_deref()
-        .is_some_and(|w| Polygon::parse_wkt(w).is_ok());
+        .is_some_and(|w| Polygon::parse_all(w).is_ok());
     let address = l.address.as_deref().is_some_and(|a| !a.trim().is_empty());
     point || polygon || address
 }
@@ -254,7 +254,7 @@ fn check_location(t: &Ticket, v: &mut Validator<'_>) {
     }
     let mut polygon_ok = false;
     if let Some(wkt) = l.polygon_wkt.as_deref() {
-        match Polygon::parse_wkt(wkt) {
+        match Polygon::parse_all(wkt) {
             Ok(_) => polygon_ok = true,
             Err(e) => v.push(Problem::new(
                 "location.polygon_wkt",
