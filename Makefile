@@ -1,5 +1,5 @@
 # Aegis — two set-up commands on a fresh machine: `make run` and `make test`.
-# Both install the system packages the XGBoost build needs, then build with cargo.
+# Both install the system packages the build needs (XGBoost, GDAL and PROJ), then build with cargo.
 
 SHELL := /bin/bash
 CARGO ?= cargo
@@ -35,10 +35,11 @@ $(error XGBOOST must be wheel or source, not $(XGBOOST))
 endif
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libclang-dev g++ libpq-dev pkg-config $(XGBOOST_PACKAGES)
+APT_PACKAGES := libclang-dev g++ libpq-dev pkg-config libgdal-dev $(XGBOOST_PACKAGES)
 # The test suite checks the alert rules with promtool, which Debian ships in `prometheus`, and
 # drives the console in Debian's Chromium through chromedriver.
-TEST_PACKAGES := prometheus python3-pip chromium chromium-driver
+# Layer files for the screening tests are written with GDAL's own ogr2ogr (`gdal-bin`).
+TEST_PACKAGES := prometheus python3-pip chromium chromium-driver gdal-bin
 # The OpenAPI conformance test runs schemathesis against a running Aegis; the notification tests
 # deliver e-mail to a real SMTP server (aiosmtpd) they start on loopback.
 PYPI_TEST_TOOLS := schemathesis==4.32.5 aiosmtpd==1.4.6

@@ -34,6 +34,9 @@ pub enum Command {
     /// Manage rosters: who is reached when an alert is raised or escalated.
     #[command(subcommand)]
     Rosters(RostersCmd),
+    /// Facility layers from the member's GIS: import, list, show, retire (contract §10).
+    #[command(subcommand)]
+    Facilities(FacilitiesCmd),
     /// Make a synthetic ticket history with outcomes.
     Generate(GenerateArgs),
     /// Train a risk model with XGBoost.
@@ -143,6 +146,43 @@ pub enum RostersCmd {
     List,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum FacilitiesCmd {
+    /// Import a layer file (GeoJSON, a zipped shapefile with its .prj, or a GeoPackage) as
+    /// the layer's next version; all or nothing.
+    Import {
+        /// The layer's name (lower-case letters, digits, `_`, `-`).
+        name: String,
+        file: PathBuf,
+        /// gas_transmission, gas_distribution, gas_service, electric_transmission,
+        /// electric_distribution, telecom, water, sewer or other (required for a new layer).
+        #[arg(long)]
+        class: Option<String>,
+        /// Tolerance zone in feet (default by class: transmission 100, service 10, others 25).
+        #[arg(long)]
+        buffer_ft: Option<f64>,
+        /// Within this many feet a ticket is close (default 250).
+        #[arg(long)]
+        close_ft: Option<f64>,
+        /// The file's CRS when it declares none (EPSG:2227…).
+        #[arg(long)]
+        crs: Option<String>,
+        /// The layer of the file to read when it holds several.
+        #[arg(long)]
+        source_layer: Option<String>,
+        /// KNOWN=COLUMN: the file's column for id, material, diameter, pressure, voltage,
+        /// install_year, owner or critical (repeatable).
+        #[arg(long)]
+        attr: Vec<String>,
+    },
+    /// List layers with the version that screens.
+    List,
+    /// One layer and its import history.
+    Show { name: String },
+    /// Stop a layer screening (its versions are kept).
+    Retire { name: String },
+}
+
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// Number of tickets.
@@ -162,6 +202,14 @@ pub struct GenerateArgs {
     /// Store the labelled rows in the database (table training_rows) for `aegis train --from-db`.
     #[arg(long)]
     pub db: bool,
+    /// Lay out a synthetic facility network for the demo area (a street grid of gas and water
+    /// mains, a service to every lot, a gas transmission corridor) as GeoJSON layers in this
+    /// directory, ready for `aegis facilities import`.
+    #[arg(long, value_name = "DIR")]
+    pub facilities: Option<PathBuf>,
+    /// The network's extent: a square this many miles on a side around the demo area.
+    #[arg(long, default_value_t = 2.0)]
+    pub facility_extent_miles: f64,
 }
 
 #[derive(Debug, Args)]

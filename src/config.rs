@@ -46,6 +46,7 @@ pub struct Settings {
     pub reconcile: Reconcile,
     pub auth: Auth,
     pub outbound: Outbound,
+    pub facilities: Facilities,
     pub demo: Demo,
     pub testing: Testing,
 }
@@ -305,6 +306,28 @@ pub struct Outbound {
     /// targets are refused when set and again at connect time, on the resolved address.
     /// Settable in the file or the environment only, never through the API.
     pub allow_private_networks: bool,
+}
+
+/// Facility layers and screening (contract §10).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Facilities {
+    /// A layer file larger than this is refused (`422`) before GDAL reads it.
+    pub max_bytes: usize,
+    /// How often each node looks for a new layer version, coverage or clearing policy.
+    pub refresh_ms: u64,
+    /// A layer file still arriving after this long is cut off (`408`).
+    pub read_timeout_ms: u64,
+}
+
+impl Default for Facilities {
+    fn default() -> Self {
+        Self {
+            max_bytes: 256 * 1024 * 1024,
+            refresh_ms: 2_000,
+            read_timeout_ms: 120_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

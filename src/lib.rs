@@ -28,6 +28,7 @@ pub mod commands;
 pub mod config;
 pub mod console;
 pub mod db;
+pub mod facilities;
 pub mod formats;
 pub mod http;
 pub mod notify;

@@ -216,11 +216,21 @@ impl Application {
             store.as_ref().clone(),
         ));
         let bus = connect_bus(&settings, &node);
+        let screener = crate::facilities::layer_screener::LayerScreener::empty();
+        screener
+            .refresh(&db)
+            .await
+            .context("loading the facility layers")?;
+        screener.watch(
+            db.clone(),
+            Duration::from_millis(settings.facilities.refresh_ms.max(100)),
+        );
         let health = Health::default();
         let deps = Deps {
             store: store.clone(),
             bus: bus.clone(),
             scorer: ScorerSlot::new(scorer, &health),
+            screener: screener.clone(),
             clock: clock.clone(),
             messenger: Arc::new(messenger),
             responder: Arc::new(responder.clone()),
@@ -244,6 +254,7 @@ impl Application {
             last_deliveries,
             scorer_options: options,
             outbound,
+            screener,
         });
         let gauges = app.telemetry_sources();
         telemetry::gauges::spawn_db_gauges(gauges.clone(), Duration::from_secs(5));

@@ -9,7 +9,8 @@ use tokio::sync::Notify;
 use crate::config::RuntimeConfig;
 use crate::health::{ActorStats, Health};
 use crate::ports::{
-    Bus, Clock, Messenger, Responder, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring, Store,
+    Bus, Clock, Messenger, Responder, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring,
+    Screener, Store,
 };
 
 /// Wakes a service early instead of waiting for its next poll.
@@ -29,6 +30,7 @@ pub struct Deps {
     pub store: Arc<dyn Store>,
     pub bus: Arc<dyn Bus>,
     pub scorer: ScorerSlot,
+    pub screener: Arc<dyn Screener>,
     pub clock: Arc<dyn Clock>,
     pub messenger: Arc<dyn Messenger>,
     pub responder: Arc<dyn Responder>,

@@ -255,6 +255,8 @@ pub struct TransitionCommit {
     pub responses: Vec<ResponseRecord>,
     /// The outcome of a response attempt this commit records.
     pub response_update: Option<ResponseUpdate>,
+    /// A screening made in this step, stored whole for the read-back and the map.
+    pub screening: Option<aegis_workflows::screening::Screening>,
     pub at: DateTime<Utc>,
     /// When the workflow's ticket was received, for latency metrics.
     pub received_at: DateTime<Utc>,

@@ -12,6 +12,7 @@ use aegis_actors::records::{Channel, SendResult};
 use aegis_actors::services::admission::{Admit, AdmitError};
 use aegis_actors::testing::{
     MemoryBus, MemoryStore, RecordingMessenger, RecordingResponder, ScriptedScorer,
+    ScriptedScreener,
 };
 use aegis_actors::{Command, Deps, Runtime, RuntimeConfig, ScorerSlot, Signals, Step};
 use aegis_workflows::lifecycle::{Event, State};
@@ -26,6 +27,7 @@ struct Harness {
     store: Arc<MemoryStore>,
     bus: Arc<MemoryBus>,
     scorer: Arc<ScriptedScorer>,
+    screener: Arc<ScriptedScreener>,
     clock: Arc<ManualClock>,
     messenger: Arc<RecordingMessenger>,
     responder: Arc<RecordingResponder>,
@@ -41,6 +43,13 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
         } else {
             0.0001
         }
+    });
+    // A ticket's remarks name how far the nearest main is (`main at 300 ft`); without that the
+    // dig area is outside the mapped coverage.
+    let screener = ScriptedScreener::new(|t| {
+        let remarks = t.remarks.as_deref()?;
+        let feet = remarks.strip_prefix("main at ")?.strip_suffix(" ft")?;
+        feet.parse().ok()
     });
     let clock = Arc::new(ManualClock::new(t0()));
     let messenger = RecordingMessenger::new();
@@ -62,6 +71,7 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
         store: store.clone(),
         bus: bus.clone(),
         scorer: ScorerSlot::new(scorer.clone(), &health),
+        screener: screener.clone(),
         clock: clock.clone(),
         messenger: messenger.clone(),
         responder: responder.clone(),
@@ -74,6 +84,7 @@ fn start(tweak: impl FnOnce(&mut RuntimeConfig)) -> Harness {
         store,
         bus,
         scorer,
+        screener,
         clock,
         messenger,
         responder,
@@ -192,7 +203,13 @@ async fn a_ticket_is_validated_scored_and_cleared_or_alerted_with_a_valid_chain(
     h.settles(&high, State::Alerted).await;
     assert_eq!(
         kinds(&h.store, &low),
-        ["received", "validated", "scored", "auto_resolved"]
+        [
+            "received",
+            "validated",
+            "screened",
+            "scored",
+            "auto_resolved"
+        ]
     );
     // No roster is set up here, so the trail says the alert reached nobody.
     assert_eq!(
@@ -200,6 +217,7 @@ async fn a_ticket_is_validated_scored_and_cleared_or_alerted_with_a_valid_chain(
         [
             "received",
             "validated",
+            "screened",
             "scored",
             "alert_raised",
             "recipients_unreachable"
@@ -810,4 +828,112 @@ async fn a_ticket_due_without_an_answer_warns_its_tier_then_says_it_is_overdue()
         t.kind,
         TimerKind::DueSoon { .. } | TimerKind::Overdue { .. }
     )));
+}
+
+/// A ticket whose remarks put the nearest main `feet` away (see `start`).
+fn near_main(number: &str, feet: f64, kind: TicketType) -> Ticket {
+    let mut t = ticket(number, 0);
+    t.remarks = Some(format!("main at {feet} ft"));
+    t.kind = Some(kind);
+    t
+}
+
+#[actix_rt::test]
+async fn a_clear_ticket_of_a_listed_type_is_cleared_by_screening_and_answered() {
+    use aegis_actors::records::ResponseSetup;
+    use aegis_workflows::lifecycle::Disposition;
+    use aegis_workflows::screening::{AutoClear, Category};
+    let h = start(|c| c.delivery_poll = Duration::from_millis(10));
+    h.store.set_response_setup(
+        "TEST",
+        ResponseSetup {
+            station: "PGE01".into(),
+            codes: [(Disposition::NoConflict, "CODE 1".to_owned())].into(),
+        },
+    );
+    h.screener.set_auto_clear(
+        "TEST",
+        AutoClear {
+            enabled: true,
+            ticket_types: vec![TicketType::Normal],
+        },
+    );
+    // High risk by the model, but nothing of ours within 250 ft: screening's verdict stands.
+    let clear = h
+        .accepted(near_main("HIGH-C1", 1_200.0, TicketType::Normal), "c1")
+        .await;
+    h.settles(&clear, State::Resolved).await;
+    let trail = kinds(&h.store, &clear);
+    assert!(
+        trail.starts_with(&[
+            "received",
+            "validated",
+            "screened",
+            "scored",
+            "cleared",
+            "response_requested"
+        ]),
+        "{trail:?}"
+    );
+    let events = h.store.events(&clear);
+    let cleared = events.iter().find(|e| e.event.kind() == "cleared").unwrap();
+    assert_eq!(cleared.principal, "system:screening");
+    match &cleared.event {
+        Event::Cleared {
+            disposition,
+            layers,
+        } => {
+            assert_eq!(*disposition, Disposition::NoConflict);
+            assert_eq!(layers, &["mains@1".to_owned()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        h.store.alert(&clear).is_none(),
+        "no alert for a cleared ticket"
+    );
+    let screening = h.store.screening(&clear).unwrap();
+    assert_eq!(screening.category, Category::Clear);
+    let rows = responses_settle(&h, 1).await;
+    assert_eq!(
+        (
+            rows[0].record.code.as_str(),
+            rows[0].record.account.as_str()
+        ),
+        ("CODE 1", "screening")
+    );
+
+    // Close, a conflict, outside the coverage, or a type the center did not list: a person's.
+    let close = h
+        .accepted(near_main("HIGH-C2", 120.0, TicketType::Normal), "c2")
+        .await;
+    let conflict = h
+        .accepted(near_main("HIGH-C3", 0.0, TicketType::Normal), "c3")
+        .await;
+    let unknown = h.accepted(ticket("HIGH-C4", 0), "c4").await;
+    let unlisted = h
+        .accepted(near_main("HIGH-C5", 1_200.0, TicketType::Emergency), "c5")
+        .await;
+    for (id, want) in [
+        (&close, Category::Close),
+        (&conflict, Category::Conflict),
+        (&unknown, Category::Unknown),
+        (&unlisted, Category::Clear),
+    ] {
+        h.settles(id, State::Alerted).await;
+        assert_eq!(h.store.screening(id).unwrap().category, want);
+        assert!(!kinds(&h.store, id).contains(&"cleared"));
+    }
+    // A low-risk clear ticket of a center that clears nothing is the band's, as before.
+    h.screener.set_auto_clear("TEST", AutoClear::default());
+    let low = h
+        .accepted(near_main("LOW-C6", 1_200.0, TicketType::Normal), "c6")
+        .await;
+    h.settles(&low, State::Resolved).await;
+    assert!(kinds(&h.store, &low).contains(&"auto_resolved"));
+    assert_eq!(
+        h.store.responses().len(),
+        1,
+        "only the cleared ticket is answered"
+    );
 }

@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use aegis_workflows::geometry::{DigArea, Polygon as DigPolygon};
-use aegis_workflows::screening::{LayerScreening, MAX_LISTED, NearFacility, Screening, Unknown};
+use aegis_workflows::screening::{
+    Category, LayerScreening, MAX_LISTED, NearFacility, Screening, Unknown,
+};
 use geo::{
     Contains, Coord, Distance, Euclidean, Intersects, LineString, MultiPolygon, Point, Polygon,
 };
@@ -262,10 +264,13 @@ impl ScreeningSet {
             .iter()
             .map(|l| l.screen_area(area, &frame, &local))
             .collect();
-        if !self.covers(area, &frame, &local) {
-            return Screening::unknown(Unknown::OutsideCoverage, layers);
+        let found = Screening::from_layers(layers);
+        // A facility inside a tolerance zone is there whatever the map's coverage says; any
+        // other verdict is only as good as the map, and outside it nobody knows.
+        if found.category == Category::Conflict || self.covers(area, &frame, &local) {
+            return found;
         }
-        Screening::from_layers(layers)
+        Screening::unknown(Unknown::OutsideCoverage, found.layers)
     }
 
     /// Whether the member's map covers the dig area: inside the coverage operators set, or

@@ -323,6 +323,9 @@ fn nothing_known_is_unknown() {
     );
     let s = with_coverage.screen(Some(&dig_point(0.0, 0.0)));
     assert_eq!(s.unknown, Some(Unknown::OutsideCoverage));
+    // Outside the coverage but across a main: that much is known, and it is a conflict.
+    let s = with_coverage.screen(Some(&dig_point(0.0, 300.0)));
+    assert_eq!(s.category, Category::Conflict, "{s:?}");
 }
 
 #[test]

@@ -14,6 +14,7 @@
 //! | [`dead_letters`] | listing, redriving and dismissing dead letters |
 //! | [`people`] | users, their contact channels, rosters |
 //! | [`response_api`] | a center's PositiveResponse API and its disposition → code mapping |
+//! | [`facilities`] | facility layers imported, listed, retired; coverage; automatic clearing per center |
 //! | [`outcomes`] | damage reports (the labels for retraining) |
 //! | [`sign_in`] | console passwords and sessions; API tokens; failed attempts limited |
 //! | [`model`] | the active model and its hot swap |
@@ -26,6 +27,7 @@ mod center_cache;
 pub mod commands;
 pub mod dead_letters;
 pub mod errors;
+pub mod facilities;
 pub mod list_params;
 pub mod model;
 pub mod operations;
@@ -48,6 +50,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::db::store::DbStore;
+use crate::facilities::layer_screener::LayerScreener;
 use crate::notify::links::LinkSigner;
 use crate::positive_response::PositiveResponseClient;
 use crate::risk::scorer::ScorerOptions;
@@ -71,6 +74,8 @@ pub struct Parts {
     pub scorer_options: ScorerOptions,
     /// Where operators may point Aegis (channel URLs, response APIs).
     pub outbound: crate::outbound::Outbound,
+    /// The facility layers that screen on this node.
+    pub screener: Arc<LayerScreener>,
 }
 
 /// The application: every use case is a method, grouped by module.
@@ -89,6 +94,9 @@ pub struct App {
     last_deliveries: LastDeliveries,
     scorer_options: ScorerOptions,
     outbound: crate::outbound::Outbound,
+    screener: Arc<LayerScreener>,
+    /// One import at a time on this node: each holds a whole file in memory.
+    imports: tokio::sync::Semaphore,
     centers: center_cache::CenterCache,
     credentials: sign_in::Credentials,
 }
@@ -117,6 +125,8 @@ impl App {
             last_deliveries: p.last_deliveries,
             scorer_options: p.scorer_options,
             outbound: p.outbound,
+            screener: p.screener,
+            imports: tokio::sync::Semaphore::new(1),
             centers: center_cache::CenterCache::default(),
             credentials,
         }

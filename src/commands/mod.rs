@@ -1,6 +1,7 @@
 //! What each subcommand does. `serve` runs the service; the others are operator and data tools.
 
 mod admin;
+mod facilities;
 mod loadgen;
 mod model;
 mod send;
@@ -31,6 +32,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Centers(cmd) => admin::centers(&settings, cmd),
         Command::Users(cmd) => admin::users(&settings, cmd),
         Command::Rosters(cmd) => admin::rosters(&settings, cmd),
+        Command::Facilities(cmd) => facilities::run(&settings, cmd),
         Command::Generate(args) => model::generate(&settings, &args),
         Command::Train(args) => model::train(&settings, &args),
         Command::Score(args) => model::score(&settings, &args),

@@ -22,8 +22,14 @@ use crate::risk::xgboost_library::{self, TrainParams};
 use crate::startup::{load_model, open_db};
 
 pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.facilities {
+        facility_network(dir, args)?;
+        if args.csv.is_none() && args.jsonl.is_none() && !args.db {
+            return Ok(());
+        }
+    }
     if args.csv.is_none() && args.jsonl.is_none() && !args.db {
-        bail!("say where to write: --csv FILE, --jsonl FILE and/or --db");
+        bail!("say where to write: --csv FILE, --jsonl FILE, --db and/or --facilities DIR");
     }
     let started = Instant::now();
     let cfg = GeneratorConfig {
@@ -300,5 +306,52 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
     if failed > 0 && ok == 0 {
         bail!("no line could be scored");
     }
+    Ok(())
+}
+
+/// `aegis generate --facilities DIR`: the synthetic network's layers as GeoJSON files.
+fn facility_network(dir: &std::path::Path, args: &GenerateArgs) -> anyhow::Result<()> {
+    use crate::facilities::synthetic::{DEMO_CENTER, LAYERS, NetworkSize, write_network};
+    if !(args.facility_extent_miles.is_finite()
+        && (0.1..=60.0).contains(&args.facility_extent_miles))
+    {
+        bail!("--facility-extent-miles is between 0.1 and 60");
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let started = Instant::now();
+    let mut files = Vec::new();
+    for (name, _) in LAYERS {
+        let path = dir.join(format!("{name}.geojson"));
+        let f = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        files.push(BufWriter::with_capacity(1 << 20, f));
+    }
+    let [a, b, c, d] =
+        <[BufWriter<File>; 4]>::try_from(files).map_err(|_| anyhow::anyhow!("four layer files"))?;
+    let (mut a, mut b, mut c, mut d) = (a, b, c, d);
+    let layers = write_network(
+        DEMO_CENTER,
+        NetworkSize {
+            extent_miles: args.facility_extent_miles,
+            seed: args.seed,
+        },
+        [&mut a, &mut b, &mut c, &mut d],
+    )?;
+    for mut w in [a, b, c, d] {
+        std::io::Write::flush(&mut w)?;
+    }
+    for l in &layers {
+        println!(
+            "{}/{}.geojson\t{}\t{} feature(s), {} segment(s)",
+            dir.display(),
+            l.name,
+            l.class.as_str(),
+            l.features,
+            l.segments
+        );
+    }
+    println!(
+        "import each with: aegis facilities import NAME FILE --class CLASS ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! `/admin/workflows` (operators): workflows newest first, filtered as the API filters them
-//! (state, center, band, ticket number, created since/until), a page at a time. Each row opens
+//! (state, center, band, screening, ticket number, created since/until), a page at a time. Each row opens
 //! the workflow's own page. An officer is answered 403 and sees none of it.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aegis_workflows::State;
 use aegis_workflows::risk::Band;
+use aegis_workflows::screening::Category;
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,8 @@ pub struct FilterForm {
     center: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     band: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    screening: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     ticket_number: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -57,6 +60,7 @@ impl FilterForm {
             state: given(&self.state),
             center: given(&self.center),
             band: given(&self.band),
+            screening: given(&self.screening),
             ticket_number: given(&self.ticket_number),
             since: day_start(&self.since),
             until: day_start(&self.until),
@@ -123,6 +127,15 @@ fn body(form: &FilterForm, page: &Page<WorkflowItem>) -> Markup {
                 }
             }
             div {
+                label for="f-screening" { "Screening" }
+                select id="f-screening" name="screening" {
+                    option value="" { "any" }
+                    @for c in Category::ALL {
+                        option value=(c.as_str()) selected[form.screening == c.as_str()] { (c.as_str()) }
+                    }
+                }
+            }
+            div {
                 label for="f-center" { "Center" }
                 input id="f-center" name="center" type="text" value=(form.center) maxlength="64";
             }
@@ -146,7 +159,8 @@ fn body(form: &FilterForm, page: &Page<WorkflowItem>) -> Markup {
             table class="queue" {
                 thead { tr {
                     th scope="col" { "Ticket" } th scope="col" { "State" }
-                    th scope="col" { "Band" } th scope="col" { "Updated" }
+                    th scope="col" { "Band" } th scope="col" { "Screening" }
+                    th scope="col" { "Updated" }
                 } }
                 tbody {
                     @for w in &page.items {
@@ -159,6 +173,12 @@ fn body(form: &FilterForm, page: &Page<WorkflowItem>) -> Markup {
                             }
                             td { span class=(format!("state {}", w.state)) { (w.state) } }
                             td { (w.band.as_deref().unwrap_or("—")) }
+                            td {
+                                @match w.screening.as_deref() {
+                                    Some(c) => span class=(format!("screen {c}")) { (c) },
+                                    None => "—",
+                                }
+                            }
                             td { (w.updated_at.format("%m-%d %H:%M UTC")) }
                         }
                     }

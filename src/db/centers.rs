@@ -330,6 +330,16 @@ pub fn list(conn: &mut AnyConn) -> Result<Vec<CenterInfo>, CenterError> {
     Ok(out)
 }
 
+/// Whether a center with `code` was ever registered.
+pub fn exists(conn: &mut AnyConn, code: &str) -> Result<bool, StoreError> {
+    let n: i64 = with_conn!(conn, |c| centers::table
+        .filter(centers::code.eq(code))
+        .count()
+        .get_result(c))
+    .map_err(store_err)?;
+    Ok(n > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

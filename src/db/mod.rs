@@ -9,6 +9,7 @@
 
 pub mod centers;
 pub mod convert;
+pub mod facilities;
 pub mod first_row;
 pub mod link_keys;
 pub mod migrate;

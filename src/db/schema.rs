@@ -220,6 +220,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     responses,
     reconciliations,
     sequence_marks,
+    facility_layers,
+    facility_versions,
+    facilities,
+    facility_coverage,
+    auto_clear,
+    screening_generation,
+    screenings,
 );
 
 diesel::table! {
@@ -362,5 +369,86 @@ diesel::table! {
         station -> Text,
         sequence -> BigInt,
         received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    facility_layers (name) {
+        name -> Text,
+        class -> Text,
+        buffer_ft -> Double,
+        close_ft -> Double,
+        active_version -> Nullable<BigInt>,
+        retired_by -> Nullable<Text>,
+        retired_at -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    facility_versions (layer, version) {
+        layer -> Text,
+        version -> BigInt,
+        class -> Text,
+        buffer_ft -> Double,
+        close_ft -> Double,
+        imported_by -> Text,
+        imported_at -> BigInt,
+        source_format -> Text,
+        source_crs -> Text,
+        source_sha256 -> Text,
+        source_bytes -> BigInt,
+        features -> BigInt,
+        vertices -> BigInt,
+        min_lon -> Double,
+        min_lat -> Double,
+        max_lon -> Double,
+        max_lat -> Double,
+    }
+}
+
+diesel::table! {
+    facilities (layer, version, seq) {
+        layer -> Text,
+        version -> BigInt,
+        seq -> BigInt,
+        feature_id -> Text,
+        geometry -> Binary,
+        attributes -> Text,
+    }
+}
+
+diesel::table! {
+    facility_coverage (id) {
+        id -> BigInt,
+        multipolygon -> Text,
+        set_by -> Text,
+        set_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    auto_clear (center) {
+        center -> Text,
+        enabled -> Bool,
+        ticket_types -> Text,
+        set_by -> Text,
+        set_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    screening_generation (id) {
+        id -> BigInt,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
+    screenings (workflow_id) {
+        workflow_id -> Text,
+        category -> Text,
+        screening -> Text,
+        screened_at -> BigInt,
     }
 }

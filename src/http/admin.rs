@@ -62,6 +62,9 @@ pub struct WorkflowQuery {
     /// A risk band.
     #[param(value_type = Option<super::openapi_names::BandName>)]
     pub band: Option<String>,
+    /// A screening category: `conflict`, `close`, `clear` or `unknown`.
+    #[param(value_type = Option<super::openapi_names::ScreeningName>)]
+    pub screening: Option<String>,
     pub ticket_number: Option<String>,
     /// Created at or after (RFC 3339).
     #[param(format = DateTime)]
@@ -99,6 +102,7 @@ impl From<WorkflowQuery> for WorkflowFilter {
             state: q.state,
             center: q.center,
             band: q.band,
+            screening: q.screening,
             ticket_number: q.ticket_number,
             since: q.since,
             until: q.until,
@@ -387,7 +391,7 @@ pub async fn respond(
     state: web::Data<AppState>,
     who: Operator,
     id: web::Path<String>,
-    body: web::Json<RespondBody>,
+    body: crate::http::optional_json::Object<RespondBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let latest = state

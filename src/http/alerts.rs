@@ -146,7 +146,7 @@ pub async fn resolve(
     state: web::Data<AppState>,
     who: Officer,
     id: web::Path<String>,
-    body: web::Json<ResolveBody>,
+    body: crate::http::optional_json::Object<ResolveBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let action = AlertAction::Resolve {

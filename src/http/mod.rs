@@ -10,6 +10,7 @@ pub mod body;
 pub mod client_ip;
 pub mod due;
 pub mod error;
+pub mod facilities;
 pub mod health;
 pub mod openapi;
 pub mod openapi_names;
@@ -55,6 +56,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/centers/{code}/response-api"),
     ("PUT", "/v1/admin/centers/{code}/response-api"),
     ("PUT", "/v1/admin/centers/{code}/response-codes"),
+    ("PUT", "/v1/admin/centers/{code}/auto-clear"),
+    ("GET", "/v1/admin/facility-layers"),
+    ("GET", "/v1/admin/facility-layers/{name}"),
+    ("PUT", "/v1/admin/facility-layers/{name}"),
+    ("DELETE", "/v1/admin/facility-layers/{name}"),
+    ("GET", "/v1/admin/facility-coverage"),
+    ("PUT", "/v1/admin/facility-coverage"),
     ("GET", "/v1/admin/dead-letters"),
     ("POST", "/v1/admin/dead-letters/{id}/redrive"),
     ("POST", "/v1/admin/dead-letters/{id}/dismiss"),
@@ -81,7 +89,7 @@ fn resource(path: &str) -> actix_web::Resource {
 
 /// Registers every route of [`ROUTES`].
 pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
-    use web::{get, post, put};
+    use web::{delete, get, post, put};
     cfg.service(resource("/healthz").route(get().to(health::healthz)))
         .service(resource("/readyz").route(get().to(health::readyz)))
         .service(resource("/metrics").route(get().to(health::metrics)))
@@ -112,6 +120,22 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(
             resource("/admin/centers/{code}/response-codes")
                 .route(put().to(response_api::put_codes)),
+        )
+        .service(
+            resource("/admin/centers/{code}/auto-clear")
+                .route(put().to(facilities::put_auto_clear)),
+        )
+        .service(resource("/admin/facility-layers").route(get().to(facilities::list_layers)))
+        .service(
+            resource("/admin/facility-layers/{name}")
+                .route(get().to(facilities::get_layer))
+                .route(put().to(facilities::put_layer))
+                .route(delete().to(facilities::retire_layer)),
+        )
+        .service(
+            resource("/admin/facility-coverage")
+                .route(get().to(facilities::get_coverage))
+                .route(put().to(facilities::put_coverage)),
         )
         .service(resource("/admin/dead-letters").route(get().to(admin::dead_letters)))
         .service(resource("/admin/dead-letters/{id}/redrive").route(post().to(admin::redrive)))

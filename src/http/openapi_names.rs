@@ -31,6 +31,27 @@ pub enum BandName {
     High,
 }
 
+/// A ticket type a center may clear automatically (contract §10).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClearableTypeName {
+    Normal,
+    Update,
+    Remark,
+    Design,
+    ShortNotice,
+}
+
+/// A screening category (contract §10).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreeningName {
+    Conflict,
+    Close,
+    Clear,
+    Unknown,
+}
+
 /// An alert's state.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -108,6 +129,20 @@ mod tests {
         assert_eq!(
             names::<BandName>(),
             own(Band::ALL.iter().map(|s| s.as_str()).collect())
+        );
+        assert_eq!(
+            names::<ClearableTypeName>(),
+            own(crate::app::facilities::CLEARABLE
+                .iter()
+                .map(|t| t.as_str())
+                .collect())
+        );
+        assert_eq!(
+            names::<ScreeningName>(),
+            own(aegis_workflows::screening::Category::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect())
         );
         assert_eq!(
             names::<AlertStateName>(),

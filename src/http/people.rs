@@ -301,7 +301,7 @@ pub async fn set_channels(
     state: web::Data<AppState>,
     who: Operator,
     path: web::Path<UserPath>,
-    body: web::Json<ChannelsBody>,
+    body: crate::http::optional_json::Object<ChannelsBody>,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner().name;
     let body = body.into_inner();
@@ -346,7 +346,7 @@ pub async fn put_roster(
     state: web::Data<AppState>,
     who: Operator,
     path: web::Path<RosterPath>,
-    body: web::Json<RosterBody>,
+    body: crate::http::optional_json::Object<RosterBody>,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner().name;
     let b = body.into_inner();

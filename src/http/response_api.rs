@@ -75,7 +75,7 @@ pub async fn put_api(
     state: web::Data<AppState>,
     who: Operator,
     path: web::Path<CenterPath>,
-    body: web::Json<ResponseApiBody>,
+    body: crate::http::optional_json::Object<ResponseApiBody>,
 ) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner().code;
     let body = body.into_inner();
@@ -139,7 +139,7 @@ pub async fn put_codes(
     state: web::Data<AppState>,
     who: Operator,
     path: web::Path<CenterPath>,
-    body: web::Json<BTreeMap<String, String>>,
+    body: crate::http::optional_json::Object<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner().code;
     let checked = state

@@ -32,6 +32,7 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
         (names::SCORE_PROBABILITY, names::PROBABILITY_BUCKETS),
         (names::SCORER_BATCH, names::BATCH_BUCKETS),
         (names::DB_BATCH_SIZE, names::BATCH_BUCKETS),
+        (names::SCREENING_SECONDS, names::SCREENING_BUCKETS),
     ] {
         builder = builder.set_buckets_for_metric(Matcher::Full(name.to_owned()), buckets)?;
     }
@@ -55,6 +56,7 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
         names::ALERTS_ACKNOWLEDGED,
         names::ALERTS_ESCALATED,
         names::ALERTS_RESOLVED,
+        names::TICKETS_CLEARED,
     ] {
         metrics::counter!(name).absolute(0);
     }

@@ -57,6 +57,11 @@ pub const SEQUENCE_GAPS: &str = "aegis_sequence_gaps";
 pub const CENTER_LAST_DELIVERY: &str = "aegis_center_last_delivery_timestamp_seconds";
 pub const CENTER_SILENCE_ALARM: &str = "aegis_center_silence_alarm_seconds";
 pub const CENTER_BUSINESS_HOURS: &str = "aegis_center_business_hours";
+pub const SCREENINGS: &str = "aegis_screenings_total";
+pub const SCREENING_SECONDS: &str = "aegis_screening_duration_seconds";
+pub const TICKETS_CLEARED: &str = "aegis_tickets_cleared_total";
+pub const FACILITY_FEATURES: &str = "aegis_facility_layer_features";
+pub const FACILITY_INDEX_BYTES: &str = "aegis_facility_index_bytes";
 
 pub const ALL: &[Def] = &[
     (
@@ -250,6 +255,31 @@ pub const ALL: &[Def] = &[
         "A watched center's centers.<CODE>.silence_alarm_secs.",
     ),
     (
+        SCREENINGS,
+        "counter",
+        "Tickets screened against the facility layers, by category (conflict, close, clear, unknown).",
+    ),
+    (
+        SCREENING_SECONDS,
+        "histogram",
+        "Time to screen one ticket against every active facility layer.",
+    ),
+    (
+        TICKETS_CLEARED,
+        "counter",
+        "Tickets cleared automatically by screening (no facility near), by center.",
+    ),
+    (
+        FACILITY_FEATURES,
+        "gauge",
+        "Features in the version of each facility layer that screens, by layer.",
+    ),
+    (
+        FACILITY_INDEX_BYTES,
+        "gauge",
+        "Memory held by the facility layers' screening indexes on this node.",
+    ),
+    (
         CENTER_BUSINESS_HOURS,
         "gauge",
         "1 during the centers' business hours, when silence is alarming.",
@@ -287,6 +317,11 @@ pub const ALL: &[Def] = &[
 ];
 
 /// Buckets for latency histograms, in seconds: 0.5 ms to 30 s.
+/// Screening takes microseconds: buckets from 5 µs to 50 ms.
+pub const SCREENING_BUCKETS: &[f64] = &[
+    0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.005, 0.05,
+];
+
 pub const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];

@@ -25,6 +25,12 @@ pub fn committed(c: &TransitionCommit) {
                 let since = (c.at - c.received_at).num_microseconds().unwrap_or(0);
                 metrics::histogram!(names::RECEIVED_TO_SCORED).record(since as f64 / 1e6);
             }
+            Event::Screened { category, .. } => {
+                metrics::counter!(names::SCREENINGS, "category" => category.as_str()).increment(1)
+            }
+            Event::Cleared { .. } => {
+                metrics::counter!(names::TICKETS_CLEARED, "center" => c.center.clone()).increment(1)
+            }
             Event::AlertRaised { .. } => metrics::counter!(names::ALERTS_RAISED).increment(1),
             Event::Escalated { tier, .. } => {
                 metrics::counter!(names::ALERTS_ESCALATED, "tier" => tier.to_string()).increment(1)

@@ -69,7 +69,24 @@ async fn every_documented_response_matches_its_schema_and_every_status_is_docume
         .unwrap_or_else(|| rand::random::<u32>().into());
     eprintln!("schemathesis seed {seed} (replay: AEGIS_SCHEMATHESIS_SEED={seed})");
     let seed_arg = seed.to_string();
+    // A layer file or a coverage polygon can fit its schema and still be refused: a GeoJSON
+    // with a self-intersecting ring is an object like any other. Those two operations may
+    // answer 422 to data that fits the schema; every other check still runs on them.
+    let config =
+        std::env::temp_dir().join(format!("aegis-st-{}.toml", uuid::Uuid::new_v4().simple()));
+    std::fs::write(
+        &config,
+        r#"
+[[operations]]
+include-path-regex = "^/v1/admin/facility-(layers/\\{name\\}|coverage)$"
+include-method = "PUT"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422"]
+"#,
+    )
+    .unwrap();
     let run = tokio::process::Command::new(&st)
+        .arg("--config-file")
+        .arg(&config)
         .args([
             "run",
             &format!("{}/openapi.json", app.base),

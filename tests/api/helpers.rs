@@ -358,6 +358,20 @@ impl TestApp {
         reply(r).await
     }
 
+    /// `PUT` of a file body with its media type.
+    pub async fn put_bytes(&self, path: &str, media_type: &str, body: Vec<u8>) -> Reply {
+        let r = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", media_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        reply(r).await
+    }
+
     pub async fn workflow(&self, id: &str) -> Value {
         let r = self
             .get(&format!("/v1/admin/workflows/{id}"), &self.token)

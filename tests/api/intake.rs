@@ -39,7 +39,11 @@ async fn native_ticket_is_durable_and_answered_202(backend: Backend) {
         .iter()
         .map(|e| e["to_state"].as_str().unwrap())
         .collect();
-    assert_eq!(events, vec!["received", "validated", "scored", "resolved"]);
+    // Screening moves nothing: it stays validated.
+    assert_eq!(
+        events,
+        vec!["received", "validated", "validated", "scored", "resolved"]
+    );
     assert_eq!(w["events"][0]["principal"], "center:TEST");
     assert_eq!(w["chain_valid"], true);
     assert_eq!(w["ticket"]["excavator"]["name"], "Dana Ortiz");

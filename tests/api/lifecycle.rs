@@ -44,12 +44,13 @@ async fn emergency_drilling_scores_far_above_normal(backend: Backend) {
         vec![
             "received",
             "validated",
+            "screened",
             "scored",
             "alert_raised",
             "recipients_unreachable"
         ]
     );
-    let unreachable = &e["events"][4]["detail"];
+    let unreachable = &e["events"][5]["detail"];
     assert_eq!(unreachable["change"], "raised");
     assert_eq!(
         unreachable["recipients"],

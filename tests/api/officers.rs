@@ -107,8 +107,10 @@ async fn an_alert_shows_why_it_is_risky(backend: Backend) {
         r.body["workflow"]["ticket"]["work"]["method"],
         "directional_drilling"
     );
-    // received, validated, scored, alert_raised, and recipients_unreachable: no roster here.
-    assert_eq!(r.body["workflow"]["events"].as_array().unwrap().len(), 5);
+    // received, validated, screened (no layer: unknown), scored, alert_raised, and
+    // recipients_unreachable: no roster here.
+    assert_eq!(r.body["workflow"]["events"].as_array().unwrap().len(), 6);
+    assert_eq!(r.body["workflow"]["screening"]["category"], "unknown");
     let missing = app
         .get("/v1/alerts/no-such-alert", &app.officer_token)
         .await;
@@ -207,6 +209,7 @@ async fn acknowledge_and_resolve_follow_the_contract(backend: Backend) {
         principals,
         vec![
             "center:TEST",
+            "system",
             "system",
             "system",
             "system",

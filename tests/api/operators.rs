@@ -115,6 +115,7 @@ async fn a_failed_workflow_is_retried_from_where_it_stopped(backend: Backend) {
             "failed",
             "retried",
             "validated",
+            "screened",
             "scored",
             "auto_resolved"
         ]

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::problem::Problem;
 use crate::risk::Band;
+use crate::screening::{Category, ScreenedLayer, Unknown};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -159,10 +160,25 @@ pub enum Event {
     Rejected {
         problems: Vec<Problem>,
     },
+    /// What the member's facility layers say about the dig area (contract §10), before it is
+    /// scored: the category, and per layer its version, the nearest facility and how many are
+    /// within the tolerance zone and within `close_ft`.
+    Screened {
+        category: Category,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unknown: Option<Unknown>,
+        layers: Vec<ScreenedLayer>,
+    },
     Scored {
         probability: f64,
         band: Band,
         model_version: String,
+    },
+    /// Screened `clear` and of a type the center clears automatically: resolved with no
+    /// alert, disposition `no_conflict`, by `system:screening`, naming the layers it relied on.
+    Cleared {
+        disposition: Disposition,
+        layers: Vec<String>,
     },
     AlertRaised {
         tier: u32,
@@ -279,7 +295,9 @@ impl Event {
             Self::Received => "received",
             Self::Validated { .. } => "validated",
             Self::Rejected { .. } => "rejected",
+            Self::Screened { .. } => "screened",
             Self::Scored { .. } => "scored",
+            Self::Cleared { .. } => "cleared",
             Self::AlertRaised { .. } => "alert_raised",
             Self::AutoResolved { .. } => "auto_resolved",
             Self::Escalated { .. } => "escalated",
@@ -367,6 +385,8 @@ impl Workflow {
         match (self.state, event) {
             (_, Event::Received) => return Err(refuse("a workflow is received only once")),
             (S::Received, Event::Validated { .. }) => next.state = S::Validated,
+            // Screening says what is near; it moves nothing by itself.
+            (S::Validated, Event::Screened { .. }) => {}
             (S::Received, Event::Rejected { problems }) => {
                 if problems.is_empty() {
                     return Err(refuse("a rejection needs at least one problem"));
@@ -394,6 +414,12 @@ impl Workflow {
                 }
                 next.state = S::Alerted;
                 next.tier = Some(0);
+            }
+            (S::Scored, Event::Cleared { disposition, .. }) => {
+                if *disposition != Disposition::NoConflict {
+                    return Err(refuse("screening clears only with no_conflict"));
+                }
+                next.state = S::Resolved;
             }
             (S::Scored, Event::AutoResolved { .. }) => {
                 if self.band.is_none_or(Band::raises_alert) {
@@ -595,7 +621,7 @@ mod tests {
             || matches!(
                 (from, to),
                 (S::Received, S::Validated | S::Rejected)
-                    | (S::Validated, S::Scored)
+                    | (S::Validated, S::Scored | S::Validated)
                     | (S::Scored, S::Resolved | S::Alerted)
                     | (S::Alerted, S::Acknowledged | S::Escalated | S::Resolved)
                     | (S::Escalated, S::Escalated | S::Acknowledged | S::Resolved)
@@ -630,6 +656,19 @@ mod tests {
                 recipients: vec![]
             }),
             Just(Event::AutoResolved { reason: "r".into() }),
+            Just(Event::Screened {
+                category: crate::screening::Category::Clear,
+                unknown: None,
+                layers: vec![]
+            }),
+            prop_oneof![
+                Just(Disposition::NoConflict),
+                Just(Disposition::FalsePositive)
+            ]
+            .prop_map(|disposition| Event::Cleared {
+                disposition,
+                layers: vec![]
+            }),
             (0u32..4).prop_map(|tier| Event::Escalated {
                 tier,
                 ack_deadline: deadline(),

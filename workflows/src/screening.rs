@@ -150,6 +150,17 @@ pub struct LayerScreening {
 /// Facilities listed per layer at most.
 pub const MAX_LISTED: usize = 50;
 
+/// What the trail keeps of one layer's screening: enough to say what Aegis knew (the version)
+/// and why it decided; the facilities themselves are in the read-back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreenedLayer {
+    pub name: String,
+    pub version: u32,
+    pub nearest_ft: Option<f64>,
+    pub within_buffer: usize,
+    pub within_close: usize,
+}
+
 /// A ticket's screening.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Screening {
@@ -185,6 +196,20 @@ impl Screening {
             unknown: Some(why),
             layers,
         }
+    }
+
+    /// The trail's summary of each layer.
+    pub fn summary(&self) -> Vec<ScreenedLayer> {
+        self.layers
+            .iter()
+            .map(|l| ScreenedLayer {
+                name: l.name.clone(),
+                version: l.version,
+                nearest_ft: l.nearest_ft,
+                within_buffer: l.within_buffer,
+                within_close: l.facilities.len(),
+            })
+            .collect()
     }
 
     /// The layers and versions this screening used, as `name@version`.

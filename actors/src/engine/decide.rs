@@ -16,8 +16,12 @@ use crate::records::{
     WorkflowSnapshot,
 };
 use crate::step::{Command, Step, StepError};
+use aegis_workflows::lifecycle::Disposition;
 
 use super::plan::{Decision, Plan};
+
+/// Who clears a ticket screened `clear` (contract §10).
+pub(crate) const SCREENING: &str = "system:screening";
 
 pub(crate) async fn decide(
     deps: &Deps,
@@ -166,7 +170,21 @@ async fn drive(
     }
     let mut band = snap.workflow.band;
     let mut probability = None;
+    // What is buried there, before the risk is judged; only a screening recorded in this same
+    // run may clear the ticket (one resumed after a failure goes to the band's rule instead).
+    let mut screened = None;
     if state == State::Validated {
+        let screening = deps.screener.screen(&snap.ticket);
+        plan.events.push((
+            Event::Screened {
+                category: screening.category,
+                unknown: screening.unknown,
+                layers: screening.summary(),
+            },
+            SYSTEM.to_owned(),
+        ));
+        screened = Some(screening.category);
+        plan.screening = Some(screening);
         let counts = match context {
             Some(h) => h,
             None => {
@@ -222,6 +240,36 @@ async fn drive(
                 "a scored workflow has no band".into(),
             )));
         };
+        if let Some(category) = screened
+            && deps
+                .screener
+                .auto_clear(&snap.center)
+                .clears(category, snap.ticket.kind)
+        {
+            let layers = plan
+                .screening
+                .as_ref()
+                .map(aegis_workflows::screening::Screening::versions)
+                .unwrap_or_default();
+            plan.events.push((
+                Event::Cleared {
+                    disposition: Disposition::NoConflict,
+                    layers,
+                },
+                SCREENING.to_owned(),
+            ));
+            super::respond::for_resolution(
+                deps,
+                snap,
+                &mut plan,
+                &SCREENING.to_owned(),
+                Disposition::NoConflict,
+                Some("no facility of ours within the screening distance"),
+                now,
+            )
+            .await?;
+            return Ok(Decision::Commit(Box::new(plan)));
+        }
         match alert::decide(band, probability, deps.config.thresholds) {
             AlertDecision::Raise => {
                 let step = deps.config.escalation.raise(urgent(snap), now);

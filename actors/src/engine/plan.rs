@@ -21,6 +21,8 @@ pub(crate) struct Plan {
     pub delivery_update: Option<DeliveryUpdate>,
     pub responses: Vec<ResponseRecord>,
     pub response_update: Option<ResponseUpdate>,
+    /// The screening recorded with this step, whole (the trail keeps its summary).
+    pub screening: Option<aegis_workflows::screening::Screening>,
 }
 
 #[derive(Debug)]

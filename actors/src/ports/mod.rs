@@ -7,6 +7,7 @@ pub mod clock;
 pub mod messenger;
 pub mod responder;
 pub mod scorer;
+pub mod screener;
 pub mod store;
 
 pub use bus::{Acker, Bus, BusError, Delivery, EventMessage, WorkKind, WorkMessage};
@@ -14,6 +15,7 @@ pub use clock::{Clock, ManualClock, ShiftedClock, SystemClock};
 pub use messenger::Messenger;
 pub use responder::Responder;
 pub use scorer::{Contribution, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring};
+pub use screener::{NoLayers, Screener};
 pub use store::{Cause, Store, StoreError};
 
 /// A boxed future, so the ports can be used as trait objects.

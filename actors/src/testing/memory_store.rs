@@ -93,6 +93,7 @@ struct Inner {
     deliveries: HashMap<(String, String), String>,
     events: BTreeMap<String, Vec<EventRecord>>,
     scores: HashMap<String, ScoreRecord>,
+    screenings: HashMap<String, aegis_workflows::screening::Screening>,
     timers: BTreeMap<String, StoredTimer>,
     dead_letters: Vec<DeadLetterRecord>,
     /// Excavator key → (tickets, damages).
@@ -198,6 +199,11 @@ impl MemoryStore {
     }
 
     /// Every response row, in the order written.
+    /// The screening stored with `workflow_id`.
+    pub fn screening(&self, workflow_id: &str) -> Option<aegis_workflows::screening::Screening> {
+        self.inner.lock().screenings.get(workflow_id).cloned()
+    }
+
     pub fn responses(&self) -> Vec<StoredResponse> {
         self.inner.lock().responses.clone()
     }
@@ -329,6 +335,9 @@ fn commit_one(inner: &mut Inner, c: &TransitionCommit) -> CommitOutcome {
         .extend(c.events.iter().cloned());
     if let Some(s) = &c.score {
         inner.scores.insert(c.workflow_id.clone(), s.clone());
+    }
+    if let Some(s) = &c.screening {
+        inner.screenings.insert(c.workflow_id.clone(), s.clone());
     }
     for t in &c.timers {
         match t {

@@ -13,7 +13,7 @@ use super::page::{Cursor, Page, page};
 use crate::db::convert::{self, corrupt};
 use crate::db::first_row::OneRow;
 use crate::db::rows::{AlertRow, EventRow, ScoreRow, WorkflowRow};
-use crate::db::schema::{alerts, events, scores, tickets, workflows};
+use crate::db::schema::{alerts, events, scores, screenings, tickets, workflows};
 use crate::db::time::from_db;
 use crate::db::{AnyConn, store_err};
 use crate::with_conn;
@@ -69,6 +69,43 @@ pub struct WorkflowDetail {
     pub chain_broken_at: Option<i64>,
     /// The latest positive response to the call center, if one was asked for.
     pub response: Option<super::responses::ResponseView>,
+    /// What the member's facility layers say about the dig area (contract §10): `category`,
+    /// and per layer its version, the nearest facility and those within `close_ft`.
+    #[schema(value_type = Option<Object>)]
+    pub screening: Option<Value>,
+}
+
+/// A stored screening as the read-back shows it: each layer's `within_buffer` is whether any
+/// facility is within its tolerance zone (§10), and `within_buffer_count` how many.
+pub fn screening_view(stored: &str) -> Result<Value, StoreError> {
+    let mut v: Value = serde_json::from_str(stored).map_err(corrupt)?;
+    if let Some(layers) = v.get_mut("layers").and_then(Value::as_array_mut) {
+        for l in layers {
+            if let Some(obj) = l.as_object_mut() {
+                let n = obj
+                    .get("within_buffer")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                obj.insert("within_buffer".into(), Value::Bool(n > 0));
+                obj.insert("within_buffer_count".into(), Value::from(n));
+            }
+        }
+    }
+    Ok(v)
+}
+
+/// The stored screening of a workflow, as the domain has it.
+pub fn screening_of(
+    conn: &mut AnyConn,
+    id: &str,
+) -> Result<Option<aegis_workflows::screening::Screening>, StoreError> {
+    let text: Option<String> = with_conn!(conn, |c| screenings::table
+        .find(id)
+        .select(screenings::screening)
+        .one(c))
+    .map_err(store_err)?;
+    text.map(|t| serde_json::from_str(&t).map_err(corrupt))
+        .transpose()
 }
 
 pub fn score_view(r: ScoreRow) -> Result<ScoreView, StoreError> {
@@ -167,6 +204,12 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         .collect::<Result<Vec<_>, StoreError>>()?;
     let _ = convert::state(&w.state)?;
     let response = super::responses::latest(conn, &w.id)?;
+    let screening: Option<String> = with_conn!(conn, |c| screenings::table
+        .find(&w.id)
+        .select(screenings::screening)
+        .one(c))
+    .map_err(store_err)?;
+    let screening = screening.as_deref().map(screening_view).transpose()?;
     let warnings = events
         .iter()
         .filter(|e| e.event == "validated")
@@ -193,6 +236,7 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         chain_valid: check.valid && tip_ok,
         chain_broken_at: check.broken_at.or((!tip_ok).then_some(w.version)),
         response,
+        screening,
     }))
 }
 
@@ -209,11 +253,14 @@ pub struct WorkflowItem {
     pub attempts: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Its screening's category (`conflict`, `close`, `clear`, `unknown`), once screened.
+    pub screening: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct WorkflowFilter {
     pub state: Option<String>,
+    pub screening: Option<String>,
     pub center: Option<String>,
     pub band: Option<String>,
     pub ticket_number: Option<String>,
@@ -243,6 +290,15 @@ pub fn list_workflows(
         if let Some(b) = &f.band {
             q = q.filter(workflows::band.eq(b.clone()));
         }
+        if let Some(cat) = &f.screening {
+            q = q.filter(
+                workflows::id.eq_any(
+                    screenings::table
+                        .filter(screenings::category.eq(cat.clone()))
+                        .select(screenings::workflow_id),
+                ),
+            );
+        }
         if let Some(t) = &f.ticket_number {
             q = q.filter(workflows::ticket_number.eq(t.clone()));
         }
@@ -261,9 +317,20 @@ pub fn list_workflows(
         }
         q.load(c).map_err(store_err)?
     });
+    let ids: Vec<&str> = rows.iter().map(|w| w.id.as_str()).collect();
+    let categories: std::collections::HashMap<String, String> = with_conn!(conn, |c| {
+        screenings::table
+            .filter(screenings::workflow_id.eq_any(&ids))
+            .select((screenings::workflow_id, screenings::category))
+            .load::<(String, String)>(c)
+    })
+    .map_err(store_err)?
+    .into_iter()
+    .collect();
     let items = rows
         .into_iter()
         .map(|w| WorkflowItem {
+            screening: categories.get(&w.id).cloned(),
             id: w.id,
             center: w.center,
             ticket_number: w.ticket_number,

@@ -13,7 +13,9 @@ use diesel::upsert::excluded;
 use super::CHUNK;
 use crate::db::convert;
 use crate::db::rows::{AlertRow, NewOutbox, ScoreRow, TimerRow};
-use crate::db::schema::{alerts, dead_letters, events, outbox, scores, timers, workflows};
+use crate::db::schema::{
+    alerts, dead_letters, events, outbox, scores, screenings, timers, workflows,
+};
 use crate::db::time::to_db;
 use crate::db::tx::Tx;
 use crate::with_tx;
@@ -78,7 +80,18 @@ pub fn commit_many(
     let mut settles = Vec::new();
     let mut response_rows = Vec::new();
     let mut response_settles = Vec::new();
+    let mut screening_rows = Vec::new();
     for c in &won {
+        if let Some(s) = &c.screening {
+            let body = serde_json::to_string(s)
+                .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+            screening_rows.push((
+                screenings::workflow_id.eq(c.workflow_id.clone()),
+                screenings::category.eq(s.category.as_str()),
+                screenings::screening.eq(body),
+                screenings::screened_at.eq(to_db(c.at)),
+            ));
+        }
         response_rows.extend(c.responses.iter().map(super::responses::new_row));
         if let Some(u) = &c.response_update {
             response_settles.push((u, c.at));
@@ -138,6 +151,19 @@ pub fn commit_many(
                     scores::top_features.eq(excluded(scores::top_features)),
                     scores::features.eq(excluded(scores::features)),
                     scores::scored_at.eq(excluded(scores::scored_at)),
+                ))
+                .execute(conn)?;
+        }
+        // A workflow retried after a failure is screened again: the newer screening stands.
+        for chunk in screening_rows.chunks(CHUNK) {
+            diesel::insert_into(screenings::table)
+                .values(chunk)
+                .on_conflict(screenings::workflow_id)
+                .do_update()
+                .set((
+                    screenings::category.eq(excluded(screenings::category)),
+                    screenings::screening.eq(excluded(screenings::screening)),
+                    screenings::screened_at.eq(excluded(screenings::screened_at)),
                 ))
                 .execute(conn)?;
         }

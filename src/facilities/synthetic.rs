@@ -1,0 +1,247 @@
+//! A synthetic facility network for the demo area (and the screening benchmark): a street grid
+//! with a gas main along each street, a service from the main to every lot, a water main on the
+//! other side of each street, and a gas transmission corridor crossing the grid diagonally —
+//! as RFC 7946 GeoJSON, the format a member's GIS exports and Aegis imports. Deterministic for
+//! a seed. Nothing here is real: it is for showing and measuring screening.
+
+use std::io::Write;
+
+use aegis_screening::LocalFrame;
+use aegis_workflows::screening::FacilityClass;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+/// Where the demo tickets dig (the README's example ticket, Concord, California).
+pub const DEMO_CENTER: (f64, f64) = (-122.0311, 37.9779);
+
+/// Feet between parallel streets.
+const BLOCK_FT: f64 = 400.0;
+/// Lot frontage: one service every this many feet, on each side of a street.
+const LOT_FT: f64 = 60.0;
+/// A gas main runs this far north (or east) of the street's centre line, water as far south.
+const GAS_OFFSET_FT: f64 = 8.0;
+const WATER_OFFSET_FT: f64 = 12.0;
+/// A service runs from its main this far towards the house.
+const SERVICE_FT: f64 = 45.0;
+
+/// One layer of the network.
+#[derive(Debug, Clone)]
+pub struct SyntheticLayer {
+    pub name: &'static str,
+    pub class: FacilityClass,
+    pub features: usize,
+    pub segments: usize,
+}
+
+/// How big a network to lay out.
+#[derive(Debug, Clone, Copy)]
+pub struct NetworkSize {
+    /// The square's side, in miles, centred on the centre.
+    pub extent_miles: f64,
+    pub seed: u64,
+}
+
+/// Writes the network's layers as GeoJSON, one writer per layer (in the order of
+/// [`LAYERS`]), feature by feature (a large network is never whole in memory).
+pub const LAYERS: [(&str, FacilityClass); 4] = [
+    ("demo-gas-mains", FacilityClass::GasDistribution),
+    ("demo-gas-services", FacilityClass::GasService),
+    ("demo-water-mains", FacilityClass::Water),
+    ("demo-gas-transmission", FacilityClass::GasTransmission),
+];
+
+struct Layer<'w> {
+    out: &'w mut dyn Write,
+    features: usize,
+    segments: usize,
+}
+
+impl Layer<'_> {
+    fn start(&mut self) -> std::io::Result<()> {
+        self.out
+            .write_all(br#"{"type":"FeatureCollection","features":["#)
+    }
+
+    fn line(&mut self, id: String, coords: Vec<[f64; 2]>, props: Value) -> std::io::Result<()> {
+        if self.features > 0 {
+            self.out.write_all(b",\n")?;
+        }
+        self.features += 1;
+        self.segments += coords.len().saturating_sub(1);
+        let f = json!({"type": "Feature", "id": id, "properties": props,
+            "geometry": {"type": "LineString", "coordinates": coords}});
+        serde_json::to_writer(&mut *self.out, &f)?;
+        Ok(())
+    }
+
+    fn finish(self, name: &'static str, class: FacilityClass) -> std::io::Result<SyntheticLayer> {
+        self.out.write_all(b"]}\n")?;
+        Ok(SyntheticLayer {
+            name,
+            class,
+            features: self.features,
+            segments: self.segments,
+        })
+    }
+}
+
+/// Rounds to 7 decimals (about a centimetre): smaller files, no false precision.
+fn deg(v: f64) -> f64 {
+    (v * 1e7).round() / 1e7
+}
+
+/// Lays the network out around `center` into `outs` (one per entry of [`LAYERS`]).
+pub fn write_network(
+    center: (f64, f64),
+    size: NetworkSize,
+    outs: [&mut dyn Write; 4],
+) -> std::io::Result<Vec<SyntheticLayer>> {
+    let frame = LocalFrame::at(center.0, center.1);
+    let (dlon, dlat) = frame.degrees_for(1.0);
+    let at = |east: f64, north: f64| [deg(center.0 + east * dlon), deg(center.1 + north * dlat)];
+    let half = size.extent_miles * 5_280.0 / 2.0;
+    let streets = (2.0 * half / BLOCK_FT).floor() as i64;
+    let first = -(streets as f64) * BLOCK_FT / 2.0;
+    let lines: Vec<f64> = (0..=streets).map(|i| first + i as f64 * BLOCK_FT).collect();
+    let (lo, hi) = (first, -first);
+    let mut rng = StdRng::seed_from_u64(size.seed);
+    let [gas_out, service_out, water_out, transmission_out] = outs;
+    let mut gas = Layer {
+        out: gas_out,
+        features: 0,
+        segments: 0,
+    };
+    let mut services = Layer {
+        out: service_out,
+        features: 0,
+        segments: 0,
+    };
+    let mut water = Layer {
+        out: water_out,
+        features: 0,
+        segments: 0,
+    };
+    gas.start()?;
+    services.start()?;
+    water.start()?;
+    // Each street, east–west then north–south, as one main with a vertex at every crossing.
+    for (dir, along_ns) in [("EW", false), ("NS", true)] {
+        for (i, &c) in lines.iter().enumerate() {
+            let point = |t: f64, off: f64| {
+                if along_ns {
+                    at(c + off, t)
+                } else {
+                    at(t, c + off)
+                }
+            };
+            let year: i64 = rng.random_range(1952..2021);
+            let steel = year < 1975;
+            gas.line(
+                format!("GM-{dir}-{i}"),
+                lines.iter().map(|&t| point(t, GAS_OFFSET_FT)).collect(),
+                json!({"material": if steel { "steel" } else { "PE" },
+                       "diameter": if steel { 6.0 } else { 4.0 }, "pressure": 60.0,
+                       "install_year": year, "owner": "Demo Gas"}),
+            )?;
+            water.line(
+                format!("WM-{dir}-{i}"),
+                lines.iter().map(|&t| point(t, -WATER_OFFSET_FT)).collect(),
+                json!({"material": "ductile iron", "diameter": 8.0,
+                       "install_year": rng.random_range(1950..2021_i64), "owner": "Demo Water"}),
+            )?;
+            // A service to every lot on both sides, between crossings.
+            let mut t = lo + LOT_FT / 2.0;
+            let mut n = 0;
+            while t < hi {
+                if ((t - lo) % BLOCK_FT) > 20.0 && ((t - lo) % BLOCK_FT) < BLOCK_FT - 20.0 {
+                    for side in [1.0, -1.0] {
+                        let from = GAS_OFFSET_FT;
+                        let to = if side > 0.0 {
+                            GAS_OFFSET_FT + SERVICE_FT
+                        } else {
+                            GAS_OFFSET_FT - SERVICE_FT - 2.0 * GAS_OFFSET_FT
+                        };
+                        n += 1;
+                        services.line(
+                            format!("GS-{dir}-{i}-{n}"),
+                            vec![point(t, from), point(t, to)],
+                            json!({"material": "PE", "diameter": 1.0, "pressure": 60.0,
+                                   "install_year": year.max(rng.random_range(1952..2021_i64))}),
+                        )?;
+                    }
+                }
+                t += LOT_FT;
+            }
+        }
+    }
+    let mut layers = vec![
+        gas.finish(LAYERS[0].0, LAYERS[0].1)?,
+        services.finish(LAYERS[1].0, LAYERS[1].1)?,
+        water.finish(LAYERS[2].0, LAYERS[2].1)?,
+    ];
+    // The transmission corridor: south-west to north-east, bending a little every 500 ft.
+    let mut transmission = Layer {
+        out: transmission_out,
+        features: 0,
+        segments: 0,
+    };
+    transmission.start()?;
+    let steps = ((hi - lo) * std::f64::consts::SQRT_2 / 500.0)
+        .ceil()
+        .max(2.0) as usize;
+    let coords: Vec<[f64; 2]> = (0..=steps)
+        .map(|k| {
+            let s = lo + (hi - lo) * k as f64 / steps as f64;
+            let wobble = if k == 0 || k == steps {
+                0.0
+            } else {
+                rng.random_range(-30.0..30.0)
+            };
+            at(s + wobble, s * 0.8 + 150.0)
+        })
+        .collect();
+    transmission.line(
+        "GT-1".into(),
+        coords,
+        json!({"material": "steel", "diameter": 24.0, "pressure": 720.0,
+               "install_year": 1968, "owner": "Demo Gas", "critical": true}),
+    )?;
+    layers.push(transmission.finish(LAYERS[3].0, LAYERS[3].1)?);
+    Ok(layers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_network_is_a_grid_with_services_and_a_corridor() {
+        let (mut a, mut b, mut c, mut d) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let layers = write_network(
+            DEMO_CENTER,
+            NetworkSize {
+                extent_miles: 0.5,
+                seed: 1,
+            },
+            [&mut a, &mut b, &mut c, &mut d],
+        )
+        .unwrap_or_default();
+        // Half a mile: 6 blocks of 400 ft, 7 streets each way, each main 6 segments.
+        assert_eq!((layers[0].features, layers[0].segments), (14, 84));
+        assert_eq!(layers[2].features, 14);
+        assert_eq!(layers[3].features, 1);
+        assert!(layers[1].features > 300, "{}", layers[1].features);
+        for bytes in [&a, &b, &c, &d] {
+            let v: Value = serde_json::from_slice(bytes).unwrap_or_default();
+            assert_eq!(v["type"], "FeatureCollection");
+        }
+        let v: Value = serde_json::from_slice(&a).unwrap_or_default();
+        let first = &v["features"][0];
+        assert_eq!(first["id"], "GM-EW-0");
+        assert_eq!(
+            first["geometry"]["coordinates"].as_array().map(Vec::len),
+            Some(7)
+        );
+    }
+}
