@@ -106,6 +106,10 @@ fn demo_center(db: &Db, s: &Settings) -> anyhow::Result<Option<String>> {
     }
     let secret = CenterFormat::Native.generate_secret();
     centers::add(&mut conn, "DEMO", CenterFormat::Native, &secret)?;
+    let layers = crate::facilities::demo::import_if_none(&mut conn, s.facilities.max_bytes)?;
+    if layers > 0 {
+        tracing::info!(layers, "demo facility layers imported around the demo area");
+    }
     Ok(Some(secret))
 }
 

@@ -294,12 +294,20 @@ fn the_demo_center_exists_only_on_a_fresh_loopback_install_and_its_secret_shows_
     let public = serve_briefly(&s, "0.0.0.0");
     assert!(!public.contains("DEMO"), "{public}");
     assert!(s.ok(&["centers", "list"]).trim().is_empty());
+    assert!(s.ok(&["facilities", "list"]).trim().is_empty());
     let first = serve_briefly(&s, "127.0.0.1");
     assert!(
         first.contains(
             "Demo center DEMO (native webhooks) created; its secret (shown once): whsec_"
         ),
         "{first}"
+    );
+    // The demo network came with it, once: four layers, imported by the demo.
+    let layers = s.ok(&["facilities", "list"]);
+    assert_eq!(layers.lines().count(), 4, "{layers}");
+    assert!(
+        layers.contains("demo-gas-mains\tgas_distribution"),
+        "{layers}"
     );
     let again = serve_briefly(&s, "127.0.0.1");
     assert!(
@@ -480,4 +488,64 @@ fn rosters_and_channels_are_wired_from_the_command_line() {
     );
     let unknown = s.aegis(&["rosters", "put", "x", "--members", "ghost"]);
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such user: ghost"));
+}
+
+#[test]
+fn facility_layers_are_imported_listed_and_retired_from_the_command_line() {
+    let s = Scratch::new();
+    let out = s.ok(&[
+        "generate",
+        "--facilities",
+        "net",
+        "--facility-extent-miles",
+        "0.5",
+    ]);
+    assert!(out.contains("demo-gas-mains.geojson"), "{out}");
+    let mains = s.path("net/demo-gas-mains.geojson");
+    let mains = mains.to_str().unwrap();
+    // A new layer needs its class; a bad mapping is refused, naming it; nothing is stored.
+    let refused = s.aegis(&["facilities", "import", "mains", mains]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("class"));
+    let refused = s.aegis(&[
+        "facilities",
+        "import",
+        "mains",
+        mains,
+        "--class",
+        "gas_distribution",
+        "--attr",
+        "colour=C",
+    ]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("colour"));
+    assert!(s.ok(&["facilities", "list"]).trim().is_empty());
+    // The binary's own allocator and GDAL's: a real import through the release-shaped binary.
+    let out = s.ok(&[
+        "facilities",
+        "import",
+        "mains",
+        mains,
+        "--class",
+        "gas_distribution",
+        "--buffer-ft",
+        "30",
+    ]);
+    assert!(
+        out.starts_with("mains version 1: 14 feature(s), 98 vertices, from EPSG:4326 (geojson)"),
+        "{out}"
+    );
+    let out = s.ok(&["facilities", "import", "mains", mains]);
+    assert!(out.starts_with("mains version 2:"), "kept its class: {out}");
+    let list = s.ok(&["facilities", "list"]);
+    assert_eq!(
+        list.trim(),
+        "mains\tgas_distribution\tbuffer 30 ft, close 250 ft\tv2 screening\t14 feature(s)"
+    );
+    let show = s.ok(&["facilities", "show", "mains"]);
+    assert_eq!(show.lines().count(), 3, "{show}");
+    assert!(show.contains("  v1\t") && show.contains("by cli"), "{show}");
+    assert!(s.ok(&["facilities", "retire", "mains"]).contains("retired"));
+    assert!(s.ok(&["facilities", "list"]).contains("retired"));
+    assert!(!s.aegis(&["facilities", "retire", "mains"]).status.success());
 }

@@ -196,44 +196,32 @@ pub fn quiet_gdal() {
     });
 }
 
-/// A file in GDAL's in-memory file system, removed when dropped.
-struct MemFile(PathBuf);
-
-impl MemFile {
-    fn new(bytes: Vec<u8>, format: Format) -> Result<Self, ReadError> {
-        let path = PathBuf::from(format!(
-            "/vsimem/aegis-import-{}.{}",
-            uuid::Uuid::new_v4(),
-            format.extension()
-        ));
-        gdal::vsi::create_mem_file(&path, bytes).map_err(|e| ReadError::NotReadable {
-            format: format.as_str(),
-            reason: e.to_string(),
-        })?;
-        Ok(Self(path))
-    }
-}
-
-impl Drop for MemFile {
-    fn drop(&mut self) {
-        if let Err(e) = gdal::vsi::unlink_mem_file(&self.0) {
-            tracing::warn!(error = %e, "an imported file stayed in GDAL's memory");
-        }
-    }
+/// A name in GDAL's in-memory file system for an import's bytes.
+fn mem_path(format: Format) -> PathBuf {
+    PathBuf::from(format!(
+        "/vsimem/aegis-import-{}.{}",
+        uuid::Uuid::new_v4(),
+        format.extension()
+    ))
 }
 
 /// Reads a whole layer from `bytes`.
-pub fn read(bytes: Vec<u8>, options: &ReadOptions) -> Result<ReadLayer, ReadError> {
+pub fn read(mut bytes: Vec<u8>, options: &ReadOptions) -> Result<ReadLayer, ReadError> {
     quiet_gdal();
     let format = options.format;
     let not_readable = |reason: String| ReadError::NotReadable {
         format: format.as_str(),
         reason,
     };
-    let file = MemFile::new(bytes, format)?;
+    let mem = mem_path(format);
+    // GDAL reads the bytes where they are and never frees them: handing it the buffer would
+    // have it freed by C's allocator, not the one that allocated it (mimalloc in the binary).
+    // Declared before the dataset, the file outlives it.
+    let _file = gdal::vsi::create_mem_file_from_ref(&mem, &mut bytes)
+        .map_err(|e| not_readable(e.to_string()))?;
     let path = match format {
         Format::ZippedShapefile => {
-            let zip = PathBuf::from(format!("/vsizip/{}", file.0.display()));
+            let zip = PathBuf::from(format!("/vsizip/{}", mem.display()));
             let inside =
                 gdal::vsi::read_dir(&zip, true).map_err(|e| not_readable(e.to_string()))?;
             if !inside
@@ -244,7 +232,7 @@ pub fn read(bytes: Vec<u8>, options: &ReadOptions) -> Result<ReadLayer, ReadErro
             }
             zip
         }
-        _ => file.0.clone(),
+        _ => mem.clone(),
     };
     let drivers = [format.driver()];
     let dataset = Dataset::open_ex(

@@ -24,6 +24,9 @@ const GAS_OFFSET_FT: f64 = 8.0;
 const WATER_OFFSET_FT: f64 = 12.0;
 /// A service runs from its main this far towards the house.
 const SERVICE_FT: f64 = 45.0;
+/// The grid's offset from the centre (east, north): the demo ticket digs in a rear yard,
+/// mid-block, not in the middle of a crossing.
+const GRID_SHIFT_FT: (f64, f64) = (200.0, 140.0);
 
 /// One layer of the network.
 #[derive(Debug, Clone)]
@@ -99,7 +102,12 @@ pub fn write_network(
 ) -> std::io::Result<Vec<SyntheticLayer>> {
     let frame = LocalFrame::at(center.0, center.1);
     let (dlon, dlat) = frame.degrees_for(1.0);
-    let at = |east: f64, north: f64| [deg(center.0 + east * dlon), deg(center.1 + north * dlat)];
+    let at = |east: f64, north: f64| {
+        [
+            deg(center.0 + (east + GRID_SHIFT_FT.0) * dlon),
+            deg(center.1 + (north + GRID_SHIFT_FT.1) * dlat),
+        ]
+    };
     let half = size.extent_miles * 5_280.0 / 2.0;
     let streets = (2.0 * half / BLOCK_FT).floor() as i64;
     let first = -(streets as f64) * BLOCK_FT / 2.0;
@@ -198,7 +206,7 @@ pub fn write_network(
             } else {
                 rng.random_range(-30.0..30.0)
             };
-            at(s + wobble, s * 0.8 + 150.0)
+            at(s + wobble, s * 0.8 + 400.0)
         })
         .collect();
     transmission.line(
