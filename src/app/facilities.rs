@@ -489,3 +489,66 @@ impl App {
 pub fn type_name(t: TicketType) -> &'static str {
     t.as_str()
 }
+
+/// A facility near a dig area, for the map: its layer, class, id, distance and shape.
+#[derive(Debug, Clone)]
+pub struct NearShape {
+    pub layer: String,
+    pub version: u32,
+    pub class: FacilityClass,
+    pub id: String,
+    pub distance_ft: f64,
+    /// Longitude/latitude.
+    pub geometry: geo::Geometry<f64>,
+}
+
+/// What the map of a ticket shows: its screening and the shapes of what it listed.
+#[derive(Debug, Clone)]
+pub struct BuriedNear {
+    pub screening: aegis_workflows::screening::Screening,
+    /// Nearest first.
+    pub facilities: Vec<NearShape>,
+}
+
+impl App {
+    /// The screening of a workflow with the shapes of the facilities it listed (`None`: not
+    /// screened yet). Shapes come from the very versions the screening used.
+    pub async fn buried_near(&self, workflow_id: &str) -> Result<Option<BuriedNear>, StoreError> {
+        let id = workflow_id.to_owned();
+        self.db
+            .with_read(move |c| {
+                let Some(screening) = crate::db::read::workflows::screening_of(c, &id)? else {
+                    return Ok(None);
+                };
+                let mut facilities = Vec::new();
+                for l in &screening.layers {
+                    let seqs: Vec<i64> = l.facilities.iter().map(|f| i64::from(f.seq)).collect();
+                    if seqs.is_empty() {
+                        continue;
+                    }
+                    let rows = stored::features_at(c, &l.name, l.version, &seqs)?;
+                    for (seq, _, wkb, _) in rows {
+                        let Some(f) = l.facilities.iter().find(|f| i64::from(f.seq) == seq) else {
+                            continue;
+                        };
+                        let geometry = crate::facilities::layer_screener::geometry_of(&wkb)
+                            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", l.name).into()))?;
+                        facilities.push(NearShape {
+                            layer: l.name.clone(),
+                            version: l.version,
+                            class: l.class,
+                            id: f.id.clone(),
+                            distance_ft: f.distance_ft,
+                            geometry,
+                        });
+                    }
+                }
+                facilities.sort_by(|a, b| a.distance_ft.total_cmp(&b.distance_ft));
+                Ok(Some(BuriedNear {
+                    screening,
+                    facilities,
+                }))
+            })
+            .await
+    }
+}

@@ -69,6 +69,22 @@ fn counts(s: &Stats) -> Markup {
                 @if n.unreachable_recipients.is_empty() { "every escalation roster reaches someone" }
                 @else { "reach nobody: " (n.unreachable_recipients.join(", ")) }
             } }
+            tr { th scope="row" { "Screened" } td {
+                a href="/admin/facilities" { (by_state(&s.screenings)) }
+            } }
+        }
+        h2 { "Cleared by screening" }
+        @if s.cleared_per_day.is_empty() {
+            p class="note" data-cleared="0" { "No ticket was cleared automatically in the last two weeks." }
+        } @else {
+            table class="queue cleared" {
+                thead { tr { th scope="col" { "Day (UTC)" } th scope="col" { "Tickets cleared, no facility near" } } }
+                tbody {
+                    @for d in &s.cleared_per_day {
+                        tr { td { (d.day) } td data-cleared=(d.count) { (d.count) } }
+                    }
+                }
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
 //! `/admin/workflows/{id}` (operators): one workflow — its state and last error, score and
-//! alert, validation warnings, and its audit trail as a timeline with the hash chain's verdict
+//! alert, what is buried around the dig area (the map), validation warnings, and its audit trail as a timeline with the hash chain's verdict
 //! — with retry (a failed workflow) and cancel (an unfinished one) as CSRF-protected forms
 //! posting the same commands as the API.
 
@@ -31,10 +31,18 @@ pub async fn page(
         Err(e @ LookupError::NotFound(_)) => return refused(&who, &e, "/admin/workflows"),
         Err(e) => return unavailable(&e),
     };
+    let near = match state.app.buried_near(&id).await {
+        Ok(n) => n,
+        Err(e) => return unavailable(&e),
+    };
+    let area = serde_json::from_value::<aegis_workflows::Ticket>(detail.ticket.clone())
+        .ok()
+        .and_then(|t| aegis_workflows::geometry::DigArea::of(&t.location));
     let title = format!("Ticket {} r{}", detail.ticket_number, detail.revision);
+    let buried = super::facility_map::section(area.as_ref(), near.as_ref());
     respond(
         StatusCode::OK,
-        layout(&who, &title, body(&who, &detail, codes.as_deref())),
+        layout(&who, &title, body(&who, &detail, codes.as_deref(), buried)),
     )
 }
 
@@ -73,7 +81,12 @@ fn response_section(who: &SignedIn, w: &WorkflowDetail, codes: Option<&[LocateCo
     }
 }
 
-fn body(who: &SignedIn, w: &WorkflowDetail, codes: Option<&[LocateCode]>) -> Markup {
+fn body(
+    who: &SignedIn,
+    w: &WorkflowDetail,
+    codes: Option<&[LocateCode]>,
+    buried: Markup,
+) -> Markup {
     let state = State::parse(&w.state);
     let failed = state == Some(State::Failed);
     let unfinished = state.is_some_and(|s| !s.is_terminal());
@@ -121,6 +134,8 @@ fn body(who: &SignedIn, w: &WorkflowDetail, codes: Option<&[LocateCode]>) -> Mar
             tr { th scope="row" { "Updated" } td { (w.updated_at.format("%Y-%m-%d %H:%M:%S UTC")) } }
         }
         (response_section(who, w, codes))
+        h2 { "What is buried there" }
+        (buried)
         @if !w.warnings.is_empty() {
             h2 { "Validation warnings" }
             ul {

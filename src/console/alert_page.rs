@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::session::SignedIn;
-use super::{Needs, dig_area, layout, refused, require, require_form, see_other, unavailable};
+use super::{Needs, facility_map, layout, refused, require, require_form, see_other, unavailable};
 use crate::app::alerts::{AlertAction, AlertActionError};
 use crate::app::views::NoticeFacts;
 use crate::app::workflows::LookupError;
@@ -77,7 +77,11 @@ pub async fn page(
         Ok(t) => t,
         Err(e) => return unavailable(&format!("a stored ticket does not read: {e}")),
     };
-    let wkt = ticket.location.polygon_wkt.clone();
+    let area = aegis_workflows::geometry::DigArea::of(&ticket.location);
+    let near = match state.app.buried_near(&wf.id).await {
+        Ok(n) => n,
+        Err(e) => return unavailable(&e),
+    };
     let notice = Notice {
         change: Change::Raised,
         facts: NoticeFacts {
@@ -130,10 +134,10 @@ pub async fn page(
                         button type="submit" class="secondary" data-action="resolve" { "Resolve" }
                     }
                 }
+                h2 { "What is buried there" }
+                (facility_map::section(area.as_ref(), near.as_ref()))
                 h2 { "The ticket" }
                 table { @for (k, v) in notice.facts() { tr { th scope="row" { (k) } td { (v) } } } }
-                h2 { "Dig area" }
-                (dig_area::svg(wkt.as_deref()))
                 h2 { "Why the model flags it" }
                 (reasons_chart(&notice))
                 h2 { "Who was notified" }

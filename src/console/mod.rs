@@ -9,13 +9,14 @@
 
 pub mod admin_dead_letters;
 pub mod admin_due;
+pub mod admin_facilities;
 pub mod admin_missing;
 pub mod admin_system;
 pub mod admin_workflow;
 pub mod admin_workflows;
 pub mod alert_page;
 pub mod alert_queue;
-pub mod dig_area;
+pub mod facility_map;
 pub mod live;
 pub mod session;
 pub mod signin;
@@ -68,7 +69,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/admin/missing").route(get().to(admin_missing::page)))
         .service(resource("/admin/due").route(get().to(admin_due::page)))
-        .service(resource("/admin/system").route(get().to(admin_system::page)));
+        .service(resource("/admin/system").route(get().to(admin_system::page)))
+        .service(
+            resource("/admin/facilities")
+                .route(get().to(admin_facilities::page))
+                .route(post().to(admin_facilities::import)),
+        )
+        .service(
+            resource("/admin/facilities/{name}/retire").route(post().to(admin_facilities::retire)),
+        );
 }
 
 /// `/`: the alert queue for the signed in, sign-in for the rest.
@@ -183,6 +192,7 @@ pub fn layout(who: &SignedIn, title: &str, body: Markup) -> Markup {
                     " · " a href="/admin/dead-letters" { "Dead letters" }
                     " · " a href="/admin/due" { "Due" }
                     " · " a href="/admin/missing" { "Missing" }
+                    " · " a href="/admin/facilities" { "Layers" }
                     " · " a href="/admin/system" { "System" }
                 }
                 form method="post" action="/signout" class="signout" {

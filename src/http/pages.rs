@@ -38,7 +38,15 @@ label { display: block; margin: .8rem 0 .3rem; font-weight: 600; }
 input[type=text], input[type=password], input[type=date] { font: inherit; width: 100%; box-sizing: border-box;
   padding: .6rem; border-radius: .3rem; border: 1px solid #5c6670; background: #1b2026;
   color: #eef1f4; }
-svg.dig-area { max-width: 28rem; display: block; }
+svg.facility-map { max-width: 32rem; display: block; border-radius: .3rem; }
+.swatch { display: inline-block; width: .9rem; height: .9rem; border-radius: .2rem;
+  vertical-align: middle; border: 1px solid #5c6670; }
+ol.near { padding-left: 1.6rem; margin: .5rem 0; } ol.near li { margin: .15rem 0; }
+p.screen { border-left: 4px solid #5c6670; padding-left: .8rem; }
+p.screen.conflict { border-color: #ff6b6b; } p.screen.close { border-color: #ffd43b; }
+p.screen.clear { border-color: #51cf66; }
+span.screen.conflict { color: #ff8787; } span.screen.close { color: #ffd43b; }
+span.screen.clear { color: #69db7c; }
 .bar { display: inline-block; height: .8rem; border-radius: .2rem; vertical-align: middle; }
 .bar.up { background: #ff6b6b; } .bar.down { background: #51cf66; }
 button.secondary { background: #8ec5ff; }

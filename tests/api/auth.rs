@@ -35,6 +35,11 @@ const MATRIX: &[(&str, &str, Needs)] = &[
     ("GET", "/v1/admin/model", Needs::Operator),
     ("POST", "/v1/admin/model/reload", Needs::Operator),
     ("GET", "/v1/admin/stats", Needs::Operator),
+    ("GET", "/v1/admin/facility-layers", Needs::Operator),
+    ("GET", "/v1/admin/facility-layers/x", Needs::Operator),
+    ("PUT", "/v1/admin/facility-layers/x", Needs::Operator),
+    ("PUT", "/v1/admin/facility-coverage", Needs::Operator),
+    ("PUT", "/v1/admin/centers/TEST/auto-clear", Needs::Operator),
 ];
 
 async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> Reply {

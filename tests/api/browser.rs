@@ -89,6 +89,26 @@ async fn shoot(c: &Client, name: &str) {
     c.set_window_size(1280, 900).await.unwrap();
 }
 
+/// As [`shoot`], with `css` scrolled into view at each width.
+async fn shoot_at(c: &Client, name: &str, css: &str) {
+    let Ok(dir) = std::env::var("AEGIS_SCREENSHOTS") else {
+        return;
+    };
+    std::fs::create_dir_all(&dir).ok();
+    for (label, w, h) in [("desktop", 1280, 900), ("phone", 360, 780)] {
+        c.set_window_size(w, h).await.unwrap();
+        c.execute(
+            "document.querySelector(arguments[0]).scrollIntoView()",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap();
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(format!("{dir}/{name}-{label}.png"), png).ok();
+    }
+    c.set_window_size(1280, 900).await.unwrap();
+}
+
 async fn sign_in(c: &Client, base: &str, name: &str, password: &str) {
     c.goto(&format!("{base}/signin")).await.unwrap();
     find(c, "input[name=name]")
@@ -363,4 +383,136 @@ async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
     wait_text(&c, "Active model").await;
     shoot(&c, "system").await;
     c.close().await.unwrap();
+}
+
+#[actix_web::test]
+async fn the_map_shows_what_is_buried_and_an_operator_imports_a_layer_from_the_page() {
+    use crate::layer_files;
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    crate::console::set_password(&app, "ops");
+    crate::console::set_password(&app, "officer-1");
+    let dir = std::env::temp_dir().join(format!("aegis-map-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mains = layer_files::mains_shapefile(&dir, true);
+    let r = app
+        .put_bytes(
+            "/v1/admin/facility-layers/gas-mains?class=gas_distribution&attr=id%3DASSET_ID",
+            mains.media_type,
+            mains.bytes.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    // An operator imports the water layer from the browser: a GeoPackage, chosen as a file.
+    let _water = layer_files::water_geopackage(&dir);
+    let gpkg = dir.join("water.gpkg");
+    sign_in(&c, &app.base, "ops", PASSWORD).await;
+    click(&c, "nav a[href='/admin/facilities']").await;
+    wait_text(&c, "gas-mains").await;
+    find(&c, "input[name=name]")
+        .await
+        .send_keys("water")
+        .await
+        .unwrap();
+    find(&c, "select[name=class]")
+        .await
+        .send_keys("water")
+        .await
+        .unwrap();
+    find(&c, "input[name=file]")
+        .await
+        .send_keys(gpkg.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, "[data-action=import]").await;
+    wait_query(&c, "imported=water").await;
+    wait_text(&c, "Imported water").await;
+    let layers = app.get("/v1/admin/facility-layers/water", &app.token).await;
+    assert_eq!(layers.body["active_version"], 1, "{}", layers.body);
+    assert_eq!(layers.body["current"]["imported_by"], "operator:ops");
+    assert_eq!(layers.body["current"]["source_crs"], "EPSG:3310");
+    shoot(&c, "facility-layers").await;
+    // A broken file from the page: nothing imported, the reason shown.
+    let bad = dir.join("broken.geojson");
+    std::fs::write(&bad, r#"{"type":"FeatureCollection","features":[]}"#).unwrap();
+    find(&c, "input[name=name]")
+        .await
+        .send_keys("water")
+        .await
+        .unwrap();
+    find(&c, "input[name=file]")
+        .await
+        .send_keys(bad.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, "[data-action=import]").await;
+    wait_text(&c, "Nothing was imported").await;
+    assert!(text(&c).await.contains("no features"));
+    let layers = app.get("/v1/admin/facility-layers/water", &app.token).await;
+    assert_eq!(layers.body["active_version"], 1);
+
+    // A directional bore across the main and around the hydrant: an alert with its map.
+    let mut t = fixture_json("emergency-directional-drilling.json");
+    t["ticket_number"] = json!("MAP-1");
+    t["excavator"]["id"] = json!("EX-MAP-1");
+    t["location"]["polygon_wkt"] = json!(format!(
+        "POLYGON{}",
+        layer_files::square_wkt(60.0, 0.0, 360.0)
+    ));
+    let (lon, lat) = layer_files::TICKET;
+    t["location"]["longitude"] = json!(lon);
+    t["location"]["latitude"] = json!(lat);
+    let r = app.post_ticket(&t).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let id = r.body["workflow_id"].as_str().unwrap().to_owned();
+    let w = app.wait_state(&id, "alerted").await;
+    assert_eq!(w["screening"]["category"], "conflict");
+    let alert = w["alert"]["id"].as_str().unwrap().to_owned();
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &app.base, "officer-1", PASSWORD).await;
+    c.goto(&format!("{}/alerts/{alert}", app.base))
+        .await
+        .unwrap();
+    find(&c, "svg.facility-map").await;
+    let page = text(&c).await;
+    assert!(
+        page.contains("Conflict: a facility inside its tolerance zone"),
+        "{page}"
+    );
+    assert!(page.contains("gas-mains · M-1"), "{page}");
+    assert!(page.contains("water · W-1"), "{page}");
+    let svg = find(&c, "svg.facility-map")
+        .await
+        .html(false)
+        .await
+        .unwrap();
+    assert!(svg.contains("#FFD100"), "gas in yellow");
+    assert!(svg.contains("#0072CE"), "water in blue");
+    assert!(svg.contains(" ft</text>"), "a scale bar in feet");
+    assert!(!svg.contains("http"), "nothing outside Aegis is fetched");
+    let markers = c
+        .find_all(Locator::Css("svg.facility-map g.marker"))
+        .await
+        .unwrap();
+    assert!(markers.len() >= 2, "{} markers", markers.len());
+    // Legible on a phone: the map fits the screen's width.
+    c.set_window_size(360, 780).await.unwrap();
+    let width: f64 = c
+        .execute(
+            "return document.querySelector('svg.facility-map').getBoundingClientRect().width",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!((280.0..=360.0).contains(&width), "{width}");
+    c.set_window_size(1280, 900).await.unwrap();
+    shoot(&c, "alert").await;
+    shoot_at(&c, "alert-map", "svg.facility-map").await;
 }

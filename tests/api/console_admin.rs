@@ -310,4 +310,11 @@ async fn the_system_page_shows_actors_and_the_model(backend: Backend) {
     let (status, html) = page(&app, &officer_client, "/admin/system", &officer).await;
     assert_eq!(status, 403);
     assert!(!html.contains(version));
+    let (status, html) = page(&app, &officer_client, "/admin/facilities", &officer).await;
+    assert_eq!(status, 403);
+    assert!(!html.contains("Import a layer"));
+    let (status, html) = page(&app, &client, "/admin/facilities", &ops).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No layer yet"), "{html}");
+    assert!(html.contains("Cleared by screening") || html.contains("Automatic clearing"));
 }

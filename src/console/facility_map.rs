@@ -1,0 +1,357 @@
+//! What is buried around a dig area, drawn: the dig area (white, as proposed excavation is
+//! marked in the field) to scale with the facilities within `close_ft` around it in APWA
+//! colours, each numbered at its nearest point and listed with its layer, id and distance, a
+//! scale bar in feet and north up. Everything is inline SVG: no tiles, nothing fetched.
+
+use aegis_screening::LocalFrame;
+use aegis_workflows::geometry::DigArea;
+use aegis_workflows::screening::{Category, FacilityClass, Screening};
+use geo::{ClosestPoint, Coord, Geometry, MapCoords, Point};
+use maud::{Markup, html};
+
+use crate::app::facilities::{BuriedNear, NearShape};
+
+const W: f64 = 360.0;
+const H: f64 = 300.0;
+const PAD: f64 = 14.0;
+/// Facilities numbered on the map (and listed) at most; the rest are counted.
+const NUMBERED: usize = 12;
+/// Around a dig area the map shows at least this much.
+const MIN_RADIUS_FT: f64 = 60.0;
+const MAX_RADIUS_FT: f64 = 320.0;
+
+/// A round length for the scale bar: about a quarter of the drawing's width.
+fn nice(feet: f64) -> f64 {
+    let exp = 10f64.powf(feet.max(1.0).log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * exp)
+        .take_while(|v| *v <= feet)
+        .last()
+        .unwrap_or(exp)
+}
+
+fn category_line(s: &Screening) -> Markup {
+    let (text, class) = match s.category {
+        Category::Conflict => ("Conflict: a facility inside its tolerance zone", "conflict"),
+        Category::Close => ("Close: facilities within the screening distance", "close"),
+        Category::Clear => (
+            "Clear: nothing of ours within the screening distance",
+            "clear",
+        ),
+        Category::Unknown => ("Unknown: the map does not say", "unknown"),
+    };
+    let why = match s.unknown {
+        Some(aegis_workflows::screening::Unknown::NoLayer) => " (no facility layer is loaded)",
+        Some(aegis_workflows::screening::Unknown::NoGeometry) => " (the ticket has no location)",
+        Some(aegis_workflows::screening::Unknown::OutsideCoverage) => {
+            " (the dig area is outside the mapped coverage)"
+        }
+        None => "",
+    };
+    html! { p class=(format!("screen {class}")) data-screening=(s.category.as_str()) { strong { (text) } (why) } }
+}
+
+/// The section: the verdict, the map and its legend, or what is missing.
+pub fn section(area: Option<&DigArea>, near: Option<&BuriedNear>) -> Markup {
+    html! {
+        @match near {
+            Some(n) => (category_line(&n.screening)),
+            None => p class="note" { "Not screened yet." },
+        }
+        @match area {
+            Some(a) => (map(a, near.map_or(&[][..], |n| &n.facilities[..]))),
+            None => p class="note" { "No dig area or point was given on this ticket." },
+        }
+        @if let Some(n) = near {
+            (layers_table(n))
+        }
+    }
+}
+
+fn layers_table(n: &BuriedNear) -> Markup {
+    html! {
+        @if !n.screening.layers.is_empty() {
+            table class="queue layers" {
+                thead { tr { th scope="col" { "Layer" } th scope="col" { "Nearest" } th scope="col" { "In zone" } } }
+                tbody {
+                    @for l in &n.screening.layers {
+                        tr {
+                            td { span class="swatch" style=(format!("background:{}", l.class.apwa_colour())) {} " " (l.name) " v" (l.version) }
+                            td { @match l.nearest_ft { Some(d) => (feet(d)), None => "—" } }
+                            td { (l.within_buffer) " within " (feet(l.buffer_ft)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn feet(d: f64) -> String {
+    if d >= 5_280.0 {
+        format!("{:.1} mi", d / 5_280.0)
+    } else {
+        format!("{d:.0} ft")
+    }
+}
+
+/// The dig area in feet around its anchor, and a point of it (for nearest points).
+fn local_area(area: &DigArea, frame: &LocalFrame) -> (Vec<Vec<Coord<f64>>>, Point<f64>) {
+    match area {
+        DigArea::Point { lon, lat } => {
+            let (x, y) = frame.feet(*lon, *lat);
+            (Vec::new(), Point::new(x, y))
+        }
+        DigArea::Polygons(ps) => {
+            let rings: Vec<Vec<Coord<f64>>> = ps
+                .iter()
+                .flat_map(|p| p.rings.iter())
+                .map(|r| {
+                    r.iter()
+                        .map(|(lon, lat)| {
+                            let (x, y) = frame.feet(*lon, *lat);
+                            Coord { x, y }
+                        })
+                        .collect()
+                })
+                .collect();
+            let n = rings.iter().map(Vec::len).sum::<usize>().max(1) as f64;
+            let (sx, sy) = rings
+                .iter()
+                .flatten()
+                .fold((0.0, 0.0), |(a, b), c| (a + c.x, b + c.y));
+            (rings, Point::new(sx / n, sy / n))
+        }
+    }
+}
+
+struct Drawn {
+    class: FacilityClass,
+    geometry: Geometry<f64>,
+    marker: Option<Point<f64>>,
+}
+
+fn map(area: &DigArea, near: &[NearShape]) -> Markup {
+    let (lon0, lat0) = area.anchor();
+    let frame = LocalFrame::at(lon0, lat0);
+    let (rings, centre) = local_area(area, &frame);
+    let drawn: Vec<Drawn> = near
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let geometry = f.geometry.map_coords(|c| {
+                let (x, y) = frame.feet(c.x, c.y);
+                Coord { x, y }
+            });
+            let marker = (i < NUMBERED).then(|| match geometry.closest_point(&centre) {
+                geo::Closest::Intersection(p) | geo::Closest::SinglePoint(p) => p,
+                geo::Closest::Indeterminate => centre,
+            });
+            Drawn {
+                class: f.class,
+                geometry,
+                marker,
+            }
+        })
+        .collect();
+    // The view: the dig area and the numbered facilities' nearest points, with room around.
+    let mut xs: Vec<f64> = rings.iter().flatten().map(|c| c.x).collect();
+    let mut ys: Vec<f64> = rings.iter().flatten().map(|c| c.y).collect();
+    xs.push(centre.x());
+    ys.push(centre.y());
+    for m in drawn.iter().filter_map(|d| d.marker) {
+        xs.push(m.x());
+        ys.push(m.y());
+    }
+    let (minx, maxx) = xs
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+    let (miny, maxy) = ys
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+    let (cx, cy) = ((minx + maxx) / 2.0, (miny + maxy) / 2.0);
+    let radius = ((maxx - minx).max(maxy - miny) / 2.0 * 1.35).clamp(MIN_RADIUS_FT, MAX_RADIUS_FT);
+    let scale = ((W - 2.0 * PAD) / (2.0 * radius)).min((H - 3.0 * PAD) / (2.0 * radius));
+    let sx = |x: f64| W / 2.0 + (x - cx) * scale;
+    // North up: SVG's y grows downwards.
+    let sy = |y: f64| (H - PAD) / 2.0 + (cy - y) * scale;
+    let path_of = |cs: &[Coord<f64>], close: bool| {
+        let mut d = String::new();
+        for (i, c) in cs.iter().enumerate() {
+            d.push_str(&format!(
+                "{}{:.1},{:.1} ",
+                if i == 0 { "M" } else { "L" },
+                sx(c.x),
+                sy(c.y)
+            ));
+        }
+        if close {
+            d.push('Z');
+        }
+        d
+    };
+    let mut shapes = Vec::new();
+    for d in &drawn {
+        let colour = d.class.apwa_colour();
+        let width = match d.class {
+            FacilityClass::GasTransmission | FacilityClass::ElectricTransmission => 5.0,
+            FacilityClass::GasService => 2.0,
+            _ => 3.0,
+        };
+        shape(&d.geometry, &path_of, &sx, &sy, colour, width, &mut shapes);
+    }
+    let area_path: String = rings
+        .iter()
+        .map(|r| path_of(r, true))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let bar_ft = nice(radius / 2.0);
+    let bar_px = bar_ft * scale;
+    let listed = drawn.iter().filter(|d| d.marker.is_some()).count();
+    let label = format!(
+        "Map of the dig area and {} facilit{} within the screening distance; north is up",
+        near.len(),
+        if near.len() == 1 { "y" } else { "ies" }
+    );
+    html! {
+        svg class="facility-map" viewBox=(format!("0 0 {W} {H}")) width="100%" role="img" aria-label=(label) {
+            defs { clipPath id="map-clip" { rect x="0" y="0" width=(W) height=(H) {} } }
+            rect x="0" y="0" width=(W) height=(H) fill="#1b2026" {}
+            g clip-path="url(#map-clip)" {
+                @for s in &shapes { (s) }
+                @if rings.is_empty() {
+                    circle cx=(format!("{:.1}", sx(centre.x()))) cy=(format!("{:.1}", sy(centre.y()))) r="7" fill="none" stroke="#ffffff" stroke-width="2.5" {}
+                    circle cx=(format!("{:.1}", sx(centre.x()))) cy=(format!("{:.1}", sy(centre.y()))) r="2" fill="#ffffff" {}
+                } @else {
+                    path d=(area_path) fill="#ffffff22" stroke="#ffffff" stroke-width="2.5" stroke-dasharray="6 4" fill-rule="evenodd" {}
+                }
+                @for (i, d) in drawn.iter().enumerate() {
+                    @if let Some(m) = d.marker {
+                        g class="marker" {
+                            circle cx=(format!("{:.1}", sx(m.x()))) cy=(format!("{:.1}", sy(m.y()))) r="11" fill="#111418" stroke=(d.class.apwa_colour()) stroke-width="2" {}
+                            text x=(format!("{:.1}", sx(m.x()))) y=(format!("{:.1}", sy(m.y()) + 4.5)) text-anchor="middle" font-size="13" font-weight="700" fill="#eef1f4" { (i + 1) }
+                        }
+                    }
+                }
+            }
+            rect x=(PAD - 4.0) y=(H - PAD - 14.0) width=(bar_px + 60.0) height="20" fill="#1b2026cc" {}
+            line x1=(PAD) y1=(H - PAD) x2=(PAD + bar_px) y2=(H - PAD) stroke="#eef1f4" stroke-width="3" {}
+            text x=(PAD + bar_px + 6.0) y=(H - PAD + 4.0) fill="#eef1f4" font-size="12" { (format!("{bar_ft} ft")) }
+            text x=(W - PAD - 10.0) y=(PAD + 10.0) fill="#b8c2cc" font-size="12" { "N↑" }
+        }
+        @if listed > 0 {
+            ol class="near" {
+                @for (f, _) in near.iter().zip(&drawn).filter(|(_, d)| d.marker.is_some()) {
+                    li {
+                        span class="swatch" style=(format!("background:{}", f.class.apwa_colour())) {}
+                        " " strong { (feet(f.distance_ft)) } " · " (f.layer) " · " (f.id)
+                    }
+                }
+            }
+            @if near.len() > listed {
+                p class="note" { (near.len() - listed) " more within the screening distance (see the layers below)." }
+            }
+        }
+    }
+}
+
+/// Appends the SVG of one facility.
+fn shape(
+    g: &Geometry<f64>,
+    path_of: &dyn Fn(&[Coord<f64>], bool) -> String,
+    sx: &dyn Fn(f64) -> f64,
+    sy: &dyn Fn(f64) -> f64,
+    colour: &str,
+    width: f64,
+    out: &mut Vec<Markup>,
+) {
+    match g {
+        Geometry::Point(p) => out.push(html! {
+            circle cx=(format!("{:.1}", sx(p.x()))) cy=(format!("{:.1}", sy(p.y()))) r="5" fill=(colour) {}
+        }),
+        Geometry::MultiPoint(mp) => {
+            for p in mp {
+                shape(&Geometry::Point(*p), path_of, sx, sy, colour, width, out);
+            }
+        }
+        Geometry::LineString(l) => out.push(html! {
+            path d=(path_of(&l.0, false)) fill="none" stroke=(colour) stroke-width=(width) stroke-linecap="round" {}
+        }),
+        Geometry::MultiLineString(ml) => {
+            for l in ml {
+                shape(&Geometry::LineString(l.clone()), path_of, sx, sy, colour, width, out);
+            }
+        }
+        Geometry::Polygon(p) => {
+            let d: String = std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|r| path_of(&r.0, true))
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push(html! {
+                path d=(d) fill=(format!("{colour}55")) stroke=(colour) stroke-width="2" fill-rule="evenodd" {}
+            });
+        }
+        Geometry::MultiPolygon(mp) => {
+            for p in mp {
+                shape(&Geometry::Polygon(p.clone()), path_of, sx, sy, colour, width, out);
+            }
+        }
+        Geometry::GeometryCollection(gc) => {
+            for g in gc {
+                shape(g, path_of, sx, sy, colour, width, out);
+            }
+        }
+        Geometry::Line(l) => shape(
+            &Geometry::LineString(geo::LineString::from(vec![l.start, l.end])),
+            path_of,
+            sx,
+            sy,
+            colour,
+            width,
+            out,
+        ),
+        Geometry::Rect(r) => shape(&Geometry::Polygon(r.to_polygon()), path_of, sx, sy, colour, width, out),
+        Geometry::Triangle(t) => shape(&Geometry::Polygon(t.to_polygon()), path_of, sx, sy, colour, width, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_bars_are_round() {
+        assert_eq!(nice(37.0), 20.0);
+        assert_eq!(nice(120.0), 100.0);
+        assert_eq!(nice(260.0), 200.0);
+    }
+
+    #[test]
+    fn a_main_beside_a_point_is_drawn_in_its_colour_numbered_and_listed() {
+        let area = DigArea::Point {
+            lon: -122.0311,
+            lat: 37.9779,
+        };
+        let frame = LocalFrame::at(-122.0311, 37.9779);
+        let (dlon, _) = frame.degrees_for(1.0);
+        let main = NearShape {
+            layer: "gas-mains".into(),
+            version: 3,
+            class: FacilityClass::GasDistribution,
+            id: "M-1".into(),
+            distance_ft: 120.0,
+            geometry: Geometry::LineString(geo::LineString::from(vec![
+                (-122.0311 + 120.0 * dlon, 37.97),
+                (-122.0311 + 120.0 * dlon, 37.99),
+            ])),
+        };
+        let svg = map(&area, std::slice::from_ref(&main)).into_string();
+        assert!(svg.contains("stroke=\"#FFD100\""), "gas is yellow: {svg}");
+        assert!(svg.contains(">1</text>"), "numbered: {svg}");
+        assert!(svg.contains("120 ft</strong> · gas-mains · M-1"), "{svg}");
+        assert!(svg.contains(" ft</text>"), "a scale bar in feet: {svg}");
+        assert!(!svg.contains("http"), "nothing fetched: {svg}");
+    }
+}
