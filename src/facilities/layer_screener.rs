@@ -88,9 +88,18 @@ impl LayerScreener {
             .map(|l| format!("{}@{}", l.meta.name, l.meta.version))
             .collect();
         let bytes: usize = next.set.layers.iter().map(|l| l.memory_bytes()).sum();
+        // Layers are named by operators, never by a request: a bounded label.
+        for l in &before_layers(&self.current()) {
+            if !next.set.layers.iter().any(|n| n.meta.name == *l) {
+                metrics::gauge!(names::FACILITY_FEATURES, "layer" => l.clone()).set(0.0);
+                metrics::gauge!(names::FACILITY_VERSION, "layer" => l.clone()).set(0.0);
+            }
+        }
         for l in &next.set.layers {
             metrics::gauge!(names::FACILITY_FEATURES, "layer" => l.meta.name.clone())
                 .set(l.facility_count() as f64);
+            metrics::gauge!(names::FACILITY_VERSION, "layer" => l.meta.name.clone())
+                .set(f64::from(l.meta.version));
         }
         metrics::gauge!(names::FACILITY_INDEX_BYTES).set(bytes as f64);
         tracing::info!(
@@ -117,6 +126,15 @@ impl LayerScreener {
             }
         });
     }
+}
+
+fn before_layers(loaded: &Loaded) -> Vec<String> {
+    loaded
+        .set
+        .layers
+        .iter()
+        .map(|l| l.meta.name.clone())
+        .collect()
 }
 
 /// Builds what screens at `generation`, reusing the layer versions `before` already indexed.

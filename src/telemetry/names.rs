@@ -61,6 +61,7 @@ pub const SCREENINGS: &str = "aegis_screenings_total";
 pub const SCREENING_SECONDS: &str = "aegis_screening_duration_seconds";
 pub const TICKETS_CLEARED: &str = "aegis_tickets_cleared_total";
 pub const FACILITY_FEATURES: &str = "aegis_facility_layer_features";
+pub const FACILITY_VERSION: &str = "aegis_facility_layer_version";
 pub const FACILITY_INDEX_BYTES: &str = "aegis_facility_index_bytes";
 
 pub const ALL: &[Def] = &[
@@ -273,6 +274,11 @@ pub const ALL: &[Def] = &[
         FACILITY_FEATURES,
         "gauge",
         "Features in the version of each facility layer that screens, by layer.",
+    ),
+    (
+        FACILITY_VERSION,
+        "gauge",
+        "The version of each facility layer this node screens with (0: retired), by layer.",
     ),
     (
         FACILITY_INDEX_BYTES,

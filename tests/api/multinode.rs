@@ -531,3 +531,108 @@ async fn three_nodes_send_each_notification_once() {
     assert!(senders >= 2, "one node sent everything");
     cluster.cleanup_broker().await;
 }
+
+#[actix_web::test]
+async fn a_layer_imported_on_one_node_screens_on_the_other_within_seconds() {
+    use crate::layer_files;
+    let Some(cluster) = Cluster::start(2).await else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("aegis-mn-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mains = layer_files::mains_shapefile(&dir, true);
+    let water = layer_files::water_geopackage(&dir);
+    let import = async |node: usize, name: &str, class: &str, file: &layer_files::LayerFile| {
+        let r = cluster
+            .client
+            .put(format!(
+                "{}/v1/admin/facility-layers/{name}?class={class}&attr=id%3DASSET_ID",
+                cluster.base(node)
+            ))
+            .bearer_auth(&cluster.token)
+            .header("content-type", file.media_type)
+            .body(file.bytes.clone())
+            .send()
+            .await
+            .unwrap();
+        let r = reply(r).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        Instant::now()
+    };
+    let version_on = async |node: usize, layer: &str| {
+        let text = metrics_of(&cluster.client, &cluster.base(node)).await;
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(&format!(
+                    "aegis_facility_layer_version{{layer=\"{layer}\"}} "
+                ))
+            })
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    let wait_version = async |node: usize, layer: &str, want: f64, since: Instant| {
+        loop {
+            if version_on(node, layer).await == Some(want) {
+                return since.elapsed();
+            }
+            assert!(
+                since.elapsed() < Duration::from_secs(10),
+                "node {node} never screened with {layer} v{want}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    // Version 1 on node 0; node 1 picks it up (it polls every 2 s).
+    let at = import(0, "gas-mains", "gas_distribution", &mains).await;
+    let took = wait_version(1, "gas-mains", 1.0, at).await;
+    eprintln!("gas-mains v1 reached node 1 in {took:?}");
+    // Version 2 and a second layer on node 1; node 0 picks both up.
+    let at = import(1, "gas-mains", "gas_distribution", &mains).await;
+    import(1, "water", "water", &water).await;
+    let took = wait_version(0, "gas-mains", 2.0, at).await;
+    wait_version(0, "water", 1.0, at).await;
+    eprintln!("gas-mains v2 reached node 0 in {took:?}");
+    // Tickets sent to either node (worked on by either) all screen with the new versions.
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let mut t = fixture_json("normal.json");
+        t["ticket_number"] = json!(format!("MN-SCR-{i}"));
+        let acked = post_signed(
+            &cluster.client,
+            &cluster.base(i % 2),
+            &format!("scr_{i}"),
+            &t,
+        )
+        .await;
+        ids.extend(acked);
+    }
+    assert_eq!(ids.len(), 6);
+    cluster.settle(&ids).await;
+    for id in &ids {
+        let r = cluster
+            .client
+            .get(format!("{}/v1/admin/workflows/{id}", cluster.base(0)))
+            .bearer_auth(&cluster.token)
+            .send()
+            .await
+            .unwrap();
+        let w: Value = r.json().await.unwrap();
+        let layers: Vec<(String, u64)> = w["screening"]["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["name"].as_str().unwrap().to_owned(),
+                    l["version"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            layers,
+            [("gas-mains".to_owned(), 2), ("water".to_owned(), 1)],
+            "{id}"
+        );
+        assert_eq!(w["screening"]["category"], "close");
+    }
+    cluster.cleanup_broker().await;
+}
