@@ -106,10 +106,12 @@ test: deps test-tools lint
 
 bench: build
 	$(CARGO) bench --bench scoring $(CARGO_FEATURES)
+	$(CARGO) bench --bench screening $(CARGO_FEATURES)
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/loadgen.sh
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/notify_burst.sh
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/cluster.sh
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/attack.sh
+	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/screening.sh
 
 # A directory people can copy anywhere on a machine with the same OS: the release binary and the
 # XGBoost library it links (with the OpenMP runtime the wheel bundles), each under its soname,

@@ -210,6 +210,9 @@ pub struct GenerateArgs {
     /// The network's extent: a square this many miles on a side around the demo area.
     #[arg(long, default_value_t = 2.0)]
     pub facility_extent_miles: f64,
+    /// Leave the services layer empty (for a large extent: mains alone).
+    #[arg(long)]
+    pub without_services: bool,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +297,11 @@ pub struct LoadgenArgs {
     /// generated ones: a burst of one kind of ticket, such as an emergency that alerts.
     #[arg(long)]
     pub ticket: Option<PathBuf>,
+    /// Move each generated ticket's dig area to a random place in a square this many miles on
+    /// a side around the demo area (where `aegis generate --facilities` lays its network), so
+    /// that every ticket is screened against the layers there.
+    #[arg(long)]
+    pub within_miles: Option<f64>,
 }
 
 #[derive(Debug, Args)]

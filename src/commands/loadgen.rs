@@ -111,11 +111,20 @@ fn prepare(args: &LoadgenArgs) -> anyhow::Result<Vec<Prepared>> {
         expected_tickets: args.count,
         ..GeneratorConfig::default()
     };
+    let mut place = args.within_miles.map(|m| {
+        (
+            m,
+            <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(args.seed),
+        )
+    });
     Ok(Generator::new(&cfg)
         .take(args.count)
         .enumerate()
         .map(|(i, g)| {
             let mut t = g.ticket;
+            if let Some((miles, rng)) = place.as_mut() {
+                move_near_demo_area(&mut t, *miles, rng);
+            }
             t.ticket_number = format!("L{run}{i:09}");
             let onecall = match args.format.as_str() {
                 "onecall" => true,
@@ -417,5 +426,49 @@ mod tests {
         assert_eq!(histogram_percentile(before, after, "h", 0.5), Some(10.0));
         assert_eq!(histogram_percentile(before, after, "h", 0.95), Some(100.0));
         assert_eq!(histogram_percentile(after, after, "h", 0.5), None);
+    }
+}
+
+/// Moves a ticket's point and polygon (by the same offset) to a random place in a square
+/// `miles` on a side around the demo area.
+fn move_near_demo_area(t: &mut aegis_workflows::Ticket, miles: f64, rng: &mut impl Rng) {
+    use crate::facilities::synthetic::DEMO_CENTER;
+    let frame = aegis_screening::LocalFrame::at(DEMO_CENTER.0, DEMO_CENTER.1);
+    let half = miles * 5_280.0 / 2.0;
+    let (dlon, dlat) = frame.degrees_for(1.0);
+    let lon = DEMO_CENTER.0 + rng.random_range(-half..half) * dlon;
+    let lat = DEMO_CENTER.1 + rng.random_range(-half..half) * dlat;
+    let (Some(old_lon), Some(old_lat)) = (t.location.longitude, t.location.latitude) else {
+        t.location.longitude = Some(lon);
+        t.location.latitude = Some(lat);
+        return;
+    };
+    let (dx, dy) = (lon - old_lon, lat - old_lat);
+    t.location.longitude = Some(lon);
+    t.location.latitude = Some(lat);
+    if let Some(polygons) = t
+        .location
+        .polygon_wkt
+        .as_deref()
+        .and_then(|w| aegis_workflows::geometry::Polygon::parse_all(w).ok())
+    {
+        let rings: Vec<String> = polygons
+            .iter()
+            .map(|p| {
+                let rs: Vec<String> = p
+                    .rings
+                    .iter()
+                    .map(|r| {
+                        let pts: Vec<String> = r
+                            .iter()
+                            .map(|(x, y)| format!("{:.7} {:.7}", x + dx, y + dy))
+                            .collect();
+                        format!("({})", pts.join(","))
+                    })
+                    .collect();
+                format!("({})", rs.join(","))
+            })
+            .collect();
+        t.location.polygon_wkt = Some(format!("MULTIPOLYGON({})", rings.join(",")));
     }
 }

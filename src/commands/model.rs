@@ -333,6 +333,7 @@ fn facility_network(dir: &std::path::Path, args: &GenerateArgs) -> anyhow::Resul
         NetworkSize {
             extent_miles: args.facility_extent_miles,
             seed: args.seed,
+            services: !args.without_services,
         },
         [&mut a, &mut b, &mut c, &mut d],
     )?;

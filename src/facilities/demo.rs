@@ -25,6 +25,7 @@ pub fn import_if_none(conn: &mut AnyConn, max_bytes: usize) -> anyhow::Result<us
         NetworkSize {
             extent_miles: 2.0,
             seed: 42,
+            services: true,
         },
         [&mut a, &mut b, &mut c, &mut d],
     )?;

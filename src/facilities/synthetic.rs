@@ -43,6 +43,9 @@ pub struct NetworkSize {
     /// The square's side, in miles, centred on the centre.
     pub extent_miles: f64,
     pub seed: u64,
+    /// Lay services too (about 17,000 per four square miles); without, the services layer
+    /// is empty (a large network for the benchmark is mains alone).
+    pub services: bool,
 }
 
 /// Writes the network's layers as GeoJSON, one writer per layer (in the order of
@@ -161,7 +164,7 @@ pub fn write_network(
             // A service to every lot on both sides, between crossings.
             let mut t = lo + LOT_FT / 2.0;
             let mut n = 0;
-            while t < hi {
+            while size.services && t < hi {
                 if ((t - lo) % BLOCK_FT) > 20.0 && ((t - lo) % BLOCK_FT) < BLOCK_FT - 20.0 {
                     for side in [1.0, -1.0] {
                         let from = GAS_OFFSET_FT;
@@ -231,6 +234,7 @@ mod tests {
             NetworkSize {
                 extent_miles: 0.5,
                 seed: 1,
+                services: true,
             },
             [&mut a, &mut b, &mut c, &mut d],
         )
