@@ -414,21 +414,6 @@ async fn settle(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_come_from_histogram_deltas() {
-        let before = "h_bucket{le=\"0.01\"} 5\nh_bucket{le=\"0.1\"} 5\nh_bucket{le=\"+Inf\"} 5\n";
-        let after =
-            "h_bucket{le=\"0.01\"} 95\nh_bucket{le=\"0.1\"} 104\nh_bucket{le=\"+Inf\"} 105\n";
-        assert_eq!(histogram_percentile(before, after, "h", 0.5), Some(10.0));
-        assert_eq!(histogram_percentile(before, after, "h", 0.95), Some(100.0));
-        assert_eq!(histogram_percentile(after, after, "h", 0.5), None);
-    }
-}
-
 /// Moves a ticket's point and polygon (by the same offset) to a random place in a square
 /// `miles` on a side around the demo area.
 fn move_near_demo_area(t: &mut aegis_workflows::Ticket, miles: f64, rng: &mut impl Rng) {
@@ -470,5 +455,20 @@ fn move_near_demo_area(t: &mut aegis_workflows::Ticket, miles: f64, rng: &mut im
             })
             .collect();
         t.location.polygon_wkt = Some(format!("MULTIPOLYGON({})", rings.join(",")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_come_from_histogram_deltas() {
+        let before = "h_bucket{le=\"0.01\"} 5\nh_bucket{le=\"0.1\"} 5\nh_bucket{le=\"+Inf\"} 5\n";
+        let after =
+            "h_bucket{le=\"0.01\"} 95\nh_bucket{le=\"0.1\"} 104\nh_bucket{le=\"+Inf\"} 105\n";
+        assert_eq!(histogram_percentile(before, after, "h", 0.5), Some(10.0));
+        assert_eq!(histogram_percentile(before, after, "h", 0.95), Some(100.0));
+        assert_eq!(histogram_percentile(after, after, "h", 0.5), None);
     }
 }

@@ -216,6 +216,55 @@ async fn layers_in_three_formats_screen_tickets_to_the_foot() {
         assert_eq!(w["screening"]["category"], "unknown");
         assert_eq!(w["screening"]["unknown"], "outside_coverage");
 
+        // An absurd polygon (a degree's typo: over a hundred miles) is not a dig area: the
+        // point is screened instead; alone, it places nothing and the ticket is rejected.
+        let absurd = "POLYGON((-123 37.97, -121 37.97, -121 37.98, -123 37.98, -123 37.97))";
+        let w = screened(&app, &ticket_at("SCR-5", json!({"polygon_wkt": absurd}))).await;
+        assert_eq!(w["screening"]["category"], "close", "screened at the point");
+        assert!(
+            w["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["code"] == "absurd"),
+            "{:#}",
+            w["warnings"]
+        );
+        let mut alone = ticket_at("SCR-6", json!({"polygon_wkt": absurd}));
+        for k in ["latitude", "longitude", "address"] {
+            alone["location"][k] = Value::Null;
+        }
+        let r = app.post_ticket(&alone).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        let w = app
+            .wait_state(r.body["workflow_id"].as_str().unwrap(), "rejected")
+            .await;
+        let rejected = w["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["event"] == "rejected")
+            .unwrap();
+        assert!(
+            rejected["detail"].to_string().contains("not a dig area"),
+            "{rejected:#}"
+        );
+        let bow = "POLYGON((-122.0312 37.9778, -122.0310 37.9780, -122.0310 37.9778, -122.0312 37.9780, -122.0312 37.9778))";
+        let w = screened(&app, &ticket_at("SCR-7", json!({"polygon_wkt": bow}))).await;
+        assert!(
+            w["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["code"] == "self_intersecting"),
+            "{:#}",
+            w["warnings"]
+        );
+        assert_eq!(
+            w["screening"]["category"], "close",
+            "a bow tie is screened as drawn"
+        );
+
         // The list filters by category.
         let close = app
             .get("/v1/admin/workflows?screening=close", &app.token)

@@ -37,10 +37,12 @@ impl DigArea {
     /// its point; `None` when it has neither (or the polygon text does not parse and there is no
     /// point to fall back on).
     pub fn of(location: &crate::ticket::Location) -> Option<Self> {
+        // An absurd polygon (miles across) is not where anyone digs: the point stands in.
         if let Some(polygons) = location
             .polygon_wkt
             .as_deref()
             .and_then(|w| Polygon::parse_all(w).ok())
+            .filter(|ps| !ps.iter().any(Polygon::is_absurd))
         {
             return Some(Self::Polygons(polygons));
         }
@@ -63,7 +65,43 @@ impl DigArea {
     }
 }
 
+/// A dig area wider or taller than this is not a dig area (a typo in a coordinate, a
+/// polygon around a county): it is refused as a place.
+pub const MAX_SPAN_MILES: f64 = 30.0;
+
+/// Rings longer than this are not checked for crossing themselves (the check is quadratic).
+const MAX_CHECKED_RING: usize = 2_000;
+
 impl Polygon {
+    /// Its extent in miles (east–west, north–south).
+    pub fn span_miles(&self) -> (f64, f64) {
+        let (mut minx, mut maxx, mut miny, mut maxy) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &(x, y) in self.rings.iter().flatten() {
+            minx = minx.min(x);
+            maxx = maxx.max(x);
+            miny = miny.min(y);
+            maxy = maxy.max(y);
+        }
+        let lat = ((miny + maxy) / 2.0).to_radians();
+        let per_degree = EARTH_RADIUS_M * std::f64::consts::PI / 180.0 / 1_609.344;
+        (
+            (maxx - minx) * per_degree * lat.cos(),
+            (maxy - miny) * per_degree,
+        )
+    }
+
+    /// More than [`MAX_SPAN_MILES`] across.
+    pub fn is_absurd(&self) -> bool {
+        let (w, h) = self.span_miles();
+        w > MAX_SPAN_MILES || h > MAX_SPAN_MILES
+    }
+
+    /// Whether a ring's outline crosses itself (a "bow tie"): two of its edges that are not
+    /// neighbours intersect. Rings longer than 2,000 vertices are not checked.
+    pub fn crosses_itself(&self) -> bool {
+        self.rings.iter().any(|r| ring_crosses_itself(r))
+    }
+
     /// Parses `POLYGON(...)` or `MULTIPOLYGON(((...)), ((...)))` into its polygons, at most
     /// [`MAX_VERTICES`] vertices in all.
     pub fn parse_all(text: &str) -> Result<Vec<Self>, WktError> {
@@ -240,6 +278,51 @@ fn parse_ring(text: &str) -> Result<Vec<(f64, f64)>, WktError> {
     Ok(ring)
 }
 
+fn ring_crosses_itself(ring: &[(f64, f64)]) -> bool {
+    let n = ring.len().saturating_sub(1);
+    if !(4..=MAX_CHECKED_RING).contains(&n) {
+        return false;
+    }
+    let orient = |a: (f64, f64), b: (f64, f64), c: (f64, f64)| {
+        let v = (b.0 - a.0) * (c.1 - a.1) - (b.1 - a.1) * (c.0 - a.0);
+        if v > 0.0 {
+            1
+        } else if v < 0.0 {
+            -1
+        } else {
+            0
+        }
+    };
+    let on = |a: (f64, f64), b: (f64, f64), c: (f64, f64)| {
+        c.0 >= a.0.min(b.0) && c.0 <= a.0.max(b.0) && c.1 >= a.1.min(b.1) && c.1 <= a.1.max(b.1)
+    };
+    let cross = |p1, p2, p3, p4| {
+        let (d1, d2, d3, d4) = (
+            orient(p3, p4, p1),
+            orient(p3, p4, p2),
+            orient(p1, p2, p3),
+            orient(p1, p2, p4),
+        );
+        (d1 * d2 < 0 && d3 * d4 < 0)
+            || (d1 == 0 && on(p3, p4, p1))
+            || (d2 == 0 && on(p3, p4, p2))
+            || (d3 == 0 && on(p1, p2, p3))
+            || (d4 == 0 && on(p1, p2, p4))
+    };
+    for i in 0..n {
+        for j in i + 2..n {
+            // The first and last edges meet at the closing vertex: neighbours.
+            if i == 0 && j == n - 1 {
+                continue;
+            }
+            if cross(ring[i], ring[i + 1], ring[j], ring[j + 1]) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 fn ring_area_m2(ring: &[(f64, f64)], lat0: f64) -> f64 {
     let kx = EARTH_RADIUS_M * lat0.cos() * std::f64::consts::PI / 180.0;
     let ky = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
@@ -290,7 +373,7 @@ mod tests {
                 lat: 37.0
             })
         );
-        l.polygon_wkt = Some("POLYGON((0 0, 1 0, 1 1, 0 0))".into());
+        l.polygon_wkt = Some("POLYGON((0 0, 0.01 0, 0.01 0.01, 0 0))".into());
         assert!(matches!(DigArea::of(&l), Some(DigArea::Polygons(p)) if p.len() == 1));
         l.polygon_wkt = Some("garbage".into());
         assert!(matches!(DigArea::of(&l), Some(DigArea::Point { .. })));

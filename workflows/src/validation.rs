@@ -55,8 +55,8 @@ pub fn validate(t: &Ticket) -> Validation {
     Validation { errors, warnings }
 }
 
-/// Whether a locator could find the dig: a point in range, a polygon that parses, or an
-/// address.
+/// Whether a locator could find the dig: a point in range, a polygon that parses and is not
+/// absurd, or an address.
 pub fn placeable(t: &Ticket) -> bool {
     let l = &t.location;
     let point = matches!((l.latitude, l.longitude), (Some(lat), Some(lon))
@@ -64,7 +64,7 @@ pub fn placeable(t: &Ticket) -> bool {
     let polygon = l
         .polygon_wkt
         .as_deref()
-        .is_some_and(|w| Polygon::parse_all(w).is_ok());
+        .is_some_and(|w| Polygon::parse_all(w).is_ok_and(|ps| !ps.iter().any(Polygon::is_absurd)));
     let address = l.address.as_deref().is_some_and(|a| !a.trim().is_empty());
     point || polygon || address
 }
@@ -255,7 +255,30 @@ fn check_location(t: &Ticket, v: &mut Validator<'_>) {
     let mut polygon_ok = false;
     if let Some(wkt) = l.polygon_wkt.as_deref() {
         match Polygon::parse_all(wkt) {
-            Ok(_) => polygon_ok = true,
+            Ok(ps) if ps.iter().any(Polygon::is_absurd) => {
+                let (w, h) = ps
+                    .iter()
+                    .map(Polygon::span_miles)
+                    .fold((0.0_f64, 0.0_f64), |(a, b), (w, h)| (a.max(w), b.max(h)));
+                v.push(Problem::new(
+                    "location.polygon_wkt",
+                    "absurd",
+                    format!(
+                        "location.polygon_wkt spans {w:.0} by {h:.0} miles, more than {:.0}: not a dig area (the point, if any, is used instead)",
+                        crate::geometry::MAX_SPAN_MILES
+                    ),
+                ));
+            }
+            Ok(ps) => {
+                polygon_ok = true;
+                if ps.iter().any(Polygon::crosses_itself) {
+                    v.push(Problem::new(
+                        "location.polygon_wkt",
+                        "self_intersecting",
+                        "location.polygon_wkt: an outline crosses itself; it is screened as drawn",
+                    ));
+                }
+            }
             Err(e) => v.push(Problem::new(
                 "location.polygon_wkt",
                 "invalid_format",
@@ -404,6 +427,39 @@ mod tests {
         assert_eq!(problems(&t), vec![]);
         t.location.polygon_wkt = Some("POLYGON((oops))".into());
         assert_eq!(fields(&t), vec!["location.polygon_wkt", "location"]);
+    }
+
+    #[test]
+    fn an_absurd_polygon_places_nothing_and_a_bow_tie_is_only_odd() {
+        let mut t = valid();
+        // 2 degrees of longitude: over a hundred miles.
+        t.location.polygon_wkt =
+            Some("POLYGON((-123 37, -121 37, -121 37.01, -123 37.01, -123 37))".into());
+        let v = validate(&t);
+        assert!(!v.rejects(), "the point still places it");
+        assert_eq!(v.warnings[0].code, "absurd");
+        assert_eq!(
+            crate::geometry::DigArea::of(&t.location),
+            Some(crate::geometry::DigArea::Point {
+                lon: -122.0311,
+                lat: 37.9779
+            }),
+            "screened at the point"
+        );
+        t.location.latitude = None;
+        t.location.longitude = None;
+        t.location.address = None;
+        assert!(validate(&t).rejects(), "nothing else places it");
+        let mut bow = valid();
+        bow.location.polygon_wkt =
+            Some("POLYGON((-122 37, -121.99 37.01, -121.99 37, -122 37.01, -122 37))".into());
+        let v = validate(&bow);
+        assert!(!v.rejects());
+        assert_eq!(v.warnings[0].code, "self_intersecting");
+        let mut square = valid();
+        square.location.polygon_wkt =
+            Some("POLYGON((-122 37, -121.99 37, -121.99 37.01, -122 37.01, -122 37))".into());
+        assert!(validate(&square).warnings.is_empty());
     }
 
     #[test]
