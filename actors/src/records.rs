@@ -51,6 +51,8 @@ pub struct ScoreRecord {
     pub probability: f64,
     pub band: aegis_workflows::risk::Band,
     pub model_version: String,
+    /// The schema the model read: v1 models read the head of `features`.
+    pub feature_schema: String,
     pub top_features: Vec<Contribution>,
     /// Every feature value in schema order (`features::SCHEMA_VERSION`), for inspection and
     /// retraining.

@@ -937,3 +937,49 @@ async fn a_clear_ticket_of_a_listed_type_is_cleared_by_screening_and_answered() 
         "only the cleared ticket is answered"
     );
 }
+
+#[actix_rt::test]
+async fn an_urgent_ticket_in_conflict_or_unknown_reaches_a_person_whatever_its_score() {
+    let h = start(|_| {});
+    // Every ticket here scores low (0.0001): the band alone would clear them all.
+    let conflict = h
+        .accepted(near_main("E-CONFLICT", 10.0, TicketType::Emergency), "u1")
+        .await;
+    let mut unknown = ticket("S-UNKNOWN", 0);
+    unknown.kind = Some(TicketType::ShortNotice);
+    let unknown = h.accepted(unknown, "u2").await;
+    let close = h
+        .accepted(near_main("E-CLOSE", 100.0, TicketType::Emergency), "u3")
+        .await;
+    let normal = h
+        .accepted(near_main("N-CONFLICT", 10.0, TicketType::Normal), "u4")
+        .await;
+    h.settles(&conflict, State::Alerted).await;
+    h.settles(&unknown, State::Alerted).await;
+    h.settles(&close, State::Resolved).await;
+    h.settles(&normal, State::Resolved).await;
+    let rule = |id: &str| {
+        h.store
+            .events(id)
+            .iter()
+            .find_map(|e| match &e.event {
+                Event::AlertRaised { rule, .. } => Some(rule.clone()),
+                _ => None,
+            })
+            .flatten()
+    };
+    assert_eq!(
+        rule(&conflict).as_deref(),
+        Some("an emergency ticket in conflict with a facility")
+    );
+    assert_eq!(
+        rule(&unknown).as_deref(),
+        Some("a short-notice ticket where what is buried is not known")
+    );
+    for id in [&conflict, &unknown] {
+        let s = h.store.score(id).unwrap();
+        assert_eq!(s.band, aegis_workflows::risk::Band::Low, "{id}");
+        assert!(h.store.alert(id).is_some(), "{id} has its alert");
+    }
+    assert!(kinds(&h.store, &close).contains(&"auto_resolved"));
+}

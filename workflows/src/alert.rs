@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use crate::escalation::TierStep;
 use crate::lifecycle::Disposition;
 use crate::risk::{Band, BandThresholds};
+use crate::screening::Category;
+use crate::ticket::TicketType;
 
 /// An alert's state as officers see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -104,19 +106,54 @@ fn refuse(from: AlertState, action: &'static str) -> AlertError {
 /// What a score means for a ticket.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlertDecision {
-    /// Put it in front of an officer.
-    Raise,
+    /// Put it in front of an officer; `rule` says why when the band alone would not.
+    Raise { rule: Option<String> },
     /// Clear it automatically, saying why.
     Clear { reason: String },
 }
 
-/// The rule: the high band raises an alert; every other band is cleared with its reason (the
-/// probability, when the caller still has it: a workflow resumed after scoring may not).
-pub fn decide(band: Band, probability: Option<f64>, thresholds: BandThresholds) -> AlertDecision {
-    if band.raises_alert() {
-        return AlertDecision::Raise;
+/// What the alert rule weighs besides the band.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct AlertFacts {
+    pub probability: Option<f64>,
+    pub kind: Option<TicketType>,
+    /// The screening's category, when the ticket was screened in this run.
+    pub screening: Option<Category>,
+}
+
+/// The rule the industry applies whatever a model says (KorTerra, TicketRx): an emergency or
+/// short-notice ticket in conflict with a facility, or where nobody knows what is buried,
+/// reaches a person — digging starts within hours and the model's probability, however well
+/// calibrated, is not the member's decision to make.
+pub fn standing_rule(kind: Option<TicketType>, screening: Option<Category>) -> Option<String> {
+    let kind = kind.filter(|k| k.is_urgent())?;
+    let what = match kind {
+        TicketType::Emergency => "an emergency ticket",
+        _ => "a short-notice ticket",
+    };
+    match screening? {
+        Category::Conflict => Some(format!("{what} in conflict with a facility")),
+        Category::Unknown => Some(format!("{what} where what is buried is not known")),
+        Category::Close | Category::Clear => None,
     }
-    let reason = match probability {
+}
+
+/// The rule: the high band raises an alert, and so does a [`standing_rule`]; every other ticket
+/// is cleared with its reason (the probability, when the caller still has it: a workflow resumed
+/// after scoring may not).
+///
+/// Expected harm (probability × consequence, [`crate::priority`]) orders the queue but does not
+/// raise alerts: its weights are relative judgements an operator may retune, while the band's
+/// thresholds are calibrated probabilities; and what is buried already moves the probability
+/// itself under feature schema v2.
+pub fn decide(band: Band, facts: AlertFacts, thresholds: BandThresholds) -> AlertDecision {
+    if band.raises_alert() {
+        return AlertDecision::Raise { rule: None };
+    }
+    if let Some(rule) = standing_rule(facts.kind, facts.screening) {
+        return AlertDecision::Raise { rule: Some(rule) };
+    }
+    let reason = match facts.probability {
         Some(p) => format!(
             "{} risk: damage probability {p:.5} is below the alert threshold {}",
             band.as_str(),
@@ -259,9 +296,14 @@ mod tests {
     #[test]
     fn the_high_band_raises_and_the_rest_clear_with_their_reason() {
         let th = BandThresholds::default();
-        assert_eq!(decide(Band::High, Some(0.9), th), AlertDecision::Raise);
-        assert_eq!(decide(Band::High, None, th), AlertDecision::Raise);
-        match decide(Band::Medium, Some(0.01), th) {
+        let p = |probability| AlertFacts {
+            probability,
+            ..AlertFacts::default()
+        };
+        let raise = AlertDecision::Raise { rule: None };
+        assert_eq!(decide(Band::High, p(Some(0.9)), th), raise);
+        assert_eq!(decide(Band::High, p(None), th), raise);
+        match decide(Band::Medium, p(Some(0.01)), th) {
             AlertDecision::Clear { reason } => {
                 assert!(
                     reason.starts_with("medium risk: damage probability 0.01000"),
@@ -270,6 +312,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn urgent_tickets_in_conflict_or_unknown_reach_a_person_whatever_the_band() {
+        let th = BandThresholds::default();
+        let facts = |kind, screening| AlertFacts {
+            probability: Some(0.0001),
+            kind: Some(kind),
+            screening: Some(screening),
+        };
+        for (kind, screening, raised) in [
+            (TicketType::Emergency, Category::Conflict, true),
+            (TicketType::Emergency, Category::Unknown, true),
+            (TicketType::ShortNotice, Category::Conflict, true),
+            (TicketType::ShortNotice, Category::Unknown, true),
+            (TicketType::Emergency, Category::Close, false),
+            (TicketType::Emergency, Category::Clear, false),
+            (TicketType::Normal, Category::Conflict, false),
+            (TicketType::Normal, Category::Unknown, false),
+        ] {
+            let d = decide(Band::Low, facts(kind, screening), th);
+            assert_eq!(
+                matches!(d, AlertDecision::Raise { rule: Some(_) }),
+                raised,
+                "{kind:?} {screening:?}: {d:?}"
+            );
+        }
+        assert_eq!(
+            standing_rule(Some(TicketType::Emergency), Some(Category::Conflict)).as_deref(),
+            Some("an emergency ticket in conflict with a facility")
+        );
+        // Not screened in this run: the band decides.
+        assert_eq!(standing_rule(Some(TicketType::Emergency), None), None);
     }
 
     #[test]

@@ -8,9 +8,57 @@ fn yes(v: f32) -> bool {
     v >= 0.5
 }
 
+/// Schema v2's class groups, as feature-name prefixes and as an officer says them.
+const GROUPS: [(&str, &str); 5] = [
+    ("gas_transmission_", "gas transmission"),
+    ("gas_distribution_", "gas main or service"),
+    ("electric_", "electric"),
+    ("telecom_", "telecom"),
+    ("water_sewer_", "water or sewer"),
+];
+
+/// What screening found, for a v2 feature (`None` when `name` is not one).
+fn buried(name: &str, value: Option<f32>) -> Option<String> {
+    if let Some(what) = name.strip_prefix("screening_") {
+        let v = value?;
+        return Some(match (what, v >= 0.5) {
+            ("conflict", true) => "a facility within its tolerance zone".into(),
+            ("close", true) => "facilities close by, none in a tolerance zone".into(),
+            ("clear", true) => "nothing of ours nearby".into(),
+            ("unknown", true) => "what is buried there is not known".into(),
+            (other, _) => format!("screening not {other}"),
+        });
+    }
+    let (group, words) = GROUPS.iter().find(|(p, _)| name.starts_with(p))?;
+    let what = name.strip_prefix(group)?;
+    let Some(v) = value else {
+        return Some(match what {
+            "nearest_ft" | "within_buffer" | "critical" => format!("no {words} layer"),
+            "max_pressure_psi" => format!("no {words} pressure known in the zone"),
+            "max_voltage_kv" => format!("no {words} voltage known in the zone"),
+            _ => format!("no {words} install year known in the zone"),
+        });
+    };
+    Some(match what {
+        "nearest_ft" if v < 1.0 => format!("{words} under the dig area"),
+        "nearest_ft" => format!("{words} {v:.0} ft away"),
+        "within_buffer" if v < 0.5 => format!("no {words} in its tolerance zone"),
+        "within_buffer" => format!("{v:.0} {words} in the tolerance zone"),
+        "max_pressure_psi" => format!("{words} at {v:.0} psi in the zone"),
+        "max_voltage_kv" => format!("{words} at {v:.1} kV in the zone"),
+        "oldest_install_year" => format!("{words} installed in {v:.0} in the zone"),
+        "critical" if v >= 0.5 => format!("critical {words} in the zone"),
+        "critical" => format!("no critical {words} in the zone"),
+        _ => return None,
+    })
+}
+
 /// One reason: what the ticket says, for feature `name` with value `value` (`None`: the ticket
 /// does not say).
 pub fn reason(name: &str, value: Option<f32>) -> String {
+    if let Some(said) = buried(name, value) {
+        return said;
+    }
     let Some(v) = value else {
         return match name {
             "depth_inches" => "no depth given".into(),
@@ -133,6 +181,19 @@ mod tests {
         assert_eq!(
             reason("method_blasting", None),
             "no excavation method given"
+        );
+        assert_eq!(
+            reason("gas_transmission_nearest_ft", Some(5.2)),
+            "gas transmission 5 ft away"
+        );
+        assert_eq!(reason("telecom_nearest_ft", None), "no telecom layer");
+        assert_eq!(
+            reason("gas_distribution_max_pressure_psi", Some(60.0)),
+            "gas main or service at 60 psi in the zone"
+        );
+        assert_eq!(
+            reason("screening_unknown", Some(1.0)),
+            "what is buried there is not known"
         );
         assert_eq!(signed(0.8412), "+0.84");
         assert_eq!(signed(-0.5), "-0.50");

@@ -14,7 +14,8 @@
 //!   the runtime consults; [`risk`] turns a probability into a band; [`features`] turns a ticket
 //!   into the model's feature vector, [`explain`] its values into words; [`geometry`] reads and
 //!   measures dig areas; [`screening`] says what the member's facilities near a dig area mean
-//!   (the category, automatic clearing).
+//!   (the category, automatic clearing); [`priority`] orders the officers' queue by expected
+//!   harm and time left.
 //! - [`audit`] computes and verifies the hash chain that makes the audit trail tamper-evident.
 //!
 //! The runtime (`aegis-actors`) drives these functions; the adapters (`aegis`) feed them.
@@ -30,6 +31,7 @@ pub mod geometry;
 pub mod lifecycle;
 pub mod notification;
 pub mod positive_response;
+pub mod priority;
 pub mod problem;
 pub mod retry;
 pub mod revision;

@@ -184,6 +184,10 @@ pub enum Event {
         tier: u32,
         ack_deadline: DateTime<Utc>,
         recipients: Vec<String>,
+        /// Why a ticket below the high band reaches a person all the same (a rule the
+        /// industry applies whatever a model says); absent for a high-band ticket.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
     },
     AutoResolved {
         reason: String,
@@ -405,9 +409,11 @@ impl Workflow {
                 next.state = S::Scored;
                 next.band = Some(*band);
             }
-            (S::Scored, Event::AlertRaised { tier, .. }) => {
-                if !self.band.is_some_and(Band::raises_alert) {
-                    return Err(refuse("only a high-band ticket raises an alert"));
+            (S::Scored, Event::AlertRaised { tier, rule, .. }) => {
+                if !self.band.is_some_and(Band::raises_alert) && rule.is_none() {
+                    return Err(refuse(
+                        "only a high-band ticket, or one a standing rule names, raises an alert",
+                    ));
                 }
                 if *tier != 0 {
                     return Err(refuse("an alert starts at tier 0"));
@@ -487,6 +493,7 @@ mod tests {
             tier: 0,
             ack_deadline: deadline(),
             recipients: vec![],
+            rule: None,
         }
     }
 
@@ -561,6 +568,14 @@ mod tests {
         );
         let medium = run(&[Event::Validated { warnings: vec![] }, scored(Band::Medium)]).unwrap();
         assert!(medium.apply(&raise()).is_err());
+        // A standing rule names why it reaches a person all the same.
+        let ruled = Event::AlertRaised {
+            tier: 0,
+            ack_deadline: deadline(),
+            recipients: vec![],
+            rule: Some("emergency in conflict".into()),
+        };
+        assert_eq!(medium.apply(&ruled).unwrap().state, State::Alerted);
     }
 
     #[test]
@@ -650,10 +665,13 @@ mod tests {
                 band,
                 model_version: "m".into()
             }),
-            (0u32..3).prop_map(|tier| Event::AlertRaised {
-                tier,
-                ack_deadline: deadline(),
-                recipients: vec![]
+            (0u32..3, prop::option::of(Just("rule".to_owned()))).prop_map(|(tier, rule)| {
+                Event::AlertRaised {
+                    tier,
+                    ack_deadline: deadline(),
+                    recipients: vec![],
+                    rule,
+                }
             }),
             Just(Event::AutoResolved { reason: "r".into() }),
             Just(Event::Screened {
@@ -713,7 +731,8 @@ mod tests {
                         prop_assert!(allowed_edge(wf.state, next.state),
                             "illegal edge {:?} -> {:?} by {:?}", wf.state, next.state, e);
                         if matches!(next.state, State::Alerted | State::Escalated | State::Acknowledged) {
-                            prop_assert_eq!(next.band, Some(Band::High));
+                            // High, or any band a standing rule raised the alert for.
+                            prop_assert!(next.band.is_some());
                             prop_assert!(next.tier.is_some());
                         }
                         if next.state == State::Acknowledged {

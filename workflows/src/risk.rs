@@ -32,6 +32,32 @@ impl Band {
     }
 }
 
+/// Damages per ticket across the industry (CGA DIRT: about 2 per 1,000): what "a usual
+/// ticket" means when a probability is put in words.
+pub const BASE_RATE: f64 = 0.002;
+
+/// A probability as a person weighs it: "2.4 % — 12× a usual ticket".
+pub fn in_words(probability: f64) -> String {
+    if !probability.is_finite() {
+        return "unknown (the model gave no number)".into();
+    }
+    let pct = probability * 100.0;
+    let pct = if pct >= 1.0 {
+        format!("{pct:.1} %")
+    } else {
+        format!("{pct:.2} %")
+    };
+    let ratio = probability / BASE_RATE;
+    let relative = if ratio >= 1.5 {
+        format!("{ratio:.0}× a usual ticket")
+    } else if ratio >= 0.75 {
+        "about a usual ticket".to_owned()
+    } else {
+        format!("{ratio:.1}× a usual ticket")
+    };
+    format!("{pct} — {relative}")
+}
+
 /// Probability cut-offs between bands. A probability equal to a threshold is in the higher band.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BandThresholds {
@@ -93,6 +119,14 @@ mod tests {
             Band::High,
             "an unknown risk goes to a person"
         );
+    }
+
+    #[test]
+    fn probabilities_in_words() {
+        assert_eq!(in_words(0.024), "2.4 % — 12× a usual ticket");
+        assert_eq!(in_words(0.0021), "0.21 % — about a usual ticket");
+        assert_eq!(in_words(0.0004), "0.04 % — 0.2× a usual ticket");
+        assert!(in_words(f64::NAN).starts_with("unknown"));
     }
 
     #[test]

@@ -190,6 +190,36 @@ impl Screening {
         }
     }
 
+    /// What is buried how near, as a queue row says it: "gas transmission 5 ft, water 12 ft"
+    /// (the two nearest layers within their close distance), "nothing within 250 ft", or why
+    /// nobody knows.
+    pub fn in_words(&self) -> String {
+        if let Some(why) = self.unknown {
+            return match why {
+                Unknown::NoLayer => "not known: no facility layer",
+                Unknown::NoGeometry => "not known: no dig area",
+                Unknown::OutsideCoverage => "not known: outside the mapped area",
+            }
+            .to_owned();
+        }
+        let mut near: Vec<(f64, FacilityClass)> = self
+            .layers
+            .iter()
+            .filter(|l| !l.facilities.is_empty())
+            .filter_map(|l| l.nearest_ft.map(|d| (d, l.class)))
+            .collect();
+        near.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if near.is_empty() {
+            let reach = self.layers.iter().map(|l| l.close_ft).fold(0.0, f64::max);
+            return format!("nothing within {reach:.0} ft");
+        }
+        near.iter()
+            .take(2)
+            .map(|(d, c)| format!("{} {d:.0} ft", c.as_str().replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn unknown(why: Unknown, layers: Vec<LayerScreening>) -> Self {
         Self {
             category: Category::Unknown,
@@ -277,6 +307,31 @@ mod tests {
         assert_eq!(
             Screening::from_layers(vec![layer(0, 2), layer(1, 1)]).category,
             Category::Conflict
+        );
+    }
+
+    #[test]
+    fn what_is_buried_in_words() {
+        let mut transmission = layer(1, 1);
+        transmission.class = FacilityClass::GasTransmission;
+        transmission.nearest_ft = Some(5.2);
+        let mut water = layer(0, 1);
+        water.class = FacilityClass::Water;
+        water.nearest_ft = Some(40.0);
+        let s = Screening::from_layers(vec![layer(0, 1), water, transmission]);
+        assert_eq!(
+            s.in_words(),
+            "gas transmission 5 ft, gas distribution 10 ft"
+        );
+        let mut far = layer(0, 0);
+        far.nearest_ft = Some(900.0);
+        assert_eq!(
+            Screening::from_layers(vec![far]).in_words(),
+            "nothing within 250 ft"
+        );
+        assert_eq!(
+            Screening::unknown(Unknown::OutsideCoverage, vec![]).in_words(),
+            "not known: outside the mapped area"
         );
     }
 

@@ -184,7 +184,6 @@ async fn drive(
             SYSTEM.to_owned(),
         ));
         screened = Some(screening.category);
-        plan.screening = Some(screening);
         let counts = match context {
             Some(h) => h,
             None => {
@@ -205,7 +204,8 @@ async fn drive(
             prior_tickets: c.prior_tickets.saturating_sub(own),
             prior_damages: c.prior_damages,
         });
-        let fv = features::extract(&snap.ticket, history);
+        let fv = features::extract_screened(&snap.ticket, history, &screening);
+        plan.screening = Some(screening);
         let scoring = deps
             .scorer
             .score(crate::ports::ScoreInput {
@@ -226,6 +226,7 @@ async fn drive(
             probability: scoring.probability,
             band: b,
             model_version: scoring.model_version,
+            feature_schema: scoring.feature_schema,
             top_features: scoring.top_features,
             features: fv.0.to_vec(),
             scored_at: now,
@@ -270,8 +271,13 @@ async fn drive(
             .await?;
             return Ok(Decision::Commit(Box::new(plan)));
         }
-        match alert::decide(band, probability, deps.config.thresholds) {
-            AlertDecision::Raise => {
+        let facts = alert::AlertFacts {
+            probability,
+            kind: snap.ticket.kind,
+            screening: screened,
+        };
+        match alert::decide(band, facts, deps.config.thresholds) {
+            AlertDecision::Raise { rule } => {
                 let step = deps.config.escalation.raise(urgent(snap), now);
                 let raised = Alert::raise(
                     uuid::Uuid::now_v7().to_string(),
@@ -289,6 +295,7 @@ async fn drive(
                         tier: step.tier,
                         ack_deadline: step.deadline,
                         recipients: step.recipients,
+                        rule,
                     },
                     SYSTEM.to_owned(),
                 ));

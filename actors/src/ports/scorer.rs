@@ -26,6 +26,8 @@ pub struct Contribution {
 pub struct Scoring {
     pub probability: f64,
     pub model_version: String,
+    /// The feature schema the model read (`aegis-features-v1` or `-v2`).
+    pub feature_schema: String,
     /// The largest contributions by magnitude, largest first.
     pub top_features: Vec<Contribution>,
 }
@@ -37,6 +39,8 @@ pub struct ScorerInfo {
     pub source: String,
     pub features: Vec<String>,
     pub trees: usize,
+    /// The feature schema the model reads.
+    pub feature_schema: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -63,6 +63,7 @@ impl Scorer for ScriptedScorer {
             Ok(Scoring {
                 probability,
                 model_version: "scripted".into(),
+                feature_schema: aegis_workflows::features::SCHEMA_VERSION.into(),
                 top_features: Vec::new(),
             })
         }
@@ -75,6 +76,7 @@ impl Scorer for ScriptedScorer {
             source: "test".into(),
             features: Vec::new(),
             trees: 0,
+            feature_schema: aegis_workflows::features::SCHEMA_VERSION.into(),
         }
     }
 }
