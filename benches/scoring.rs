@@ -9,7 +9,7 @@ use aegis::risk::scorer::{Explain, ForestScorer, ScorerOptions};
 use aegis::risk::treeshap::{self, Scratch};
 use aegis::risk::{self, xgboost_library as xgboost};
 use aegis_actors::ports::{ScoreInput, Scorer};
-use aegis_workflows::features::{self, COUNT, FeatureVector};
+use aegis_workflows::features::{COUNT, FeatureVector};
 
 fn per_row(label: &str, rows: usize, elapsed: Duration) {
     println!(
@@ -25,15 +25,13 @@ fn percentile(v: &mut [Duration], p: f64) -> f64 {
 
 fn main() -> anyhow::Result<()> {
     let n = 20_000;
+    // Over the facility network: rows carry schema v2's screening features, as live ones do.
     let cfg = GeneratorConfig {
         seed: 1,
         expected_tickets: n,
-        ..GeneratorConfig::default()
+        ..GeneratorConfig::with_world()?
     };
-    let vectors: Vec<FeatureVector> = Generator::new(&cfg)
-        .take(n)
-        .map(|g| features::extract(&g.ticket, g.history))
-        .collect();
+    let vectors: Vec<FeatureVector> = Generator::new(&cfg).take(n).map(|g| g.features()).collect();
     let x: Vec<f32> = vectors.iter().flat_map(|v| v.to_dense()).collect();
     let forest = Forest::from_bytes(risk::BUNDLED_MODEL, "bundled")?;
     println!(

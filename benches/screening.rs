@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aegis::facilities::synthetic::{DEMO_CENTER, NetworkSize, write_network};
+use aegis::facilities::synthetic::{DEMO_CENTER, NetworkSize, facilities_of, network_in_memory};
 use aegis_screening::{Facility, LayerIndex, LayerMeta, LocalFrame, ScreeningSet};
 use aegis_workflows::geometry::{DigArea, Polygon};
 use aegis_workflows::screening::FacilityClass;
@@ -37,35 +37,19 @@ fn percentile(v: &mut [Duration], p: f64) -> f64 {
 
 /// The mains layer's GeoJSON read back into facilities (what the database hands the index).
 fn mains() -> anyhow::Result<Vec<Facility>> {
-    let (mut a, mut b, mut c, mut d) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    write_network(
+    let network = network_in_memory(
         DEMO_CENTER,
         NetworkSize {
             extent_miles: EXTENT_MILES,
+            rural_miles: EXTENT_MILES,
             seed: 42,
             services: false,
         },
-        [&mut a, &mut b, &mut c, &mut d],
     )?;
-    drop((b, c, d));
-    let v: serde_json::Value = serde_json::from_slice(&a)?;
-    let features = v["features"].as_array().cloned().unwrap_or_default();
-    features
-        .into_iter()
-        .map(|f| {
-            let coords: Vec<(f64, f64)> = f["geometry"]["coordinates"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| Some((p[0].as_f64()?, p[1].as_f64()?)))
-                .collect();
-            Ok(Facility {
-                id: f["id"].as_str().unwrap_or_default().to_owned(),
-                geometry: geo::Geometry::LineString(geo::LineString::from(coords)),
-                attributes: f["properties"].to_string().into_boxed_str(),
-            })
-        })
-        .collect()
+    let (_, mains) = network
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("no layers"))?;
+    facilities_of(mains).map_err(|e| anyhow::anyhow!(e))
 }
 
 fn square(lon: f64, lat: f64, side_ft: f64, frame: &LocalFrame) -> DigArea {

@@ -203,11 +203,13 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub db: bool,
     /// Lay out a synthetic facility network for the demo area (a street grid of gas and water
-    /// mains, a service to every lot, a gas transmission corridor) as GeoJSON layers in this
-    /// directory, ready for `aegis facilities import`.
+    /// mains, a service to every lot, electric primaries and fibre ducts, a gas transmission
+    /// corridor) as GeoJSON layers in this directory, ready for `aegis facilities import`.
+    /// (The generated tickets themselves always dig over this network, screened against it.)
     #[arg(long, value_name = "DIR")]
     pub facilities: Option<PathBuf>,
-    /// The network's extent: a square this many miles on a side around the demo area.
+    /// The street grid's extent: a square this many miles on a side around the demo area (the
+    /// transmission corridor and a long-haul fibre route cross open land twice as wide).
     #[arg(long, default_value_t = 2.0)]
     pub facility_extent_miles: f64,
     /// Leave the services layer empty (for a large extent: mains alone).

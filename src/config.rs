@@ -9,8 +9,10 @@ use std::time::Duration;
 use aegis_actors::RuntimeConfig;
 use aegis_workflows::escalation::EscalationPolicy;
 use aegis_workflows::notification::DeliveryPolicy;
+use aegis_workflows::priority::ConsequenceWeights;
 use aegis_workflows::retry::RetryPolicy;
 use aegis_workflows::risk::BandThresholds;
+use aegis_workflows::screening::FacilityClass;
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 
@@ -155,6 +157,10 @@ pub struct Model {
 pub struct Risk {
     pub medium: f64,
     pub high: f64,
+    /// Consequence weights by facility class (contract §12), over the defaults the README
+    /// justifies: `[risk.consequence] gas_transmission = 100`, or
+    /// `AEGIS__RISK__CONSEQUENCE__GAS_TRANSMISSION=100`.
+    pub consequence: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -412,6 +418,7 @@ impl Default for Risk {
         Self {
             medium: t.medium,
             high: t.high,
+            consequence: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -511,6 +518,7 @@ impl Settings {
     pub fn check(&self) -> anyhow::Result<()> {
         BandThresholds::new(self.risk.medium, self.risk.high)
             .context("risk.medium and risk.high")?;
+        self.consequence()?;
         self.escalation.check()?;
         if self.http.max_body_bytes < 1024 {
             bail!("http.max_body_bytes must be at least 1024");
@@ -590,6 +598,22 @@ impl Settings {
     /// skipped [`Settings::check`]).
     pub fn thresholds(&self) -> anyhow::Result<BandThresholds> {
         BandThresholds::new(self.risk.medium, self.risk.high).context("risk.medium and risk.high")
+    }
+
+    /// The consequence weights: the defaults with `risk.consequence.<class>` over them.
+    pub fn consequence(&self) -> anyhow::Result<ConsequenceWeights> {
+        let mut w = ConsequenceWeights::default();
+        for (name, weight) in &self.risk.consequence {
+            let class = FacilityClass::parse(name).with_context(|| {
+                format!(
+                    "risk.consequence.{name}: not a facility class (one of {})",
+                    FacilityClass::ALL.map(FacilityClass::as_str).join(", ")
+                )
+            })?;
+            w.set(class, *weight)
+                .with_context(|| format!("risk.consequence.{name}"))?;
+        }
+        Ok(w)
     }
 
     /// The runtime's settings; `node_id` is filled in by the caller when empty.
@@ -737,6 +761,13 @@ mod tests {
         };
         let s = load("AEGIS__MODEL__EXPLAIN", "exact").unwrap();
         assert_eq!(s.model.explain, ExplainMode::Exact);
+        let s = load("AEGIS__RISK__CONSEQUENCE__GAS_TRANSMISSION", "400").unwrap();
+        assert_eq!(
+            s.consequence()
+                .unwrap()
+                .weight(FacilityClass::GasTransmission),
+            400.0
+        );
         let s = load("AEGIS__DATABASE__SQLITE_SYNCHRONOUS", "normal").unwrap();
         assert_eq!(s.database.sqlite_synchronous, SqliteSynchronous::Normal);
         for (k, v) in [
@@ -753,6 +784,17 @@ mod tests {
     #[test]
     fn bad_values_are_refused_with_the_key() {
         let mut s = Settings::default();
+        s.risk.consequence.insert("gas_transmission".into(), 250.0);
+        assert_eq!(
+            s.consequence()
+                .unwrap()
+                .weight(FacilityClass::GasTransmission),
+            250.0
+        );
+        s.risk.consequence.insert("plutonium".into(), 5.0);
+        let err = format!("{:#}", s.check().unwrap_err());
+        assert!(err.contains("risk.consequence.plutonium"), "{err}");
+        s.risk.consequence.clear();
         s.risk.medium = 0.9;
         let err = s.check().unwrap_err().to_string();
         assert!(err.contains("risk.medium"), "{err}");

@@ -259,6 +259,7 @@ impl Application {
             scorer_options: options,
             outbound,
             screener,
+            consequence: settings.consequence()?,
         });
         let gauges = app.telemetry_sources();
         telemetry::gauges::spawn_db_gauges(gauges.clone(), Duration::from_secs(5));

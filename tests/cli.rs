@@ -233,7 +233,7 @@ fn generate_train_and_score_work_together() {
     );
     assert!(lines[302]["error"].is_string());
     let schema = s.ok(&["score", "--list-features"]);
-    assert!(schema.starts_with("feature schema aegis-features-v1"));
+    assert!(schema.starts_with("feature schema aegis-features-v2"));
     // A model with other feature names is refused with a clear error.
     let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     m["learner"]["feature_names"][0] = "other".into();
@@ -302,9 +302,9 @@ fn the_demo_center_exists_only_on_a_fresh_loopback_install_and_its_secret_shows_
         ),
         "{first}"
     );
-    // The demo network came with it, once: four layers, imported by the demo.
+    // The demo network came with it, once: six layers, imported by the demo.
     let layers = s.ok(&["facilities", "list"]);
-    assert_eq!(layers.lines().count(), 4, "{layers}");
+    assert_eq!(layers.lines().count(), 6, "{layers}");
     assert!(
         layers.contains("demo-gas-mains\tgas_distribution"),
         "{layers}"

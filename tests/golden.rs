@@ -18,19 +18,20 @@ const SHAP_TOLERANCE: f64 = 1e-4;
 
 /// Realistic rows from the synthetic history, then the same rows with extra values blanked.
 fn rows(n: usize, seed: u64) -> Vec<f32> {
+    // Over the facility network, so the rows carry schema v2's screening features.
     let cfg = GeneratorConfig {
         seed,
         expected_tickets: n,
-        ..GeneratorConfig::default()
+        ..GeneratorConfig::with_world().unwrap()
     };
     let mut out = Vec::with_capacity(n * COUNT * 2);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let generated: Vec<_> = Generator::new(&cfg).take(n).collect();
     for g in &generated {
-        out.extend(features::extract(&g.ticket, g.history).to_dense());
+        out.extend(g.features().to_dense());
     }
     for g in &generated {
-        let mut row = features::extract(&g.ticket, g.history).to_dense();
+        let mut row = g.features().to_dense();
         for v in row.iter_mut() {
             if rng.random::<f64>() < 0.3 {
                 *v = f32::NAN;
@@ -109,10 +110,10 @@ fn a_deeper_model_in_json_and_ubjson_scores_exactly_like_xgboost() {
         seed: 9,
         damage_rate: 0.05,
         expected_tickets: 20_000,
-        ..GeneratorConfig::default()
+        ..GeneratorConfig::with_world().unwrap()
     };
     for g in Generator::new(&cfg).take(20_000) {
-        ds.push(&features::extract(&g.ticket, g.history), g.damaged);
+        ds.push(&g.features(), g.damaged);
     }
     let params = xgboost::TrainParams {
         rounds: 40,
@@ -152,9 +153,8 @@ fn a_model_trained_in_python_scores_like_python_said() {
         .collect();
     for file in ["model.json", "model.ubj"] {
         let forest = Forest::load(&dir.join(file), 1 << 26).unwrap();
-        forest
-            .check_features(&features::names(), features::SCHEMA_VERSION)
-            .unwrap();
+        // Trained on schema v1's features: still read, with v1's head of a vector.
+        assert_eq!(forest.feature_schema().unwrap(), features::Schema::V1);
         for (row, p) in rows
             .iter()
             .zip(expected["probabilities"].as_array().unwrap())
@@ -183,10 +183,7 @@ fn a_model_with_other_features_is_refused_with_a_clear_error() {
     let mut v: serde_json::Value = serde_json::from_slice(risk::BUNDLED_MODEL).unwrap();
     v["learner"]["feature_names"][3] = serde_json::json!("renamed");
     let forest = Forest::from_bytes(v.to_string().as_bytes(), "x").unwrap();
-    let err = forest
-        .check_features(&features::names(), features::SCHEMA_VERSION)
-        .unwrap_err()
-        .to_string();
+    let err = forest.feature_schema().unwrap_err().to_string();
     assert!(
         err.contains("feature 3 is 'renamed', expected 'update_or_remark'"),
         "{err}"
@@ -204,7 +201,7 @@ fn retraining_changes_the_version_and_the_scores() {
         ..GeneratorConfig::default()
     };
     for g in Generator::new(&cfg).take(60_000) {
-        ds.push(&features::extract(&g.ticket, g.history), g.damaged);
+        ds.push(&g.features(), g.damaged);
     }
     let out = std::env::temp_dir().join(format!(
         "aegis-retrain-{}.json",
@@ -235,4 +232,52 @@ fn retraining_changes_the_version_and_the_scores() {
         .count();
     assert!(differ > 150, "scores changed for {differ} of 200 rows");
     let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn a_v1_model_still_loads_and_scores_v1s_head_of_a_v2_vector() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/models/features-v1.json");
+    let model = std::fs::read(path).unwrap();
+    let forest = Forest::from_bytes(&model, "v1").unwrap();
+    assert_eq!(forest.feature_schema().unwrap(), features::Schema::V1);
+    let v2_rows = rows(1000, 6);
+    let x: Vec<f32> = v2_rows
+        .chunks(COUNT)
+        .flat_map(|r| r[..features::V1_COUNT].to_vec())
+        .collect();
+    assert_same_predictions(&model, &x, features::V1_COUNT);
+    // The scorer hands the whole v2 vector over; the v1 model reads its head and names only
+    // v1's features among its reasons.
+    let cfg = GeneratorConfig {
+        seed: 8,
+        expected_tickets: 200,
+        ..GeneratorConfig::with_world().unwrap()
+    };
+    let mut scratch = Scratch::default();
+    for g in Generator::new(&cfg).take(200) {
+        let v = g.features();
+        let dense = v.to_dense();
+        let s = aegis::risk::scorer::score_row(
+            &forest,
+            features::Schema::V1,
+            &v,
+            5,
+            aegis::risk::scorer::Explain::Exact,
+            &mut scratch,
+        );
+        assert_eq!(
+            s.probability,
+            forest.probability(&dense[..features::V1_COUNT])
+        );
+        assert_eq!(s.feature_schema, "aegis-features-v1");
+        let v1 = features::Schema::V1.names();
+        assert!(
+            s.top_features
+                .iter()
+                .all(|c| v1.contains(&c.feature.as_str())),
+            "{:?}",
+            s.top_features
+        );
+    }
 }

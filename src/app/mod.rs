@@ -9,7 +9,8 @@
 //! | [`receive_ticket`] | a center's webhook delivery: signature, format, dead letters, admission, sequence marks |
 //! | [`reconciliation`] | a center's daily summary reconciled, operators told of missing tickets; gaps and lists |
 //! | [`workflows`] | the workflow list and read-back, retry, cancel, an explicit response to the center |
-//! | [`alerts`] | the officers' queue and alert page, acknowledge, resolve, the live feed |
+//! | [`alerts`] | the alert list and alert page, acknowledge, resolve, the live feed |
+//! | [`queue`] | the officers' queue: open alerts by priority, each row said in words |
 //! | [`ack_links`] | an acknowledgement link: what it shows, acknowledging through it |
 //! | [`dead_letters`] | listing, redriving and dismissing dead letters |
 //! | [`people`] | users, their contact channels, rosters |
@@ -34,6 +35,7 @@ pub mod operations;
 pub mod outcomes;
 pub mod passwords;
 pub mod people;
+pub mod queue;
 pub mod receive_ticket;
 pub mod reconciliation;
 pub mod response_api;
@@ -76,6 +78,8 @@ pub struct Parts {
     pub outbound: crate::outbound::Outbound,
     /// The facility layers that screen on this node.
     pub screener: Arc<LayerScreener>,
+    /// How much damaging each facility class weighs (the queue's priority).
+    pub consequence: aegis_workflows::priority::ConsequenceWeights,
 }
 
 /// The application: every use case is a method, grouped by module.
@@ -99,6 +103,7 @@ pub struct App {
     imports: tokio::sync::Semaphore,
     centers: center_cache::CenterCache,
     credentials: sign_in::Credentials,
+    consequence: aegis_workflows::priority::ConsequenceWeights,
 }
 
 impl std::fmt::Debug for App {
@@ -129,6 +134,7 @@ impl App {
             imports: tokio::sync::Semaphore::new(1),
             centers: center_cache::CenterCache::default(),
             credentials,
+            consequence: p.consequence,
         }
     }
 

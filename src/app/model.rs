@@ -12,7 +12,8 @@ use crate::risk::forest::ModelError;
 #[derive(Debug)]
 pub struct ModelInfo {
     pub active: ScorerInfo,
-    pub feature_schema: &'static str,
+    /// The schema the active model reads (v1 models still score, on v1's features).
+    pub feature_schema: String,
     pub medium: f64,
     pub high: f64,
     pub trained: Vec<ModelRecord>,
@@ -50,9 +51,10 @@ impl App {
             .settings
             .thresholds()
             .map_err(|e| ModelUseError::Thresholds(e.to_string()))?;
+        let active = self.runtime.deps.scorer.info();
         Ok(ModelInfo {
-            active: self.runtime.deps.scorer.info(),
-            feature_schema: aegis_workflows::features::SCHEMA_VERSION,
+            feature_schema: active.feature_schema.clone(),
+            active,
             medium: t.medium,
             high: t.high,
             trained,

@@ -32,11 +32,12 @@ pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> 
         bail!("say where to write: --csv FILE, --jsonl FILE, --db and/or --facilities DIR");
     }
     let started = Instant::now();
+    // Tickets dig over the synthetic facility network and are screened as live ones are.
     let cfg = GeneratorConfig {
         seed: args.seed,
         damage_rate: args.damage_rate,
         expected_tickets: args.tickets,
-        ..GeneratorConfig::default()
+        ..GeneratorConfig::with_world()?
     };
     let names: Vec<String> = features::names().into_iter().map(str::to_owned).collect();
     let mut csv = match &args.csv {
@@ -65,7 +66,7 @@ pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> 
     let mut pending: Vec<(FeatureVector, bool)> = Vec::new();
     let mut damages = 0usize;
     for g in Generator::new(&cfg).take(args.tickets) {
-        let v = features::extract(&g.ticket, g.history);
+        let v = g.features();
         damages += usize::from(g.damaged);
         if let Some(w) = csv.as_mut() {
             Dataset::write_csv_row(w, &v, g.damaged)?;
@@ -108,22 +109,52 @@ pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> 
 }
 
 fn print_report(r: &TrainReport) {
-    println!("model {} written to {}", r.version, r.path);
+    println!(
+        "model {} ({}) written to {}",
+        r.version, r.feature_schema, r.path
+    );
     println!(
         "rows {} (positives {}), train/valid/test {}/{}/{}, {} rounds",
         r.rows, r.positives, r.train_rows, r.valid_rows, r.test_rows, r.rounds
     );
-    let t = &r.test;
+    // One column per schema trained: what knowing what is buried adds, on the same rows.
+    let mut columns = vec![(r.feature_schema.as_str(), &r.test)];
+    if let Some(b) = &r.baseline {
+        columns.insert(0, (b.feature_schema.as_str(), &b.test));
+    }
     println!(
-        "held-out: AUC {:.4}  PR-AUC {:.4} (base rate {:.4})  Brier {:.6}  log loss {:.5}  mean predicted {:.5}",
-        t.auc, t.pr_auc, t.base_rate, t.brier, t.log_loss, t.mean_predicted
+        "held-out ({} tickets, base rate {:.4}):",
+        r.test.rows, r.test.base_rate
     );
+    print!("  {:<28}", "");
+    for (schema, _) in &columns {
+        print!("{schema:>20}");
+    }
+    println!();
+    type Figure = fn(&train::Evaluation) -> f64;
+    let rows: [(&str, Figure); 5] = [
+        ("AUC", |t| t.auc),
+        ("PR-AUC", |t| t.pr_auc),
+        ("lift in the top decile", |t| t.lift_top_decile),
+        ("Brier", |t| t.brier),
+        ("log loss", |t| t.log_loss),
+    ];
+    for (name, value) in rows {
+        print!("  {name:<28}");
+        for (_, t) in &columns {
+            print!("{:>20.4}", value(t));
+        }
+        println!();
+    }
     println!("calibration (deciles of predicted risk): predicted -> observed (rows)");
-    for b in &t.calibration {
-        println!(
-            "  {:.5} -> {:.5} ({})",
-            b.mean_predicted, b.observed, b.count
-        );
+    for (schema, t) in &columns {
+        println!("  {schema}");
+        for b in &t.calibration {
+            println!(
+                "    {:.5} -> {:.5} ({})",
+                b.mean_predicted, b.observed, b.count
+            );
+        }
     }
 }
 
@@ -230,7 +261,7 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
             (f, bytes)
         }
     };
-    forest.check_features(&features::names(), features::SCHEMA_VERSION)?;
+    let schema = forest.feature_schema()?;
     let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
         Box::new(BufReader::new(std::io::stdin()))
     } else {
@@ -257,10 +288,10 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
             .and_then(|v| features_of(&v));
         let record = match parsed {
             Ok((v, ticket)) => {
-                let s = score_row(&forest, &v, args.top, Explain::Exact, &mut scratch);
+                let s = score_row(&forest, schema, &v, args.top, Explain::Exact, &mut scratch);
                 ok += 1;
                 if args.check {
-                    rows.extend_from_slice(&v.to_dense());
+                    rows.extend_from_slice(&v.to_dense()[..schema.count()]);
                     ours.push(s.probability);
                 }
                 let mut r = json!({
@@ -268,6 +299,7 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
                     "probability": s.probability,
                     "band": thresholds.band(s.probability).as_str(),
                     "model_version": s.model_version,
+                    "feature_schema": s.feature_schema,
                     "top_features": s.top_features,
                 });
                 if let Some(t) = ticket {
@@ -288,7 +320,7 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
     out.flush()?;
     if args.check && !ours.is_empty() {
         let booster = xgboost_library::load(&bytes)?;
-        let theirs = xgboost_library::predict(&booster, &rows, features::COUNT)?;
+        let theirs = xgboost_library::predict(&booster, &rows, schema.count())?;
         let worst = ours
             .iter()
             .zip(&theirs)
@@ -325,20 +357,23 @@ fn facility_network(dir: &std::path::Path, args: &GenerateArgs) -> anyhow::Resul
         let f = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
         files.push(BufWriter::with_capacity(1 << 20, f));
     }
-    let [a, b, c, d] =
-        <[BufWriter<File>; 4]>::try_from(files).map_err(|_| anyhow::anyhow!("four layer files"))?;
-    let (mut a, mut b, mut c, mut d) = (a, b, c, d);
-    let layers = write_network(
-        DEMO_CENTER,
-        NetworkSize {
-            extent_miles: args.facility_extent_miles,
-            seed: args.seed,
-            services: !args.without_services,
-        },
-        [&mut a, &mut b, &mut c, &mut d],
-    )?;
-    for mut w in [a, b, c, d] {
-        std::io::Write::flush(&mut w)?;
+    let mut files = <[BufWriter<File>; LAYERS.len()]>::try_from(files)
+        .map_err(|_| anyhow::anyhow!("one file per layer"))?;
+    let layers = {
+        let [a, b, c, d, e, f] = &mut files;
+        write_network(
+            DEMO_CENTER,
+            NetworkSize {
+                extent_miles: args.facility_extent_miles,
+                rural_miles: 2.0 * args.facility_extent_miles,
+                seed: args.seed,
+                services: !args.without_services,
+            },
+            [a, b, c, d, e, f],
+        )?
+    };
+    for w in &mut files {
+        std::io::Write::flush(w)?;
     }
     for l in &layers {
         println!(

@@ -124,17 +124,39 @@ fn actor_table(actors: &[ActorReport]) -> Markup {
     }
 }
 
+/// A held-out figure from a stored report (`None` when the report predates it).
+fn figure(m: &serde_json::Value, path: &str) -> String {
+    m.pointer(path)
+        .and_then(serde_json::Value::as_f64)
+        .map_or_else(|| "—".into(), |v| format!("{v:.3}"))
+}
+
 fn trained_table(trained: &[ModelRecord]) -> Markup {
     html! {
         h2 { "Trained here" }
         @if trained.is_empty() {
             p class="note" { "No model was trained into this database (the bundled one is in use)." }
         } @else {
+            p class="note" {
+                "Held-out figures; v1 is the same rows and split without what is buried, so the "
+                "difference is what knowing it adds."
+            }
             table class="queue" {
-                thead { tr { th scope="col" { "Version" } th scope="col" { "File" } th scope="col" { "When" } } }
+                thead { tr {
+                    th scope="col" { "Version" } th scope="col" { "Features" }
+                    th scope="col" { "AUC" } th scope="col" { "PR-AUC" } th scope="col" { "Top-decile lift" }
+                    th scope="col" { "v1 AUC · PR-AUC · lift" } th scope="col" { "When" }
+                } }
                 tbody {
                     @for m in trained {
-                        tr { td { (m.version) } td { (m.path) } td { (m.created_at.format("%Y-%m-%d %H:%M UTC")) } }
+                        @let f = &m.metrics;
+                        tr {
+                            td { (m.version) br; span class="note" { (m.path) } }
+                            td { (f.get("feature_schema").and_then(|v| v.as_str()).unwrap_or("aegis-features-v1")) }
+                            td { (figure(f, "/auc")) } td { (figure(f, "/pr_auc")) } td { (figure(f, "/lift_top_decile")) }
+                            td { (figure(f, "/baseline/test/auc")) " · " (figure(f, "/baseline/test/pr_auc")) " · " (figure(f, "/baseline/test/lift_top_decile")) }
+                            td { (m.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                        }
                     }
                 }
             }

@@ -88,6 +88,7 @@ pub async fn page(
             alert: alert.clone(),
             ticket,
             score: wf.score.clone(),
+            screening: near.as_ref().map(|n| n.screening.clone()),
         },
         ack_url: None,
     };

@@ -1,65 +1,48 @@
-//! `/alerts`: the officers' queue — open alerts first (waiting, then escalated, then
-//! acknowledged), highest risk and newest on top, each row with `data-alert-id`.
+//! `/alerts`: the officers' queue in priority order (contract §12) — the most pressing open
+//! alert first, overdue on top, acknowledged ones after those nobody has taken — each row said
+//! in words an officer reads at 2 a.m. without opening it: time left, ticket and type, where,
+//! what work and method, what is buried how near, the risk. One column: it fits a phone.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
 use super::{Needs, layout, require, unavailable};
-use crate::app::alerts::AlertQuery;
-use crate::app::views::AlertItem;
+use crate::app::queue::{QueueItem, QueueQuery};
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
-/// The queue shows this many open alerts at most; the API pages through the rest.
+/// The queue shows this many open alerts at most; the API lists them all by priority too.
 const SHOWN: usize = 200;
 
-fn rank(state: &str) -> u8 {
-    match state {
-        "escalated" => 0,
-        "open" => 1,
-        "acknowledged" => 2,
-        _ => 3,
-    }
-}
-
-/// Open alerts in queue order.
-pub fn queue(mut items: Vec<AlertItem>) -> Vec<AlertItem> {
-    items.retain(|a| rank(&a.alert.state) < 3);
-    items.sort_by(|a, b| {
-        rank(&a.alert.state)
-            .cmp(&rank(&b.alert.state))
-            .then(
-                b.probability
-                    .unwrap_or(1.0)
-                    .total_cmp(&a.probability.unwrap_or(1.0)),
-            )
-            .then(b.alert.raised_at.cmp(&a.alert.raised_at))
-    });
-    items
-}
-
-async fn open_alerts(state: &AppState) -> Result<Vec<AlertItem>, crate::app::workflows::ListError> {
-    let mut open = Vec::new();
-    for s in ["escalated", "open", "acknowledged"] {
-        let query = AlertQuery {
-            state: Some(s.to_owned()),
+async fn open_alerts(
+    state: &AppState,
+) -> Result<crate::app::queue::Queue, crate::app::workflows::ListError> {
+    state
+        .app
+        .alert_queue(&QueueQuery {
             limit: Some(SHOWN),
-            ..AlertQuery::default()
-        };
-        open.extend(state.app.list_alerts(&query).await?.items);
-    }
-    Ok(queue(open))
+            ..QueueQuery::default()
+        })
+        .await
 }
 
-fn rows(items: &[AlertItem]) -> Markup {
+fn rows(items: &[QueueItem]) -> Markup {
     html! {
-        @for a in items {
-            tr data-alert-id=(a.alert.id) {
-                td { (a.alert.state) @if a.alert.tier > 0 { " (tier " (a.alert.tier) ")" } }
-                td { a href=(format!("/alerts/{}", a.alert.id)) { (a.alert.ticket_number) } " · " (a.alert.center) }
-                td { (a.band.as_deref().unwrap_or("?")) " " (a.probability.map_or(String::new(), |p| format!("{p:.3}"))) }
-                td { (a.alert.raised_at.format("%m-%d %H:%M UTC")) }
+        @for q in items {
+            @let a = &q.item.alert;
+            @let late = if q.priority.overdue { "when overdue" } else { "when" };
+            li data-alert-id=(a.id) class=(if a.state == "acknowledged" { "taken" } else { "" }) {
+                p class="line1" {
+                    span class=(late) { (q.words.time_left) }
+                    " · " a href=(format!("/alerts/{}", a.id)) { (a.ticket_number) }
+                    @if let Some(t) = &q.words.ticket_type { " · " (t) }
+                    " · " span class="note" { (a.state) @if a.tier > 0 { " (tier " (a.tier) ")" } }
+                }
+                p { (q.words.place) }
+                @if !q.words.work.is_empty() { p class="note" { (q.words.work) } }
+                p class="buried" { (q.words.buried) }
+                p { "Risk " (q.words.risk) }
             }
         }
     }
@@ -70,10 +53,11 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         Ok(w) => w,
         Err(answer) => return answer,
     };
-    let items = match open_alerts(&state).await {
-        Ok(i) => i,
+    let queue = match open_alerts(&state).await {
+        Ok(q) => q,
         Err(e) => return unavailable(&e),
     };
+    let items = queue.items;
     respond(
         StatusCode::OK,
         layout(
@@ -81,14 +65,14 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
             "Alerts",
             html! {
                 h1 { "Open alerts (" span data-count { (items.len()) } ")" }
-                p class="note" { "This list follows new and changed alerts by itself." }
-                table class="queue" {
-                    thead { tr {
-                        th scope="col" { "State" } th scope="col" { "Ticket" }
-                        th scope="col" { "Risk" } th scope="col" { "Raised" }
-                    } }
-                    tbody data-live { (rows(&items)) }
+                p class="note" {
+                    "Most pressing first: risk × what is buried, sooner deadlines higher, overdue on top. "
+                    "The list follows new and changed alerts, and the clock, by itself."
                 }
+                @if queue.truncated {
+                    p class="gone" { "More alerts are open than the queue orders; the oldest are left out." }
+                }
+                ol class="queue" data-live { (rows(&items)) }
                 script src="/console/live-queue.js" {}
             },
         ),
@@ -101,7 +85,7 @@ pub async fn rows_fragment(state: web::Data<AppState>, req: HttpRequest) -> Http
         return answer;
     }
     match open_alerts(&state).await {
-        Ok(items) => respond(StatusCode::OK, rows(&items)),
+        Ok(queue) => respond(StatusCode::OK, rows(&queue.items)),
         Err(e) => unavailable(&e),
     }
 }

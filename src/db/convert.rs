@@ -63,6 +63,7 @@ pub fn score_row(workflow_id: &str, s: &ScoreRecord) -> Result<ScoreRow, diesel:
         features: json_column(&serde_json::json!({
             "schema": aegis_workflows::features::SCHEMA_VERSION,
             "values": s.features,
+            "scored_with": s.feature_schema,
         }))?,
         scored_at: to_db(s.scored_at),
     })

@@ -11,7 +11,20 @@ use crate::with_conn;
 use aegis_actors::ports::StoreError;
 
 pub fn record(conn: &mut AnyConn, r: &TrainReport) -> Result<(), StoreError> {
-    let metrics = serde_json::to_string(&r.test)
+    // The held-out figures, with the schema and the v1 baseline beside them.
+    let mut figures = serde_json::to_value(&r.test)
+        .map_err(|e| StoreError::Failed(aegis_actors::ports::Cause::new(e)))?;
+    if let Some(obj) = figures.as_object_mut() {
+        obj.insert("feature_schema".into(), r.feature_schema.clone().into());
+        if let Some(b) = &r.baseline {
+            obj.insert(
+                "baseline".into(),
+                serde_json::to_value(b)
+                    .map_err(|e| StoreError::Failed(aegis_actors::ports::Cause::new(e)))?,
+            );
+        }
+    }
+    let metrics = serde_json::to_string(&figures)
         .map_err(|e| StoreError::Failed(aegis_actors::ports::Cause::new(e)))?;
     let now = to_db(Utc::now());
     with_conn!(conn, |c| {

@@ -27,7 +27,7 @@ pub fn insert_generated(
     let values: Vec<_> = rows
         .iter()
         .map(|(v, label)| {
-            let features = serde_json::to_string(&v.0)
+            let features = serde_json::to_string(v.0.as_slice())
                 .map_err(|e| StoreError::Failed(aegis_actors::ports::Cause::new(e)))?;
             Ok((
                 training_rows::source.eq("generated"),

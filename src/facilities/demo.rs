@@ -5,7 +5,7 @@
 use anyhow::anyhow;
 
 use super::gis_file::Format;
-use super::synthetic::{DEMO_CENTER, LAYERS, NetworkSize, write_network};
+use super::synthetic::{DEMO_CENTER, LAYERS, NetworkSize, network_in_memory};
 use crate::app::UseCaseError as _;
 use crate::app::facilities::{ImportLayer, prepare_import};
 use crate::db::AnyConn;
@@ -19,18 +19,17 @@ pub fn import_if_none(conn: &mut AnyConn, max_bytes: usize) -> anyhow::Result<us
     if !crate::db::facilities::layers(conn)?.is_empty() {
         return Ok(0);
     }
-    let (mut a, mut b, mut c, mut d) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    write_network(
+    let network = network_in_memory(
         DEMO_CENTER,
         NetworkSize {
             extent_miles: 2.0,
+            rural_miles: 4.0,
             seed: 42,
             services: true,
         },
-        [&mut a, &mut b, &mut c, &mut d],
     )?;
     let now = chrono::Utc::now();
-    for ((name, class), bytes) in LAYERS.into_iter().zip([a, b, c, d]) {
+    for ((name, class), (_, bytes)) in LAYERS.into_iter().zip(network) {
         let prepared = prepare_import(
             ImportLayer {
                 name: name.to_owned(),

@@ -1,6 +1,8 @@
-//! A synthetic facility network for the demo area (and the screening benchmark): a street grid
-//! with a gas main along each street, a service from the main to every lot, a water main on the
-//! other side of each street, and a gas transmission corridor crossing the grid diagonally —
+//! A synthetic facility network for the demo area, the screening benchmark and the synthetic
+//! training history: a street grid with a gas main along each street, a service from the main
+//! to every lot, a water main on the other side of each street, an electric primary under every
+//! north–south street and a fibre duct under every east–west one, and a gas transmission
+//! corridor crossing the grid diagonally —
 //! as RFC 7946 GeoJSON, the format a member's GIS exports and Aegis imports. Deterministic for
 //! a seed. Nothing here is real: it is for showing and measuring screening.
 
@@ -22,6 +24,10 @@ const LOT_FT: f64 = 60.0;
 /// A gas main runs this far north (or east) of the street's centre line, water as far south.
 const GAS_OFFSET_FT: f64 = 8.0;
 const WATER_OFFSET_FT: f64 = 12.0;
+/// The electric primary runs this far east of a north–south street's centre line, the fibre
+/// duct this far north of an east–west one (under the sidewalks).
+const ELECTRIC_OFFSET_FT: f64 = 22.0;
+const TELECOM_OFFSET_FT: f64 = 18.0;
 /// A service runs from its main this far towards the house.
 const SERVICE_FT: f64 = 45.0;
 /// The grid's offset from the centre (east, north): the demo ticket digs in a rear yard,
@@ -43,6 +49,10 @@ pub struct NetworkSize {
     /// The square's side, in miles, centred on the centre.
     pub extent_miles: f64,
     pub seed: u64,
+    /// The open land around the grid, in miles across (at least `extent_miles`): the gas
+    /// transmission corridor crosses all of it, and where it reaches beyond the grid a
+    /// long-haul fibre route runs through the open land south of the town, alone.
+    pub rural_miles: f64,
     /// Lay services too (about 17,000 per four square miles); without, the services layer
     /// is empty (a large network for the benchmark is mains alone).
     pub services: bool,
@@ -50,12 +60,52 @@ pub struct NetworkSize {
 
 /// Writes the network's layers as GeoJSON, one writer per layer (in the order of
 /// [`LAYERS`]), feature by feature (a large network is never whole in memory).
-pub const LAYERS: [(&str, FacilityClass); 4] = [
+pub const LAYERS: [(&str, FacilityClass); 6] = [
     ("demo-gas-mains", FacilityClass::GasDistribution),
     ("demo-gas-services", FacilityClass::GasService),
     ("demo-water-mains", FacilityClass::Water),
     ("demo-gas-transmission", FacilityClass::GasTransmission),
+    ("demo-electric", FacilityClass::ElectricDistribution),
+    ("demo-fiber", FacilityClass::Telecom),
 ];
+
+/// The network's layers as GeoJSON in memory, in the order of [`LAYERS`].
+pub fn network_in_memory(
+    center: (f64, f64),
+    size: NetworkSize,
+) -> std::io::Result<Vec<(SyntheticLayer, Vec<u8>)>> {
+    let mut bufs: [Vec<u8>; LAYERS.len()] = Default::default();
+    let layers = {
+        let [a, b, c, d, e, f] = &mut bufs;
+        write_network(center, size, [a, b, c, d, e, f])?
+    };
+    Ok(layers.into_iter().zip(bufs).collect())
+}
+
+/// This module's own GeoJSON read back as facilities (line strings with their properties):
+/// what the database hands the index after an import, without GDAL, for the benchmark and the
+/// synthetic history.
+pub fn facilities_of(geojson: &[u8]) -> Result<Vec<aegis_screening::Facility>, String> {
+    let v: Value = serde_json::from_slice(geojson).map_err(|e| e.to_string())?;
+    let features = v["features"].as_array().ok_or("not a feature collection")?;
+    features
+        .iter()
+        .map(|f| {
+            let coords: Vec<(f64, f64)> = f["geometry"]["coordinates"]
+                .as_array()
+                .ok_or("a feature without coordinates")?
+                .iter()
+                .map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+                .collect::<Option<_>>()
+                .ok_or("a coordinate is not a pair of numbers")?;
+            Ok(aegis_screening::Facility {
+                id: f["id"].as_str().unwrap_or_default().to_owned(),
+                geometry: geo::Geometry::LineString(geo::LineString::from(coords)),
+                attributes: f["properties"].to_string().into_boxed_str(),
+            })
+        })
+        .collect()
+}
 
 struct Layer<'w> {
     out: &'w mut dyn Write,
@@ -101,7 +151,7 @@ fn deg(v: f64) -> f64 {
 pub fn write_network(
     center: (f64, f64),
     size: NetworkSize,
-    outs: [&mut dyn Write; 4],
+    outs: [&mut dyn Write; LAYERS.len()],
 ) -> std::io::Result<Vec<SyntheticLayer>> {
     let frame = LocalFrame::at(center.0, center.1);
     let (dlon, dlat) = frame.degrees_for(1.0);
@@ -117,7 +167,26 @@ pub fn write_network(
     let lines: Vec<f64> = (0..=streets).map(|i| first + i as f64 * BLOCK_FT).collect();
     let (lo, hi) = (first, -first);
     let mut rng = StdRng::seed_from_u64(size.seed);
-    let [gas_out, service_out, water_out, transmission_out] = outs;
+    let [
+        gas_out,
+        service_out,
+        water_out,
+        transmission_out,
+        electric_out,
+        telecom_out,
+    ] = outs;
+    let mut electric = Layer {
+        out: electric_out,
+        features: 0,
+        segments: 0,
+    };
+    let mut telecom = Layer {
+        out: telecom_out,
+        features: 0,
+        segments: 0,
+    };
+    electric.start()?;
+    telecom.start()?;
     let mut gas = Layer {
         out: gas_out,
         features: 0,
@@ -161,6 +230,21 @@ pub fn write_network(
                 json!({"material": "ductile iron", "diameter": 8.0,
                        "install_year": rng.random_range(1950..2021_i64), "owner": "Demo Water"}),
             )?;
+            if along_ns {
+                electric.line(
+                    format!("EL-{i}"),
+                    lines.iter().map(|&t| point(t, ELECTRIC_OFFSET_FT)).collect(),
+                    json!({"material": "XLPE", "voltage": 12.47,
+                           "install_year": rng.random_range(1960..2021_i64), "owner": "Demo Electric"}),
+                )?;
+            } else {
+                telecom.line(
+                    format!("FO-{i}"),
+                    lines.iter().map(|&t| point(t, TELECOM_OFFSET_FT)).collect(),
+                    json!({"material": "fiber", "diameter": 1.25,
+                           "install_year": rng.random_range(1995..2024_i64), "owner": "Demo Fiber"}),
+                )?;
+            }
             // A service to every lot on both sides, between crossings.
             let mut t = lo + LOT_FT / 2.0;
             let mut n = 0;
@@ -191,7 +275,10 @@ pub fn write_network(
         services.finish(LAYERS[1].0, LAYERS[1].1)?,
         water.finish(LAYERS[2].0, LAYERS[2].1)?,
     ];
-    // The transmission corridor: south-west to north-east, bending a little every 500 ft.
+    // The transmission corridor: south-west to north-east across the open land too, bending a
+    // little every 500 ft.
+    let rural = (size.rural_miles.max(size.extent_miles) * 5_280.0 / 2.0).max(hi);
+    let (lo, hi) = (-rural, rural);
     let mut transmission = Layer {
         out: transmission_out,
         features: 0,
@@ -219,6 +306,24 @@ pub fn write_network(
                "install_year": 1968, "owner": "Demo Gas", "critical": true}),
     )?;
     layers.push(transmission.finish(LAYERS[3].0, LAYERS[3].1)?);
+    // The long-haul fibre: east–west through the open land at three quarters of the way to the
+    // south edge, from a quarter of the way west of the centre to the east edge — well clear
+    // of the corridor, which passes that latitude near the west edge.
+    let south = -0.75 * rural;
+    if south < -(size.extent_miles * 5_280.0 / 2.0) - 1_000.0 {
+        let west = -0.25 * rural;
+        let steps = ((rural - west) / 1_000.0).ceil().max(1.0) as usize;
+        telecom.line(
+            "FO-LH-1".into(),
+            (0..=steps)
+                .map(|k| at(west + (rural - west) * k as f64 / steps as f64, south))
+                .collect(),
+            json!({"material": "fiber", "diameter": 2.0, "install_year": 2001,
+                   "owner": "Demo Fiber", "critical": true}),
+        )?;
+    }
+    layers.push(electric.finish(LAYERS[4].0, LAYERS[4].1)?);
+    layers.push(telecom.finish(LAYERS[5].0, LAYERS[5].1)?);
     Ok(layers)
 }
 
@@ -228,23 +333,25 @@ mod tests {
 
     #[test]
     fn the_network_is_a_grid_with_services_and_a_corridor() {
-        let (mut a, mut b, mut c, mut d) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let layers = write_network(
+        let net = network_in_memory(
             DEMO_CENTER,
             NetworkSize {
                 extent_miles: 0.5,
+                rural_miles: 0.5,
                 seed: 1,
                 services: true,
             },
-            [&mut a, &mut b, &mut c, &mut d],
         )
         .unwrap_or_default();
+        let layers: Vec<_> = net.iter().map(|(l, _)| l.clone()).collect();
+        let [a, b, c, d, e, f] = [0, 1, 2, 3, 4, 5].map(|i| net[i].1.clone());
         // Half a mile: 6 blocks of 400 ft, 7 streets each way, each main 6 segments.
         assert_eq!((layers[0].features, layers[0].segments), (14, 84));
         assert_eq!(layers[2].features, 14);
         assert_eq!(layers[3].features, 1);
+        assert_eq!((layers[4].features, layers[5].features), (7, 7));
         assert!(layers[1].features > 300, "{}", layers[1].features);
-        for bytes in [&a, &b, &c, &d] {
+        for bytes in [&a, &b, &c, &d, &e, &f] {
             let v: Value = serde_json::from_slice(bytes).unwrap_or_default();
             assert_eq!(v["type"], "FeatureCollection");
         }
@@ -255,5 +362,8 @@ mod tests {
             first["geometry"]["coordinates"].as_array().map(Vec::len),
             Some(7)
         );
+        let fibre = facilities_of(&f).unwrap_or_default();
+        assert_eq!(fibre.len(), 7);
+        assert!(fibre[0].attributes.contains("\"fiber\""));
     }
 }

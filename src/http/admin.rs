@@ -324,7 +324,7 @@ pub async fn model(state: web::Data<AppState>, _who: Operator) -> Result<HttpRes
     let m = state.app.model().await?;
     Ok(HttpResponse::Ok().json(ModelAnswer {
         active: m.active,
-        feature_schema: m.feature_schema.to_owned(),
+        feature_schema: m.feature_schema.clone(),
         thresholds: ThresholdsView {
             medium: m.medium,
             high: m.high,

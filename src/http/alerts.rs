@@ -13,6 +13,7 @@ use super::auth::Officer;
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
 use crate::app::alerts::{AlertAction, AlertDetail, AlertQuery as AlertFilter};
+use crate::app::queue::QueueQuery;
 use crate::app::views::{AlertItem, AlertView, Page};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -29,12 +30,20 @@ pub struct AlertQuery {
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
+    /// `raised` (default): newest first, paged by cursor. `priority` (contract §12): the open
+    /// alerts (waiting, escalated, then acknowledged), most pressing first — expected harm
+    /// raised as the deadline nears, overdue on top — each item with `priority` and `words`
+    /// (a `QueueItem`), in one page (`cursor` is not read; a `state` that is not an open one
+    /// gives an empty list), `truncated` when there were more open alerts than the order is
+    /// computed over.
+    #[param(value_type = Option<super::openapi_names::AlertOrderName>)]
+    pub order: Option<String>,
 }
 
-/// `GET /v1/alerts`: newest first, cursor paginated.
+/// `GET /v1/alerts`: newest first, cursor paginated; or the queue, by priority.
 #[utoipa::path(get, path = "/v1/alerts", tag = "officers", params(AlertQuery), security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of alerts", body = Page<AlertItem>),
+        (status = 200, description = "A page of alerts; with `order=priority` the queue: items are `QueueItem`s (an alert item with `priority` and `words`), `truncated` says whether every open alert was ordered", body = Page<AlertItem>),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 422, description = "A filter does not parse", body = ErrorBody),
     ))]
@@ -44,6 +53,29 @@ pub async fn list(
     q: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
+    match q.order.as_deref() {
+        None | Some("raised") => {}
+        Some("priority") => {
+            // The order moves with the clock: it is one page, and a cursor has nothing to
+            // continue (it is not read).
+            let queue = state
+                .app
+                .alert_queue(&QueueQuery {
+                    state: q.state,
+                    center: q.center,
+                    since: q.since,
+                    limit: q.limit,
+                })
+                .await?;
+            return Ok(HttpResponse::Ok().json(queue));
+        }
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "order",
+                "order must be one of: raised, priority",
+            ));
+        }
+    }
     let filter = AlertFilter {
         state: q.state,
         center: q.center,

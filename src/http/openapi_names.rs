@@ -63,6 +63,14 @@ pub enum AlertStateName {
     Closed,
 }
 
+/// The order of the alert list.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertOrderName {
+    Raised,
+    Priority,
+}
+
 /// How an officer closed an alert.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -54,6 +54,11 @@ select { font: inherit; width: 100%; padding: .5rem; background: #1b2026; color:
   border: 1px solid #5c6670; border-radius: .3rem; }
 ol.history { padding-left: 1.2rem; } ol.history li { margin: .2rem 0; }
 table.queue td, table.queue th { padding: .4rem .6rem .4rem 0; border-bottom: 1px solid #2c333a; }
+ol.queue { list-style: none; padding: 0; margin: 0; }
+ol.queue li { border-bottom: 1px solid #2c333a; padding: .5rem 0; overflow-wrap: anywhere; }
+ol.queue li p { margin: .1rem 0; } ol.queue li.taken { opacity: .7; }
+ol.queue .when { font-weight: 700; } ol.queue .when.overdue { color: #ff8787; }
+ol.queue .buried { color: #ffd43b; }
 .gone { border-left: 4px solid #ffd43b; padding-left: .8rem; }
 form.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr));
   gap: 0 .8rem; align-items: end; margin-bottom: 1rem; }

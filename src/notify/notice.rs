@@ -217,12 +217,17 @@ impl Notice {
                 }
             ),
         ));
+        if let Some(s) = &self.facts.screening {
+            out.push(("Buried", s.in_words()));
+        }
         if let Some(s) = &self.facts.score {
             out.push((
                 "Risk",
                 format!(
-                    "{} band (model score {:.3}, model {})",
-                    s.band, s.probability, s.model_version
+                    "{} band: {} (model {})",
+                    s.band,
+                    aegis_workflows::risk::in_words(s.probability),
+                    s.model_version
                 ),
             ));
         }

@@ -51,6 +51,17 @@ impl Dataset {
         self.y.iter().filter(|&&v| v > 0.5).count()
     }
 
+    /// The first `n` columns of every row (schema v1's head of a v2 set).
+    pub fn head(&self, n: usize) -> Self {
+        let n = n.min(self.width());
+        let mut out = Self::new(self.names[..n].to_vec());
+        out.x.reserve(self.rows() * n);
+        for i in 0..self.rows() {
+            out.push_dense(&self.row(i)[..n], self.y[i]);
+        }
+        out
+    }
+
     /// The rows at `idx`, in that order.
     pub fn select(&self, idx: &[usize]) -> Self {
         let mut out = Self::new(self.names.clone());

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use aegis_workflows::features::Schema;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -389,6 +390,22 @@ impl Forest {
             )));
         }
         Ok(())
+    }
+
+    /// The feature schema the model was trained on: v2 or (still scored) v1, told by its
+    /// feature names; any other is refused with what differs from the current schema.
+    pub fn feature_schema(&self) -> Result<Schema, ModelError> {
+        if let Some(s) = Schema::of_names(&self.feature_names) {
+            return Ok(s);
+        }
+        // Report against the schema it is closest to in length, so the detail helps.
+        let near = if self.feature_names.len() <= Schema::V1.count() {
+            Schema::V1
+        } else {
+            Schema::V2
+        };
+        self.check_features(&near.names(), near.as_str())?;
+        Ok(near)
     }
 
     pub fn tree_count(&self) -> usize {

@@ -5,14 +5,24 @@
 //!
 //! Deterministic: the same seed gives the same tickets and outcomes. Tickets go through the
 //! same feature extraction as live ones, so a model trained here scores live tickets.
+//!
+//! With a [`World`], tickets dig over the synthetic facility network and are screened against
+//! it as live tickets are; damage then depends on what is really buried and how (a bore across
+//! a plastic gas main, a trencher over a fibre duct), while a share of tickets is screened as a
+//! member without a GIS export would (nothing known), so the model also learns that case.
 
-use aegis_workflows::features::ExcavatorHistory;
+use std::sync::Arc;
+
+use aegis_workflows::features::{self, ExcavatorHistory, FeatureVector};
+use aegis_workflows::screening::{Category, FacilityClass, Screening};
 use aegis_workflows::ticket::{
     ExcavationMethod, Excavator, ExcavatorType, Location, Ticket, TicketType, Work,
 };
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Offset, TimeZone, Timelike, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+use super::world::{World, WorldError};
 
 #[derive(Debug, Clone)]
 pub struct GeneratorConfig {
@@ -26,7 +36,22 @@ pub struct GeneratorConfig {
     pub start: DateTime<Utc>,
     /// Mean seconds between tickets.
     pub mean_gap_secs: f64,
+    /// The facility network tickets dig over; `None`: anywhere in California, unscreened.
+    pub world: Option<Arc<World>>,
 }
+
+impl GeneratorConfig {
+    /// The default history over the synthetic facility network.
+    pub fn with_world() -> Result<Self, WorldError> {
+        Ok(Self {
+            world: Some(Arc::new(World::new()?)),
+            ..Self::default()
+        })
+    }
+}
+
+/// Of the tickets dug over the network, this share is screened as by a member with no layer.
+const UNMAPPED: f64 = 0.15;
 
 impl Default for GeneratorConfig {
     fn default() -> Self {
@@ -40,6 +65,7 @@ impl Default for GeneratorConfig {
                 .single()
                 .unwrap_or_default(),
             mean_gap_secs: 60.0,
+            world: None,
         }
     }
 }
@@ -51,6 +77,18 @@ pub struct Generated {
     pub history: Option<ExcavatorHistory>,
     pub probability: f64,
     pub damaged: bool,
+    /// What screening told Aegis (with a world): the truth, or nothing for an unmapped member.
+    pub screening: Option<Screening>,
+}
+
+impl Generated {
+    /// The ticket's features as the live path extracts them.
+    pub fn features(&self) -> FeatureVector {
+        match &self.screening {
+            Some(s) => features::extract_screened(&self.ticket, self.history, s),
+            None => features::extract(&self.ticket, self.history),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +111,7 @@ pub struct Generator {
     mean_gap: f64,
     serial: u64,
     zone: FixedOffset,
+    world: Option<Arc<World>>,
 }
 
 const STATIONS: &[&str] = &[
@@ -123,6 +162,45 @@ fn pick<T: Copy>(rng: &mut StdRng, items: &[(T, f64)]) -> T {
         x -= w;
     }
     items[items.len() - 1].0
+}
+
+/// What is buried under a dig, in log-odds of damage: the most threatening facility near it
+/// (closer is worse, fading over its tolerance zone), by class and by what the method does to
+/// it (CGA DIRT: boring into plastic gas — cross-bores —, trenching through shallow fibre,
+/// augers into electric), and a little for every other one; a dig with nothing of the member's
+/// within `close_ft` can still hit someone else's line, but far less often.
+fn buried(truth: &Screening, method: Option<ExcavationMethod>) -> f64 {
+    use ExcavationMethod as M;
+    use FacilityClass as C;
+    if truth.category == Category::Clear {
+        return -1.0;
+    }
+    let mut threats: Vec<f64> = Vec::new();
+    for l in &truth.layers {
+        let Some(d) = l.nearest_ft.filter(|d| *d <= l.close_ft) else {
+            continue;
+        };
+        let near = (-d / l.buffer_ft.max(1.0)).exp();
+        let class = match l.class {
+            C::GasTransmission => 1.6,
+            C::Telecom => 0.9,
+            C::GasDistribution => 0.8,
+            C::GasService | C::ElectricDistribution | C::ElectricTransmission => 0.7,
+            C::Water | C::Sewer => 0.5,
+            C::Other => 0.3,
+        };
+        let paired = match (method, l.class) {
+            (Some(M::DirectionalDrilling | M::Boring), C::GasDistribution | C::GasService) => 1.0,
+            (Some(M::DirectionalDrilling | M::Boring), C::GasTransmission) => 0.6,
+            (Some(M::Trencher), C::Telecom) => 1.0,
+            (Some(M::Auger), C::ElectricDistribution | C::ElectricTransmission) => 0.6,
+            (Some(M::Backhoe), C::Water | C::Sewer) => 0.3,
+            _ => 0.0,
+        };
+        threats.push((class + paired) * near);
+    }
+    let worst = threats.iter().copied().fold(0.0, f64::max);
+    worst + 0.15 * (threats.iter().sum::<f64>() - worst)
 }
 
 fn sigmoid(x: f64) -> f64 {
@@ -191,6 +269,7 @@ impl Generator {
             mean_gap: cfg.mean_gap_secs,
             serial: 0,
             zone,
+            world: cfg.world.clone(),
         };
         g.intercept = g.calibrate(cfg.damage_rate);
         g
@@ -208,6 +287,7 @@ impl Generator {
             mean_gap: self.mean_gap,
             serial: 0,
             zone: self.zone,
+            world: self.world.clone(),
         };
         let logits: Vec<f64> = (0..20_000).map(|_| probe.draw().1).collect();
         let (mut lo, mut hi) = (-20.0, 5.0);
@@ -225,6 +305,7 @@ impl Generator {
 
     /// Draws one ticket and its risk (log-odds without the intercept).
     fn draw(&mut self) -> (Generated, f64, usize) {
+        let world = self.world.clone();
         let rng = &mut self.rng;
         let gap = -self.mean_gap * (1.0 - rng.random::<f64>()).ln();
         self.clock += Duration::milliseconds((gap * 1000.0) as i64);
@@ -303,8 +384,13 @@ impl Generator {
             _ => 48.0 + rng.random::<f64>() * 96.0,
         };
         let members = 1 + poisson(rng, 3.0) as usize;
-        let lat = 32.7 + rng.random::<f64>() * 9.0;
-        let lon = -124.0 + rng.random::<f64>() * 9.5;
+        let (lon, lat) = match &world {
+            Some(w) => w.place(rng),
+            None => (
+                -124.0 + rng.random::<f64>() * 9.5,
+                32.7 + rng.random::<f64>() * 9.0,
+            ),
+        };
         let has_polygon = rng.random::<f64>() < 0.6;
         let side_m = (3.0 + 1.2 * normal(rng)).exp().clamp(2.0, 2_000.0);
         let duration = (rng.random::<f64>() > 0.2).then(|| 1.0 + poisson(rng, 3.0) as f64);
@@ -381,6 +467,22 @@ impl Generator {
             logit += 0.3;
         }
 
+        // What is buried there, and what Aegis is told of it.
+        let screening = world.as_ref().map(|w| {
+            let truth = w.screen(&Location {
+                latitude: Some((lat * 1e6).round() / 1e6),
+                longitude: Some((lon * 1e6).round() / 1e6),
+                polygon_wkt: polygon.clone(),
+                ..Location::default()
+            });
+            logit += buried(&truth, method);
+            if rng.random::<f64>() < UNMAPPED {
+                World::unmapped()
+            } else {
+                truth
+            }
+        });
+
         let ticket = Ticket {
             ticket_number: format!(
                 "{}{:09}",
@@ -432,6 +534,7 @@ impl Generator {
             history,
             probability: 0.0,
             damaged: false,
+            screening,
         };
         (generated, logit, crew_i)
     }
@@ -454,7 +557,7 @@ impl Iterator for Generator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aegis_workflows::features::{self, F};
+    use aegis_workflows::features::F;
     use aegis_workflows::validation::problems;
 
     fn config(n: usize) -> GeneratorConfig {
@@ -517,12 +620,62 @@ mod tests {
     }
 
     #[test]
+    fn over_the_network_damage_follows_what_is_buried() {
+        let n = 30_000;
+        let cfg = GeneratorConfig {
+            expected_tickets: n,
+            ..GeneratorConfig::with_world().unwrap()
+        };
+        let rows: Vec<_> = Generator::new(&cfg).take(n).collect();
+        let rate = rows.iter().filter(|g| g.damaged).count() as f64 / n as f64;
+        assert!((0.0012..0.003).contains(&rate), "damage rate {rate}");
+        let unmapped = rows
+            .iter()
+            .filter(|g| {
+                g.screening
+                    .as_ref()
+                    .is_some_and(|s| s.category == Category::Unknown)
+            })
+            .count() as f64
+            / n as f64;
+        assert!((0.12..0.18).contains(&unmapped), "unmapped {unmapped}");
+        let category = |g: &Generated| g.screening.as_ref().map(|s| s.category);
+        let mean = |pred: &dyn Fn(&Generated) -> bool| {
+            let sel: Vec<_> = rows.iter().filter(|g| pred(g)).collect();
+            assert!(sel.len() > 100, "too few rows");
+            sel.iter().map(|g| g.probability).sum::<f64>() / sel.len() as f64
+        };
+        let conflict = mean(&|g| category(g) == Some(Category::Conflict));
+        let clear = mean(&|g| category(g) == Some(Category::Clear));
+        assert!(
+            conflict > 3.0 * clear,
+            "conflict {conflict} vs clear {clear}"
+        );
+        // Both kinds of tickets are common: most of the open land is clear.
+        let share = |c| rows.iter().filter(|g| category(g) == Some(c)).count() as f64 / n as f64;
+        assert!(share(Category::Clear) > 0.2, "{}", share(Category::Clear));
+        assert!(
+            share(Category::Conflict) > 0.2,
+            "{}",
+            share(Category::Conflict)
+        );
+        // v2's features are filled from the screening.
+        let v = rows
+            .iter()
+            .find(|g| category(g) == Some(Category::Conflict))
+            .map(Generated::features)
+            .unwrap();
+        assert_eq!(v.get(F::SCREEN_CONFLICT), Some(1.0));
+        assert!(v.get(F::GD_NEAREST).is_some());
+    }
+
+    #[test]
     fn generated_tickets_are_valid_and_extract_missing_values() {
         let rows: Vec<_> = Generator::new(&config(5000)).take(5000).collect();
         let mut missing_depth = 0;
         for g in &rows {
             assert_eq!(problems(&g.ticket), vec![], "{:?}", g.ticket);
-            let v = features::extract(&g.ticket, g.history);
+            let v = g.features();
             if v.get(F::DEPTH).is_none() {
                 missing_depth += 1;
             }

@@ -1,6 +1,6 @@
 //! The risk model: features come from `aegis-workflows`; here are the model (XGBoost's own
 //! file formats, evaluated natively with exact SHAP explanations), the scorer service, the
-//! synthetic history generator, and training through the XGBoost library.
+//! synthetic history generator (over a synthetic facility network), and training through the XGBoost library.
 
 pub mod dataset;
 mod fastshap;
@@ -12,6 +12,7 @@ pub mod train;
 mod tree;
 pub mod treeshap;
 pub mod ubjson;
+pub mod world;
 pub mod xgboost_library;
 
 /// The model shipped with Aegis, scored when `model.path` is empty.

@@ -10,7 +10,7 @@ use std::time::Instant;
 use aegis_actors::ports::{
     BoxFuture, Contribution, ScoreError, ScoreInput, Scorer, ScorerInfo, Scoring,
 };
-use aegis_workflows::features::{self, FeatureVector};
+use aegis_workflows::features::{self, FeatureVector, Schema};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use futures::FutureExt;
 use tokio::sync::oneshot;
@@ -90,6 +90,7 @@ impl std::fmt::Debug for ForestScorer {
 /// Scores one row: probability and the top contributions.
 pub fn score_row(
     forest: &Forest,
+    schema: Schema,
     features: &FeatureVector,
     top: usize,
     explain: Explain,
@@ -109,16 +110,18 @@ pub fn score_row(
     Scoring {
         probability,
         model_version: forest.version.clone(),
+        feature_schema: schema.as_str().to_owned(),
         top_features: top_contributions(features, &phi, top),
     }
 }
 
 /// The `top` contributions by magnitude (the bias excluded), largest first.
 pub fn top_contributions(features: &FeatureVector, phi: &[f64], top: usize) -> Vec<Contribution> {
-    // Ranked by index first so only the few that are kept allocate their names.
+    // Ranked by index first so only the few that are kept allocate their names. The bias is
+    // last, after as many values as the model has features (v1's or v2's).
     let mut ranked: Vec<(usize, f32)> = phi
         .iter()
-        .take(features::COUNT)
+        .take(phi.len().saturating_sub(1).min(features::COUNT))
         .map(|c| *c as f32)
         .enumerate()
         .filter(|(_, c)| *c != 0.0)
@@ -141,14 +144,15 @@ impl ForestScorer {
         forest: Forest,
         options: ScorerOptions,
     ) -> Result<Arc<Self>, super::forest::ModelError> {
-        forest.check_features(&features::names(), features::SCHEMA_VERSION)?;
+        let schema = forest.feature_schema()?;
         let info = ScorerInfo {
             model_version: forest.version.clone(),
             source: forest.source.clone(),
             features: forest.feature_names.clone(),
             trees: forest.tree_count(),
+            feature_schema: schema.as_str().to_owned(),
         };
-        let forest = Arc::new(forest);
+        let forest = Arc::new((forest, schema));
         let (tx, rx) = bounded::<Job>(options.queue.max(1));
         for i in 0..options.threads.max(1) {
             let rx = rx.clone();
@@ -172,7 +176,8 @@ impl Drop for ForestScorer {
     }
 }
 
-fn run(forest: &Forest, rx: &Receiver<Job>, options: &ScorerOptions) {
+fn run(model: &(Forest, Schema), rx: &Receiver<Job>, options: &ScorerOptions) {
+    let (forest, schema) = (&model.0, model.1);
     let mut scratch = Scratch::default();
     let mut batch = Vec::with_capacity(options.max_batch.max(1));
     while let Ok(first) = rx.recv() {
@@ -195,6 +200,7 @@ fn run(forest: &Forest, rx: &Receiver<Job>, options: &ScorerOptions) {
                 }
                 score_row(
                     forest,
+                    schema,
                     &job.input.features,
                     options.top,
                     options.explain,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use aegis_workflows::features;
+use aegis_workflows::features::{self, Schema};
 use anyhow::{Context as _, bail};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -32,7 +32,17 @@ pub struct Evaluation {
     pub log_loss: f64,
     pub mean_predicted: f64,
     pub base_rate: f64,
+    /// Damage rate among the tenth of tickets the model ranks riskiest, over the base rate.
+    pub lift_top_decile: f64,
     pub calibration: Vec<CalibrationBin>,
+}
+
+/// The same split trained on schema v1's features alone: what knowing what is buried adds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Baseline {
+    pub feature_schema: String,
+    pub rounds: u32,
+    pub test: Evaluation,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -46,7 +56,10 @@ pub struct TrainReport {
     pub test_rows: usize,
     pub rounds: u32,
     pub trees: usize,
+    pub feature_schema: String,
     pub test: Evaluation,
+    /// For a v2 model: a v1 model on the same rows and split (not written anywhere).
+    pub baseline: Option<Baseline>,
 }
 
 /// Area under the ROC curve (ties share their rank), 0.5 for a single class.
@@ -136,7 +149,20 @@ pub fn evaluate(pred: &[f64], y: &[f32]) -> Evaluation {
             count: chunk.len(),
         })
         .collect();
+    let top: Vec<usize> = idx
+        .iter()
+        .rev()
+        .take(pred.len().div_ceil(10))
+        .copied()
+        .collect();
+    let top_rate = top.iter().map(|&i| f64::from(y[i])).sum::<f64>() / top.len().max(1) as f64;
+    let base_rate = positives as f64 / n;
     Evaluation {
+        lift_top_decile: if base_rate > 0.0 {
+            top_rate / base_rate
+        } else {
+            0.0
+        },
         rows: pred.len(),
         positives,
         auc: auc(pred, y),
@@ -144,13 +170,13 @@ pub fn evaluate(pred: &[f64], y: &[f32]) -> Evaluation {
         brier,
         log_loss,
         mean_predicted: pred.iter().sum::<f64>() / n,
-        base_rate: positives as f64 / n,
+        base_rate,
         calibration,
     }
 }
 
 /// Inserts Aegis's attributes (version, feature schema) into a model saved as JSON.
-fn stamp(model: &[u8], version: &str) -> anyhow::Result<Vec<u8>> {
+fn stamp(model: &[u8], version: &str, schema: Schema) -> anyhow::Result<Vec<u8>> {
     let mut v: serde_json::Value =
         serde_json::from_slice(model).context("reading the trained model")?;
     let attrs = v
@@ -158,20 +184,64 @@ fn stamp(model: &[u8], version: &str) -> anyhow::Result<Vec<u8>> {
         .and_then(|a| a.as_object_mut())
         .context("the trained model has no attributes object")?;
     attrs.insert(ATTR_VERSION.into(), version.into());
-    attrs.insert(ATTR_SCHEMA.into(), features::SCHEMA_VERSION.into());
+    attrs.insert(ATTR_SCHEMA.into(), schema.as_str().into());
     Ok(serde_json::to_vec(&v)?)
 }
 
-/// Trains on `data` and writes the model to `out`.
-pub fn run(data: &Dataset, params: &TrainParams, out: &Path) -> anyhow::Result<TrainReport> {
-    let expected: Vec<String> = features::names().into_iter().map(str::to_owned).collect();
-    if data.names != expected {
-        bail!(
-            "the training columns do not match the feature schema {}: expected {}",
-            features::SCHEMA_VERSION,
-            expected.join(",")
-        );
+/// A model trained and measured on one split.
+struct Fitted {
+    model: Vec<u8>,
+    version: String,
+    rounds: u32,
+    trees: usize,
+    test: Evaluation,
+}
+
+fn fit(
+    schema: Schema,
+    split: [&Dataset; 3],
+    params: &TrainParams,
+    source: &str,
+) -> anyhow::Result<Fitted> {
+    let [train, valid, test] = split;
+    let trained = xgboost_library::train(train, valid, params)?;
+    let raw = trained
+        .booster
+        .save_buffer(false)
+        .map_err(|e| anyhow::anyhow!("XGBoost: {e}"))?;
+    let digest = hex::encode(Sha256::digest(&raw));
+    let version = format!(
+        "aegis-{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        &digest[..8]
+    );
+    let model = stamp(&raw, &version, schema)?;
+    let forest = Forest::from_bytes(&model, source)?;
+    if forest.feature_schema()? != schema {
+        bail!("the trained model does not read {}", schema.as_str());
     }
+    let pred: Vec<f64> = (0..test.rows())
+        .map(|i| forest.probability(test.row(i)))
+        .collect();
+    Ok(Fitted {
+        model,
+        version,
+        rounds: trained.best_round + 1,
+        trees: forest.tree_count(),
+        test: evaluate(&pred, &test.y),
+    })
+}
+
+/// Trains on `data` (v1's or v2's columns) and writes the model to `out`. A v2 set also trains
+/// v1's features on the same split, for the report.
+pub fn run(data: &Dataset, params: &TrainParams, out: &Path) -> anyhow::Result<TrainReport> {
+    let Some(schema) = Schema::of_names(&data.names) else {
+        bail!(
+            "the training columns match no feature schema; {} is: {}",
+            features::SCHEMA_VERSION,
+            features::names().join(",")
+        );
+    };
     let positives = data.positives();
     if positives < 10 || data.rows() - positives < 10 {
         bail!(
@@ -186,40 +256,43 @@ pub fn run(data: &Dataset, params: &TrainParams, out: &Path) -> anyhow::Result<T
     let test = data.select(&idx[..n_test]);
     let valid = data.select(&idx[n_test..n_test + n_valid]);
     let train = data.select(&idx[n_test + n_valid..]);
-    let trained = xgboost_library::train(&train, &valid, params)?;
-    let raw = trained
-        .booster
-        .save_buffer(false)
-        .map_err(|e| anyhow::anyhow!("XGBoost: {e}"))?;
-    let digest = hex::encode(Sha256::digest(&raw));
-    let version = format!(
-        "aegis-{}-{}",
-        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
-        &digest[..8]
-    );
-    let model = stamp(&raw, &version)?;
-    let forest = Forest::from_bytes(&model, &out.display().to_string())?;
-    forest.check_features(&features::names(), features::SCHEMA_VERSION)?;
-    let pred: Vec<f64> = (0..test.rows())
-        .map(|i| forest.probability(test.row(i)))
-        .collect();
+    let source = out.display().to_string();
+    let fitted = fit(schema, [&train, &valid, &test], params, &source)?;
+    let baseline = if schema == Schema::V2 {
+        let head = |d: &Dataset| d.head(features::V1_COUNT);
+        let v1 = fit(
+            Schema::V1,
+            [&head(&train), &head(&valid), &head(&test)],
+            params,
+            "baseline",
+        )?;
+        Some(Baseline {
+            feature_schema: Schema::V1.as_str().to_owned(),
+            rounds: v1.rounds,
+            test: v1.test,
+        })
+    } else {
+        None
+    };
     if let Some(dir) = out.parent()
         && !dir.as_os_str().is_empty()
     {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    std::fs::write(out, &model).with_context(|| format!("writing {}", out.display()))?;
+    std::fs::write(out, &fitted.model).with_context(|| format!("writing {}", out.display()))?;
     Ok(TrainReport {
-        version,
-        path: out.display().to_string(),
+        version: fitted.version,
+        path: source,
         rows: data.rows(),
         positives,
         train_rows: train.rows(),
         valid_rows: valid.rows(),
         test_rows: test.rows(),
-        rounds: trained.best_round + 1,
-        trees: forest.tree_count(),
-        test: evaluate(&pred, &test.y),
+        rounds: fitted.rounds,
+        trees: fitted.trees,
+        feature_schema: schema.as_str().to_owned(),
+        test: fitted.test,
+        baseline,
     })
 }
 

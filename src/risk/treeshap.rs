@@ -305,7 +305,6 @@ mod tests {
     #[test]
     fn tables_give_treeshaps_values_on_the_bundled_model() {
         use crate::risk::generate::{Generator, GeneratorConfig};
-        use aegis_workflows::features;
         let f = Forest::from_bytes(crate::risk::BUNDLED_MODEL, "bundled").unwrap();
         assert!(f.shap_tables().is_some());
         let mut s = Scratch::default();
@@ -315,7 +314,7 @@ mod tests {
             ..GeneratorConfig::default()
         };
         for g in Generator::new(&cfg).take(2_000) {
-            let row = features::extract(&g.ticket, g.history).to_dense();
+            let row = g.features().to_dense();
             let fast = contributions(&f, &row, &mut s);
             let slow = recursive(&f, &row, &mut s);
             for (a, b) in fast.iter().zip(&slow) {

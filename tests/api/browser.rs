@@ -516,3 +516,58 @@ async fn the_map_shows_what_is_buried_and_an_operator_imports_a_layer_from_the_p
     shoot(&c, "alert").await;
     shoot_at(&c, "alert-map", "svg.facility-map").await;
 }
+
+#[actix_web::test]
+async fn the_queue_is_in_priority_order_in_words_and_fits_a_phone() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let Some(app) = spawn_with(Backend::Sqlite, |s| s.demo.enabled = true).await else {
+        return;
+    };
+    crate::console::set_password(&app, "officer-1");
+    let alerts = crate::priority::four_alerts(&app).await;
+    sign_in(&c, &app.base, "officer-1", PASSWORD).await;
+    let last = alerts[3]["alert"]["id"].as_str().unwrap().to_owned();
+    find(&c, &format!("[data-alert-id=\"{last}\"]")).await;
+    let order: Vec<String> = {
+        let mut out = Vec::new();
+        for e in c.find_all(Locator::Css("[data-alert-id]")).await.unwrap() {
+            out.push(e.attr("data-alert-id").await.unwrap().unwrap());
+        }
+        out
+    };
+    let expected: Vec<String> = alerts
+        .iter()
+        .map(|w| w["alert"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        order, expected,
+        "the console lists the queue as the API does"
+    );
+    let body = text(&c).await;
+    for words in [
+        "overdue",
+        "gas transmission ",
+        "× a usual ticket",
+        "directional drilling",
+    ] {
+        assert!(body.contains(words), "the queue says {words:?}: {body}");
+    }
+    // On a 360 px phone nothing is cut off and nothing scrolls sideways.
+    c.set_window_size(360, 780).await.unwrap();
+    let widths = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    assert!(
+        scroll <= inner,
+        "the queue scrolls sideways: {scroll} > {inner}"
+    );
+    c.set_window_size(1280, 900).await.unwrap();
+    shoot(&c, "queue-priority").await;
+}

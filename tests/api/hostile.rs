@@ -204,7 +204,7 @@ async fn model_reload_reads_only_sane_files_from_the_model_directory() {
     );
     write(
         "bad-feature.json",
-        &model_with(|t| t["split_indices"][0] = json!(31)),
+        &model_with(|t| t["split_indices"][0] = json!(aegis_workflows::features::COUNT + 2)),
     );
     write("deep.json", &model_with(|t| *t = spine(65)));
     write("huge.json", &vec![b' '; 5 * 1024 * 1024]);
@@ -220,7 +220,7 @@ async fn model_reload_reads_only_sane_files_from_the_model_directory() {
         ("escape.json", "only from"),
         ("nan-split.json", "finite"),
         ("inf-leaf.json", "finite"),
-        ("bad-feature.json", "split on feature 31"),
+        ("bad-feature.json", "split on feature 59"),
         ("deep.json", "deeper than 64"),
         ("huge.json", "larger than"),
         ("noops.ubj", "UBJSON"),

@@ -24,6 +24,7 @@ mod operators;
 mod people;
 mod positive_response;
 mod positive_response_server;
+mod priority;
 mod real_tickets;
 #[allow(dead_code)]
 mod receivers;

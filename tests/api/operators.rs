@@ -280,7 +280,7 @@ async fn actors_model_and_stats_are_reported(backend: Backend) {
             .unwrap()
             .starts_with("aegis-")
     );
-    assert_eq!(model.body["feature_schema"], "aegis-features-v1");
+    assert_eq!(model.body["feature_schema"], "aegis-features-v2");
     let stats = app.get("/v1/admin/stats", &app.token).await;
     assert_eq!(stats.body["workflows"]["resolved"], 1);
 }

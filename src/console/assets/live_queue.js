@@ -1,9 +1,10 @@
 // Keeps the alert queue current without reloading the page: every alert change on the
 // server-sent event stream fetches the queue's rows again (changes close together are fetched
-// once). Served by Aegis itself; nothing else is loaded.
+// once), and so does every minute, because the order follows the clock (deadlines draw nearer).
+// Served by Aegis itself; nothing else is loaded.
 (function () {
   "use strict";
-  var rows = document.querySelector("tbody[data-live]");
+  var rows = document.querySelector("[data-live]");
   if (!rows || !window.EventSource) { return; }
   var count = document.querySelector("[data-count]");
   var waiting = false;
@@ -17,11 +18,12 @@
           waiting = false;
           if (html === null) { return; }
           rows.innerHTML = html;
-          if (count) { count.textContent = String(rows.rows.length); }
+          if (count) { count.textContent = String(rows.children.length); }
         })
         .catch(function () { waiting = false; });
     }, 150);
   }
   var stream = new EventSource("/alerts/live");
   stream.onmessage = refresh;
+  setInterval(refresh, 60000);
 })();

@@ -116,6 +116,73 @@ pub fn list_alerts(conn: &mut AnyConn, f: &AlertFilter) -> Result<Page<AlertItem
     }))
 }
 
+/// What the queue needs of one open alert besides the alert: its ticket and its screening
+/// (stored JSON, read by the caller).
+#[derive(Debug, Clone)]
+pub struct QueueSource {
+    pub item: AlertItem,
+    pub ticket_json: String,
+    pub screening_json: Option<String>,
+}
+
+/// Alerts in `states` (the open ones) with their tickets and screenings, newest first, raised
+/// at or after `since`, at most `cap`: the candidates the priority order is computed over.
+pub fn open_alerts_for_queue(
+    conn: &mut AnyConn,
+    states: &[String],
+    center: Option<&str>,
+    since: Option<i64>,
+    cap: usize,
+) -> Result<Vec<QueueSource>, StoreError> {
+    use crate::db::schema::{screenings, tickets};
+    let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+    type Row = (
+        AlertRow,
+        Option<f64>,
+        Option<String>,
+        String,
+        Option<String>,
+    );
+    let rows: Vec<Row> = with_conn!(conn, |c| {
+        let mut q = alerts::table
+            .inner_join(tickets::table.on(tickets::workflow_id.eq(alerts::workflow_id)))
+            .left_join(scores::table.on(scores::workflow_id.eq(alerts::workflow_id)))
+            .left_join(screenings::table.on(screenings::workflow_id.eq(alerts::workflow_id)))
+            .select((
+                AlertRow::as_select(),
+                scores::probability.nullable(),
+                scores::band.nullable(),
+                tickets::ticket_json,
+                screenings::screening.nullable(),
+            ))
+            .filter(alerts::state.eq_any(states.to_vec()))
+            .order((alerts::raised_at.desc(), alerts::id.desc()))
+            .limit(cap)
+            .into_boxed();
+        if let Some(cn) = center {
+            q = q.filter(alerts::center.eq(cn.to_owned()));
+        }
+        if let Some(since) = since {
+            q = q.filter(alerts::raised_at.ge(since));
+        }
+        q.load(c).map_err(store_err)?
+    });
+    Ok(rows
+        .into_iter()
+        .map(
+            |(a, probability, band, ticket_json, screening_json)| QueueSource {
+                item: AlertItem {
+                    alert: alert_view(a),
+                    probability,
+                    band,
+                },
+                ticket_json,
+                screening_json,
+            },
+        )
+        .collect())
+}
+
 /// The workflow an alert belongs to.
 pub fn alert_workflow(conn: &mut AnyConn, alert_id: &str) -> Result<Option<String>, StoreError> {
     Ok(with_conn!(conn, |c| {

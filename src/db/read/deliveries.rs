@@ -217,6 +217,8 @@ pub struct NoticeFacts {
     pub alert: super::AlertView,
     pub ticket: aegis_workflows::Ticket,
     pub score: Option<super::ScoreView>,
+    /// What is buried near the dig area, when it was screened.
+    pub screening: Option<aegis_workflows::screening::Screening>,
 }
 
 pub fn notice_facts(conn: &mut AnyConn, alert_id: &str) -> Result<Option<NoticeFacts>, StoreError> {
@@ -246,7 +248,9 @@ pub fn notice_facts(conn: &mut AnyConn, alert_id: &str) -> Result<Option<NoticeF
     let Some((a, ticket, score)) = found else {
         return Ok(None);
     };
+    let screening = super::workflows::screening_of(conn, &a.workflow_id)?;
     Ok(Some(NoticeFacts {
+        screening,
         alert: super::alert_view(a),
         ticket: serde_json::from_str(&ticket).map_err(corrupt)?,
         score: score.map(super::score_view).transpose()?,

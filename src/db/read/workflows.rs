@@ -23,6 +23,9 @@ pub struct ScoreView {
     pub probability: f64,
     pub band: String,
     pub model_version: String,
+    /// The feature schema the model read: `aegis-features-v2` (what is buried near the dig
+    /// area included) or `aegis-features-v1` (the ticket alone).
+    pub feature_schema: String,
     #[schema(value_type = Vec<Object>)]
     pub top_features: Vec<Contribution>,
     pub scored_at: DateTime<Utc>,
@@ -108,8 +111,20 @@ pub fn screening_of(
         .transpose()
 }
 
+/// The schema a stored score was read with: scores from before v2 name none and were v1's.
+fn scored_with(features: &str) -> Result<String, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        schema: String,
+        scored_with: Option<String>,
+    }
+    let s: Stored = serde_json::from_str(features).map_err(corrupt)?;
+    Ok(s.scored_with.unwrap_or(s.schema))
+}
+
 pub fn score_view(r: ScoreRow) -> Result<ScoreView, StoreError> {
     Ok(ScoreView {
+        feature_schema: scored_with(&r.features)?,
         probability: r.probability,
         band: r.band,
         model_version: r.model_version,

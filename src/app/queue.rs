@@ -1,0 +1,218 @@
+//! The officers' queue (contract §12): open alerts in priority order — expected harm raised as
+//! the deadline nears, overdue on top — each with what an officer reads before opening it:
+//! where, what work and method, what is buried how near, the risk in words and the time left.
+//!
+//! Priority depends on the clock, so it is computed when asked, over the open alerts (at most
+//! [`MAX_CANDIDATES`], newest first), never stored. Alerts somebody has acknowledged follow
+//! the ones nobody has, each part in priority order: the queue is what still needs a person.
+
+use aegis_actors::records::AlertState;
+use aegis_workflows::priority::{self, Consequence, Priority};
+use aegis_workflows::screening::Screening;
+use aegis_workflows::ticket::Ticket;
+use serde::Serialize;
+
+use super::App;
+use super::list_params;
+use super::workflows::ListError;
+use crate::db::read::{self, AlertItem};
+
+/// Open alerts the order is computed over at most; a deployment with more open alerts than
+/// this has a larger problem than their order, and the list says it was cut.
+pub const MAX_CANDIDATES: usize = 5_000;
+
+/// The states in the queue, unacknowledged first.
+pub const QUEUE_STATES: [&str; 3] = ["escalated", "open", "acknowledged"];
+
+/// The queue's filters as a caller gives them, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct QueueQuery {
+    pub state: Option<String>,
+    pub center: Option<String>,
+    pub since: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// An alert's priority, as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PriorityView {
+    /// What the queue orders by: expected harm × urgency.
+    pub score: f64,
+    /// Probability × consequence weight.
+    pub expected_harm: f64,
+    /// The weight and why (`conflict` with its class, `unknown`, `no_conflict`).
+    #[schema(value_type = Object)]
+    pub consequence: Consequence,
+    /// The legal start or the response due time, whichever is first.
+    pub deadline: Option<chrono::DateTime<chrono::Utc>>,
+    /// Seconds to the deadline, negative once it has passed.
+    pub seconds_left: Option<i64>,
+    pub overdue: bool,
+}
+
+/// A queue row in words.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RowWords {
+    /// Address and city, or the coordinates.
+    pub place: String,
+    /// The work and the method ("Water main repair · directional drilling").
+    pub work: String,
+    /// What is buried how near ("gas transmission 5 ft").
+    pub buried: String,
+    /// "2.4 % — 12× a usual ticket".
+    pub risk: String,
+    /// "2 h 10 min left", "overdue 35 min".
+    pub time_left: String,
+    /// The ticket's type ("emergency").
+    pub ticket_type: Option<String>,
+}
+
+/// One alert in the queue.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QueueItem {
+    #[serde(flatten)]
+    pub item: AlertItem,
+    pub priority: PriorityView,
+    pub words: RowWords,
+}
+
+/// The queue, and whether it was computed over every open alert.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Queue {
+    pub items: Vec<QueueItem>,
+    /// Always empty: the order changes with the clock, so it is not paged; `limit` says how
+    /// many of the most pressing come back.
+    pub next_cursor: Option<String>,
+    /// More open alerts than [`MAX_CANDIDATES`]: the oldest were left out of the order.
+    pub truncated: bool,
+}
+
+fn place(t: &Ticket) -> String {
+    let l = &t.location;
+    let street = [l.address.as_deref(), l.city.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !street.is_empty() {
+        return street;
+    }
+    match (l.latitude, l.longitude) {
+        (Some(lat), Some(lon)) => format!("{lat:.5}, {lon:.5}"),
+        _ => "no place given".into(),
+    }
+}
+
+fn work(t: &Ticket) -> String {
+    let method = t.work.method.map(|m| m.as_str().replace('_', " "));
+    [t.work.kind.clone(), method]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+impl App {
+    /// Open alerts, the most pressing first.
+    pub async fn alert_queue(&self, query: &QueueQuery) -> Result<Queue, ListError> {
+        let all: Vec<&str> = AlertState::ALL.iter().map(|s| s.as_str()).collect();
+        // A closed state names no alert the queue holds: an empty queue, not a refusal.
+        let states: Vec<String> = match list_params::one_of("state", query.state.as_deref(), &all)?
+        {
+            Some(s) if QUEUE_STATES.contains(&s.as_str()) => vec![s],
+            Some(_) => Vec::new(),
+            None => QUEUE_STATES.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let limit = list_params::limit(query.limit)?;
+        let since = list_params::time("since", query.since.as_deref())?;
+        let center = query.center.clone();
+        let sources = if states.is_empty() {
+            Vec::new()
+        } else {
+            self.db
+                .with_read(move |c| {
+                    read::open_alerts_for_queue(
+                        c,
+                        &states,
+                        center.as_deref(),
+                        since,
+                        MAX_CANDIDATES + 1,
+                    )
+                })
+                .await?
+        };
+        let truncated = sources.len() > MAX_CANDIDATES;
+        let now = self.now();
+        let mut items = Vec::with_capacity(sources.len().min(MAX_CANDIDATES));
+        for s in sources.into_iter().take(MAX_CANDIDATES) {
+            // A stored ticket or screening that no longer reads is a damaged row, said so.
+            let ticket: Ticket = serde_json::from_str(&s.ticket_json)
+                .map_err(|e| InvalidStored(format!("ticket of alert {}: {e}", s.item.alert.id)))?;
+            let screening: Option<Screening> = s
+                .screening_json
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| {
+                    InvalidStored(format!("screening of alert {}: {e}", s.item.alert.id))
+                })?;
+            let consequence = Consequence::of(screening.as_ref(), &self.consequence);
+            let deadline = priority::deadline(&ticket);
+            // An alert without a score yet is judged as the band would: a person looks.
+            let p = Priority::new(
+                s.item.probability.unwrap_or(f64::NAN),
+                consequence.weight(),
+                deadline,
+                now,
+            );
+            let words = RowWords {
+                place: place(&ticket),
+                work: work(&ticket),
+                buried: screening
+                    .as_ref()
+                    .map_or_else(|| "not screened".to_owned(), Screening::in_words),
+                risk: aegis_workflows::risk::in_words(s.item.probability.unwrap_or(f64::NAN)),
+                time_left: priority::time_left_words(deadline, now),
+                ticket_type: ticket.kind.map(|k| k.as_str().replace('_', " ")),
+            };
+            items.push((
+                p,
+                QueueItem {
+                    priority: PriorityView {
+                        score: p.score,
+                        expected_harm: p.expected_harm,
+                        consequence,
+                        deadline,
+                        seconds_left: p.time_left(now).map(|d| d.num_seconds()),
+                        overdue: p.overdue,
+                    },
+                    words,
+                    item: s.item,
+                },
+            ));
+        }
+        items.sort_by(|a, b| {
+            let handled = |q: &QueueItem| q.item.alert.state == "acknowledged";
+            handled(&a.1)
+                .cmp(&handled(&b.1))
+                .then(a.0.queue_order(&b.0))
+        });
+        items.truncate(limit);
+        Ok(Queue {
+            items: items.into_iter().map(|(_, q)| q).collect(),
+            next_cursor: None,
+            truncated,
+        })
+    }
+}
+
+/// A stored row the queue cannot read.
+#[derive(Debug)]
+struct InvalidStored(String);
+
+impl From<InvalidStored> for ListError {
+    fn from(e: InvalidStored) -> Self {
+        Self::Store(crate::db::convert::corrupt(e.0))
+    }
+}
