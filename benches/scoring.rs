@@ -9,7 +9,7 @@ use aegis::risk::scorer::{Explain, ForestScorer, ScorerOptions};
 use aegis::risk::treeshap::{self, Scratch};
 use aegis::risk::{self, xgboost_library as xgboost};
 use aegis_actors::ports::{ScoreInput, Scorer};
-use aegis_workflows::features::{COUNT, FeatureVector};
+use aegis_workflows::features::{COUNT, FeatureVector, V1_COUNT};
 
 fn per_row(label: &str, rows: usize, elapsed: Duration) {
     println!(
@@ -96,12 +96,39 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    for (label, explain) in [
-        ("exact SHAP for every ticket", Explain::Exact),
-        ("auto (exact for the high band)", Explain::ExactFrom(0.02)),
+    // The v1 model (a fixture, what was bundled before schema v2) on the same tickets, for
+    // what reading what is buried costs.
+    let v1_model: &[u8] = include_bytes!("../tests/fixtures/models/features-v1.json");
+    let v1 = Forest::from_bytes(v1_model, "v1")?;
+    let t = Instant::now();
+    for row in x.chunks(COUNT) {
+        sink += v1.probability(&row[..V1_COUNT]);
+    }
+    per_row("v1 model, native probability", n, t.elapsed());
+    let high = vectors
+        .iter()
+        .filter(|v| forest.probability(&v.to_dense()) >= 0.02)
+        .count();
+    let high_v1 = vectors
+        .iter()
+        .filter(|v| v1.probability(&v.to_dense()[..V1_COUNT]) >= 0.02)
+        .count();
+    println!("high band (exact SHAP under auto): {high} of {n} tickets (v2), {high_v1} (v1)");
+    for (label, explain, model) in [
+        (
+            "exact SHAP for every ticket",
+            Explain::Exact,
+            risk::BUNDLED_MODEL,
+        ),
+        (
+            "auto (exact for the high band)",
+            Explain::ExactFrom(0.02),
+            risk::BUNDLED_MODEL,
+        ),
+        ("v1 model, auto", Explain::ExactFrom(0.02), v1_model),
     ] {
         let scorer = ForestScorer::start(
-            Forest::from_bytes(risk::BUNDLED_MODEL, "bundled")?,
+            Forest::from_bytes(model, label)?,
             ScorerOptions {
                 threads: 1,
                 max_batch: 256,

@@ -106,7 +106,13 @@ impl Notice {
     pub fn headline(&self) -> String {
         let a = &self.facts.alert;
         match self.change {
-            Change::Raised => "A high-risk dig needs a safety officer.".into(),
+            Change::Raised => match self.facts.score.as_ref().map(|s| s.band.as_str()) {
+                Some(band) if band != "high" => format!(
+                    "An urgent dig with a facility in conflict, or where nobody knows what is \
+                     buried, needs a safety officer (the model alone says {band} risk)."
+                ),
+                _ => "A high-risk dig needs a safety officer.".into(),
+            },
             Change::Escalated { tier } => {
                 format!("Nobody acknowledged this alert in time: it is escalated to tier {tier}.")
             }

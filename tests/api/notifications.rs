@@ -120,12 +120,16 @@ async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backe
         "How",
         "When",
         "Dig area",
+        "Buried",
         "Why the model flags it",
     ] {
         assert!(text.contains(needle), "no {needle} in:\n{text}");
         assert!(html.contains(needle), "no {needle} in the HTML part");
     }
     assert!(text.contains("EMERGENCY"), "{text}");
+    // No layer is active in this test: the notice says nobody knows, not that nothing is there.
+    assert!(text.contains("not known: no facility layer"), "{text}");
+    assert!(text.contains("× a usual ticket"), "{text}");
     let link = link_in(&text);
     assert!(link.starts_with(&format!("{}/v1/ack/", app.base)), "{link}");
     assert_ne!(link, pd_link, "each channel's link is its own");
