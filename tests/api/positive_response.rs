@@ -120,7 +120,17 @@ async fn a_resolution_answers_the_center_through_its_positive_response_api(backe
     center.expire_token();
     let tokens_before = center.tokens_issued();
     resolve(&app, &alert, "locator_dispatched").await;
-    let w = response_of(&app, &id, |r| r["state"] == "posted").await;
+    // The response row says `posted` as the center answers; the trail's `response_posted`
+    // follows in the workflow's own next commit: wait for both.
+    let w = app
+        .wait_for(&id, "its response posted and in the trail", |w| {
+            w["response"]["state"] == "posted"
+                && w["events"]
+                    .as_array()
+                    .and_then(|e| e.last())
+                    .is_some_and(|e| e["event"] == "response_posted")
+        })
+        .await;
     assert_eq!(w["response"]["code"], "CODE 2");
     let posts = center.posts("PR-1");
     assert_eq!(posts.len(), 1, "{posts:?}");
