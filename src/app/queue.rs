@@ -87,25 +87,8 @@ pub struct Queue {
     pub truncated: bool,
 }
 
-fn place(t: &Ticket) -> String {
-    let l = &t.location;
-    let street = [l.address.as_deref(), l.city.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
-    if !street.is_empty() {
-        return street;
-    }
-    match (l.latitude, l.longitude) {
-        (Some(lat), Some(lon)) => format!("{lat:.5}, {lon:.5}"),
-        _ => "no place given".into(),
-    }
-}
-
 fn work(t: &Ticket) -> String {
-    let method = t.work.method.map(|m| m.as_str().replace('_', " "));
+    let method = t.work.method.map(|m| m.in_words());
     [t.work.kind.clone(), method]
         .into_iter()
         .flatten()
@@ -167,7 +150,7 @@ impl App {
                 now,
             );
             let words = RowWords {
-                place: place(&ticket),
+                place: ticket.location.in_words(),
                 work: work(&ticket),
                 buried: screening
                     .as_ref()

@@ -5,7 +5,7 @@
 use anyhow::anyhow;
 
 use super::gis_file::Format;
-use super::synthetic::{DEMO_CENTER, LAYERS, NetworkSize, network_in_memory};
+use super::synthetic::{DEMO_CENTER, DEMO_NETWORK, LAYERS, network_in_memory};
 use crate::app::UseCaseError as _;
 use crate::app::facilities::{ImportLayer, prepare_import};
 use crate::db::AnyConn;
@@ -19,15 +19,7 @@ pub fn import_if_none(conn: &mut AnyConn, max_bytes: usize) -> anyhow::Result<us
     if !crate::db::facilities::layers(conn)?.is_empty() {
         return Ok(0);
     }
-    let network = network_in_memory(
-        DEMO_CENTER,
-        NetworkSize {
-            extent_miles: 2.0,
-            rural_miles: 4.0,
-            seed: 42,
-            services: true,
-        },
-    )?;
+    let network = network_in_memory(DEMO_CENTER, DEMO_NETWORK)?;
     let now = chrono::Utc::now();
     for ((name, class), (_, bytes)) in LAYERS.into_iter().zip(network) {
         let prepared = prepare_import(

@@ -58,6 +58,15 @@ pub struct NetworkSize {
     pub services: bool,
 }
 
+/// The network the demo install imports (and the tests that dig on it): a two-mile town in four
+/// miles of open land.
+pub const DEMO_NETWORK: NetworkSize = NetworkSize {
+    extent_miles: 2.0,
+    rural_miles: 4.0,
+    seed: 42,
+    services: true,
+};
+
 /// Writes the network's layers as GeoJSON, one writer per layer (in the order of
 /// [`LAYERS`]), feature by feature (a large network is never whole in memory).
 pub const LAYERS: [(&str, FacilityClass); 6] = [

@@ -58,13 +58,7 @@ impl Notice {
 
     /// "123 Main St, Walnut Creek" — what the subject line calls the place.
     pub fn place(&self) -> String {
-        let l = &self.ticket().location;
-        join_some(&[l.address.as_deref(), l.city.as_deref()], ", ")
-            .or_else(|| match (l.latitude, l.longitude) {
-                (Some(a), Some(b)) => Some(format!("{a:.5}, {b:.5}")),
-                _ => None,
-            })
-            .unwrap_or_else(|| "place not stated".into())
+        self.ticket().location.in_words()
     }
 
     pub fn band(&self) -> String {
@@ -191,7 +185,7 @@ impl Notice {
         ));
         let method = w
             .method
-            .map(|m| m.as_str().replace('_', " "))
+            .map(|m| m.in_words())
             .or_else(|| w.kind.clone())
             .unwrap_or_else(|| "method not stated".into());
         let depth = w

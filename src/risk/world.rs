@@ -13,14 +13,14 @@ use rand::Rng;
 use rand::rngs::StdRng;
 
 use crate::facilities::synthetic::{
-    DEMO_CENTER, LAYERS, NetworkSize, facilities_of, network_in_memory,
+    DEMO_CENTER, DEMO_NETWORK, LAYERS, facilities_of, network_in_memory,
 };
 
 /// Miles across the street grid (the urban part, where every utility runs).
-const GRID_MILES: f64 = 2.0;
+const GRID_MILES: f64 = DEMO_NETWORK.extent_miles;
 /// Miles across the square tickets are drawn from: outside the grid, open land where only the
-/// transmission corridor may pass; the member's map covers all of it.
-const WORLD_MILES: f64 = 4.0;
+/// transmission corridor and the long-haul fibre pass; the member's map covers all of it.
+const WORLD_MILES: f64 = DEMO_NETWORK.rural_miles;
 /// Of the tickets, this share digs inside the grid (people dig where people live).
 const IN_GRID: f64 = 0.5;
 
@@ -49,18 +49,10 @@ pub enum WorldError {
 }
 
 impl World {
-    /// Lays out and indexes the network (the same one for every seed of the history: the
-    /// layout's own seed is fixed, as a member's map is).
+    /// Lays out and indexes the demo's network (the same one for every seed of the history, as
+    /// a member's map is the same whatever tickets come).
     pub fn new() -> Result<Self, WorldError> {
-        let network = network_in_memory(
-            DEMO_CENTER,
-            NetworkSize {
-                extent_miles: GRID_MILES,
-                rural_miles: WORLD_MILES,
-                seed: 42,
-                services: true,
-            },
-        )?;
+        let network = network_in_memory(DEMO_CENTER, DEMO_NETWORK)?;
         let mut layers = Vec::with_capacity(LAYERS.len());
         for ((name, class), (_, geojson)) in LAYERS.into_iter().zip(network) {
             let facilities = facilities_of(&geojson).map_err(WorldError::Read)?;

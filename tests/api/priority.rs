@@ -5,7 +5,7 @@
 //! lists alerts overdue first, then by expected harm raised by urgency, the earlier deadline
 //! first at equal harm.
 
-use aegis::facilities::synthetic::{DEMO_CENTER, LAYERS, NetworkSize, network_in_memory};
+use aegis::facilities::synthetic::{DEMO_CENTER, DEMO_NETWORK, LAYERS, network_in_memory};
 use aegis_screening::LocalFrame;
 use serde_json::{Value, json};
 
@@ -13,19 +13,11 @@ use crate::helpers::*;
 
 /// The demo network as the demo install lays it out.
 fn demo_network() -> Vec<Value> {
-    network_in_memory(
-        DEMO_CENTER,
-        NetworkSize {
-            extent_miles: 2.0,
-            rural_miles: 4.0,
-            seed: 42,
-            services: true,
-        },
-    )
-    .unwrap()
-    .into_iter()
-    .map(|(_, bytes)| serde_json::from_slice(&bytes).unwrap())
-    .collect()
+    network_in_memory(DEMO_CENTER, DEMO_NETWORK)
+        .unwrap()
+        .into_iter()
+        .map(|(_, bytes)| serde_json::from_slice(&bytes).unwrap())
+        .collect()
 }
 
 /// A point `north` feet north of the vertex `along` the way (0 to 1) of feature `id` in layer

@@ -113,6 +113,11 @@ pub enum ExcavationMethod {
 }
 
 impl ExcavationMethod {
+    /// As a person says it: "directional drilling".
+    pub fn in_words(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+
     pub const ALL: [ExcavationMethod; 9] = [
         Self::Hand,
         Self::Backhoe,
@@ -208,6 +213,26 @@ pub struct Location {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub polygon_wkt: Option<String>,
+}
+
+impl Location {
+    /// "123 Main St, Walnut Creek" — the place as a person names it: address and city, else
+    /// the coordinates, else that the ticket does not say.
+    pub fn in_words(&self) -> String {
+        let street: Vec<&str> = [self.address.as_deref(), self.city.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if !street.is_empty() {
+            return street.join(", ");
+        }
+        match (self.latitude, self.longitude) {
+            (Some(lat), Some(lon)) => format!("{lat:.5}, {lon:.5}"),
+            _ => "place not stated".into(),
+        }
+    }
 }
 
 /// A ticket as Aegis understood it.
