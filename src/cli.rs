@@ -53,6 +53,8 @@ pub enum Command {
 pub enum FormatArg {
     Native,
     Onecall,
+    /// The Open Ticket Standard (PA811, GA811, OKIE811, …).
+    Openticket,
 }
 
 #[derive(Debug, Subcommand)]
@@ -274,8 +276,8 @@ pub struct LoadgenArgs {
     /// Secret for OneCall deliveries when the center uses another (default: --secret).
     #[arg(long)]
     pub onecall_secret: Option<String>,
-    /// `native`, `onecall` or `mixed` (every tenth OneCall).
-    #[arg(long, default_value = "native", value_parser = ["native", "onecall", "mixed"])]
+    /// `native`, `onecall`, `openticket` or `mixed` (a tenth OneCall, a tenth Open Ticket).
+    #[arg(long, default_value = "native", value_parser = ["native", "onecall", "openticket", "mixed"])]
     pub format: String,
     /// Tickets per second to offer; 0 sends as fast as the concurrency allows.
     #[arg(long, default_value_t = 0.0)]
@@ -316,6 +318,7 @@ pub struct SendArgs {
     pub secret: String,
     #[arg(long, value_enum, default_value = "native")]
     pub format: FormatArg,
-    /// A native JSON ticket, or (with --format onecall) a OneCall XML ticket.
+    /// A native JSON ticket, (with --format onecall) a OneCall XML ticket, or (with --format
+    /// openticket) an Open Ticket document, sent as it is with the secret as bearer token.
     pub file: PathBuf,
 }

@@ -253,6 +253,9 @@ pub struct CenterSettings {
     /// A center that sends nothing for this long during business hours fires
     /// `AegisCenterSilent`; unset, it is not watched.
     pub silence_alarm_secs: Option<u64>,
+    /// The zone this center's times are in when it sends them without one (Open Ticket
+    /// deliveries often do); unset, `centers.timezone`.
+    pub timezone: Option<String>,
 }
 
 impl Default for Centers {
@@ -283,6 +286,22 @@ impl Centers {
         let weekday = local.weekday().number_from_monday() <= 5;
         let h = local.hour();
         Ok(weekday && h >= self.business_hours_start && h < self.business_hours_end)
+    }
+
+    /// The zone a center's zoneless times are read in: its own `timezone`, else the centers'
+    /// (codes compared without case: the environment may have lowercased them).
+    pub fn tz_of(&self, code: &str) -> anyhow::Result<chrono_tz::Tz> {
+        let own = self
+            .each
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(code))
+            .and_then(|(_, s)| s.timezone.as_deref());
+        match own {
+            Some(name) => name
+                .parse()
+                .map_err(|e| anyhow::anyhow!("centers.{code}.timezone '{name}': {e}")),
+            None => self.tz(),
+        }
     }
 
     pub fn tz(&self) -> anyhow::Result<chrono_tz::Tz> {
@@ -545,6 +564,9 @@ impl Settings {
         }
         self.check_notify()?;
         self.centers.tz()?;
+        for code in self.centers.each.keys() {
+            self.centers.tz_of(code)?;
+        }
         let c = &self.centers;
         if c.business_hours_start >= c.business_hours_end || c.business_hours_end > 24 {
             bail!("centers.business_hours_start must be before centers.business_hours_end (0–24)");
@@ -732,6 +754,34 @@ mod tests {
             Settings::load_with_env(None, Some(typo)).is_err(),
             "unknown keys inside a center are refused"
         );
+    }
+
+    #[test]
+    fn a_center_reads_zoneless_times_in_its_own_zone_or_the_centers_one() {
+        let env = std::collections::HashMap::from([
+            (
+                "AEGIS__CENTERS__TIMEZONE".to_owned(),
+                "America/Los_Angeles".to_owned(),
+            ),
+            (
+                "AEGIS__CENTERS__PA811__TIMEZONE".to_owned(),
+                "America/New_York".to_owned(),
+            ),
+        ]);
+        let s = Settings::load_with_env(None, Some(env)).unwrap();
+        assert_eq!(
+            s.centers.tz_of("PA811").unwrap(),
+            chrono_tz::America::New_York
+        );
+        assert_eq!(
+            s.centers.tz_of("USAN").unwrap(),
+            chrono_tz::America::Los_Angeles
+        );
+        let bad = std::collections::HashMap::from([(
+            "AEGIS__CENTERS__PA811__TIMEZONE".to_owned(),
+            "Mars/Olympus".to_owned(),
+        )]);
+        assert!(Settings::load_with_env(None, Some(bad)).is_err());
     }
 
     #[test]

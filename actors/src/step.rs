@@ -145,6 +145,9 @@ pub enum StepError {
     /// The workflow's center has no positive-response API to answer through.
     #[error("the center has no positive-response API configured")]
     NoResponseApi,
+    /// The center marked the ticket a test: nothing is said back to it.
+    #[error("a test ticket is never answered to the call center")]
+    TestTicket,
     /// Something to be stored could not be written as JSON (an event, a message, a step).
     #[error("could not serialize: {0}")]
     Unserializable(String),
@@ -161,6 +164,7 @@ impl StepError {
                 | Self::InvalidAlertTransition(_)
                 | Self::AlreadyAcknowledged { .. }
                 | Self::NoResponseApi
+                | Self::TestTicket
         )
     }
 }

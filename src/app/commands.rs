@@ -41,6 +41,9 @@ impl UseCaseError for StepError {
                 "NO_RESPONSE_API",
                 "the workflow's center has no positive-response API configured",
             ),
+            StepError::TestTicket => {
+                Refusal::conflict("TEST_TICKET", StepError::TestTicket.to_string())
+            }
             e => {
                 tracing::warn!(error = %e, "command failed");
                 Refusal::new(

@@ -182,17 +182,16 @@ impl App {
 
     /// Reads a kept payload again and admits it (a parser fix, say, makes it a ticket now).
     async fn readmit(&self, dead: &DeadLetterRow) -> Result<(String, String), RedriveError> {
-        let format = if dead.format.as_deref() == Some("onecall") {
-            Format::Onecall
-        } else {
-            Format::Native
-        };
-        let mut parsed = match format {
-            Format::Native => crate::formats::native::parse(&dead.payload),
-            Format::Onecall => crate::formats::onecall::parse(&dead.payload),
-        }
-        .map_err(|e| RedriveError::StillUnidentifiable(e.to_string()))?;
+        let format = Format::parse_name(dead.format.as_deref());
         let code = dead.center.clone().ok_or(RedriveError::NoCenter)?;
+        let tz = self
+            .settings
+            .centers
+            .tz_of(&code)
+            .map_err(|e| RedriveError::StillUnidentifiable(e.to_string()))?;
+        let mut parsed = format
+            .parse(&dead.payload, tz)
+            .map_err(|e| RedriveError::StillUnidentifiable(e.to_string()))?;
         if dead.kind == "revision_conflict" {
             // The changed ticket becomes the next revision of its ticket, which supersedes the
             // one it conflicted with once validated: the member works on what the center sent
@@ -221,6 +220,7 @@ impl App {
                 parsed,
                 &format!("redrive:{}", dead.id),
                 &delivery,
+                super::receive_ticket::OnConflict::Keep,
             )
             .await?;
         match received.outcome {

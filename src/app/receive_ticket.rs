@@ -13,7 +13,7 @@ use super::App;
 use super::errors::{Kind, Refusal, UseCaseError};
 use crate::db::centers::{CenterAuth, CenterFormat};
 use crate::formats::signature::{self, NativeHeaders, SignatureError};
-use crate::formats::{ParseError, Parsed, content_hash, native, onecall};
+use crate::formats::{ParseError, Parsed, content_hash, native, onecall, openticket};
 use crate::telemetry::names;
 
 /// The formats a ticket arrives in.
@@ -21,6 +21,7 @@ use crate::telemetry::names;
 pub enum Format {
     Native,
     Onecall,
+    Openticket,
 }
 
 impl Format {
@@ -28,13 +29,34 @@ impl Format {
         match self {
             Self::Native => "native",
             Self::Onecall => "onecall",
+            Self::Openticket => "openticket",
         }
     }
 
-    fn parse(self, body: &[u8]) -> Result<Parsed, ParseError> {
+    /// The format a kept payload was received in (`None`: kept before formats were named).
+    pub fn parse_name(s: Option<&str>) -> Self {
+        match s {
+            Some("onecall") => Self::Onecall,
+            Some("openticket") => Self::Openticket,
+            _ => Self::Native,
+        }
+    }
+
+    /// Reads a delivery; `tz` is the zone the center's zoneless times are in.
+    pub(super) fn parse(self, body: &[u8], tz: chrono_tz::Tz) -> Result<Parsed, ParseError> {
         match self {
             Self::Native => native::parse(body),
             Self::Onecall => onecall::parse(body),
+            Self::Openticket => openticket::parse(body, openticket::Context { tz }),
+        }
+    }
+
+    /// How a delivery on this format's route proves its center sent it.
+    fn signed_as(self) -> CenterFormat {
+        match self {
+            Self::Native => CenterFormat::Native,
+            Self::Onecall => CenterFormat::Onecall,
+            Self::Openticket => CenterFormat::Openticket,
         }
     }
 }
@@ -46,6 +68,8 @@ pub struct Signed {
     pub webhook_timestamp: Option<String>,
     pub webhook_signature: Option<String>,
     pub onecall_signature: Option<String>,
+    /// `Authorization` (Open Ticket centers send `Bearer <secret>`).
+    pub authorization: Option<String>,
 }
 
 /// One delivery as it arrived.
@@ -67,6 +91,15 @@ pub enum Received {
     /// This revision was received before with other content; the delivery is kept as a
     /// `revision_conflict` dead letter, `what` says so in words.
     Conflict { workflow_id: String, what: String },
+}
+
+/// What admission does with a delivery that contradicts a received revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OnConflict {
+    /// Keep it as a `revision_conflict` dead letter before answering.
+    Keep,
+    /// Only report it: the caller admits it another way.
+    Report,
 }
 
 /// A delivery's ticket number and revision, and what became of it.
@@ -91,6 +124,10 @@ pub enum ReceiveError {
     Busy { retry_after: u64 },
     #[error("the ticket cannot be stored: {0}")]
     Unserializable(String),
+    /// The center's time zone in the configuration does not name one (checked at start-up,
+    /// so only a configuration changed underneath a running node gets here).
+    #[error("{0}")]
+    Config(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -104,7 +141,7 @@ impl UseCaseError for ReceiveError {
             Self::Signature(e) => signature_refusal(e),
             Self::Unidentifiable(_) => Refusal::malformed(self.to_string()),
             Self::Busy { retry_after } => Refusal::unavailable(self.to_string(), *retry_after),
-            Self::Unserializable(e) => Refusal::internal(e),
+            Self::Unserializable(e) | Self::Config(e) => Refusal::internal(e),
             Self::Store(e) => e.refusal(),
         }
     }
@@ -192,6 +229,13 @@ impl App {
                 signed.onecall_signature.as_deref(),
                 body,
             ),
+            // A center that can sign does so as Standard Webhooks; the rest send the secret.
+            CenterFormat::Openticket if signed.webhook_signature.is_some() => {
+                self.verify_as(center, CenterFormat::Native, signed, body)
+            }
+            CenterFormat::Openticket => {
+                signature::verify_bearer(&center.secrets, signed.authorization.as_deref())
+            }
         }
     }
 
@@ -204,12 +248,13 @@ impl App {
     ) -> Result<ReceivedTicket, ReceiveError> {
         let format = delivery.format;
         // The route names the format; the signature is checked the way that format signs.
-        let how = match format {
-            Format::Native => CenterFormat::Native,
-            Format::Onecall => CenterFormat::Onecall,
-        };
-        self.verify_as(center, how, &delivery.signed, &delivery.body)?;
-        let parsed = match format.parse(&delivery.body) {
+        self.verify_as(center, format.signed_as(), &delivery.signed, &delivery.body)?;
+        let tz = self
+            .settings
+            .centers
+            .tz_of(&center.code)
+            .map_err(|e| ReceiveError::Config(e.to_string()))?;
+        let parsed = match format.parse(&delivery.body, tz) {
             Ok(p) => p,
             Err(e) => {
                 self.keep_unidentifiable(center, &delivery, &e).await?;
@@ -220,17 +265,33 @@ impl App {
         // ticket's own content.
         let delivery_id = match (format, parsed.delivery_id.clone()) {
             (Format::Native, _) => delivery.signed.webhook_id.clone().unwrap_or_default(),
-            (Format::Onecall, Some(id)) => id,
-            (Format::Onecall, None) => format!(
+            (Format::Onecall | Format::Openticket, Some(id)) => id,
+            (Format::Openticket, _) if delivery.signed.webhook_id.is_some() => {
+                delivery.signed.webhook_id.clone().unwrap_or_default()
+            }
+            (Format::Onecall | Format::Openticket, None) => format!(
                 "content:{}",
                 content_hash(&parsed.ticket)
                     .map_err(|e| ReceiveError::Unserializable(e.to_string()))?
             ),
         };
         let sequence = parsed.sequence.clone();
-        let received = self
-            .admit_parsed(center, format, parsed, &delivery_id, &delivery)
+        let cancel_notice = (format == Format::Openticket
+            && parsed.ticket.kind == Some(aegis_workflows::ticket::TicketType::Cancel))
+        .then(|| parsed.clone());
+        let on_conflict = if cancel_notice.is_some() {
+            OnConflict::Report
+        } else {
+            OnConflict::Keep
+        };
+        let mut received = self
+            .admit_parsed(center, format, parsed, &delivery_id, &delivery, on_conflict)
             .await?;
+        if let (Some(notice), Received::Conflict { .. }) = (cancel_notice, &received.outcome) {
+            received = self
+                .admit_cancel_notice(center, notice, &delivery_id, &delivery)
+                .await?;
+        }
         self.last_deliveries.note(&center.code, self.clock.now());
         if let Some((station, number)) = sequence {
             self.mark_sequence(&center.code, &delivery_id, &station, number)
@@ -248,6 +309,7 @@ impl App {
         parsed: Parsed,
         delivery_id: &str,
         delivery: &Delivery,
+        on_conflict: OnConflict,
     ) -> Result<ReceivedTicket, ReceiveError> {
         let ticket = parsed.ticket;
         let (number, revision) = (ticket.ticket_number.clone(), ticket.revision);
@@ -289,8 +351,10 @@ impl App {
                 let what = format!(
                     "ticket {number} revision {revision} was already received with other content (stored sha256 {stored}, this delivery sha256 {new_hash})"
                 );
-                self.keep_conflict(center, format, &workflow_id, delivery, what.clone())
-                    .await?;
+                if on_conflict == OnConflict::Keep {
+                    self.keep_conflict(center, format, &workflow_id, delivery, what.clone())
+                        .await?;
+                }
                 Received::Conflict { workflow_id, what }
             }
         };
@@ -299,6 +363,36 @@ impl App {
             revision,
             outcome,
         })
+    }
+
+    /// An Open Ticket cancel notice under the number and version of a ticket received before
+    /// (PA811 cancels that way) becomes the ticket's next revision, a cancel: once validated it
+    /// cancels the earlier revisions' unfinished workflows and ends cancelled itself, as any
+    /// cancel revision does, with the center's payload kept like any ticket's. Its delivery
+    /// id is derived from the notice's, so a center retrying it finds it received.
+    async fn admit_cancel_notice(
+        &self,
+        center: &CenterAuth,
+        mut parsed: Parsed,
+        delivery_id: &str,
+        delivery: &Delivery,
+    ) -> Result<ReceivedTicket, ReceiveError> {
+        let (c, n) = (center.code.clone(), parsed.ticket.ticket_number.clone());
+        let latest = self
+            .db
+            .with_read(move |conn| crate::db::read::latest_revision(conn, &c, &n))
+            .await?;
+        parsed.ticket.revision = latest.map_or(0, |r| r.saturating_add(1));
+        let id = format!("{delivery_id}/cancel-notice");
+        self.admit_parsed(
+            center,
+            Format::Openticket,
+            parsed,
+            &id,
+            delivery,
+            OnConflict::Keep,
+        )
+        .await
     }
 
     /// Keeps a delivery whose ticket and revision were already received with other content,

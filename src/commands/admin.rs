@@ -37,6 +37,7 @@ pub fn centers(settings: &Settings, cmd: CentersCmd) -> anyhow::Result<()> {
             let format = match format {
                 FormatArg::Native => CenterFormat::Native,
                 FormatArg::Onecall => CenterFormat::Onecall,
+                FormatArg::Openticket => CenterFormat::Openticket,
             };
             let generated = secret.is_none();
             let secret = secret.unwrap_or_else(|| format.generate_secret());

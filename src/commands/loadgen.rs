@@ -1,5 +1,5 @@
 //! `aegis loadgen`: posts generated, signed tickets to a running Aegis at a given rate and
-//! concurrency, in either format, and reports accepted tickets per second and acknowledgement
+//! concurrency, in any of the formats, and reports accepted tickets per second and acknowledgement
 //! latency (measured from each ticket's scheduled send time, so a server that falls behind
 //! cannot hide it). With an operator token it also waits for the tickets to settle and reports
 //! end-to-end throughput and the server's received→scored latency from `/metrics`.
@@ -15,12 +15,20 @@ use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::cli::LoadgenArgs;
-use crate::formats::onecall;
 use crate::formats::signature::{sign_native, sign_onecall};
+use crate::formats::{onecall, openticket};
 use crate::risk::generate::{Generator, GeneratorConfig};
 
+/// Which webhook a prepared delivery goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Native,
+    Onecall,
+    Openticket,
+}
+
 struct Prepared {
-    onecall: bool,
+    route: Route,
     id: String,
     body: bytes::Bytes,
     /// OneCall signatures do not depend on time, so they are computed up front.
@@ -84,7 +92,7 @@ fn prepare_copies(
                 );
             }
             Ok(Prepared {
-                onecall: false,
+                route: Route::Native,
                 id: format!("msg_{run}_{i}"),
                 body: bytes::Bytes::from(serde_json::to_vec(&t)?),
                 signature: None,
@@ -126,28 +134,36 @@ fn prepare(args: &LoadgenArgs) -> anyhow::Result<Vec<Prepared>> {
                 move_near_demo_area(&mut t, *miles, rng);
             }
             t.ticket_number = format!("L{run}{i:09}");
-            let onecall = match args.format.as_str() {
-                "onecall" => true,
-                "mixed" => i % 10 == 9,
-                _ => false,
+            // The mix: a tenth OneCall, a tenth Open Ticket, the rest native.
+            let route = match (args.format.as_str(), i % 10) {
+                ("onecall", _) | ("mixed", 9) => Route::Onecall,
+                ("openticket", _) | ("mixed", 8) => Route::Openticket,
+                _ => Route::Native,
             };
             let id = format!("msg_{run}_{i}");
-            if onecall {
-                let body = onecall::envelope(&onecall::to_xml(&t), &id, &t.ticket_number);
-                let signature = Some(sign_onecall(&onecall_secret, body.as_bytes()));
-                Prepared {
-                    onecall,
-                    id,
-                    body: bytes::Bytes::from(body),
-                    signature,
+            match route {
+                Route::Onecall => {
+                    let body = onecall::envelope(&onecall::to_xml(&t), &id, &t.ticket_number);
+                    let signature = Some(sign_onecall(&onecall_secret, body.as_bytes()));
+                    Prepared {
+                        route,
+                        id,
+                        body: bytes::Bytes::from(body),
+                        signature,
+                    }
                 }
-            } else {
-                Prepared {
-                    onecall,
+                Route::Openticket => Prepared {
+                    route,
+                    id,
+                    body: bytes::Bytes::from(openticket::to_document(&t, i as u64 + 1).to_string()),
+                    signature: None,
+                },
+                Route::Native => Prepared {
+                    route,
                     id,
                     body: bytes::Bytes::from(serde_json::to_vec(&t).unwrap_or_default()),
                     signature: None,
-                }
+                },
             }
         })
         .collect())
@@ -241,16 +257,18 @@ async fn run_async(args: &LoadgenArgs) -> anyhow::Result<Report> {
         };
         let client = client.clone();
         let tx = tx.clone();
-        let url = if p.onecall {
-            format!("{base}/v1/webhooks/{}/onecall", args.center)
-        } else {
-            format!("{base}/v1/webhooks/{}", args.center)
+        let url = match p.route {
+            Route::Onecall => format!("{base}/v1/webhooks/{}/onecall", args.center),
+            Route::Openticket => format!("{base}/v1/webhooks/{}/openticket", args.center),
+            Route::Native => format!("{base}/v1/webhooks/{}", args.center),
         };
         let secret = args.secret.clone();
         tokio::spawn(async move {
             let mut req = client.post(url).header("content-type", "application/json");
             if let Some(sig) = &p.signature {
                 req = req.header("x-onecall-webhook-signature", sig);
+            } else if p.route == Route::Openticket {
+                req = req.bearer_auth(&secret);
             } else {
                 let ts = chrono::Utc::now().timestamp();
                 req = req

@@ -40,6 +40,12 @@ pub fn run(args: &SendArgs) -> anyhow::Result<()> {
                 .body(body)
                 .send()
         }
+        FormatArg::Openticket => client
+            .post(format!("{base}/v1/webhooks/{}/openticket", args.center))
+            .header("content-type", "application/json")
+            .bearer_auth(&args.secret)
+            .body(content)
+            .send(),
     }
     .context("posting the ticket")?;
     let status = response.status();

@@ -23,6 +23,8 @@ use aegis_actors::ports::StoreError;
 pub enum CenterFormat {
     Native,
     Onecall,
+    /// The Open Ticket Standard (contract §11): a bearer token, or Standard Webhooks headers.
+    Openticket,
 }
 
 impl CenterFormat {
@@ -30,6 +32,7 @@ impl CenterFormat {
         match self {
             Self::Native => "native",
             Self::Onecall => "onecall",
+            Self::Openticket => "openticket",
         }
     }
 
@@ -37,16 +40,19 @@ impl CenterFormat {
         match s {
             "native" => Some(Self::Native),
             "onecall" => Some(Self::Onecall),
+            "openticket" => Some(Self::Openticket),
             _ => None,
         }
     }
 
-    /// A fresh random secret: Standard Webhooks' `whsec_` + base64 for native centers, an
-    /// ASCII string for OneCallAccess (whose HMAC key is the secret's ASCII bytes).
+    /// A fresh random secret: Standard Webhooks' `whsec_` + base64 for native centers (and
+    /// Open Ticket ones, which send it whole as a bearer token or sign with it as Standard
+    /// Webhooks do), an ASCII string for OneCallAccess (whose HMAC key is the secret's ASCII
+    /// bytes).
     pub fn generate_secret(self) -> String {
         let mut rng = rand::rng();
         match self {
-            Self::Native => {
+            Self::Native | Self::Openticket => {
                 let key: [u8; 32] = rng.random();
                 format!(
                     "whsec_{}",
@@ -87,6 +93,10 @@ pub enum CenterError {
     BadNativeSecret,
     #[error("a OneCall secret must be 16-256 printable ASCII characters")]
     BadOnecallSecret,
+    #[error(
+        "an Open Ticket secret must be 24-256 printable ASCII characters (it is sent as a bearer token)"
+    )]
+    BadOpenticketSecret,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -128,6 +138,16 @@ pub fn check_secret(format: CenterFormat, secret: &str) -> Result<(), CenterErro
                 Ok(())
             } else {
                 Err(CenterError::BadOnecallSecret)
+            }
+        }
+        // A bearer token is guessed, not brute-forced offline: 24 characters at least.
+        CenterFormat::Openticket => {
+            let ok =
+                (24..=256).contains(&secret.len()) && secret.bytes().all(|b| b.is_ascii_graphic());
+            if ok {
+                Ok(())
+            } else {
+                Err(CenterError::BadOpenticketSecret)
             }
         }
     }
@@ -346,7 +366,11 @@ mod tests {
 
     #[test]
     fn generated_secrets_pass_their_own_checks() {
-        for f in [CenterFormat::Native, CenterFormat::Onecall] {
+        for f in [
+            CenterFormat::Native,
+            CenterFormat::Onecall,
+            CenterFormat::Openticket,
+        ] {
             let s = f.generate_secret();
             check_secret(f, &s).unwrap();
         }

@@ -1,10 +1,12 @@
-//! Turning call-center deliveries into tickets: signature checks for both webhook formats,
-//! and parsers for native JSON and USA North 811 OneCallAccess (JSON envelope around base64
-//! XML). Parsers never panic on input; what they cannot identify as a ticket is an error the
+//! Turning call-center deliveries into tickets: signature checks for the webhook formats,
+//! and parsers for native JSON, USA North 811 OneCallAccess (JSON envelope around base64
+//! XML) and the Open Ticket Standard. Parsers never panic on input; what they cannot identify as a ticket is an error the
 //! HTTP layer answers with 400 and keeps as a dead letter.
 
+mod lenient_json;
 pub mod native;
 pub mod onecall;
+pub mod openticket;
 pub mod signature;
 pub mod summary;
 mod text;
@@ -27,6 +29,9 @@ pub enum ParseError {
     BadXml(String),
     #[error("not identifiable as a ticket: {0}")]
     Unidentified(#[from] aegis_workflows::ticket::IdentityError),
+    /// An Open Ticket document refused, with the specification's error list.
+    #[error("{0}")]
+    OpenTicket(Box<openticket::Refused>),
 }
 
 /// A delivery understood as a ticket.
@@ -35,7 +40,8 @@ pub struct Parsed {
     pub ticket: Ticket,
     /// The sender's delivery id (`webhook-id`, `webhookNotificationId`), when it sent one.
     pub delivery_id: Option<String>,
-    /// The station and the center's sequence number of this delivery (OneCall), for gaps.
+    /// The station and the center's sequence number of this delivery (OneCall's
+    /// `sequenceNumber`, Open Ticket's `header.sequence`), for gaps.
     pub sequence: Option<(String, u64)>,
 }
 

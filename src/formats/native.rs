@@ -132,6 +132,7 @@ pub fn from_object(obj: &Map<String, Value>) -> Result<Ticket, ParseError> {
                 latitude: l.number("latitude"),
                 longitude: l.number("longitude"),
                 polygon_wkt: l.string("polygon_wkt"),
+                buffer_wkt: None,
             }
         }
         None => Location::default(),
@@ -151,6 +152,7 @@ pub fn from_object(obj: &Map<String, Value>) -> Result<Ticket, ParseError> {
         location,
         members,
         remarks,
+        is_test: false,
         parse_problems: problems,
     })
 }

@@ -269,6 +269,7 @@ pub fn parse_xml(xml: &[u8], fallback_number: Option<&str>) -> Result<Ticket, Pa
         latitude,
         longitude,
         polygon_wkt: get("LocationDetails/WKT").map(str::to_owned),
+        buffer_wkt: None,
     };
     Ok(Ticket {
         ticket_number: number,
@@ -285,6 +286,7 @@ pub fn parse_xml(xml: &[u8], fallback_number: Option<&str>) -> Result<Ticket, Pa
         location,
         members: f.stations.clone(),
         remarks: get("LocationDetails/ExcavatorRemarks").map(str::to_owned),
+        is_test: false,
         parse_problems: problems,
     })
 }
@@ -318,7 +320,7 @@ fn ticket_type(s: &str) -> TicketType {
     }
 }
 
-fn method(s: &str) -> ExcavationMethod {
+pub(super) fn method(s: &str) -> ExcavationMethod {
     let l = s.to_ascii_lowercase();
     let has = |w: &[&str]| w.iter().any(|x| l.contains(x));
     if has(&["hand", "shovel"]) {
@@ -349,7 +351,7 @@ fn method(s: &str) -> ExcavationMethod {
     }
 }
 
-fn excavator_type(s: &str) -> ExcavatorType {
+pub(super) fn excavator_type(s: &str) -> ExcavatorType {
     let l = s.to_ascii_lowercase();
     let has = |w: &[&str]| w.iter().any(|x| l.contains(x));
     if has(&["contract"]) {

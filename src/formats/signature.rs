@@ -111,6 +111,28 @@ pub fn verify_native(
     Err(SignatureError::Invalid)
 }
 
+/// Verifies an `Authorization: Bearer <secret>` header against every secret of its center,
+/// each compared in constant time.
+pub fn verify_bearer(secrets: &[String], header: Option<&str>) -> Result<(), SignatureError> {
+    let header = header.ok_or(SignatureError::Missing("Authorization"))?;
+    let token = header
+        .trim()
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .ok_or(SignatureError::Invalid)?;
+    let mut ok = subtle::Choice::from(0);
+    // Every secret is compared, so the time taken does not say which one matched.
+    for s in secrets {
+        ok |= subtle::ConstantTimeEq::ct_eq(s.as_bytes(), token.as_bytes());
+    }
+    if bool::from(ok) {
+        Ok(())
+    } else {
+        Err(SignatureError::Invalid)
+    }
+}
+
 /// Verifies a OneCallAccess delivery against every secret of its center.
 pub fn verify_onecall(
     secrets: &[String],
@@ -137,6 +159,42 @@ pub fn verify_onecall(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_bearer_token_must_be_one_of_the_secrets() {
+        let secrets = vec![
+            "first-secret-0123456789ab".to_owned(),
+            "second-secret-0123456789".to_owned(),
+        ];
+        assert_eq!(
+            verify_bearer(&secrets, Some("Bearer second-secret-0123456789")),
+            Ok(())
+        );
+        assert_eq!(
+            verify_bearer(&secrets, Some("bearer  first-secret-0123456789ab ")),
+            Ok(())
+        );
+        assert_eq!(
+            verify_bearer(&secrets, Some("Bearer first-secret")),
+            Err(SignatureError::Invalid)
+        );
+        assert_eq!(
+            verify_bearer(&secrets, Some("Basic Zmlyc3Q=")),
+            Err(SignatureError::Invalid)
+        );
+        assert_eq!(
+            verify_bearer(&secrets, Some("first-secret-0123456789ab")),
+            Err(SignatureError::Invalid)
+        );
+        assert_eq!(
+            verify_bearer(&secrets, None),
+            Err(SignatureError::Missing("Authorization"))
+        );
+        assert_eq!(
+            verify_bearer(&[], Some("Bearer x")),
+            Err(SignatureError::Invalid)
+        );
+    }
 
     const SECRET: &str = "whsec_YWVnaXMtZGVtby1zZWNyZXQtMDEyMzQ1Njc4OWFiY2Q=";
     const BODY: &[u8] = br#"{"ticket_number":"2026112200001","revision":0}"#;

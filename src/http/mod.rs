@@ -97,6 +97,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
     let v1 = web::scope("/v1")
         .service(resource("/webhooks/{center}").route(post().to(webhooks::native_webhook)))
         .service(resource("/webhooks/{center}/onecall").route(post().to(webhooks::onecall_webhook)))
+        .service(
+            resource("/webhooks/{center}/openticket")
+                .route(post().to(webhooks::openticket_webhook)),
+        )
         .service(resource("/webhooks/{center}/summary").route(post().to(summaries::summary)))
         .service(resource("/alerts").route(get().to(alerts::list)))
         .service(resource("/alerts/stream").route(get().to(alerts::stream)))

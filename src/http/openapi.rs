@@ -114,6 +114,7 @@ impl Modify for CommonAnswers {
     paths(
         super::webhooks::native_webhook,
         super::webhooks::onecall_webhook,
+        super::webhooks::openticket_webhook,
         super::alerts::list,
         super::alerts::stream,
         super::alerts::get,
@@ -161,6 +162,8 @@ impl Modify for CommonAnswers {
     components(schemas(
         super::error::ErrorBody,
         super::error::ErrorDetail,
+        super::webhooks::OpenTicketErrors,
+        crate::formats::openticket::ErrorItem,
         super::openapi_names::StateName,
         super::openapi_names::BandName,
         super::openapi_names::ScreeningName,

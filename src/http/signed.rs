@@ -18,5 +18,6 @@ pub fn signed_by(req: &HttpRequest) -> Signed {
         webhook_timestamp: header("webhook-timestamp"),
         webhook_signature: header("webhook-signature"),
         onecall_signature: header("x-onecall-webhook-signature"),
+        authorization: header("authorization"),
     }
 }

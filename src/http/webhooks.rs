@@ -1,6 +1,7 @@
-//! Call-center webhooks (contract §1): native JSON signed per Standard Webhooks, and USA North
-//! 811 OneCallAccess. The body is read here; the application checks, parses and admits it
-//! (`app::receive_ticket`); the answer is a 2xx only once the ticket is durable.
+//! Call-center webhooks (contract §1, §11): native JSON signed per Standard Webhooks, USA North
+//! 811 OneCallAccess, and the Open Ticket Standard. The body is read here; the application
+//! checks, parses and admits it (`app::receive_ticket`); the answer is a 2xx only once the
+//! ticket is durable.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
@@ -9,7 +10,9 @@ use super::body::{read_body, require_json};
 use super::error::{ApiError, ErrorBody};
 use super::signed::signed_by;
 use super::state::AppState;
-use crate::app::receive_ticket::{Delivery, Format, Received, conflict_details};
+use crate::app::receive_ticket::{Delivery, Format, ReceiveError, Received, conflict_details};
+use crate::formats::ParseError;
+use crate::formats::openticket::{ErrorItem, Refused};
 use crate::telemetry::names;
 
 /// The answer to an accepted or repeated delivery.
@@ -21,9 +24,36 @@ pub struct WebhookAnswer {
     pub revision: u32,
     pub state: String,
     pub duplicate: bool,
-    /// OneCall only: this revision was already received with other content; the delivery is
-    /// kept as a `revision_conflict` dead letter for operators.
+    /// OneCall and Open Ticket: this revision was already received with other content; the
+    /// delivery is kept as a `revision_conflict` dead letter for operators.
     pub conflict: bool,
+}
+
+/// The Open Ticket Specification's error document ("Error Responses"): why a delivery was
+/// refused, every error at once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenTicketErrors {
+    /// The ticket's number as sent (empty when the document had none).
+    pub ticket_number: String,
+    /// The format version the document said it follows (empty when it said none).
+    pub format_version: String,
+    pub error_count: usize,
+    /// When the delivery was checked.
+    pub timestamp: String,
+    pub error_list: Vec<ErrorItem>,
+}
+
+impl OpenTicketErrors {
+    fn of(r: &Refused, at: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            ticket_number: r.ticket_number.clone(),
+            format_version: r.format_version.clone(),
+            error_count: r.errors.len(),
+            timestamp: at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            error_list: r.errors.clone(),
+        }
+    }
 }
 
 fn record(center: &str, format: Format, outcome: &str) {
@@ -80,7 +110,25 @@ async fn receive(
         content_type,
         signed: signed_by(req),
     };
-    let r = app.receive_ticket(&center, delivery).await?;
+    let r = match app.receive_ticket(&center, delivery).await {
+        Ok(r) => r,
+        // Open Ticket senders read the specification's error document, not the envelope.
+        Err(ReceiveError::Unidentifiable(ParseError::OpenTicket(refused))) => {
+            let (status, outcome) = if refused.status == 409 {
+                (actix_web::http::StatusCode::CONFLICT, "TICKET_REFUSED")
+            } else {
+                (
+                    actix_web::http::StatusCode::BAD_REQUEST,
+                    "MALFORMED_PAYLOAD",
+                )
+            };
+            return Ok((
+                HttpResponse::build(status).json(OpenTicketErrors::of(&refused, app.now())),
+                outcome,
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let answer =
         |workflow_id: String, state: &str, duplicate: bool, conflict: bool| WebhookAnswer {
             workflow_id,
@@ -91,9 +139,15 @@ async fn receive(
             duplicate,
             conflict,
         };
+    // The Open Ticket API answers 200 for every ticket taken (its 201 is for centers).
+    let accepted = if format == Format::Openticket {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::ACCEPTED
+    };
     Ok(match r.outcome.clone() {
         Received::Accepted { workflow_id } => (
-            HttpResponse::Accepted().json(answer(workflow_id, "received", false, false)),
+            HttpResponse::build(accepted).json(answer(workflow_id, "received", false, false)),
             "accepted",
         ),
         Received::Duplicate { workflow_id, state } => (
@@ -103,7 +157,7 @@ async fn receive(
         Received::Conflict { workflow_id, what } => match format {
             // USA North 811 retries a non-2xx ten times and gives up into its failed queue:
             // the conflict is kept, so say so with a 200.
-            Format::Onecall => (
+            Format::Onecall | Format::Openticket => (
                 HttpResponse::Ok().json(answer(workflow_id, "conflict", false, true)),
                 "TICKET_REVISION_CONFLICT",
             ),
@@ -178,5 +232,39 @@ pub async fn onecall_webhook(
         &code,
         Format::Onecall,
         receive(&state, &code, Format::Onecall, &req, payload).await,
+    )
+}
+
+/// `POST /v1/webhooks/{center}/openticket`: an Open Ticket Standard ticket (contract §11).
+#[utoipa::path(
+    post,
+    path = "/v1/webhooks/{center}/openticket",
+    tag = "webhooks",
+    params(("center" = String, Path, description = "Call center code (registered with `--format openticket`)")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "An Open Ticket document (`header`, `workSite`, `geography`, `timeLine`, …; format versions 0.3 to 1.0). Authenticated with `Authorization: Bearer <secret>` or the Standard Webhooks headers."),
+    responses(
+        (status = 200, description = "Durable: received, already received (`duplicate`), or (`conflict: true`) this version was received with other content and the delivery is kept for operators. A cancel notice under a version already received becomes the ticket's next revision.", body = WebhookAnswer),
+        (status = 400, description = "Not a ticket at all (not JSON, no header): the specification's error document; the payload is kept as a dead letter", body = OpenTicketErrors),
+        (status = 401, description = "No bearer token or signature, or not one of this center's", body = ErrorBody),
+        (status = 404, description = "Unknown center", body = ErrorBody),
+        (status = 409, description = "A ticket that cannot be identified (no usable ticket number) or placed (no polygon, point or address): the specification's error document; the payload is kept as a dead letter", body = OpenTicketErrors),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 429, description = "Too many bodies being read for this center", body = ErrorBody),
+        (status = 503, description = "Not durable: send again after Retry-After", body = ErrorBody),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn openticket_webhook(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    counted(
+        &code,
+        Format::Openticket,
+        receive(&state, &code, Format::Openticket, &req, payload).await,
     )
 }

@@ -520,9 +520,11 @@ impl Generator {
                 latitude: Some((lat * 1e6).round() / 1e6),
                 longitude: Some((lon * 1e6).round() / 1e6),
                 polygon_wkt: polygon,
+                buffer_wkt: None,
             },
             members: station_list,
             remarks: None,
+            is_test: false,
             parse_problems: Vec::new(),
         };
         let history = crew.identified.then_some(ExcavatorHistory {

@@ -20,6 +20,7 @@ mod lifecycle;
 mod multinode;
 mod notifications;
 mod officers;
+mod openticket;
 mod operators;
 mod people;
 mod positive_response;

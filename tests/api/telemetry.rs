@@ -26,6 +26,7 @@ async fn a_working_aegis_exports_every_metric_with_sensible_values() {
             "TEST".into(),
             aegis::config::CenterSettings {
                 silence_alarm_secs: Some(900),
+                ..Default::default()
             },
         );
     })

@@ -119,6 +119,8 @@ pub struct AlertFacts {
     pub kind: Option<TicketType>,
     /// The screening's category, when the ticket was screened in this run.
     pub screening: Option<Category>,
+    /// The center marked it a test ticket: it reaches nobody, whatever its score.
+    pub is_test: bool,
 }
 
 /// The rule the industry applies whatever a model says (KorTerra, TicketRx): an emergency or
@@ -147,6 +149,14 @@ pub fn standing_rule(kind: Option<TicketType>, screening: Option<Category>) -> O
 /// thresholds are calibrated probabilities; and what is buried already moves the probability
 /// itself under feature schema v2.
 pub fn decide(band: Band, facts: AlertFacts, thresholds: BandThresholds) -> AlertDecision {
+    if facts.is_test {
+        return AlertDecision::Clear {
+            reason: format!(
+                "a test ticket from the center ({} risk): test tickets alert nobody",
+                band.as_str()
+            ),
+        };
+    }
     if band.raises_alert() {
         return AlertDecision::Raise { rule: None };
     }
@@ -321,6 +331,7 @@ mod tests {
             probability: Some(0.0001),
             kind: Some(kind),
             screening: Some(screening),
+            is_test: false,
         };
         for (kind, screening, raised) in [
             (TicketType::Emergency, Category::Conflict, true),
@@ -345,6 +356,29 @@ mod tests {
         );
         // Not screened in this run: the band decides.
         assert_eq!(standing_rule(Some(TicketType::Emergency), None), None);
+    }
+
+    #[test]
+    fn a_test_ticket_reaches_nobody_whatever_its_band_or_rule() {
+        let th = BandThresholds::default();
+        let facts = AlertFacts {
+            probability: Some(0.9),
+            kind: Some(TicketType::Emergency),
+            screening: Some(Category::Conflict),
+            is_test: true,
+        };
+        match decide(Band::High, facts, th) {
+            AlertDecision::Clear { reason } => assert!(reason.contains("test"), "{reason}"),
+            other => panic!("a test ticket raised {other:?}"),
+        }
+        let real = AlertFacts {
+            is_test: false,
+            ..facts
+        };
+        assert_eq!(
+            decide(Band::High, real, th),
+            AlertDecision::Raise { rule: None }
+        );
     }
 
     #[test]

@@ -159,6 +159,47 @@ impl Polygon {
         Ok(polygons)
     }
 
+    /// The polygon as WKT `POLYGON((x y, …), …)`, coordinates as given (longitude first).
+    pub fn to_wkt(&self) -> String {
+        format!("POLYGON{}", self.rings_wkt())
+    }
+
+    fn rings_wkt(&self) -> String {
+        let rings: Vec<String> = self
+            .rings
+            .iter()
+            .map(|r| {
+                let pts: Vec<String> = r.iter().map(|(x, y)| format!("{x} {y}")).collect();
+                format!("({})", pts.join(", "))
+            })
+            .collect();
+        format!("({})", rings.join(", "))
+    }
+
+    /// One polygon as `POLYGON`, several as one `MULTIPOLYGON`; `None` for none.
+    pub fn wkt_of_all(polygons: &[Self]) -> Option<String> {
+        match polygons {
+            [] => None,
+            [one] => Some(one.to_wkt()),
+            many => {
+                let parts: Vec<String> = many.iter().map(Self::rings_wkt).collect();
+                Some(format!("MULTIPOLYGON({})", parts.join(", ")))
+            }
+        }
+    }
+
+    /// The same polygon with each vertex's two coordinates exchanged (a sender that wrote
+    /// latitude first).
+    pub fn swapped(&self) -> Self {
+        Self {
+            rings: self
+                .rings
+                .iter()
+                .map(|r| r.iter().map(|&(x, y)| (y, x)).collect())
+                .collect(),
+        }
+    }
+
     /// Parses `POLYGON((x y, x y, ...), (hole...))`. Coordinates are longitude then latitude.
     pub fn parse_wkt(text: &str) -> Result<Self, WktError> {
         let t = text.trim();
@@ -338,6 +379,20 @@ fn ring_area_m2(ring: &[(f64, f64)], lat0: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn polygons_written_as_wkt_read_back_the_same() {
+        let a = Polygon::parse_wkt("POLYGON((-84.1 33.9, -84.0 33.9, -84.0 34.0, -84.1 33.9))")
+            .unwrap();
+        let b = Polygon::parse_wkt("POLYGON((1 2, 3 2, 3 4, 1 2), (1.5 2.5, 2 2.5, 2 3, 1.5 2.5))")
+            .unwrap();
+        assert_eq!(Polygon::parse_all(&a.to_wkt()).unwrap(), vec![a.clone()]);
+        let both = Polygon::wkt_of_all(&[a.clone(), b.clone()]).unwrap();
+        assert!(both.starts_with("MULTIPOLYGON((("), "{both}");
+        assert_eq!(Polygon::parse_all(&both).unwrap(), vec![a.clone(), b]);
+        assert_eq!(Polygon::wkt_of_all(&[]), None);
+        assert_eq!(a.swapped().rings[0][0], (33.9, -84.1));
+    }
 
     #[test]
     fn several_polygons_and_a_point_are_dig_areas() {

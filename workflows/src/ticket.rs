@@ -213,6 +213,10 @@ pub struct Location {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub polygon_wkt: Option<String>,
+    /// The center's own buffered outline of the dig area (Open Ticket's `bufferedWkt`), kept
+    /// for the map; screening measures from the dig area itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer_wkt: Option<String>,
 }
 
 impl Location {
@@ -256,6 +260,10 @@ pub struct Ticket {
     pub location: Location,
     pub members: Vec<String>,
     pub remarks: Option<String>,
+    /// The center marked it a test ticket (Open Ticket's `isTest`): kept, screened and scored,
+    /// but it never alerts anyone nor posts a response.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_test: bool,
     /// Problems the parser met; validation reports them together with its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parse_problems: Vec<Problem>,

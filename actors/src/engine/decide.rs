@@ -241,7 +241,8 @@ async fn drive(
                 "a scored workflow has no band".into(),
             )));
         };
-        if let Some(category) = screened
+        // A test ticket is never cleared for the center: clearing posts a response.
+        if let Some(category) = screened.filter(|_| !snap.ticket.is_test)
             && deps
                 .screener
                 .auto_clear(&snap.center)
@@ -275,6 +276,7 @@ async fn drive(
             probability,
             kind: snap.ticket.kind,
             screening: screened,
+            is_test: snap.ticket.is_test,
         };
         match alert::decide(band, facts, deps.config.thresholds) {
             AlertDecision::Raise { rule } => {

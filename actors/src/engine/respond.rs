@@ -26,6 +26,10 @@ pub(crate) async fn for_resolution(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StepError> {
+    // The center asked for no answer to a test ticket (Open Ticket's `isTest`).
+    if snap.ticket.is_test {
+        return Ok(());
+    }
     let Some(setup) = deps.store.response_setup(&snap.center).await? else {
         return Ok(());
     };
@@ -46,6 +50,9 @@ pub(crate) async fn explicit(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StepError> {
+    if snap.ticket.is_test {
+        return Err(StepError::TestTicket);
+    }
     let setup = deps
         .store
         .response_setup(&snap.center)
