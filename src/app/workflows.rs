@@ -189,6 +189,22 @@ impl App {
             .ok_or(LookupError::NotFound("workflow"))
     }
 
+    /// What the center said beyond the ticket (Open Ticket's custom fields, response history
+    /// and attachments), read from the payload as it arrived; `None` for other formats.
+    pub async fn center_says(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::formats::openticket::CenterSays>, StoreError> {
+        let id = id.to_owned();
+        let stored = self
+            .db
+            .with_read(move |c| read::ticket_payload(c, &id))
+            .await?;
+        Ok(stored
+            .filter(|(format, _)| format == "openticket")
+            .map(|(_, raw)| crate::formats::openticket::center_says(&raw)))
+    }
+
     /// A failed workflow resumes where it stopped.
     pub async fn retry(&self, id: &str, by: String) -> Result<StepOutcome, StepError> {
         self.command(id, Command::Retry { by }).await

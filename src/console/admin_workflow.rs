@@ -1,5 +1,7 @@
 //! `/admin/workflows/{id}` (operators): one workflow — its state and last error, score and
-//! alert, what is buried around the dig area (the map), validation warnings, and its audit trail as a timeline with the hash chain's verdict
+//! alert, what is buried around the dig area (the map), validation warnings, what the center
+//! said beyond the ticket (Open Ticket custom fields as it labels them, response history,
+//! attachments), and its audit trail as a timeline with the hash chain's verdict
 //! — with retry (a failed workflow) and cancel (an unfinished one) as CSRF-protected forms
 //! posting the same commands as the API.
 
@@ -14,6 +16,7 @@ use super::session::SignedIn;
 use super::{Needs, layout, refused, require, require_form, see_other, unavailable};
 use crate::app::views::{EventView, WorkflowDetail};
 use crate::app::workflows::{DEFAULT_REASON, LookupError};
+use crate::formats::openticket::CenterSays;
 use crate::http::pages::respond;
 use crate::http::state::AppState;
 
@@ -35,14 +38,28 @@ pub async fn page(
         Ok(n) => n,
         Err(e) => return unavailable(&e),
     };
-    let area = serde_json::from_value::<aegis_workflows::Ticket>(detail.ticket.clone())
-        .ok()
+    let says = match state.app.center_says(&id).await {
+        Ok(s) => s,
+        Err(e) => return unavailable(&e),
+    };
+    let ticket = serde_json::from_value::<aegis_workflows::Ticket>(detail.ticket.clone()).ok();
+    let area = ticket
+        .as_ref()
         .and_then(|t| aegis_workflows::geometry::DigArea::of(&t.location));
+    let buffer = ticket
+        .as_ref()
+        .map(|t| super::facility_map::center_buffer(&t.location))
+        .unwrap_or_default();
     let title = format!("Ticket {} r{}", detail.ticket_number, detail.revision);
-    let buried = super::facility_map::section(area.as_ref(), near.as_ref());
+    let buried = super::facility_map::section(area.as_ref(), &buffer, near.as_ref());
+    let said = says.as_ref().map(center_section);
     respond(
         StatusCode::OK,
-        layout(&who, &title, body(&who, &detail, codes.as_deref(), buried)),
+        layout(
+            &who,
+            &title,
+            body(&who, &detail, codes.as_deref(), buried, said),
+        ),
     )
 }
 
@@ -81,11 +98,71 @@ fn response_section(who: &SignedIn, w: &WorkflowDetail, codes: Option<&[LocateCo
     }
 }
 
+/// What the center said beyond the ticket, as it labels it.
+fn center_section(s: &CenterSays) -> Markup {
+    html! {
+        h2 { "What the center says" }
+        @if s.is_empty() {
+            p class="note" { "Nothing beyond the ticket itself." }
+        }
+        @for (group, fields) in &s.groups {
+            details class="center-fields" {
+                summary { (group) " (" (fields.len()) ")" }
+                table {
+                    @for (name, value) in fields {
+                        tr { th scope="row" { (name) } td { (readable(value)) } }
+                    }
+                }
+            }
+        }
+        @if !s.responses.is_empty() {
+            h3 { "Responses the center has on record" }
+            ol class="queue responses" {
+                @for r in &s.responses {
+                    li {
+                        p { strong { (r.code) } " " (r.description) }
+                        p class="note" {
+                            (r.member) " · " (readable(&r.date))
+                            @if !r.respondent.is_empty() { " · " (r.respondent) }
+                        }
+                        @if !r.comment.is_empty() { p { (r.comment) } }
+                    }
+                }
+            }
+        }
+        @if !s.attachments.is_empty() {
+            h3 { "Attachments" }
+            ul {
+                @for a in &s.attachments {
+                    li {
+                        (a.name)
+                        @if let Some(m) = &a.mime_type { " (" (m) ")" }
+                        @if let Some(u) = a.uri.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+                            " · " a href=(u) rel="noopener noreferrer" { "link" }
+                        } @else if a.embedded_chars > 0 {
+                            " · embedded, " (a.embedded_chars * 3 / 4 / 1024) " KB (kept in the raw payload)"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A center's time as a person reads it, in the center's own offset; anything else as sent.
+fn readable(value: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(value).map_or_else(
+        |_| value.to_owned(),
+        |t| t.format("%Y-%m-%d %H:%M (UTC%:z)").to_string(),
+    )
+}
+
 fn body(
     who: &SignedIn,
     w: &WorkflowDetail,
     codes: Option<&[LocateCode]>,
     buried: Markup,
+    said: Option<Markup>,
 ) -> Markup {
     let state = State::parse(&w.state);
     let failed = state == Some(State::Failed);
@@ -136,6 +213,9 @@ fn body(
         (response_section(who, w, codes))
         h2 { "What is buried there" }
         (buried)
+        @if let Some(said) = said {
+            (said)
+        }
         @if !w.warnings.is_empty() {
             h2 { "Validation warnings" }
             ul {

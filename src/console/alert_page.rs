@@ -78,6 +78,7 @@ pub async fn page(
         Err(e) => return unavailable(&format!("a stored ticket does not read: {e}")),
     };
     let area = aegis_workflows::geometry::DigArea::of(&ticket.location);
+    let buffer = facility_map::center_buffer(&ticket.location);
     let near = match state.app.buried_near(&wf.id).await {
         Ok(n) => n,
         Err(e) => return unavailable(&e),
@@ -136,7 +137,7 @@ pub async fn page(
                     }
                 }
                 h2 { "What is buried there" }
-                (facility_map::section(area.as_ref(), near.as_ref()))
+                (facility_map::section(area.as_ref(), &buffer, near.as_ref()))
                 h2 { "The ticket" }
                 table { @for (k, v) in notice.facts() { tr { th scope="row" { (k) } td { (v) } } } }
                 h2 { "Why the model flags it" }

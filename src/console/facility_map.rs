@@ -1,11 +1,13 @@
 //! What is buried around a dig area, drawn: the dig area (white, as proposed excavation is
 //! marked in the field) to scale with the facilities within `close_ft` around it in APWA
-//! colours, each numbered at its nearest point and listed with its layer, id and distance, a
-//! scale bar in feet and north up. Everything is inline SVG: no tiles, nothing fetched.
+//! colours, each numbered at its nearest point and listed with its layer, id and distance, the
+//! center's own buffered outline when it sent one (dotted), a scale bar in feet and north up.
+//! Everything is inline SVG: no tiles, nothing fetched.
 
 use aegis_screening::LocalFrame;
-use aegis_workflows::geometry::DigArea;
+use aegis_workflows::geometry::{DigArea, Polygon};
 use aegis_workflows::screening::{Category, FacilityClass, Screening};
+use aegis_workflows::ticket::Location;
 use geo::{ClosestPoint, Coord, Geometry, MapCoords, Point};
 use maud::{Markup, html};
 
@@ -52,15 +54,25 @@ fn category_line(s: &Screening) -> Markup {
     html! { p class=(format!("screen {class}")) data-screening=(s.category.as_str()) { strong { (text) } (why) } }
 }
 
+/// The center's buffered outline of the dig area (Open Ticket's `bufferedWkt`), when it sent
+/// one that reads.
+pub fn center_buffer(location: &Location) -> Vec<Polygon> {
+    location
+        .buffer_wkt
+        .as_deref()
+        .and_then(|w| Polygon::parse_all(w).ok())
+        .unwrap_or_default()
+}
+
 /// The section: the verdict, the map and its legend, or what is missing.
-pub fn section(area: Option<&DigArea>, near: Option<&BuriedNear>) -> Markup {
+pub fn section(area: Option<&DigArea>, buffer: &[Polygon], near: Option<&BuriedNear>) -> Markup {
     html! {
         @match near {
             Some(n) => (category_line(&n.screening)),
             None => p class="note" { "Not screened yet." },
         }
         @match area {
-            Some(a) => (map(a, near.map_or(&[][..], |n| &n.facilities[..]))),
+            Some(a) => (map(a, buffer, near.map_or(&[][..], |n| &n.facilities[..]))),
             None => p class="note" { "No dig area or point was given on this ticket." },
         }
         @if let Some(n) = near {
@@ -132,10 +144,15 @@ struct Drawn {
     marker: Option<Point<f64>>,
 }
 
-fn map(area: &DigArea, near: &[NearShape]) -> Markup {
+fn map(area: &DigArea, buffer: &[Polygon], near: &[NearShape]) -> Markup {
     let (lon0, lat0) = area.anchor();
     let frame = LocalFrame::at(lon0, lat0);
     let (rings, centre) = local_area(area, &frame);
+    let (buffer_rings, _) = if buffer.is_empty() {
+        (Vec::new(), centre)
+    } else {
+        local_area(&DigArea::Polygons(buffer.to_vec()), &frame)
+    };
     let drawn: Vec<Drawn> = near
         .iter()
         .enumerate()
@@ -156,8 +173,18 @@ fn map(area: &DigArea, near: &[NearShape]) -> Markup {
         })
         .collect();
     // The view: the dig area and the numbered facilities' nearest points, with room around.
-    let mut xs: Vec<f64> = rings.iter().flatten().map(|c| c.x).collect();
-    let mut ys: Vec<f64> = rings.iter().flatten().map(|c| c.y).collect();
+    let mut xs: Vec<f64> = rings
+        .iter()
+        .chain(&buffer_rings)
+        .flatten()
+        .map(|c| c.x)
+        .collect();
+    let mut ys: Vec<f64> = rings
+        .iter()
+        .chain(&buffer_rings)
+        .flatten()
+        .map(|c| c.y)
+        .collect();
     xs.push(centre.x());
     ys.push(centre.y());
     for m in drawn.iter().filter_map(|d| d.marker) {
@@ -206,6 +233,11 @@ fn map(area: &DigArea, near: &[NearShape]) -> Markup {
         .map(|r| path_of(r, true))
         .collect::<Vec<_>>()
         .join(" ");
+    let buffer_path: String = buffer_rings
+        .iter()
+        .map(|r| path_of(r, true))
+        .collect::<Vec<_>>()
+        .join(" ");
     let bar_ft = nice(radius / 2.0);
     let bar_px = bar_ft * scale;
     let listed = drawn.iter().filter(|d| d.marker.is_some()).count();
@@ -220,6 +252,9 @@ fn map(area: &DigArea, near: &[NearShape]) -> Markup {
             rect x="0" y="0" width=(W) height=(H) fill="#1b2026" {}
             g clip-path="url(#map-clip)" {
                 @for s in &shapes { (s) }
+                @if !buffer_path.is_empty() {
+                    path class="center-buffer" d=(buffer_path) fill="none" stroke="#ffffffaa" stroke-width="1.5" stroke-dasharray="2 4" fill-rule="evenodd" {}
+                }
                 @if rings.is_empty() {
                     circle cx=(format!("{:.1}", sx(centre.x()))) cy=(format!("{:.1}", sy(centre.y()))) r="7" fill="none" stroke="#ffffff" stroke-width="2.5" {}
                     circle cx=(format!("{:.1}", sx(centre.x()))) cy=(format!("{:.1}", sy(centre.y()))) r="2" fill="#ffffff" {}
@@ -239,6 +274,9 @@ fn map(area: &DigArea, near: &[NearShape]) -> Markup {
             line x1=(PAD) y1=(H - PAD) x2=(PAD + bar_px) y2=(H - PAD) stroke="#eef1f4" stroke-width="3" {}
             text x=(PAD + bar_px + 6.0) y=(H - PAD + 4.0) fill="#eef1f4" font-size="12" { (format!("{bar_ft} ft")) }
             text x=(W - PAD - 10.0) y=(PAD + 10.0) fill="#b8c2cc" font-size="12" { "N↑" }
+        }
+        @if !buffer_path.is_empty() {
+            p class="note" { "Dotted: the call center's buffered outline of the dig area." }
         }
         @if listed > 0 {
             ol class="near" {

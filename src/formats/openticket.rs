@@ -877,25 +877,61 @@ fn read_time(
     Ok(Some((zoned.fixed_offset(), false)))
 }
 
-/// The custom field groups of a stored Open Ticket document as the center labels them, for the
-/// operator's page: `(group display name, [(field display name, value)])`, empty values left
-/// out. A document that is not one gives nothing.
-pub fn custom_fields(raw: &[u8]) -> Vec<(String, Vec<(String, String)>)> {
+/// What an Open Ticket document says beyond the ticket itself, as the center labels it: its
+/// custom field groups, the members' response history and the attachments (names and links;
+/// embedded files are only sized). For the operator's page; read again from the stored raw
+/// payload, so nothing of it needs a column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CenterSays {
+    /// `(group display name, [(field display name, value)])`, empty values left out.
+    pub groups: Vec<(String, Vec<(String, String)>)>,
+    pub responses: Vec<ResponseEntry>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// One member's response in the center's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseEntry {
+    pub member: String,
+    pub date: String,
+    pub code: String,
+    pub description: String,
+    pub respondent: String,
+    pub comment: String,
+}
+
+/// An attachment reference: a link, or an embedded file of this many base64 characters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub name: String,
+    pub mime_type: Option<String>,
+    pub uri: Option<String>,
+    pub embedded_chars: usize,
+}
+
+impl CenterSays {
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty() && self.responses.is_empty() && self.attachments.is_empty()
+    }
+}
+
+/// Reads [`CenterSays`] from a stored document; one that is not a document says nothing.
+pub fn center_says(raw: &[u8]) -> CenterSays {
     let Ok(body) = std::str::from_utf8(raw) else {
-        return Vec::new();
+        return CenterSays::default();
     };
     let body = without_trailing_commas(body.strip_prefix('\u{feff}').unwrap_or(body));
     let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(&body) else {
-        return Vec::new();
+        return CenterSays::default();
     };
-    let Some(groups) =
-        field(&doc, &["customFieldGroups", "customFieldGroupList"]).and_then(Value::as_array)
-    else {
-        return Vec::new();
+    let list = |names: &[&str]| -> Vec<&Map<String, Value>> {
+        field(&doc, names)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_object).collect())
+            .unwrap_or_default()
     };
-    groups
-        .iter()
-        .filter_map(Value::as_object)
+    let groups = list(&["customFieldGroups", "customFieldGroupList"])
+        .into_iter()
         .filter_map(|g| {
             let label = text(g, &["displayName", "groupName"]).unwrap_or_default();
             let fields: Vec<(String, String)> = field(g, &["fields", "fieldList"])
@@ -910,7 +946,42 @@ pub fn custom_fields(raw: &[u8]) -> Vec<(String, Vec<(String, String)>)> {
                 .collect();
             (!fields.is_empty()).then_some((label, fields))
         })
-        .collect()
+        .collect();
+    let mut responses = Vec::new();
+    for m in list(&["responseHistory"]) {
+        let member = text(m, &["memberName", "memberId"]).unwrap_or_default();
+        let entries = field(m, &["responseEntries", "responses"])
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_object).collect::<Vec<_>>())
+            .unwrap_or_default();
+        for e in entries {
+            let t = |names: &[&str]| text(e, names).unwrap_or_default();
+            responses.push(ResponseEntry {
+                member: member.clone(),
+                date: t(&["responseDate"]),
+                code: t(&["responseCode"]),
+                description: t(&["responseDescription"]),
+                respondent: t(&["respondent"]),
+                comment: t(&["comment"]),
+            });
+        }
+    }
+    let attachments = list(&["attachments", "attachmentList"])
+        .into_iter()
+        .map(|a| Attachment {
+            name: text(a, &["name"]).unwrap_or_else(|| "(unnamed)".into()),
+            mime_type: text(a, &["mimeType"]),
+            uri: text(a, &["uri", "url"]),
+            embedded_chars: field(a, &["value"])
+                .and_then(Value::as_str)
+                .map_or(0, str::len),
+        })
+        .collect();
+    CenterSays {
+        groups,
+        responses,
+        attachments,
+    }
 }
 
 /// Writes a ticket as an Open Ticket document (format 1.0), for the load generator and tests:

@@ -168,18 +168,30 @@ fn the_georgia_sample_is_read_field_by_field() {
 }
 
 #[test]
-fn custom_field_groups_come_back_as_the_center_labels_them() {
-    let groups = custom_fields(&read("PA811-Routine.json"));
-    let (label, fields) = &groups[0];
+fn what_the_center_says_comes_back_as_it_labels_it() {
+    let pa = center_says(&read("PA811-Routine.json"));
+    let (label, fields) = &pa.groups[0];
     assert_eq!(label, "PA811 Header");
     assert!(fields.contains(&(
         "ACTIONTYPE (CANCEL, NEW, RENOTIFY, UPDATE)".to_owned(),
         "NEW".to_owned()
     )));
+    assert_eq!(pa.groups.len(), 9);
+    assert_eq!(pa.responses[1].code, "003");
+    assert_eq!(pa.responses[1].description, "FIELD MARKED.");
+    let sample = center_says(&read("open-ticket-sample.json"));
+    assert_eq!(sample.attachments.len(), 2);
+    assert_eq!(sample.attachments[0].name, "Satellite");
+    assert!(sample.attachments[0].embedded_chars > 0);
+    assert_eq!(sample.responses[0].code, "LATE");
     // 1.0 names its lists differently.
-    let v10 = custom_fields(&read("format-1.0-names.json"));
-    assert_eq!(v10[0].0, "Time Line");
-    assert!(custom_fields(b"not json").is_empty());
+    let v10 = center_says(&read("format-1.0-names.json"));
+    assert_eq!(v10.groups[0].0, "Time Line");
+    assert_eq!(
+        v10.attachments[0].uri.as_deref(),
+        Some("https://media.example.org/240222-900001.png")
+    );
+    assert!(center_says(b"not json").is_empty());
 }
 
 fn refusal(body: &[u8]) -> Refused {

@@ -56,6 +56,7 @@ ol.history { padding-left: 1.2rem; } ol.history li { margin: .2rem 0; }
 table.queue td, table.queue th { padding: .4rem .6rem .4rem 0; border-bottom: 1px solid #2c333a; }
 ol.queue { list-style: none; padding: 0; margin: 0; }
 ol.queue li { border-bottom: 1px solid #2c333a; padding: .5rem 0; overflow-wrap: anywhere; }
+details.center-fields td, details.center-fields th { overflow-wrap: anywhere; }
 ol.queue li p { margin: .1rem 0; } ol.queue li.taken { opacity: .7; }
 ol.queue .when { font-weight: 700; } ol.queue .when.overdue { color: #ff8787; }
 ol.queue .buried { color: #ffd43b; }

@@ -361,6 +361,43 @@ async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
     assert_eq!(ev["principal"], "operator:ops");
     wait_text(&c, "State: cancelled").await;
 
+    // An Open Ticket from GA811: the center's custom fields, as it labels them, open on a tap;
+    // its buffered outline is drawn dotted around the dig area.
+    {
+        let mut conn = app.db.write().unwrap();
+        aegis::db::centers::add(
+            &mut conn,
+            "GA811",
+            aegis::db::centers::CenterFormat::Openticket,
+            "ga811-bearer-secret-0123456789",
+        )
+        .unwrap();
+    }
+    let r = app
+        .client
+        .post(format!("{}/v1/webhooks/GA811/openticket", app.base))
+        .header("content-type", "application/json")
+        .bearer_auth("ga811-bearer-secret-0123456789")
+        .body(fixture("openticket/GA-240222-001001.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let ga: serde_json::Value = r.json().await.unwrap();
+    let ga = ga["workflow_id"].as_str().unwrap().to_owned();
+    app.wait_for(&ga, "settled", |w| {
+        w["state"] != "received" && w["state"] != "validated" && w["state"] != "scored"
+    })
+    .await;
+    c.goto(&format!("{}/admin/workflows/{ga}", app.base))
+        .await
+        .unwrap();
+    wait_text(&c, "What the center says").await;
+    click(&c, "details.center-fields summary").await;
+    wait_text(&c, "Response By").await;
+    shoot_at(&c, "openticket-workflow", "details.center-fields").await;
+    shoot_at(&c, "openticket-map", "svg.facility-map").await;
+
     click(&c, "nav a[href='/admin/dead-letters']").await;
     find(&c, "[data-action=redrive]").await;
     shoot(&c, "dead-letters").await;

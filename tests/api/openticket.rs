@@ -337,3 +337,35 @@ async fn a_center_that_signs_is_checked_as_standard_webhooks() {
     let good = reply(send(sig).await.unwrap()).await;
     assert_eq!(good.status, 200, "{}", good.body);
 }
+
+#[actix_web::test]
+async fn the_operator_sees_what_the_center_said_as_it_labels_it() {
+    let Some(app) = spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let code = center(&app);
+    let r = post_ok(&app, &code, &fixture("openticket/PA811-Routine.json")).await;
+    let pa = r.body["workflow_id"].as_str().unwrap().to_owned();
+    let r = post_ok(&app, &code, &fixture("openticket/GA-240222-001001.json")).await;
+    let ga = r.body["workflow_id"].as_str().unwrap().to_owned();
+    settled(&app, &pa).await;
+    settled(&app, &ga).await;
+    let (client, ops) = crate::console::signed_in(&app, "ops").await;
+    let (status, html) =
+        crate::console::page(&app, &client, &format!("/admin/workflows/{pa}"), &ops).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("What the center says"), "{html}");
+    // Groups and fields by the center's display names, with their values.
+    assert!(html.contains("PA811 Header (5)"), "{html}");
+    assert!(html.contains("ACTIONTYPE (CANCEL, NEW, RENOTIFY, UPDATE)"));
+    assert!(html.contains("PA811 General Ticket Information"));
+    assert!(html.contains("REASON WE DID UPDATE/CANCEL/RENOTIFY"));
+    // The members' responses the center has on record.
+    assert!(html.contains("FIELD MARKED."), "{html}");
+    // GA811 sent its own buffered outline: drawn, dotted, and said to be the center's.
+    let (_, html) =
+        crate::console::page(&app, &client, &format!("/admin/workflows/{ga}"), &ops).await;
+    assert!(html.contains("class=\"center-buffer\""), "{html}");
+    assert!(html.contains("the call center's buffered outline"));
+    assert!(html.contains("Time Line"));
+}

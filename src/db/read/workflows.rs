@@ -377,6 +377,20 @@ pub fn ticket_content_hash(
     })
 }
 
+/// The format a workflow's ticket arrived in and the payload as it arrived.
+pub fn ticket_payload(
+    conn: &mut AnyConn,
+    workflow_id: &str,
+) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+    with_conn!(conn, |c| {
+        tickets::table
+            .find(workflow_id)
+            .select((tickets::format, tickets::raw_payload))
+            .one(c)
+            .map_err(store_err)
+    })
+}
+
 /// The highest revision received of a center's ticket.
 pub fn latest_revision(
     conn: &mut AnyConn,
