@@ -11,11 +11,26 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SummaryBody {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub station: String,
+    /// `YYYY-MM-DD` (the e-mail's `MM/DD/YYYY` is read too).
+    #[schema(format = Date)]
     pub date: String,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<ListedSchema>)]
     pub tickets: Vec<Listed>,
     pub total: u32,
+}
+
+/// One transmission a summary lists, as the OpenAPI document describes it (the domain's
+/// [`Listed`] is what it is read into).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ListedSchema {
+    #[schema(min_length = 1, max_length = 32, pattern = r"\S")]
+    ticket_number: String,
+    revision: u32,
+    /// `Original`, `AMND`, `Emergency`, …, as the center names it.
+    r#type: Option<String>,
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {

@@ -41,6 +41,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/openapi.json"),
     ("POST", "/v1/webhooks/{center}"),
     ("POST", "/v1/webhooks/{center}/onecall"),
+    ("POST", "/v1/webhooks/{center}/openticket"),
     ("POST", "/v1/webhooks/{center}/summary"),
     ("GET", "/v1/alerts"),
     ("GET", "/v1/alerts/stream"),

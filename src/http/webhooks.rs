@@ -29,6 +29,48 @@ pub struct WebhookAnswer {
     pub conflict: bool,
 }
 
+/// An Open Ticket document as this document describes it: sections of the specification, read
+/// leniently (keys without case, each format version's names); only a `header` object is
+/// needed to be a ticket at all. The sections are those of `openticket/Open-Ticket-Specification.md`.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct OpenTicketDocument {
+    header: OpenTicketHeader,
+    #[schema(value_type = Option<Object>)]
+    work_site: Option<()>,
+    /// `geometry` in format 1.0.
+    #[schema(value_type = Option<Object>)]
+    geography: Option<()>,
+    /// `timeline` in format 1.0.
+    #[schema(value_type = Option<Object>)]
+    time_line: Option<()>,
+    #[schema(value_type = Option<Object>)]
+    project: Option<()>,
+    #[schema(value_type = Option<Object>)]
+    excavator: Option<()>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    custom_field_groups: Option<()>,
+}
+
+/// The header section; its ticket number identifies the ticket.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct OpenTicketHeader {
+    /// `0.3`, `.3`, `0.5`, `1.0`, …
+    format_version: Option<String>,
+    ticket_number: Option<String>,
+    /// The center's version of the ticket: later versions supersede earlier ones.
+    #[schema(value_type = Option<u32>)]
+    ticket_version: Option<()>,
+    /// This delivery's number in the center's daily sequence (gaps are reported).
+    #[schema(value_type = Option<u64>)]
+    sequence: Option<()>,
+    standard_type: Option<String>,
+    is_test: Option<bool>,
+}
+
 /// The Open Ticket Specification's error document ("Error Responses"): why a delivery was
 /// refused, every error at once.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -240,8 +282,8 @@ pub async fn onecall_webhook(
     post,
     path = "/v1/webhooks/{center}/openticket",
     tag = "webhooks",
-    params(("center" = String, Path, description = "Call center code (registered with `--format openticket`)")),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "An Open Ticket document (`header`, `workSite`, `geography`, `timeLine`, …; format versions 0.3 to 1.0). Authenticated with `Authorization: Bearer <secret>` or the Standard Webhooks headers."),
+    params(("center" = String, Path, description = "Call center code (registered with `--format openticket`)", example = "PA811")),
+    request_body(content = OpenTicketDocument, content_type = "application/json", description = "An Open Ticket document (`header`, `workSite`, `geography`, `timeLine`, …; format versions 0.3 to 1.0). Authenticated with `Authorization: Bearer <secret>` or the Standard Webhooks headers."),
     responses(
         (status = 200, description = "Durable: received, already received (`duplicate`), or (`conflict: true`) this version was received with other content and the delivery is kept for operators. A cancel notice under a version already received becomes the ticket's next revision.", body = WebhookAnswer),
         (status = 400, description = "Not a ticket at all (not JSON, no header): the specification's error document; the payload is kept as a dead letter", body = OpenTicketErrors),
