@@ -385,11 +385,34 @@ mod tests {
                 (-122.0311 + 120.0 * dlon, 37.99),
             ])),
         };
-        let svg = map(&area, std::slice::from_ref(&main)).into_string();
+        let svg = map(&area, &[], std::slice::from_ref(&main)).into_string();
         assert!(svg.contains("stroke=\"#FFD100\""), "gas is yellow: {svg}");
         assert!(svg.contains(">1</text>"), "numbered: {svg}");
         assert!(svg.contains("120 ft</strong> · gas-mains · M-1"), "{svg}");
         assert!(svg.contains(" ft</text>"), "a scale bar in feet: {svg}");
         assert!(!svg.contains("http"), "nothing fetched: {svg}");
+        assert!(!svg.contains("center-buffer"), "no buffer was sent: {svg}");
+    }
+
+    #[test]
+    fn the_centers_buffer_is_drawn_dotted_around_the_dig_area_and_said_to_be_its() {
+        let dig = Polygon::parse_wkt(
+            "POLYGON((-122.0312 37.9778, -122.0310 37.9778, -122.0310 37.9780, -122.0312 37.9778))",
+        )
+        .unwrap();
+        let buffer = Polygon::parse_wkt(
+            "POLYGON((-122.0316 37.9774, -122.0306 37.9774, -122.0306 37.9784, -122.0316 37.9784, -122.0316 37.9774))",
+        )
+        .unwrap();
+        let location = Location {
+            buffer_wkt: Some(buffer.to_wkt()),
+            ..Location::default()
+        };
+        assert_eq!(center_buffer(&location), vec![buffer.clone()]);
+        assert!(center_buffer(&Location::default()).is_empty());
+        let svg = map(&DigArea::Polygons(vec![dig]), &[buffer], &[]).into_string();
+        assert!(svg.contains("class=\"center-buffer\""), "{svg}");
+        assert!(svg.contains("stroke-dasharray=\"2 4\""), "dotted: {svg}");
+        assert!(svg.contains("buffered outline"), "{svg}");
     }
 }
