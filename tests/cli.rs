@@ -549,3 +549,127 @@ fn facility_layers_are_imported_listed_and_retired_from_the_command_line() {
     assert!(s.ok(&["facilities", "list"]).contains("retired"));
     assert!(!s.aegis(&["facilities", "retire", "mains"]).status.success());
 }
+
+/// Starts `aegis serve` on a free loopback port and waits until it answers.
+fn serve(s: &Scratch) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_aegis"))
+        .arg("serve")
+        .current_dir(&s.0)
+        .env("AEGIS__DATABASE__URL", s.path("aegis.db"))
+        .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
+        .env("AEGIS__LOG__LEVEL", "error")
+        .env("AEGIS__DEMO__ENABLED", "false")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::blocking::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !client
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "aegis did not come up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (child, port)
+}
+
+#[test]
+fn an_open_ticket_center_is_added_sent_to_and_loaded_from_the_command_line() {
+    let s = Scratch::new();
+    s.ok(&["migrate"]);
+    let added = s.ok(&["centers", "add", "PA811", "--format", "openticket"]);
+    assert!(added.contains("center PA811 added (openticket)"), "{added}");
+    let secret = added
+        .lines()
+        .find_map(|l| l.strip_prefix("secret (shown once): "))
+        .unwrap()
+        .to_owned();
+    assert!(
+        s.ok(&["centers", "list"])
+            .contains("PA811\topenticket\t1 active secret(s)")
+    );
+    let short = s.aegis(&[
+        "centers",
+        "add",
+        "OK811",
+        "--format",
+        "openticket",
+        "--secret",
+        "short",
+    ]);
+    assert!(
+        !short.status.success(),
+        "a guessable bearer secret is refused"
+    );
+    let (mut server, port) = serve(&s);
+    let url = format!("http://127.0.0.1:{port}");
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/openticket/PA811-Routine.json"
+    );
+    let sent = s.ok(&[
+        "send",
+        "--url",
+        &url,
+        "--center",
+        "PA811",
+        "--secret",
+        &secret,
+        "--format",
+        "openticket",
+        file,
+    ]);
+    assert!(sent.starts_with("200 "), "{sent}");
+    assert!(sent.contains("\"ticket_number\":\"20241231234\""), "{sent}");
+    let wrong = s.aegis(&[
+        "send",
+        "--url",
+        &url,
+        "--center",
+        "PA811",
+        "--secret",
+        "not-the-secret-000000000000",
+        "--format",
+        "openticket",
+        file,
+    ]);
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stdout).starts_with("401 "));
+    // The load generator's mix: a tenth each OneCall and Open Ticket, all taken.
+    let report = s.ok(&[
+        "loadgen",
+        "--url",
+        &url,
+        "--center",
+        "PA811",
+        "--secret",
+        &secret,
+        "--format",
+        "mixed",
+        "--count",
+        "40",
+        "--concurrency",
+        "4",
+        "--json",
+    ]);
+    let r: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(
+        (r["sent"].as_u64(), r["accepted"].as_u64()),
+        (Some(40), Some(40)),
+        "{report}"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

@@ -282,8 +282,13 @@ async fn run_async(args: &LoadgenArgs) -> anyhow::Result<Report> {
             let status = match req.body(p.body).send().await {
                 Ok(r) => {
                     let s = r.status().as_u16();
-                    let _ = r.bytes().await;
-                    Some(s)
+                    let body = r.bytes().await.unwrap_or_default();
+                    // Open Ticket answers 200 for a new ticket too: the body says which (a
+                    // conflict, kept for operators, is not a new ticket).
+                    let fresh = s == 200
+                        && serde_json::from_slice::<serde_json::Value>(&body)
+                            .is_ok_and(|v| v["duplicate"] == false && v["conflict"] == false);
+                    Some(if fresh { 202 } else { s })
                 }
                 Err(_) => None,
             };
