@@ -112,6 +112,7 @@ test: deps test-tools lint
 bench: build
 	$(CARGO) bench --bench scoring $(CARGO_FEATURES)
 	$(CARGO) bench --bench screening $(CARGO_FEATURES)
+	$(CARGO) bench --bench formats $(CARGO_FEATURES)
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/loadgen.sh
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/notify_burst.sh
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/cluster.sh

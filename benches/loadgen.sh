@@ -4,7 +4,7 @@
 # For each database it starts Aegis on a scratch database, then
 #   1. offers tickets as fast as 128 connections allow (durable acceptance and end to end),
 #   2. offers 5,000 tickets/s for 10 s (acknowledgement latency at a steady rate),
-#   3. repeats 1 with OneCall deliveries mixed in (one in ten).
+#   3. repeats 1 with the other formats mixed in (one OneCall and one Open Ticket in ten).
 # The load generator runs on the same machine and takes its share of the CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ run_suite() {
   "$aegis" loadgen --url "http://127.0.0.1:$p" --secret "$secret" --token "$token" --count 50000 --concurrency 128
   echo "== $label: 5,000 tickets/s for 10 s"
   "$aegis" loadgen --url "http://127.0.0.1:$p" --secret "$secret" --token "$token" --count 50000 --rate 5000 --concurrency 256
-  echo "== $label: full speed, one OneCall delivery in ten, 20,000 tickets"
+  echo "== $label: full speed, one OneCall and one Open Ticket delivery in ten, 20,000 tickets"
   "$aegis" loadgen --url "http://127.0.0.1:$p" --secret "$secret" --format mixed --count 20000 --concurrency 128 --seed 11
   echo "== $label: server memory (RSS) after the runs: $(ps -o rss= -p "${pids[-1]}" | awk '{printf "%.0f MiB", $1/1024}')"
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true

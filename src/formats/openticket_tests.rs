@@ -176,7 +176,7 @@ fn what_the_center_says_comes_back_as_it_labels_it() {
         "ACTIONTYPE (CANCEL, NEW, RENOTIFY, UPDATE)".to_owned(),
         "NEW".to_owned()
     )));
-    assert_eq!(pa.groups.len(), 9);
+    assert_eq!(pa.groups.len(), 8);
     assert_eq!(pa.responses[1].code, "003");
     assert_eq!(pa.responses[1].description, "FIELD MARKED.");
     let sample = center_says(&read("open-ticket-sample.json"));
