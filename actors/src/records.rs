@@ -305,6 +305,9 @@ pub struct IntakeRecord {
     pub received_at: DateTime<Utc>,
     /// The normalized ticket as stored; `content_hash` is its SHA-256.
     pub ticket_json: String,
+    /// The delivery's station and sequence number, noted once per delivery for gap detection
+    /// (a repeat or a conflict is noted too: the center did send that number).
+    pub sequence: Option<(String, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

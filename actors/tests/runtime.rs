@@ -153,6 +153,7 @@ impl Harness {
                 content_hash: content.into(),
                 raw_payload: Vec::new(),
                 content_type: "application/json".into(),
+                sequence: None,
             })
             .await
     }

@@ -275,7 +275,6 @@ impl App {
                     .map_err(|e| ReceiveError::Unserializable(e.to_string()))?
             ),
         };
-        let sequence = parsed.sequence.clone();
         let cancel_notice = (format == Format::Openticket
             && parsed.ticket.kind == Some(aegis_workflows::ticket::TicketType::Cancel))
         .then(|| parsed.clone());
@@ -293,10 +292,6 @@ impl App {
                 .await?;
         }
         self.last_deliveries.note(&center.code, self.clock.now());
-        if let Some((station, number)) = sequence {
-            self.mark_sequence(&center.code, &delivery_id, &station, number)
-                .await;
-        }
         Ok(received)
     }
 
@@ -313,6 +308,14 @@ impl App {
     ) -> Result<ReceivedTicket, ReceiveError> {
         let ticket = parsed.ticket;
         let (number, revision) = (ticket.ticket_number.clone(), ticket.revision);
+        // Gaps are a check beside the ticket: a number beyond i64 is not tracked.
+        let sequence = parsed.sequence.and_then(|(station, n)| match i64::try_from(n) {
+            Ok(n) => Some((station, n)),
+            Err(_) => {
+                tracing::warn!(center = %center.code, station, "a sequence number beyond i64 is not tracked");
+                None
+            }
+        });
         let (ticket_json, new_hash) = crate::formats::normalized(&ticket)
             .map_err(|e| ReceiveError::Unserializable(e.to_string()))?;
         let msg = Admit {
@@ -325,6 +328,7 @@ impl App {
             ticket,
             raw_payload: delivery.body.to_vec(),
             content_type: delivery.content_type.clone(),
+            sequence,
         };
         let outcome = match self.runtime.admission.admit(msg).await {
             Ok(o) => o,
@@ -452,34 +456,6 @@ impl App {
         self.store.dead_letter(dead).await?;
         metrics::counter!(names::DEAD_LETTERED, "kind" => "unidentifiable").increment(1);
         Ok(())
-    }
-
-    /// Notes a delivery's sequence number (once per delivery), for gap detection. The ticket
-    /// is already durable and answered for; a failure here is logged and the center's next
-    /// retry or delivery notes it again.
-    async fn mark_sequence(&self, center: &str, delivery: &str, station: &str, n: u64) {
-        let Ok(n) = i64::try_from(n) else {
-            tracing::warn!(
-                center,
-                station,
-                "a sequence number beyond i64 is not tracked"
-            );
-            return;
-        };
-        let (c, d, s, at) = (
-            center.to_owned(),
-            delivery.to_owned(),
-            station.to_owned(),
-            self.clock.now(),
-        );
-        if let Err(e) = self
-            .store
-            .writer()
-            .run(move |tx| crate::db::sequence_gaps::mark(tx, &c, &d, &s, n, at))
-            .await
-        {
-            tracing::warn!(center, station, error = %e, "could not note a delivery's sequence number");
-        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Sequence numbers of OneCall deliveries, noted once per delivery, and the gaps in them
+//! Sequence numbers of OneCall and Open Ticket deliveries, noted once per delivery in the
+//! commit that stores its ticket, and the gaps in them
 //! ([`aegis_workflows::sequence_gaps`]) per center and station over the last two weeks.
 
 use std::collections::BTreeMap;

@@ -49,6 +49,9 @@ pub struct Admit {
     pub content_hash: String,
     pub raw_payload: Vec<u8>,
     pub content_type: String,
+    /// The station and the center's sequence number of this delivery, noted for gap
+    /// detection in the same commit as the ticket.
+    pub sequence: Option<(String, i64)>,
 }
 
 /// Why a ticket was not made durable. Every one of them means: answer 503, the center sends it
@@ -185,6 +188,7 @@ fn prepare(deps: &Deps, msg: Admit) -> Result<(IntakeRecord, WorkflowSnapshot), 
         ticket_json: msg.ticket_json,
         raw_payload: msg.raw_payload,
         content_type: msg.content_type,
+        sequence: msg.sequence,
         excavator_key,
         received_at: first.at,
         first_event: first,

@@ -183,6 +183,20 @@ pub fn intake_many(
                 .execute(c))?;
         }
     }
+    // Sequence numbers in the same commit: an extra commit per delivery would double what a
+    // center waits for its answer.
+    for r in records {
+        if let Some((station, n)) = &r.sequence {
+            crate::db::sequence_gaps::mark(
+                tx,
+                &r.center,
+                &r.delivery_id,
+                station,
+                *n,
+                r.received_at,
+            )?;
+        }
+    }
     records
         .iter()
         .map(|r| {
@@ -248,6 +262,7 @@ mod tests {
             first_event: first,
             outbox: Some(outbox),
             ticket_json,
+            sequence: None,
         }
     }
 
