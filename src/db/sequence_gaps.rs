@@ -20,25 +20,31 @@ use crate::{with_conn, with_tx};
 /// How far back deliveries are compared.
 const WINDOW_DAYS: i64 = 14;
 
-pub fn mark(
+/// Notes many deliveries' numbers in one statement per `chunk` (a batch of tickets does it in
+/// its own commit; one statement per delivery cost the writer a quarter of its pace).
+pub fn mark_many(
     tx: &mut Tx<'_>,
-    center: &str,
-    delivery: &str,
-    station: &str,
-    sequence: i64,
-    at: DateTime<Utc>,
+    marks: &[(&str, &str, &str, i64, DateTime<Utc>)],
+    chunk: usize,
 ) -> Result<(), DieselError> {
-    with_tx!(tx, |c| diesel::insert_into(sequence_marks::table)
-        .values((
-            sequence_marks::center.eq(center),
-            sequence_marks::delivery_id.eq(delivery),
-            sequence_marks::station.eq(station),
-            sequence_marks::sequence.eq(sequence),
-            sequence_marks::received_at.eq(to_db(at)),
-        ))
-        .on_conflict((sequence_marks::center, sequence_marks::delivery_id))
-        .do_nothing()
-        .execute(c))?;
+    for part in marks.chunks(chunk.max(1)) {
+        let rows: Vec<_> = part
+            .iter()
+            .map(|(center, delivery, station, sequence, at)| {
+                (
+                    sequence_marks::center.eq(*center),
+                    sequence_marks::delivery_id.eq(*delivery),
+                    sequence_marks::station.eq(*station),
+                    sequence_marks::sequence.eq(*sequence),
+                    sequence_marks::received_at.eq(to_db(*at)),
+                )
+            })
+            .collect();
+        with_tx!(tx, |c| diesel::insert_into(sequence_marks::table)
+            .values(&rows)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    }
     Ok(())
 }
 

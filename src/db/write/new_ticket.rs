@@ -185,18 +185,21 @@ pub fn intake_many(
     }
     // Sequence numbers in the same commit: an extra commit per delivery would double what a
     // center waits for its answer.
-    for r in records {
-        if let Some((station, n)) = &r.sequence {
-            crate::db::sequence_gaps::mark(
-                tx,
-                &r.center,
-                &r.delivery_id,
-                station,
-                *n,
-                r.received_at,
-            )?;
-        }
-    }
+    let marks: Vec<_> = records
+        .iter()
+        .filter_map(|r| {
+            r.sequence.as_ref().map(|(station, n)| {
+                (
+                    r.center.as_str(),
+                    r.delivery_id.as_str(),
+                    station.as_str(),
+                    *n,
+                    r.received_at,
+                )
+            })
+        })
+        .collect();
+    crate::db::sequence_gaps::mark_many(tx, &marks, CHUNK)?;
     records
         .iter()
         .map(|r| {
