@@ -157,6 +157,7 @@ type DetailRows = (
     String,
     Option<ScoreRow>,
     Option<AlertRow>,
+    Option<String>,
     Vec<EventRow>,
 );
 
@@ -185,15 +186,23 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
             .select(AlertRow::as_select())
             .one(c)
             .map_err(store_err)?;
+        // Before the events: the screening and its `screened` event are committed together,
+        // so a screening read here has its event in the read below (the reads are separate
+        // statements, not one snapshot).
+        let screening: Option<String> = screenings::table
+            .find(id)
+            .select(screenings::screening)
+            .one(c)
+            .map_err(store_err)?;
         let evs = events::table
             .filter(events::workflow_id.eq(id))
             .order(events::seq.asc())
             .select(EventRow::as_select())
             .load(c)
             .map_err(store_err)?;
-        Some((w, ticket, score, alert, evs))
+        Some((w, ticket, score, alert, screening, evs))
     });
-    let Some((w, ticket, score, alert, evs)) = rows else {
+    let Some((w, ticket, score, alert, screening, evs)) = rows else {
         return Ok(None);
     };
     let check = verify_chain(&evs);
@@ -219,11 +228,6 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         .collect::<Result<Vec<_>, StoreError>>()?;
     let _ = convert::state(&w.state)?;
     let response = super::responses::latest(conn, &w.id)?;
-    let screening: Option<String> = with_conn!(conn, |c| screenings::table
-        .find(&w.id)
-        .select(screenings::screening)
-        .one(c))
-    .map_err(store_err)?;
     let screening = screening.as_deref().map(screening_view).transpose()?;
     let warnings = events
         .iter()
