@@ -162,45 +162,48 @@ type DetailRows = (
 );
 
 pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDetail>, StoreError> {
+    let pg = matches!(conn, AnyConn::Pg(_));
+    // One snapshot for every read: a step committed between two of them would show a
+    // screening without its event, or a trail ahead of its workflow row (a chain "broken" at
+    // its tip). SQLite's deferred transaction reads one snapshot from its first read;
+    // PostgreSQL's needs REPEATABLE READ.
     let rows: Option<DetailRows> = with_conn!(conn, |c| {
-        let Some(w) = workflows::table
-            .find(id)
-            .select(WorkflowRow::as_select())
-            .one(c)
-            .map_err(store_err)?
-        else {
-            return Ok(None);
-        };
-        let ticket: String = tickets::table
-            .find(id)
-            .select(tickets::ticket_json)
-            .the(c)
-            .map_err(store_err)?;
-        let score = scores::table
-            .find(id)
-            .select(ScoreRow::as_select())
-            .one(c)
-            .map_err(store_err)?;
-        let alert = alerts::table
-            .filter(alerts::workflow_id.eq(id))
-            .select(AlertRow::as_select())
-            .one(c)
-            .map_err(store_err)?;
-        // Before the events: the screening and its `screened` event are committed together,
-        // so a screening read here has its event in the read below (the reads are separate
-        // statements, not one snapshot).
-        let screening: Option<String> = screenings::table
-            .find(id)
-            .select(screenings::screening)
-            .one(c)
-            .map_err(store_err)?;
-        let evs = events::table
-            .filter(events::workflow_id.eq(id))
-            .order(events::seq.asc())
-            .select(EventRow::as_select())
-            .load(c)
-            .map_err(store_err)?;
-        Some((w, ticket, score, alert, screening, evs))
+        c.transaction::<_, diesel::result::Error, _>(|c| {
+            if pg {
+                diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(c)?;
+            }
+            let Some(w) = workflows::table
+                .find(id)
+                .select(WorkflowRow::as_select())
+                .one(c)?
+            else {
+                return Ok(None);
+            };
+            let ticket: String = tickets::table
+                .find(id)
+                .select(tickets::ticket_json)
+                .the(c)?;
+            let score = scores::table
+                .find(id)
+                .select(ScoreRow::as_select())
+                .one(c)?;
+            let alert = alerts::table
+                .filter(alerts::workflow_id.eq(id))
+                .select(AlertRow::as_select())
+                .one(c)?;
+            let screening: Option<String> = screenings::table
+                .find(id)
+                .select(screenings::screening)
+                .one(c)?;
+            let evs = events::table
+                .filter(events::workflow_id.eq(id))
+                .order(events::seq.asc())
+                .select(EventRow::as_select())
+                .load(c)?;
+            Ok(Some((w, ticket, score, alert, screening, evs)))
+        })
+        .map_err(store_err)?
     });
     let Some((w, ticket, score, alert, screening, evs)) = rows else {
         return Ok(None);
