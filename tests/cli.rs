@@ -254,17 +254,26 @@ fn generate_train_and_score_work_together() {
 
 /// Runs `aegis serve` on `bind` until it answers, stops it, and returns what it printed.
 fn serve_briefly(s: &Scratch, host: &str) -> String {
+    let (mut child, _) = serve_on(s, host, &[]);
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Starts `aegis serve` on `host` and a free port with `env` set, and waits until it answers.
+fn serve_on(s: &Scratch, host: &str, env: &[(&str, &str)]) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aegis"))
+    let child = Command::new(env!("CARGO_BIN_EXE_aegis"))
         .arg("serve")
         .current_dir(&s.0)
         .env("AEGIS__DATABASE__URL", s.path("aegis.db"))
         .env("AEGIS__HTTP__BIND", format!("{host}:{port}"))
         .env("AEGIS__LOG__LEVEL", "error")
+        .envs(env.iter().copied())
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -283,9 +292,7 @@ fn serve_briefly(s: &Scratch, host: &str) -> String {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    child.kill().unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8(out.stdout).unwrap()
+    (child, port)
 }
 
 #[test]
@@ -550,41 +557,6 @@ fn facility_layers_are_imported_listed_and_retired_from_the_command_line() {
     assert!(!s.aegis(&["facilities", "retire", "mains"]).status.success());
 }
 
-/// Starts `aegis serve` on a free loopback port and waits until it answers.
-fn serve(s: &Scratch) -> (std::process::Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_aegis"))
-        .arg("serve")
-        .current_dir(&s.0)
-        .env("AEGIS__DATABASE__URL", s.path("aegis.db"))
-        .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
-        .env("AEGIS__LOG__LEVEL", "error")
-        .env("AEGIS__DEMO__ENABLED", "false")
-        .env_remove("RUST_LOG")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let client = reqwest::blocking::Client::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !client
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .is_ok_and(|r| r.status() == 200)
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "aegis did not come up"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    (child, port)
-}
-
 #[test]
 fn an_open_ticket_center_is_added_sent_to_and_loaded_from_the_command_line() {
     let s = Scratch::new();
@@ -613,7 +585,7 @@ fn an_open_ticket_center_is_added_sent_to_and_loaded_from_the_command_line() {
         !short.status.success(),
         "a guessable bearer secret is refused"
     );
-    let (mut server, port) = serve(&s);
+    let (mut server, port) = serve_on(&s, "127.0.0.1", &[("AEGIS__DEMO__ENABLED", "false")]);
     let url = format!("http://127.0.0.1:{port}");
     let file = concat!(
         env!("CARGO_MANIFEST_DIR"),
