@@ -18,6 +18,8 @@ pub struct SummaryBody {
     pub date: String,
     #[schema(value_type = Vec<ListedSchema>)]
     pub tickets: Vec<Listed>,
+    // utoipa calls a u32 `int32`, which reads as at most 2^31 - 1: the range is given whole.
+    #[schema(format = Int64, minimum = 0, maximum = 4_294_967_295_f64)]
     pub total: u32,
 }
 
@@ -28,6 +30,7 @@ pub struct SummaryBody {
 pub struct ListedSchema {
     #[schema(min_length = 1, max_length = 32, pattern = r"\S")]
     ticket_number: String,
+    #[schema(format = Int64, minimum = 0, maximum = 4_294_967_295_f64)]
     revision: u32,
     /// `Original`, `AMND`, `Emergency`, …, as the center names it.
     r#type: Option<String>,

@@ -62,7 +62,7 @@ pub struct OpenTicketHeader {
     format_version: Option<String>,
     ticket_number: Option<String>,
     /// The center's version of the ticket: later versions supersede earlier ones.
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = Option<u32>, format = Int64, minimum = 0, maximum = 4_294_967_295_f64)]
     ticket_version: Option<()>,
     /// This delivery's number in the center's daily sequence (gaps are reported).
     #[schema(value_type = Option<u64>)]

@@ -73,12 +73,17 @@ async fn every_documented_response_matches_its_schema_and_every_status_is_docume
         )
         .unwrap();
     }
-    // A new seed each run, so that over many runs more of the input space is tried; printed, so
-    // a failure can be replayed with AEGIS_SCHEMATHESIS_SEED.
-    let seed: u64 = std::env::var("AEGIS_SCHEMATHESIS_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::random::<u32>().into());
+    // One seed for every run, so that the suite passes or fails the same on any day and a
+    // failure is the same on every machine; `AEGIS_SCHEMATHESIS_SEED=random` (or a number)
+    // explores further, and the seed is printed so such a run can be replayed.
+    const SEED: u64 = 305_292_409;
+    let seed: u64 = match std::env::var("AEGIS_SCHEMATHESIS_SEED").ok().as_deref() {
+        None | Some("") => SEED,
+        Some("random") => rand::random::<u32>().into(),
+        Some(s) => s
+            .parse()
+            .expect("AEGIS_SCHEMATHESIS_SEED is a number or `random`"),
+    };
     eprintln!("schemathesis seed {seed} (replay: AEGIS_SCHEMATHESIS_SEED={seed})");
     let seed_arg = seed.to_string();
     // A layer file or a coverage polygon can fit its schema and still be refused: a GeoJSON
@@ -117,6 +122,10 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
             "10",
             "--seed",
             &seed_arg,
+            // Hypothesis would otherwise replay examples that failed in earlier runs (kept in
+            // the working directory), and the verdict would depend on the machine's history.
+            "--generation-database",
+            "none",
         ])
         .env("NO_COLOR", "1")
         .current_dir(std::env::temp_dir())
@@ -131,13 +140,53 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
         .rsplit_once("SUMMARY")
         .map_or(report.as_ref(), |(_, s)| s);
     eprintln!("schemathesis summary:{summary}");
-    assert!(
-        out.status.success(),
-        "schemathesis found problems with seed {seed} (replay: AEGIS_SCHEMATHESIS_SEED={seed}):\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if !out.status.success() {
+        // The whole report first, then a digest of it last: CI shows the end of a failing
+        // test's output, and a panic's backtrace would push the digest out of that view, so the
+        // test fails by unwinding without the panic hook.
+        eprintln!("{report}\n{}", String::from_utf8_lossy(&out.stderr));
+        let digest = failure_digest(&report);
+        eprintln!(
+            "schemathesis found problems with seed {seed} (replay: AEGIS_SCHEMATHESIS_SEED={seed}):\n{digest}"
+        );
+        std::panic::resume_unwind(Box::new(format!("schemathesis failed, seed {seed}")));
+    }
     assert!(
         summary.contains(&format!("Tested: {}", aegis::http::ROUTES.len() - 1)),
         "not every operation was tested: {summary}"
     );
+}
+
+/// The lines of a schemathesis report that say what failed: each operation's heading, each
+/// check that failed, each response status and body and each network error, at most 40 lines of 240 characters.
+fn failure_digest(report: &str) -> String {
+    let from = ["FAILURES", "ERRORS"]
+        .iter()
+        .filter_map(|h| report.find(&format!(" {h} ")))
+        .min()
+        .unwrap_or(0);
+    let to = report
+        .rfind("SUMMARY")
+        .filter(|&t| t > from)
+        .unwrap_or(report.len());
+    let wanted = |l: &&str| {
+        let t = l.trim_start();
+        t.starts_with("___")
+            || t.starts_with("- ")
+            || t.starts_with('[')
+            || t.starts_with('`')
+            || t.contains("Error")
+            || t.contains("Timeout")
+            || t.starts_with("Expected")
+    };
+    report[from..to]
+        .lines()
+        .filter(wanted)
+        .map(|l| match l.char_indices().nth(240) {
+            Some((cut, _)) => &l[..cut],
+            None => l,
+        })
+        .take(40)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
