@@ -83,7 +83,9 @@ impl UseCaseError for FacilitiesError {
             }
             Self::NoSuchLayer => Refusal::not_found("facility layer"),
             Self::NoSuchCenter => Refusal::not_found("center"),
-            Self::Busy => Refusal::unavailable(self.to_string(), 5),
+            // Not a failure of the server: one import at a time is the rule, as for a
+            // resource being changed by someone else.
+            Self::Busy => Refusal::conflict("IMPORT_RUNNING", self.to_string()).retry_after(5),
             Self::Store(e) => e.refusal(),
             Self::Internal(e) => Refusal::internal(e),
         }

@@ -86,8 +86,9 @@ fn layer_query(query: &str) -> Result<(LayerQuery, Vec<String>), ApiError> {
         (status = 403, description = "Not an operator", body = ErrorBody),
         (status = 408, description = "The file did not arrive in time; nothing changed", body = ErrorBody),
         (status = 415, description = "Not one of the three formats", body = ErrorBody),
+        (status = 409, description = "`IMPORT_RUNNING`: another import is running on this node; send again after Retry-After. Nothing changed", body = ErrorBody),
         (status = 422, description = "The file or a parameter is wrong (every unreadable feature listed); the previous version keeps screening", body = ErrorBody),
-        (status = 503, description = "Another import is running on this node, or the database is unavailable; nothing changed", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; nothing changed", body = ErrorBody),
     ))]
 pub async fn put_layer(
     state: web::Data<AppState>,
