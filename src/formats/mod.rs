@@ -7,6 +7,7 @@ mod lenient_json;
 pub mod native;
 pub mod onecall;
 pub mod openticket;
+mod openticket_geojson;
 pub mod signature;
 pub mod summary;
 mod text;

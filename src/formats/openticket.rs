@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::lenient_json::without_trailing_commas;
+use super::openticket_geojson;
 use super::{ParseError, Parsed, onecall};
 
 /// The format versions whose field names this reader knows.
@@ -601,13 +602,27 @@ impl Reader<'_> {
         let country = get(&["countryCode"]).map(|c| c.to_ascii_uppercase());
         let state = get(&["stateProvince", "state"]).map(|s| s.to_ascii_uppercase());
         let geo = section(self.doc, &["geography", "geometry"]);
-        let (areas, buffers) = match geo {
+        let (mut areas, mut buffers) = match geo {
             Some(g) => (
                 self.polygons(g, "workSite", &["workSiteWkt", "workSiteArea"]),
                 self.polygons(g, "buffered", &["bufferedWkt", "bufferedArea"]),
             ),
             None => (Vec::new(), Vec::new()),
         };
+        // GeoJSON stands in for the WKT only where the WKT gives nothing: a center may send
+        // either, and where it sends both the specification makes them the same shapes.
+        let mut geojson_points = Vec::new();
+        if let Some(g) = geo
+            && areas.is_empty()
+            && let Some(section) = field(g, &["geoJson"])
+        {
+            let shapes = self.geojson(section);
+            areas = shapes.sites;
+            if buffers.is_empty() {
+                buffers = shapes.buffers;
+            }
+            geojson_points = shapes.points;
+        }
         if let Some(srid) = geo.and_then(|g| field(g, &["srid"])).and_then(number_of)
             && srid != 4326.0
             && srid != 4269.0
@@ -618,9 +633,19 @@ impl Reader<'_> {
                 format!("srid {srid} is neither 4326 (WGS 84) nor 4269 (NAD 83): coordinates read as longitude and latitude in degrees"),
             );
         }
-        let (latitude, longitude) = geo.map_or((None, None), |g| {
+        let (mut latitude, mut longitude) = geo.map_or((None, None), |g| {
             self.point(g, &areas, country.as_deref(), state.as_deref())
         });
+        // Without corners the point is the site's own: a point the GeoJSON gives, else the
+        // middle of the first polygon (which anchors the map too).
+        if latitude.is_none() {
+            let (lon, lat) = geojson_points
+                .first()
+                .copied()
+                .or_else(|| areas.first().map(Polygon::centroid))
+                .unzip();
+            (latitude, longitude) = (lat, lon);
+        }
         Location {
             state,
             county: get(&["county"]),
@@ -675,6 +700,39 @@ impl Reader<'_> {
             }
         }
         out
+    }
+
+    /// The shapes of `geometry.geoJson`, each polygon written latitude first turned around;
+    /// a feature Aegis cannot use is a warning.
+    fn geojson(&mut self, section: &Value) -> openticket_geojson::Shapes {
+        let mut shapes = openticket_geojson::read(section);
+        for why in std::mem::take(&mut shapes.left_out) {
+            self.warn(
+                "geography.geoJson",
+                "invalid_format",
+                format!("geography.geoJson: {why}: left out"),
+            );
+        }
+        let mut swapped = false;
+        for p in shapes.sites.iter_mut().chain(shapes.buffers.iter_mut()) {
+            if latitude_first(p) {
+                *p = p.swapped();
+                swapped = true;
+            }
+        }
+        for pt in &mut shapes.points {
+            let (lon, lat, s) = unswap(pt.0, pt.1, &shapes.sites, false);
+            *pt = (lon, lat);
+            swapped |= s;
+        }
+        if swapped {
+            self.warn(
+                "geography.geoJson",
+                "swapped_coordinates",
+                "geography.geoJson has positions written latitude first: read the other way round",
+            );
+        }
+        shapes
     }
 
     /// The work site's point: the middle of the corners the center gives (`longitude`,

@@ -110,6 +110,10 @@ fn every_sample_and_variant_reads_as_expected() {
             let ps = Polygon::parse_all(t.location.polygon_wkt.as_deref().unwrap()).unwrap();
             assert_eq!(ps.len() as u64, n.as_u64().unwrap(), "{file}");
         }
+        if let Some(n) = want.get("buffers") {
+            let ps = Polygon::parse_all(t.location.buffer_wkt.as_deref().unwrap()).unwrap();
+            assert_eq!(ps.len() as u64, n.as_u64().unwrap(), "{file}");
+        }
         if let Some(m) = want.get("method") {
             assert_eq!(
                 t.work.method.map(ExcavationMethod::as_str),

@@ -39,7 +39,8 @@ pub struct OpenTicketDocument {
     header: OpenTicketHeader,
     #[schema(value_type = Option<Object>)]
     work_site: Option<()>,
-    /// `geometry` in format 1.0.
+    /// `geometry` in format 1.0: the work site as WKT (`workSiteWkt`/`workSiteArea`), or as
+    /// GeoJSON (`geoJson`) where there is no WKT.
     #[schema(value_type = Option<Object>)]
     geography: Option<()>,
     /// `timeline` in format 1.0.
