@@ -122,9 +122,10 @@ fn geometry(g: &Map<String, Value>, role: Role, what: &str, out: &mut Shapes) {
             }
             return;
         }
-        (Some(t), _) => {
+        (Some(_), _) => {
+            let named = get(g, "type").and_then(Value::as_str).unwrap_or_default();
             out.left_out
-                .push(format!("{what}: a {t} is not an area Aegis can screen"));
+                .push(format!("{what}: a {named} is not an area Aegis can screen"));
             return;
         }
         (None, _) => {
@@ -206,7 +207,7 @@ mod tests {
         assert_eq!(s.buffers.len(), 2);
         assert_eq!(s.points, vec![(-84.05, 33.05)]);
         assert_eq!(s.left_out.len(), 1, "{:?}", s.left_out);
-        assert!(s.left_out[0].contains("linestring"));
+        assert!(s.left_out[0].contains("LineString"));
     }
 
     #[test]
