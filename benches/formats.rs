@@ -61,7 +61,11 @@ fn main() {
         openticket::parse(b, cx).is_ok()
     });
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openticket");
-    for sample in ["GA-240222-001001.json", "PA811-Routine.json"] {
+    for sample in [
+        "GA-240222-001001.json",
+        "PA811-Routine.json",
+        "geojson-only.json",
+    ] {
         let body = std::fs::read(format!("{fixtures}/{sample}")).unwrap_or_default();
         let copies = vec![body; 5_000];
         per_ticket(&format!("Open Ticket sample {sample}"), &copies, |b| {

@@ -5,6 +5,7 @@
 //! reading one's audit trail and cancelling it. `AEGIS_SCREENSHOTS=DIR` keeps
 //! screenshots of the pages at desktop and phone widths, for a person to look at.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,10 +16,18 @@ use crate::helpers::*;
 
 use crate::console::PASSWORD;
 
+/// chromedriver, started as the leader of its own process group: Chromium and its helpers
+/// join that group, so dropping the driver ends them all. Killing chromedriver alone left
+/// every Chromium it had started running, one per test run (192 processes were found here).
 struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -38,6 +47,7 @@ async fn browser() -> Option<(Driver, Client)> {
     }
     let port = free_port();
     let child = Command::new("chromedriver")
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
