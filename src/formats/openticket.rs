@@ -636,15 +636,12 @@ impl Reader<'_> {
         let (mut latitude, mut longitude) = geo.map_or((None, None), |g| {
             self.point(g, &areas, country.as_deref(), state.as_deref())
         });
-        // Without corners the point is the site's own: a point the GeoJSON gives, else the
-        // middle of the first polygon (which anchors the map too).
-        if latitude.is_none() {
-            let (lon, lat) = geojson_points
-                .first()
-                .copied()
-                .or_else(|| areas.first().map(Polygon::centroid))
-                .unzip();
-            (latitude, longitude) = (lat, lon);
+        // Without corners, a site the GeoJSON gives as a point is the ticket's point (a site
+        // given by polygons alone is anchored by them, as for every format: `DigArea`).
+        if latitude.is_none()
+            && let Some(&(lon, lat)) = geojson_points.first()
+        {
+            (latitude, longitude) = (Some(lat), Some(lon));
         }
         Location {
             state,
