@@ -675,7 +675,8 @@ impl Reader<'_> {
             match Polygon::parse_all(wkt) {
                 Ok(ps) => {
                     for p in ps {
-                        if latitude_first(&p) {
+                        let (p, swapped) = longitude_first(p);
+                        if swapped {
                             self.warn(
                                 &path,
                                 "swapped_coordinates",
@@ -683,10 +684,8 @@ impl Reader<'_> {
                                     "{path} is written latitude first: read the other way round"
                                 ),
                             );
-                            out.push(p.swapped());
-                        } else {
-                            out.push(p);
                         }
+                        out.push(p);
                     }
                 }
                 Err(e) => self.warn(
@@ -711,11 +710,15 @@ impl Reader<'_> {
             );
         }
         let mut swapped = false;
-        for p in shapes.sites.iter_mut().chain(shapes.buffers.iter_mut()) {
-            if latitude_first(p) {
-                *p = p.swapped();
-                swapped = true;
-            }
+        for list in [&mut shapes.sites, &mut shapes.buffers] {
+            *list = std::mem::take(list)
+                .into_iter()
+                .map(|p| {
+                    let (p, s) = longitude_first(p);
+                    swapped |= s;
+                    p
+                })
+                .collect();
         }
         for pt in &mut shapes.points {
             let (lon, lat, s) = unswap(pt.0, pt.1, &shapes.sites, false);
@@ -835,6 +838,15 @@ fn latitude_first(p: &Polygon) -> bool {
     }
     any && (all_plausible_swapped
         || (out_of_range && pts().all(|&(x, y)| x.abs() <= 90.0 && y.abs() <= 180.0)))
+}
+
+/// The polygon longitude first, and whether it had to be turned round.
+fn longitude_first(p: Polygon) -> (Polygon, bool) {
+    if latitude_first(&p) {
+        (p.swapped(), true)
+    } else {
+        (p, false)
+    }
 }
 
 /// The point as longitude and latitude, and whether it was swapped: by the ranges (a
