@@ -147,7 +147,7 @@ fn refused(r: Refused) -> ParseError {
 
 /// The value under the first of `names` present in `obj`, keys compared without case; JSON
 /// `null` counts as absent.
-fn field<'a>(obj: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+pub(super) fn field<'a>(obj: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
     names.iter().find_map(|n| {
         obj.get(*n)
             .or_else(|| {
@@ -179,7 +179,7 @@ fn text(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
 }
 
 /// A number, or a string holding one.
-fn number_of(v: &Value) -> Option<f64> {
+pub(super) fn number_of(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse::<f64>().ok(),

@@ -6,6 +6,8 @@
 use aegis_workflows::geometry::Polygon;
 use serde_json::{Map, Value};
 
+use super::openticket::{field, number_of};
+
 /// What a GeoJSON section holds, sorted by the feature's `objectType` (or `layer`, as the
 /// specification's own example names it).
 #[derive(Debug, Default)]
@@ -65,11 +67,7 @@ enum Role {
 
 /// A key's value, compared without case, as every Open Ticket key is.
 fn get<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    obj.get(name).or_else(|| {
-        obj.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
+    field(obj, &[name])
 }
 
 fn kind(obj: &Map<String, Value>) -> Option<String> {
@@ -168,15 +166,7 @@ fn polygon_text(rings: &Value) -> Option<String> {
 /// A position `[longitude, latitude, …]`; numbers written as text are read too.
 fn position(p: &Value) -> Option<(f64, f64)> {
     let a = p.as_array()?;
-    let n = |v: &Value| {
-        match v {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-        .filter(|x: &f64| x.is_finite())
-    };
-    Some((n(a.first()?)?, n(a.get(1)?)?))
+    Some((number_of(a.first()?)?, number_of(a.get(1)?)?))
 }
 
 #[cfg(test)]
