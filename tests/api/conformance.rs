@@ -139,7 +139,6 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
     let summary = report
         .rsplit_once("SUMMARY")
         .map_or(report.as_ref(), |(_, s)| s);
-    eprintln!("schemathesis summary:{summary}");
     if !out.status.success() {
         // The whole report first, then a digest of it last: CI shows the end of a failing
         // test's output, and a panic's backtrace would push the digest out of that view, so the
@@ -158,7 +157,8 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 }
 
 /// The lines of a schemathesis report that say what failed: each operation's heading, each
-/// check that failed, each response status and body and each network error, at most 40 lines of 240 characters.
+/// check that failed, each response status and body and each network error: at most 40
+/// lines of 240 characters.
 fn failure_digest(report: &str) -> String {
     let from = ["FAILURES", "ERRORS"]
         .iter()
