@@ -545,7 +545,7 @@ impl Settings {
         if self.http.body_read_timeout_ms == 0 || self.http.max_bodies_per_center == 0 {
             bail!("http.body_read_timeout_ms and http.max_bodies_per_center must be above 0");
         }
-        crate::http::client_ip::parse_proxies(&self.http.trusted_proxies)
+        crate::web::client_ip::parse_proxies(&self.http.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("http.trusted_proxies: {e}"))?;
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| anyhow::anyhow!("log.level '{}': {e}", self.log.level))?;

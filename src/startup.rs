@@ -21,11 +21,12 @@ use crate::db::centers::{self, CenterFormat};
 use crate::db::store::DbStore;
 use crate::db::writer::Writer;
 use crate::db::{Db, DbSettings, migrate};
-use crate::http::state::AppState;
-use crate::http::{self, request_id};
+use crate::http;
 use crate::risk::forest::Forest;
 use crate::risk::scorer::{Explain, ForestScorer, ScorerOptions};
 use crate::telemetry;
+use crate::web::request_id;
+use crate::web::state::AppState;
 use aegis_actors::ports::ManualClock;
 
 pub struct Application {
@@ -267,10 +268,10 @@ impl Application {
             app,
             metrics,
             streams: Arc::new(tokio::sync::Semaphore::new(settings.http.max_streams)),
-            proxies: crate::http::client_ip::parse_proxies(&settings.http.trusted_proxies)
+            proxies: crate::web::client_ip::parse_proxies(&settings.http.trusted_proxies)
                 .map_err(|e| anyhow!("http.trusted_proxies: {e}"))?,
             gauges,
-            body_slots: crate::http::body::BodySlots::new(settings.http.max_bodies_per_center),
+            body_slots: crate::web::body_slots::BodySlots::new(settings.http.max_bodies_per_center),
         });
         let testing = settings.testing.manual_clock;
         let app_state = state.clone();

@@ -9,10 +9,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 use serde::Deserialize;
 
-use super::{Needs, layout, refused, require, require_form, see_other, unavailable};
+use super::{Needs, layout, refused, require, require_form, see_other};
 use crate::app::dead_letters::DeadLetterQuery;
-use crate::http::pages::respond;
-use crate::http::state::AppState;
+use crate::web::page::respond;
+use crate::web::state::AppState;
 
 /// Errors and payloads are shown up to this many characters; the API has them whole.
 const ERROR_CHARS: usize = 200;
@@ -29,7 +29,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     };
     let page = match state.app.list_dead_letters(&query).await {
         Ok(p) => p,
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/admin/dead-letters"),
     };
     respond(
         StatusCode::OK,

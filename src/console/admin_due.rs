@@ -6,9 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 
-use super::{Needs, layout, require, unavailable};
-use crate::http::pages::respond;
-use crate::http::state::AppState;
+use super::{Needs, layout, refused, require};
+use crate::web::page::respond;
+use crate::web::state::AppState;
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let who = match require(&state, &req, Needs::Operator).await {
@@ -17,7 +17,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     };
     let items = match state.app.due(None).await {
         Ok(i) => i,
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/admin/due"),
     };
     let overdue = items.iter().filter(|i| i.overdue).count();
     respond(

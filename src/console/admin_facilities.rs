@@ -14,14 +14,14 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::session::SignedIn;
-use super::{Needs, layout, refused, require, require_form, see_other, unavailable};
+use super::{Needs, layout, refused, require, require_form, see_other};
 use crate::app::facilities::{FacilitiesError, ImportLayer};
 use crate::app::{Refusal, UseCaseError};
 use crate::db::facilities::{LayerView, VersionView};
 use crate::facilities::gis_file::Format;
-use crate::http::error::status_of;
-use crate::http::pages::respond;
-use crate::http::state::AppState;
+use crate::web::page::respond;
+use crate::web::state::AppState;
+use crate::web::status::status_of;
 
 /// The largest text field of the form read (the file has `facilities.max_bytes`).
 const FIELD_BYTES: usize = 4 * 1024;
@@ -48,18 +48,18 @@ async fn show(
 ) -> HttpResponse {
     let layers = match state.app.facility_layers().await {
         Ok(l) => l,
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(who, &e, "/admin/facilities"),
     };
     let mut history = Vec::with_capacity(layers.len());
     for l in &layers {
         match state.app.facility_layer(&l.name).await {
             Ok(full) => history.push(full.versions.unwrap_or_default()),
-            Err(e) => return unavailable(&e),
+            Err(e) => return refused(who, &e, "/admin/facilities"),
         }
     }
     let policies = match state.app.auto_clear_policies().await {
         Ok(p) => p,
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(who, &e, "/admin/facilities"),
     };
     let mut policies: Vec<_> = policies.into_iter().collect();
     policies.sort_by(|a, b| a.0.cmp(&b.0));

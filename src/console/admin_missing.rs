@@ -8,9 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use aegis_workflows::daily_summary::TicketRef;
 use maud::{Markup, html};
 
-use super::{Needs, layout, require, unavailable};
-use crate::http::pages::respond;
-use crate::http::state::AppState;
+use super::{Needs, layout, refused, require};
+use crate::web::page::respond;
+use crate::web::state::AppState;
 
 fn refs(list: &[TicketRef]) -> Markup {
     html! {
@@ -28,7 +28,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     };
     let (list, gaps) = match state.app.missing().await {
         Ok(m) => (m.reconciliations, m.gaps),
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/admin/missing"),
     };
     let still: usize = list.iter().map(|r| r.still_missing.len()).sum();
     respond(

@@ -8,10 +8,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use aegis_actors::health::ActorReport;
 use maud::{Markup, html};
 
-use super::{Needs, layout, require, unavailable};
+use super::{Needs, layout, refused, require};
 use crate::app::views::{ModelRecord, Stats};
-use crate::http::pages::respond;
-use crate::http::state::AppState;
+use crate::web::page::respond;
+use crate::web::state::AppState;
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let who = match require(&state, &req, Needs::Operator).await {
@@ -20,7 +20,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     };
     let system = match state.app.system().await {
         Ok(s) => s,
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/admin/system"),
     };
     let (stats, actors) = (&system.stats, &system.actors);
     let (model, trained) = (&system.model.active, &system.model.trained);

@@ -13,12 +13,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::session::SignedIn;
-use super::{Needs, layout, refused, require, require_form, see_other, unavailable};
+use super::{Needs, layout, refused, require, require_form, see_other};
 use crate::app::views::{EventView, WorkflowDetail};
-use crate::app::workflows::{DEFAULT_REASON, LookupError};
+use crate::app::workflows::DEFAULT_REASON;
 use crate::formats::openticket::CenterSays;
-use crate::http::pages::respond;
-use crate::http::state::AppState;
+use crate::web::page::respond;
+use crate::web::state::AppState;
 
 pub async fn page(
     state: web::Data<AppState>,
@@ -31,16 +31,15 @@ pub async fn page(
     };
     let (detail, codes) = match state.app.workflow_with_codes(&id).await {
         Ok(d) => d,
-        Err(e @ LookupError::NotFound(_)) => return refused(&who, &e, "/admin/workflows"),
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/admin/workflows"),
     };
     let near = match state.app.buried_near(&id).await {
         Ok(n) => n,
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/admin/workflows"),
     };
     let says = match state.app.center_says(&id).await {
         Ok(s) => s,
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/admin/workflows"),
     };
     let ticket = serde_json::from_value::<aegis_workflows::Ticket>(detail.ticket.clone()).ok();
     let area = ticket

@@ -10,11 +10,11 @@ use aegis_workflows::screening::Category;
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
-use super::{Needs, layout, refused, require, unavailable};
+use super::{Needs, layout, refused, require};
 use crate::app::views::{Page, WorkflowItem};
-use crate::app::workflows::{ListError, WorkflowQuery};
-use crate::http::pages::respond;
-use crate::http::state::AppState;
+use crate::app::workflows::WorkflowQuery;
+use crate::web::page::respond;
+use crate::web::state::AppState;
 
 const PER_PAGE: usize = 50;
 
@@ -95,8 +95,7 @@ pub async fn page(
     let form = form.into_inner();
     let page = match state.app.list_workflows(&form.query()).await {
         Ok(p) => p,
-        Err(e @ ListError::Invalid(_)) => return refused(&who, &e, "/admin/workflows"),
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/admin/workflows"),
     };
     respond(
         StatusCode::OK,

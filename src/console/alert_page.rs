@@ -10,25 +10,12 @@ use aegis_workflows::notification::Change;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::session::SignedIn;
-use super::{Needs, facility_map, layout, refused, require, require_form, see_other, unavailable};
-use crate::app::alerts::{AlertAction, AlertActionError};
+use super::{Needs, facility_map, layout, refused, require, require_form, see_other};
+use crate::app::alerts::AlertAction;
 use crate::app::views::NoticeFacts;
-use crate::app::workflows::LookupError;
-use crate::http::pages::respond;
-use crate::http::state::AppState;
 use crate::notify::notice::Notice;
-
-fn not_found(who: &SignedIn) -> HttpResponse {
-    respond(
-        StatusCode::NOT_FOUND,
-        layout(
-            who,
-            "No such alert",
-            html! { h1 { "No such alert" } p { a href="/alerts" { "Back to the queue" } } },
-        ),
-    )
-}
+use crate::web::page::respond;
+use crate::web::state::AppState;
 
 fn reasons_chart(n: &Notice) -> Markup {
     let Some(score) = &n.facts.score else {
@@ -69,19 +56,21 @@ pub async fn page(
     };
     let detail = match state.app.alert(&id, who.user.role).await {
         Ok(d) => d,
-        Err(LookupError::NotFound(_)) => return not_found(&who),
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/alerts"),
     };
     let (wf, told, alert) = (detail.workflow, detail.notifications, detail.alert);
     let ticket: aegis_workflows::Ticket = match serde_json::from_value(wf.ticket.clone()) {
         Ok(t) => t,
-        Err(e) => return unavailable(&format!("a stored ticket does not read: {e}")),
+        Err(e) => {
+            let e = crate::app::Refusal::internal(format!("a stored ticket does not read: {e}"));
+            return refused(&who, &e, "/alerts");
+        }
     };
     let area = aegis_workflows::geometry::DigArea::of(&ticket.location);
     let buffer = facility_map::center_buffer(&ticket.location);
     let near = match state.app.buried_near(&wf.id).await {
         Ok(n) => n,
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/alerts"),
     };
     let notice = Notice {
         change: Change::Raised,
@@ -204,15 +193,6 @@ async fn act(
         .await
     {
         Ok(_) => see_other(&back),
-        Err(AlertActionError::NotFound) => not_found(&who),
-        Err(AlertActionError::UnknownDisposition) => respond(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            layout(
-                &who,
-                "Choose a disposition",
-                html! { h1 { "Choose how the alert was handled" } },
-            ),
-        ),
         Err(e) => refused(&who, &e, &back),
     }
 }

@@ -7,10 +7,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
-use super::{Needs, layout, require, unavailable};
+use super::{Needs, layout, refused, require};
 use crate::app::queue::{QueueItem, QueueQuery};
-use crate::http::pages::respond;
-use crate::http::state::AppState;
+use crate::web::page::respond;
+use crate::web::state::AppState;
 
 /// The queue shows this many open alerts at most; the API lists them all by priority too.
 const SHOWN: usize = 200;
@@ -55,7 +55,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     };
     let queue = match open_alerts(&state).await {
         Ok(q) => q,
-        Err(e) => return unavailable(&e),
+        Err(e) => return refused(&who, &e, "/alerts"),
     };
     let items = queue.items;
     respond(
@@ -81,12 +81,13 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 
 /// `/alerts/rows`: the queue's rows alone, for the page's live update.
 pub async fn rows_fragment(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    if let Err(answer) = require(&state, &req, Needs::Officer).await {
-        return answer;
-    }
+    let who = match require(&state, &req, Needs::Officer).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
     match open_alerts(&state).await {
         Ok(queue) => respond(StatusCode::OK, rows(&queue.items)),
-        Err(e) => unavailable(&e),
+        Err(e) => refused(&who, &e, "/alerts"),
     }
 }
 

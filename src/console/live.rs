@@ -11,7 +11,7 @@ use futures::StreamExt;
 use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
 
 use super::{Needs, require, session};
-use crate::http::state::AppState;
+use crate::web::state::AppState;
 
 const RECHECK: Duration = Duration::from_secs(5);
 

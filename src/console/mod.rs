@@ -1,6 +1,6 @@
 //! The console (contract §8): server-rendered pages (maud) over the same queries and commands
 //! as the JSON API, for people in a browser. One module per page; the security pieces
-//! (passwords, sessions, CSRF) have their own. Pages are built from `http::pages`' frame and
+//! (passwords, sessions, CSRF) have their own. Pages are built from `web::page`'s frame and
 //! headers: no script or style from anywhere else, no framing.
 //!
 //! Choice: server-rendered HTML with maud (compile-time checked, escaped by default, no build
@@ -16,6 +16,7 @@ pub mod admin_workflow;
 pub mod admin_workflows;
 pub mod alert_page;
 pub mod alert_queue;
+pub mod error_page;
 pub mod facility_map;
 pub mod live;
 pub mod session;
@@ -26,10 +27,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
 use crate::app::views::Role;
-use crate::app::{Refusal, UseCaseError};
-use crate::http::error::status_of;
-use crate::http::pages::{frame, respond};
-use crate::http::state::AppState;
+use crate::web::page::{frame, respond};
+use crate::web::state::AppState;
+pub use error_page::{refused, refused_anonymous};
 use session::SignedIn;
 
 /// Registers the console's pages.
@@ -85,7 +85,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     match session::current(&state, &req).await {
         Ok(Some(_)) => see_other("/alerts"),
         Ok(None) => see_other("/signin"),
-        Err(e) => unavailable(&e),
+        Err(e) => refused_anonymous(&e, "/"),
     }
 }
 
@@ -94,17 +94,6 @@ pub fn see_other(to: &str) -> HttpResponse {
         .insert_header(("location", to))
         .insert_header(("cache-control", "no-store"))
         .finish()
-}
-
-pub fn unavailable(e: &dyn std::fmt::Display) -> HttpResponse {
-    tracing::warn!(error = %e, "a console page could not be built");
-    respond(
-        StatusCode::SERVICE_UNAVAILABLE,
-        frame(
-            "Try again",
-            html! { h1 { "Aegis could not answer just now" } p { "Reload in a few seconds." } },
-        ),
-    )
 }
 
 /// Who may see a page.
@@ -124,7 +113,7 @@ pub async fn require(
     let who = match session::current(state, req).await {
         Ok(Some(w)) => w,
         Ok(None) => return Err(see_other("/signin")),
-        Err(e) => return Err(unavailable(&e)),
+        Err(e) => return Err(refused_anonymous(&e, "/")),
     };
     if needs == Needs::Operator && who.user.role != Role::Operator {
         return Err(respond(
@@ -155,29 +144,6 @@ pub async fn require_form(
         return Err(forged());
     }
     Ok(who)
-}
-
-/// A use case's refusal as a page: the same status and message the API would give, and a way
-/// back.
-pub fn refused(who: &SignedIn, e: &impl UseCaseError, back: &str) -> HttpResponse {
-    let r: Refusal = e.refusal();
-    let status = status_of(r.kind);
-    if status.is_server_error() {
-        tracing::warn!(error = %r, "a console action could not be carried out");
-    }
-    let e = r;
-    respond(
-        status,
-        layout(
-            who,
-            "Not done",
-            html! {
-                h1 { "Not done" }
-                p class="gone" role="alert" { (e.message) }
-                p { a href=(back) { "Back" } }
-            },
-        ),
-    )
 }
 
 /// A signed-in page: navigation, who is signed in, sign-out (a CSRF-protected form).

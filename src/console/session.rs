@@ -8,7 +8,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use aegis_actors::ports::StoreError;
 
 use crate::app::sign_in::{NewSession, SESSION_HOURS};
-use crate::http::state::AppState;
+use crate::web::state::AppState;
 
 pub use crate::app::sign_in::SignedIn;
 
@@ -77,7 +77,7 @@ pub fn same_origin(state: &AppState, req: &HttpRequest) -> bool {
     let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    let Some(host) = crate::http::client_ip::host(req, &state.proxies) else {
+    let Some(host) = crate::web::client_ip::host(req, &state.proxies) else {
         return false;
     };
     origin

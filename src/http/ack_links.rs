@@ -8,10 +8,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 
-use super::pages::{frame, respond};
-use super::state::AppState;
 use crate::app::ack_links::LinkError;
 use crate::notify::notice::Notice;
+use crate::web::page::{frame, respond};
+use crate::web::state::AppState;
 
 /// Why a link cannot be used, as a page for the person holding it.
 fn refusal_page(e: LinkError) -> HttpResponse {

@@ -7,12 +7,12 @@ use serde::Deserialize;
 
 use super::auth::Operator;
 use super::error::{ApiError, ErrorBody};
-use super::state::AppState;
 use crate::app::dead_letters::DeadLetterQuery as DeadLetterFilter;
 use crate::app::views::{
     DeadLetterView, ModelRecord, Page, ResponseView, Stats, WorkflowDetail, WorkflowItem,
 };
 use crate::app::workflows::WorkflowQuery as WorkflowFilter;
+use crate::web::state::AppState;
 
 /// `GET /v1/admin/workflows/{id}`: state, ticket, score, alert, full event history and a
 /// verification of its hash chain.

@@ -11,10 +11,10 @@ use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
 
 use super::auth::Officer;
 use super::error::{ApiError, ErrorBody};
-use super::state::AppState;
 use crate::app::alerts::{AlertAction, AlertDetail, AlertQuery as AlertFilter};
 use crate::app::queue::QueueQuery;
 use crate::app::views::{AlertItem, AlertView, Page};
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct AlertQuery {

@@ -9,8 +9,8 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 
 use super::error::ApiError;
-use super::state::AppState;
 use crate::app::views::Principal;
+use crate::web::state::AppState;
 
 /// The bearer token a request presents, if any.
 pub fn presented_token(req: &HttpRequest) -> Option<String> {

@@ -4,16 +4,12 @@
 //! held is what was sent, not a doubling buffer), a cap on a center's bodies read at once, and
 //! the JSON media type. Webhooks, summaries, outcomes and the APIs' optional bodies share these.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, web};
 use futures::StreamExt;
-use parking_lot::Mutex;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::error::ApiError;
 
@@ -99,41 +95,6 @@ pub async fn read_body(
     }
 }
 
-/// Bodies being read at once, per center: a center's stalled uploads cannot take every
-/// connection's memory, and another center's deliveries are not held up by them.
-#[derive(Debug)]
-pub struct BodySlots {
-    per_center: usize,
-    centers: Mutex<HashMap<String, Arc<Semaphore>>>,
-}
-
-impl BodySlots {
-    pub fn new(per_center: usize) -> Self {
-        Self {
-            per_center: per_center.max(1),
-            centers: Mutex::default(),
-        }
-    }
-
-    /// A slot to read one of `center`'s bodies in (a registered center's code: the map stays
-    /// as small as the list of centers), or `503` when all are taken.
-    pub fn take(&self, center: &str) -> Result<OwnedSemaphorePermit, ApiError> {
-        let slots = self
-            .centers
-            .lock()
-            .entry(center.to_owned())
-            .or_insert_with(|| Arc::new(Semaphore::new(self.per_center)))
-            .clone();
-        slots.try_acquire_owned().map_err(|_| {
-            ApiError::unavailable(
-                "too many of this center's deliveries are arriving at once; send it again shortly",
-                1,
-            )
-            .closing()
-        })
-    }
-}
-
 /// The request's media type, lower-cased without parameters (`application/json`).
 pub fn media_type(req: &HttpRequest) -> String {
     req.headers()
@@ -160,4 +121,18 @@ pub fn require_json(req: &HttpRequest) -> Result<String, ApiError> {
             "send JSON with 'Content-Type: application/json'",
         ))
     }
+}
+
+/// A slot to read one of `center`'s bodies in, or `503` when all are taken.
+pub fn slot(
+    slots: &crate::web::body_slots::BodySlots,
+    center: &str,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    slots.take(center).ok_or_else(|| {
+        ApiError::unavailable(
+            "too many of this center's deliveries are arriving at once; send it again shortly",
+            1,
+        )
+        .closing()
+    })
 }

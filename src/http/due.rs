@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::auth::Operator;
 use super::error::{ApiError, ErrorBody};
-use super::state::AppState;
 use crate::app::views::DueItem;
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct DueQuery {

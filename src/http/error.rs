@@ -13,7 +13,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::app::{Kind, Refusal, UseCaseError};
+use crate::app::{Refusal, UseCaseError};
+use crate::web::status::status_of;
 
 /// The error envelope of every non-2xx answer (as documented).
 #[derive(Debug, Serialize, ToSchema)]
@@ -148,7 +149,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let id = super::request_id::current();
+        let id = crate::web::request_id::current();
         let mut resp = HttpResponse::build(self.status).json(self.body(&id));
         if self.close || self.status == StatusCode::PAYLOAD_TOO_LARGE {
             // The rest of the body was never read; the connection cannot be reused.
@@ -161,24 +162,6 @@ impl ResponseError for ApiError {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         resp
-    }
-}
-
-/// The status of each kind of refusal (the table in `app::errors`).
-pub fn status_of(kind: Kind) -> StatusCode {
-    match kind {
-        Kind::Malformed => StatusCode::BAD_REQUEST,
-        Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
-        Kind::Forbidden => StatusCode::FORBIDDEN,
-        Kind::NotFound => StatusCode::NOT_FOUND,
-        Kind::Conflict => StatusCode::CONFLICT,
-        Kind::Gone => StatusCode::GONE,
-        Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        Kind::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-        Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::auth::Operator;
 use super::body::{media_type, read_body};
 use super::error::{ApiError, ErrorBody};
-use super::state::AppState;
 use crate::app::facilities::{AutoClearInput, FacilitiesError, ImportLayer, type_name};
 use crate::db::facilities::LayerView;
 use crate::facilities::gis_file::Format;
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct LayerPath {

@@ -31,7 +31,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
                 .await
                 .map_err(|e| ApiError::malformed(e.to_string()))?;
             let timeout = req
-                .app_data::<web::Data<super::state::AppState>>()
+                .app_data::<web::Data<crate::web::state::AppState>>()
                 .map(|s| s.body_timeout())
                 .ok_or_else(|| ApiError::internal("application state missing"))?;
             let body =

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use super::body::{API_BODY_LIMIT, read_body};
 use super::error::{ApiError, ErrorBody};
 use super::signed::signed_by;
-use super::state::AppState;
 use crate::app::outcomes::{OutcomeReport, Reporter};
 use crate::app::views::OutcomeRecord;
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -12,9 +12,9 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::auth::Operator;
 use super::error::{ApiError, ErrorBody};
-use super::state::AppState;
 use crate::app::people::RosterNow;
 use crate::app::views::UserView;
+use crate::web::state::AppState;
 
 use super::patterns::{DAYS, EMAIL, ROSTER, ROUTING_KEY, SECRET, TIME, URL, USER, shape};
 

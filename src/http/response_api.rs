@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::auth::Operator;
 use super::error::{ApiError, ErrorBody};
 use super::patterns::{NON_BLANK, URL, shape};
-use super::state::AppState;
 use crate::app::response_api::ResponseApiInput;
 use crate::app::views::ApiView;
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct CenterPath {

@@ -11,10 +11,10 @@ use super::auth::Operator;
 use super::body::{media_type, read_body};
 use super::error::{ApiError, ErrorBody};
 use super::signed::signed_by;
-use super::state::AppState;
 use crate::app::reconciliation::ReconciliationQuery as Query;
 use crate::app::views::{GapView, ReconciliationView};
 use crate::formats::summary::SummaryBody;
+use crate::web::state::AppState;
 
 /// `POST /v1/webhooks/{center}/summary`.
 #[utoipa::path(
@@ -48,7 +48,7 @@ pub async fn summary(
             "send the summary as text/plain (the e-mail's text) or application/json",
         ));
     }
-    let slot = state.body_slots.take(&center.code)?;
+    let slot = super::body::slot(&state.body_slots, &center.code)?;
     let body = read_body(
         payload,
         &req,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::state::AppState;
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct Advance {

@@ -9,11 +9,11 @@ use serde::Serialize;
 use super::body::{read_body, require_json};
 use super::error::{ApiError, ErrorBody};
 use super::signed::signed_by;
-use super::state::AppState;
 use crate::app::receive_ticket::{Delivery, Format, ReceiveError, Received, conflict_details};
 use crate::formats::ParseError;
 use crate::formats::openticket::{ErrorItem, Refused};
 use crate::telemetry::names;
+use crate::web::state::AppState;
 
 /// The answer to an accepted or repeated delivery.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -138,7 +138,7 @@ async fn receive(
     let app = &state.app;
     let center = app.center(code).await?;
     let content_type = require_json(req)?;
-    let slot = state.body_slots.take(&center.code)?;
+    let slot = super::body::slot(&state.body_slots, &center.code)?;
     let body = read_body(
         payload,
         req,

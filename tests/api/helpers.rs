@@ -73,7 +73,7 @@ pub struct TestApp {
     pub token: String,
     pub officer_token: String,
     pub backend: Backend,
-    pub state: actix_web::web::Data<aegis::http::state::AppState>,
+    pub state: actix_web::web::Data<aegis::web::state::AppState>,
     _dir: Option<tempdir::TempDir>,
     pg_name: Option<String>,
 }

@@ -10,6 +10,7 @@ mod browser;
 mod conformance;
 mod console;
 mod console_admin;
+mod console_errors;
 mod due_times;
 mod facilities;
 mod hardening;

@@ -18,7 +18,7 @@ pub struct AppState {
     /// What `/metrics` reads on every scrape.
     pub gauges: crate::telemetry::gauges::Sources,
     /// Centers' bodies being read at once.
-    pub body_slots: super::body::BodySlots,
+    pub body_slots: super::body_slots::BodySlots,
 }
 
 impl std::fmt::Debug for AppState {
@@ -35,6 +35,6 @@ impl AppState {
 
     /// The client address of a request, `X-Forwarded-For` counting only from trusted proxies.
     pub fn client(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
-        super::client_ip::of(req, &self.proxies)
+        crate::web::client_ip::of(req, &self.proxies)
     }
 }
