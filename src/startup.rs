@@ -15,13 +15,16 @@ use aegis_actors::ports::{Bus, Clock, ShiftedClock, SystemClock};
 use aegis_actors::{Deps, Runtime, ScorerSlot, Signals};
 use anyhow::{Context as _, anyhow};
 
+use crate::app::UseCaseError as _;
 use crate::bus::inprocess::InProcessBus;
 use crate::config::Settings;
-use crate::db::centers::{self, CenterFormat};
 use crate::db::store::DbStore;
 use crate::db::writer::Writer;
 use crate::db::{Db, DbSettings, migrate};
+use crate::facilities::layer_screener::LayerScreener;
 use crate::http;
+use crate::notify::links::LinkSigner;
+use crate::positive_response::PositiveResponseClient;
 use crate::risk::forest::Forest;
 use crate::risk::scorer::{Explain, ForestScorer, ScorerOptions};
 use crate::telemetry;
@@ -95,25 +98,6 @@ pub fn scorer_options(s: &Settings) -> ScorerOptions {
     }
 }
 
-/// Registers `DEMO` when demo mode is on, no center exists yet and Aegis listens on loopback
-/// only (a demo secret must never open a public port); returns the secret, to be printed once.
-fn demo_center(db: &Db, s: &Settings) -> anyhow::Result<Option<String>> {
-    if !s.demo.enabled || !binds_loopback_only(&s.http.bind) {
-        return Ok(None);
-    }
-    let mut conn = db.write().map_err(|e| anyhow!(e))?;
-    if !centers::list(&mut conn)?.is_empty() {
-        return Ok(None);
-    }
-    let secret = CenterFormat::Native.generate_secret();
-    centers::add(&mut conn, "DEMO", CenterFormat::Native, &secret)?;
-    let layers = crate::facilities::demo::import_if_none(&mut conn, s.facilities.max_bytes)?;
-    if layers > 0 {
-        tracing::info!(layers, "demo facility layers imported around the demo area");
-    }
-    Ok(Some(secret))
-}
-
 /// Whether every address `bind` resolves to is a loopback address.
 fn binds_loopback_only(bind: &str) -> bool {
     use std::net::ToSocketAddrs;
@@ -142,156 +126,234 @@ fn connect_bus(s: &Settings, node: &str) -> Arc<dyn Bus> {
     }
 }
 
+/// Storage: the database (migrated) and the writer in front of it.
+async fn open_storage(settings: &Arc<Settings>) -> anyhow::Result<(Db, Arc<DbStore>)> {
+    let s = settings.clone();
+    let db = tokio::task::spawn_blocking(move || open_db(&s)).await??;
+    let writer = Writer::start(
+        db.clone(),
+        settings.database.writer_queue,
+        settings.database.max_batch,
+    );
+    let store = DbStore::new(db.clone(), writer);
+    Ok((db, store))
+}
+
+/// The application without the runtime, as the command line uses it: storage, the system
+/// clock, no screener. Must run inside a Tokio runtime.
+pub async fn tools_app(settings: Settings) -> anyhow::Result<crate::app::App> {
+    let settings = Arc::new(settings);
+    let (db, store) = open_storage(&settings).await?;
+    Ok(crate::app::App::new(crate::app::Parts {
+        outbound: crate::outbound::Outbound::new(settings.outbound.allow_private_networks),
+        consequence: settings.consequence()?,
+        settings,
+        db,
+        store,
+        clock: Arc::new(SystemClock),
+        screener: None,
+    }))
+}
+
+/// The clock every part reads: the system's, shifted, or manual (tests).
+fn clocks(settings: &Settings) -> (Arc<dyn Clock>, Option<Arc<ManualClock>>) {
+    let offset = chrono::TimeDelta::seconds(settings.testing.clock_offset_secs);
+    let manual = settings
+        .testing
+        .manual_clock
+        .then(|| Arc::new(ManualClock::new(chrono::Utc::now() + offset)));
+    let clock: Arc<dyn Clock> = match &manual {
+        Some(c) => c.clone(),
+        None if offset.is_zero() => Arc::new(SystemClock),
+        None => Arc::new(ShiftedClock::new(offset)),
+    };
+    (clock, manual)
+}
+
+/// On a fresh install listening on loopback only (a demo secret must never open a public
+/// port): the demo center and network; its secret is printed once.
+async fn install_demo(app: &crate::app::App, settings: &Settings) -> anyhow::Result<()> {
+    if !settings.demo.enabled || !binds_loopback_only(&settings.http.bind) {
+        return Ok(());
+    }
+    let installed = app
+        .install_demo()
+        .await
+        .map_err(|e| anyhow!("installing the demo: {}", e.refusal()))?;
+    if installed.layers > 0 {
+        tracing::info!(
+            layers = installed.layers,
+            "demo facility layers imported around the demo area"
+        );
+    }
+    if let Some(secret) = installed.secret {
+        println!("Demo center DEMO (native webhooks) created; its secret (shown once): {secret}");
+    }
+    Ok(())
+}
+
+/// What reaches the outside: acknowledgement links, the messenger (e-mail, PagerDuty, Slack,
+/// webhooks) and the centers' PositiveResponse APIs.
+struct Outside {
+    links: LinkSigner,
+    messenger: crate::notify::ChannelMessenger,
+    responder: PositiveResponseClient,
+}
+
+async fn connect_outside(
+    settings: &Settings,
+    db: &Db,
+    store: &DbStore,
+    port: u16,
+) -> anyhow::Result<Outside> {
+    let link_key = store
+        .writer()
+        .run(|tx| crate::db::link_keys::ensure(tx, chrono::Utc::now()))
+        .await
+        .context("reading the acknowledgement link key")?;
+    let links = LinkSigner::new(link_key);
+    let timeout = Duration::from_millis(settings.notify.timeout_ms);
+    let mailer = if settings.notify.smtp_url.is_empty() {
+        tracing::warn!("notify.smtp_url is not set: e-mail notifications will fail");
+        None
+    } else {
+        Some(crate::notify::email::Mailer::new(
+            &settings.notify.smtp_url,
+            &settings.notify.from,
+            timeout,
+        )?)
+    };
+    let outbound = crate::outbound::Outbound::new(settings.outbound.allow_private_networks);
+    let messenger = crate::notify::ChannelMessenger::new(
+        db.clone(),
+        links.clone(),
+        settings.public_url(port),
+        mailer,
+        timeout,
+        outbound,
+    )?;
+    let responder = PositiveResponseClient::new(db.clone(), timeout, outbound)?;
+    actix_web::rt::spawn(crate::positive_response::codes::refresh_daily(
+        responder.clone(),
+        db.clone(),
+        store.clone(),
+    ));
+    Ok(Outside {
+        links,
+        messenger,
+        responder,
+    })
+}
+
+/// The facility layers loaded, then followed through the database's screening generation.
+async fn load_screener(
+    screener: &Arc<LayerScreener>,
+    settings: &Settings,
+    db: &Db,
+) -> anyhow::Result<()> {
+    screener
+        .refresh(db)
+        .await
+        .context("loading the facility layers")?;
+    screener.watch(
+        db.clone(),
+        Duration::from_millis(settings.facilities.refresh_ms.max(100)),
+    );
+    Ok(())
+}
+
+/// The HTTP server over the shared state: the JSON API and the console.
+fn http_server(
+    state: web::Data<AppState>,
+    settings: &Settings,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
+    let testing = settings.testing.manual_clock;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(http::json_config(http::API_BODY_LIMIT))
+            .app_data(http::query_config())
+            .app_data(http::path_config())
+            .wrap(from_fn(request_id::middleware))
+            .configure(|c| http::routes(c, testing))
+            .configure(crate::console::routes)
+            .default_service(web::to(http::not_found))
+    })
+    .backlog(4_096)
+    .shutdown_timeout(5);
+    if settings.http.workers > 0 {
+        server = server.workers(settings.http.workers);
+    }
+    Ok(server.listen(listener)?.run())
+}
+
 impl Application {
     /// Builds everything and binds the listener; must run inside an actix system.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         crate::tls::install_provider();
         let settings = Arc::new(settings);
         let metrics = telemetry::metrics_export::install()?;
-        let s = settings.clone();
-        let (db, demo_secret) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let db = open_db(&s)?;
-            let demo = demo_center(&db, &s)?;
-            Ok((db, demo))
-        })
-        .await??;
-        if let Some(secret) = demo_secret {
-            println!(
-                "Demo center DEMO (native webhooks) created; its secret (shown once): {secret}"
-            );
-        }
-        let writer = Writer::start(
-            db.clone(),
-            settings.database.writer_queue,
-            settings.database.max_batch,
-        );
-        let store = DbStore::new(db.clone(), writer);
+        let (db, store) = open_storage(&settings).await?;
+        let (clock, manual_clock) = clocks(&settings);
         let options = scorer_options(&settings);
         let forest = load_model(&settings).context("loading the risk model")?;
         tracing::info!(model = %forest.version, trees = forest.tree_count(), "risk model loaded");
         let scorer = ForestScorer::start(forest, options.clone())?;
-        let offset = chrono::TimeDelta::seconds(settings.testing.clock_offset_secs);
-        let manual_clock = settings
-            .testing
-            .manual_clock
-            .then(|| Arc::new(ManualClock::new(chrono::Utc::now() + offset)));
-        let clock: Arc<dyn Clock> = match &manual_clock {
-            Some(c) => c.clone(),
-            None if offset.is_zero() => Arc::new(SystemClock),
-            None => Arc::new(ShiftedClock::new(offset)),
-        };
+        let screener = LayerScreener::empty();
+        let core = crate::app::App::new(crate::app::Parts {
+            settings: settings.clone(),
+            db: db.clone(),
+            store: store.clone(),
+            clock: clock.clone(),
+            outbound: crate::outbound::Outbound::new(settings.outbound.allow_private_networks),
+            screener: Some(screener.clone()),
+            consequence: settings.consequence()?,
+        });
+        install_demo(&core, &settings).await?;
+        load_screener(&screener, &settings, &db).await?;
         let listener = TcpListener::bind(&settings.http.bind)
             .with_context(|| format!("binding {}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
         let node = node_id(&settings, port);
-        let link_key = store
-            .writer()
-            .run(|tx| crate::db::link_keys::ensure(tx, chrono::Utc::now()))
-            .await
-            .context("reading the acknowledgement link key")?;
-        let links = crate::notify::links::LinkSigner::new(link_key);
-        let notify_timeout = Duration::from_millis(settings.notify.timeout_ms);
-        let mailer = if settings.notify.smtp_url.is_empty() {
-            tracing::warn!("notify.smtp_url is not set: e-mail notifications will fail");
-            None
-        } else {
-            Some(crate::notify::email::Mailer::new(
-                &settings.notify.smtp_url,
-                &settings.notify.from,
-                notify_timeout,
-            )?)
-        };
-        let outbound = crate::outbound::Outbound::new(settings.outbound.allow_private_networks);
-        let messenger = crate::notify::ChannelMessenger::new(
-            db.clone(),
-            links.clone(),
-            settings.public_url(port),
-            mailer,
-            notify_timeout,
-            outbound,
-        )?;
-        let responder = crate::positive_response::PositiveResponseClient::new(
-            db.clone(),
-            notify_timeout,
-            outbound,
-        )?;
-        actix_web::rt::spawn(crate::positive_response::codes::refresh_daily(
-            responder.clone(),
-            db.clone(),
-            store.as_ref().clone(),
-        ));
+        let outside = connect_outside(&settings, &db, &store, port).await?;
         let bus = connect_bus(&settings, &node);
-        let screener = crate::facilities::layer_screener::LayerScreener::empty();
-        screener
-            .refresh(&db)
-            .await
-            .context("loading the facility layers")?;
-        screener.watch(
-            db.clone(),
-            Duration::from_millis(settings.facilities.refresh_ms.max(100)),
-        );
         let health = Health::default();
-        let deps = Deps {
+        let runtime = Runtime::start(Deps {
             store: store.clone(),
             bus: bus.clone(),
             scorer: ScorerSlot::new(scorer, &health),
             screener: screener.clone(),
-            clock: clock.clone(),
-            messenger: Arc::new(messenger),
-            responder: Arc::new(responder.clone()),
+            clock,
+            messenger: Arc::new(outside.messenger),
+            responder: Arc::new(outside.responder.clone()),
             config: settings.runtime_config(node)?,
             signals: Signals::default(),
             health,
-        };
-        let runtime = Runtime::start(deps);
-        let last_deliveries = telemetry::silence::LastDeliveries::watching(&settings.centers);
-        telemetry::silence::load(&db, &settings.centers, &last_deliveries, clock.now()).await;
-        let app = crate::app::App::new(crate::app::Parts {
-            settings: settings.clone(),
-            db: db.clone(),
-            store,
-            bus,
-            runtime,
-            clock,
-            manual_clock,
-            links,
-            responder,
-            last_deliveries,
-            scorer_options: options,
-            outbound,
-            screener,
-            consequence: settings.consequence()?,
         });
-        let gauges = app.telemetry_sources();
-        telemetry::gauges::spawn_db_gauges(gauges.clone(), Duration::from_secs(5));
+        let app = Arc::new(crate::app::Service::new(
+            core,
+            crate::app::Serving {
+                bus,
+                runtime,
+                manual_clock,
+                links: outside.links,
+                responder: outside.responder,
+                last_deliveries: crate::app::LastDeliveries::watching(&settings.centers),
+                scorer_options: options,
+            },
+        ));
+        app.load_last_deliveries().await;
+        telemetry::gauges::spawn_db_gauges(app.clone(), Duration::from_secs(5));
         let state = web::Data::new(AppState {
             app,
             metrics,
             streams: Arc::new(tokio::sync::Semaphore::new(settings.http.max_streams)),
             proxies: crate::web::client_ip::parse_proxies(&settings.http.trusted_proxies)
                 .map_err(|e| anyhow!("http.trusted_proxies: {e}"))?,
-            gauges,
             body_slots: crate::web::body_slots::BodySlots::new(settings.http.max_bodies_per_center),
         });
-        let testing = settings.testing.manual_clock;
-        let app_state = state.clone();
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(app_state.clone())
-                .app_data(http::json_config(http::API_BODY_LIMIT))
-                .app_data(http::query_config())
-                .app_data(http::path_config())
-                .wrap(from_fn(request_id::middleware))
-                .configure(|c| http::routes(c, testing))
-                .configure(crate::console::routes)
-                .default_service(web::to(http::not_found))
-        })
-        .backlog(4_096)
-        .shutdown_timeout(5);
-        if settings.http.workers > 0 {
-            server = server.workers(settings.http.workers);
-        }
-        let server = server.listen(listener)?.run();
+        let server = http_server(state.clone(), &settings, listener)?;
         tracing::info!(port, "Aegis is listening");
         Ok(Self {
             port,

@@ -554,7 +554,13 @@ fn facility_layers_are_imported_listed_and_retired_from_the_command_line() {
     assert!(show.contains("  v1\t") && show.contains("by cli"), "{show}");
     assert!(s.ok(&["facilities", "retire", "mains"]).contains("retired"));
     assert!(s.ok(&["facilities", "list"]).contains("retired"));
-    assert!(!s.aegis(&["facilities", "retire", "mains"]).status.success());
+    // Retiring again changes nothing, as `DELETE` on the layer does.
+    assert!(
+        s.ok(&["facilities", "retire", "mains"])
+            .contains("already retired"),
+        "a second retirement says so"
+    );
+    assert!(!s.aegis(&["facilities", "retire", "pipes"]).status.success());
 }
 
 #[test]

@@ -7,7 +7,7 @@ use aegis_actors::step::{Command, StepError};
 use aegis_workflows::notification::Change;
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::App;
+use super::Service;
 use super::errors::{Kind, Refusal, UseCaseError};
 use crate::db::principals::{self, Principal};
 use crate::db::read::deliveries::{self, DeliveryFound, NoticeFacts};
@@ -53,7 +53,7 @@ fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-impl App {
+impl Service {
     /// The link behind `token`, if it can still be used; changes nothing.
     pub async fn ack_link(&self, token: &str) -> Result<UsableLink, LinkError> {
         let id = self.links.verify(token).ok_or(LinkError::Unknown)?;

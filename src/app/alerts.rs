@@ -9,10 +9,10 @@ use aegis_workflows::lifecycle::Disposition;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use super::App;
 use super::errors::{Refusal, UseCaseError};
 use super::list_params::{self, InvalidParam};
 use super::workflows::{ListError, LookupError};
+use super::{App, Service};
 use crate::db::principals::Role;
 use crate::db::read::deliveries::DeliveryView;
 use crate::db::read::{self, AlertFilter, AlertItem, AlertView, Page, WorkflowDetail};
@@ -147,7 +147,9 @@ impl App {
             notifications,
         })
     }
+}
 
+impl Service {
     /// `by` acknowledges or resolves the alert; the answer is the alert as it is now.
     pub async fn act_on_alert(
         &self,

@@ -4,10 +4,10 @@
 use aegis_actors::step::{Command, Step, StepError, StepOutcome};
 use serde_json::json;
 
-use super::App;
+use super::Service;
 use super::errors::{Kind, Refusal, UseCaseError};
 
-impl App {
+impl Service {
     /// Runs `command` on the workflow's actor and waits for the commit.
     pub async fn command(
         &self,

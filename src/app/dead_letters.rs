@@ -5,11 +5,11 @@
 use aegis_actors::ports::StoreError;
 use aegis_actors::step::StepError;
 
-use super::App;
 use super::errors::{Refusal, UseCaseError};
 use super::list_params;
 use super::receive_ticket::{Delivery, Format, ReceiveError, Received, Signed};
 use super::workflows::ListError;
+use super::{App, Service};
 use crate::db::read::{self, DeadLetterView, Page};
 use crate::db::rows::DeadLetterRow;
 
@@ -142,7 +142,9 @@ impl App {
         let key = id.to_owned();
         self.db.with_read(move |c| read::dead_letter(c, &key)).await
     }
+}
 
+impl Service {
     /// Redrives one dead letter for `by`.
     pub async fn redrive(&self, id: &str, by: String) -> Result<Redriven, RedriveError> {
         let dead = self.dead_letter(id).await?.ok_or(RedriveError::NotFound)?;
@@ -231,7 +233,9 @@ impl App {
             Received::Conflict { workflow_id, .. } => Err(RedriveError::Conflicts { workflow_id }),
         }
     }
+}
 
+impl App {
     /// An operator decides a dead letter is not to be redriven: it is kept, with who and why,
     /// and no longer counts as waiting.
     pub async fn dismiss(

@@ -213,15 +213,15 @@ fn settings_for(
 
 /// An import checked and read, ready to store.
 #[derive(Debug)]
-pub struct PreparedImport {
-    pub layer: LayerSettings,
-    pub source: VersionSource,
-    pub rows: Vec<crate::db::facilities::FacilityRow>,
+struct PreparedImport {
+    layer: LayerSettings,
+    source: VersionSource,
+    rows: Vec<crate::db::facilities::FacilityRow>,
 }
 
 impl PreparedImport {
     /// Stores it as the layer's next version, which screens from then on.
-    pub fn store(
+    fn store(
         &self,
         tx: &mut crate::db::tx::Tx<'_>,
         now: chrono::DateTime<chrono::Utc>,
@@ -231,9 +231,9 @@ impl PreparedImport {
 }
 
 /// Checks an import against the layer as it is (`existing`) and reads the whole file: every
-/// problem, or what to store. Blocking (GDAL): run it off the async threads. The HTTP API and
-/// `aegis facilities import` both come through here.
-pub fn prepare_import(
+/// problem, or what to store. Blocking (GDAL): run it off the async threads. The HTTP API, the
+/// console, `aegis facilities import` and the demo network all come through here.
+fn prepare_import(
     req: ImportLayer,
     existing: Option<&LayerView>,
     max_bytes: usize,
@@ -457,7 +457,10 @@ impl App {
 
     /// What screens on this node now: the layers (name, version, facilities, index memory).
     pub fn screening_loaded(&self) -> Vec<(String, u32, usize, usize)> {
-        self.screener
+        let Some(screener) = &self.screener else {
+            return Vec::new();
+        };
+        screener
             .current()
             .set
             .layers
@@ -474,7 +477,10 @@ impl App {
     }
 
     async fn refresh_screener(&self) {
-        if let Err(e) = self.screener.refresh(&self.db).await {
+        let Some(screener) = &self.screener else {
+            return;
+        };
+        if let Err(e) = screener.refresh(&self.db).await {
             tracing::warn!(error = %e, "the facility layers could not be reloaded now; the next poll will");
         }
     }

@@ -17,16 +17,21 @@
 //! | [`response_api`] | a center's PositiveResponse API and its disposition → code mapping |
 //! | [`facilities`] | facility layers imported, listed, retired; coverage; automatic clearing per center |
 //! | [`outcomes`] | damage reports (the labels for retraining) |
+//! | [`centers`] | call centers registered, their secrets rotated and retired, removed |
+//! | [`accounts`] | officers and operators added and revoked, console passwords |
 //! | [`sign_in`] | console passwords and sessions; API tokens; failed attempts limited |
 //! | [`model`] | the active model and its hot swap |
 //! | [`operations`] | health, readiness, counts, actors, due tickets |
 
+pub mod accounts;
 pub mod ack_links;
 pub mod alerts;
 mod auth_throttle;
 mod center_cache;
+pub mod centers;
 pub mod commands;
 pub mod dead_letters;
+pub mod demo;
 pub mod errors;
 pub mod facilities;
 pub mod list_params;
@@ -34,13 +39,16 @@ pub mod model;
 pub mod operations;
 pub mod outcomes;
 pub mod passwords;
+pub mod patterns;
 pub mod people;
 pub mod queue;
 pub mod receive_ticket;
 pub mod reconciliation;
 pub mod response_api;
 pub mod sign_in;
+pub mod training;
 pub mod views;
+pub mod watch;
 pub mod workflows;
 
 use std::sync::Arc;
@@ -56,49 +64,47 @@ use crate::facilities::layer_screener::LayerScreener;
 use crate::notify::links::LinkSigner;
 use crate::positive_response::PositiveResponseClient;
 use crate::risk::scorer::ScorerOptions;
-use crate::telemetry::silence::LastDeliveries;
+pub use watch::LastDeliveries;
 
 pub use errors::{Kind, Refusal, UseCaseError};
 
-/// What the composition root hands the application.
+/// What every application has: configuration, storage and the screener; the command line's
+/// application is this alone ([`App`]), with no actor running.
 pub struct Parts {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub store: Arc<DbStore>,
+    pub clock: Arc<dyn Clock>,
+    /// Where operators may point Aegis (channel URLs, response APIs).
+    pub outbound: crate::outbound::Outbound,
+    /// The facility layers that screen on this node; the command line has none (a running
+    /// node follows its changes through the database's screening generation).
+    pub screener: Option<Arc<LayerScreener>>,
+    /// How much damaging each facility class weighs (the queue's priority).
+    pub consequence: aegis_workflows::priority::ConsequenceWeights,
+}
+
+/// What only a serving node has: the actor runtime and what talks to the outside.
+pub struct Serving {
     pub bus: Arc<dyn Bus>,
     pub runtime: Runtime,
-    pub clock: Arc<dyn Clock>,
     /// Present only when `testing.manual_clock` is on.
     pub manual_clock: Option<Arc<ManualClock>>,
     pub links: LinkSigner,
     pub responder: PositiveResponseClient,
     pub last_deliveries: LastDeliveries,
     pub scorer_options: ScorerOptions,
-    /// Where operators may point Aegis (channel URLs, response APIs).
-    pub outbound: crate::outbound::Outbound,
-    /// The facility layers that screen on this node.
-    pub screener: Arc<LayerScreener>,
-    /// How much damaging each facility class weighs (the queue's priority).
-    pub consequence: aegis_workflows::priority::ConsequenceWeights,
 }
 
-/// The application: every use case is a method, grouped by module.
+/// The application: every use case that needs no running actor is a method, grouped by
+/// module. The command line drives this; `aegis serve` wraps it in a [`Service`].
 pub struct App {
     settings: Arc<Settings>,
     db: Db,
     store: Arc<DbStore>,
-    bus: Arc<dyn Bus>,
-    runtime: Runtime,
     clock: Arc<dyn Clock>,
-    /// Moved by the test hook; builds without the `testing` feature never read it.
-    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
-    manual_clock: Option<Arc<ManualClock>>,
-    links: LinkSigner,
-    responder: PositiveResponseClient,
-    last_deliveries: LastDeliveries,
-    scorer_options: ScorerOptions,
     outbound: crate::outbound::Outbound,
-    screener: Arc<LayerScreener>,
+    screener: Option<Arc<LayerScreener>>,
     /// One import at a time on this node: each holds a whole file in memory.
     imports: tokio::sync::Semaphore,
     centers: center_cache::CenterCache,
@@ -106,9 +112,40 @@ pub struct App {
     consequence: aegis_workflows::priority::ConsequenceWeights,
 }
 
+/// The application as a serving node runs it: [`App`] and the use cases that drive the actor
+/// runtime (tickets admitted, commands to workflows, the model swapped, acknowledgement links,
+/// the live feed). The HTTP API and the console stand on this; every [`App`] use case is
+/// reached through it too.
+pub struct Service {
+    app: App,
+    bus: Arc<dyn Bus>,
+    runtime: Runtime,
+    /// Moved by the test hook; builds without the `testing` feature never read it.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    manual_clock: Option<Arc<ManualClock>>,
+    links: LinkSigner,
+    responder: PositiveResponseClient,
+    last_deliveries: LastDeliveries,
+    scorer_options: ScorerOptions,
+}
+
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Service {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
     }
 }
 
@@ -121,14 +158,7 @@ impl App {
             settings: p.settings,
             db: p.db,
             store: p.store,
-            bus: p.bus,
-            runtime: p.runtime,
             clock: p.clock,
-            manual_clock: p.manual_clock,
-            links: p.links,
-            responder: p.responder,
-            last_deliveries: p.last_deliveries,
-            scorer_options: p.scorer_options,
             outbound: p.outbound,
             screener: p.screener,
             imports: tokio::sync::Semaphore::new(1),
@@ -147,6 +177,21 @@ impl App {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
+}
+
+impl Service {
+    pub fn new(app: App, s: Serving) -> Self {
+        Self {
+            app,
+            bus: s.bus,
+            runtime: s.runtime,
+            manual_clock: s.manual_clock,
+            links: s.links,
+            responder: s.responder,
+            last_deliveries: s.last_deliveries,
+            scorer_options: s.scorer_options,
+        }
+    }
 
     /// Stops the runtime's actors (after the HTTP server has drained).
     pub fn stop(&self) {
@@ -156,22 +201,6 @@ impl App {
     /// The last delivery taken from each watched center (the silence alarm's input).
     pub fn last_deliveries(&self) -> &LastDeliveries {
         &self.last_deliveries
-    }
-
-    /// What the metrics exporter reads on every scrape and every few seconds.
-    pub fn telemetry_sources(&self) -> crate::telemetry::gauges::Sources {
-        crate::telemetry::gauges::Sources {
-            db: self.db.clone(),
-            store: self.store.clone(),
-            bus: self.bus.clone(),
-            health: self.runtime.deps.health.clone(),
-            clock: self.clock.clone(),
-            recipients: self.runtime.deps.config.escalation.recipients(),
-            due_warn_before_secs: self.settings.due.warn_before_secs,
-            gap_grace: self.settings.reconcile.grace(),
-            centers: self.settings.centers.clone(),
-            last_deliveries: self.last_deliveries.clone(),
-        }
     }
 
     /// Moves the manual clock (`testing.manual_clock`) on and wakes the timers; `None` when the

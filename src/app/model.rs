@@ -4,7 +4,7 @@
 
 use aegis_actors::ports::{ScorerInfo, StoreError};
 
-use super::App;
+use super::Service;
 use super::errors::{Kind, Refusal, UseCaseError};
 use crate::db::read::{self, ModelRecord};
 use crate::risk::forest::ModelError;
@@ -44,7 +44,7 @@ impl UseCaseError for ModelUseError {
     }
 }
 
-impl App {
+impl Service {
     pub async fn model(&self) -> Result<ModelInfo, ModelUseError> {
         let trained = self.db.with_read(read::trained_models).await?;
         let t = self

@@ -6,9 +6,9 @@ use aegis_actors::ports::StoreError;
 use aegis_actors::ports::store::Store;
 use chrono::TimeDelta;
 
-use super::App;
 use super::errors::{Refusal, UseCaseError};
 use super::model::ModelUseError;
+use super::{App, Service};
 use crate::db::read::due::{self, DueItem};
 use crate::db::read::{self, Stats};
 
@@ -47,28 +47,34 @@ pub struct SystemView {
     pub model: super::model::ModelInfo,
 }
 
-impl App {
+impl Service {
     pub async fn readiness(&self) -> Readiness {
         Readiness {
             database: self.store.ready().await,
             bus: self.bus.ready(),
         }
     }
+}
 
+impl App {
     /// Workflows, alerts, responses and notifications by state; dead letters and outbox.
     pub async fn stats(&self) -> Result<Stats, StoreError> {
         let now = self.clock.now();
-        let recipients = self.runtime.deps.config.escalation.recipients();
+        let recipients = self.settings.escalation.recipients();
         self.db
             .with_read(move |c| read::stats(c, &recipients, now))
             .await
     }
+}
 
+impl Service {
     /// Every supervised actor with its state, restarts, mailbox and throughput.
     pub fn actors(&self) -> Vec<ActorReport> {
         self.runtime.deps.health.report()
     }
+}
 
+impl App {
     /// Tickets without a posted answer due within `within` seconds (default
     /// `due.warn_before_secs`) and up to a week overdue, earliest first.
     pub async fn due(&self, within: Option<u64>) -> Result<Vec<DueItem>, DueError> {
@@ -83,7 +89,9 @@ impl App {
             .with_read(move |c| due::due_within(c, now, within, 500))
             .await?)
     }
+}
 
+impl Service {
     pub async fn system(&self) -> Result<SystemView, ModelUseError> {
         Ok(SystemView {
             stats: self.stats().await?,

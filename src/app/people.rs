@@ -9,7 +9,80 @@ use chrono::{DateTime, Utc};
 
 use super::App;
 use super::errors::{Refusal, UseCaseError};
+use super::patterns::{DAYS, EMAIL, ROSTER, ROUTING_KEY, SECRET, TIME, URL, USER, shape};
 use crate::db::people::{self, UserView};
+
+/// The most channels one user may have.
+pub const MAX_CHANNELS: usize = 20;
+/// The most members a roster may list (in hours, and again after hours).
+pub const MAX_MEMBERS: usize = 50;
+
+fn count(field: &str, n: usize, min: usize, max: usize) -> Option<Problem> {
+    (n < min || n > max).then(|| {
+        Problem::new(
+            field,
+            "out_of_range",
+            format!("{field} holds {n} item(s); {min} to {max} are allowed"),
+        )
+    })
+}
+
+/// What the published patterns say of each channel (the domain's checks come after).
+fn channels_shape(channels: &[Channel]) -> Vec<Problem> {
+    let mut out: Vec<Problem> = count("channels", channels.len(), 0, MAX_CHANNELS)
+        .into_iter()
+        .collect();
+    for (i, c) in channels.iter().enumerate() {
+        let f = |name: &str| format!("channels[{i}].{name}");
+        let checks = match c {
+            Channel::Email { address } => vec![shape(&f("address"), address, EMAIL)],
+            Channel::Webhook { url, secret } => vec![
+                shape(&f("url"), url, URL),
+                shape(&f("secret"), secret, SECRET),
+            ],
+            Channel::Pagerduty { url, routing_key } => vec![
+                shape(&f("url"), url, URL),
+                shape(&f("routing_key"), routing_key, ROUTING_KEY),
+            ],
+            Channel::Slack { url } => vec![shape(&f("url"), url, URL)],
+        };
+        out.extend(checks.into_iter().flatten());
+    }
+    out
+}
+
+/// What the published patterns say of a roster and its name.
+fn roster_shape(name: &str, r: &Roster) -> Vec<Problem> {
+    let mut out: Vec<Problem> = shape("name", name, ROSTER).into_iter().collect();
+    out.extend(count("members", r.members.len(), 1, MAX_MEMBERS));
+    let after = r.after_hours_members.len();
+    out.extend(count("after_hours_members", after, 0, MAX_MEMBERS));
+    for (field, list) in [
+        ("members", &r.members),
+        ("after_hours_members", &r.after_hours_members),
+    ] {
+        for (i, m) in list.iter().enumerate() {
+            out.extend(shape(&format!("{field}[{i}]"), m, USER));
+        }
+    }
+    if let Some(h) = &r.business_hours {
+        out.extend(shape("business_hours.days", &h.days, DAYS));
+        out.extend(shape("business_hours.from", &h.from, TIME));
+        out.extend(shape("business_hours.to", &h.to, TIME));
+    }
+    out
+}
+
+/// A name listed twice is listed once, where it first appears.
+fn dedup(names: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for n in names {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeopleError {
@@ -70,13 +143,18 @@ impl App {
             .ok_or(PeopleError::NoSuchUser)
     }
 
-    /// Replaces a user's channels, each checked by the domain first.
+    /// Replaces a user's channels: each checked against the published patterns, then by the
+    /// domain, then its target against the outbound rules (contract §13).
     pub async fn set_channels(
         &self,
         name: &str,
         channels: Vec<Channel>,
         by: &str,
     ) -> Result<UserView, PeopleError> {
+        let shaped = channels_shape(&channels);
+        if !shaped.is_empty() {
+            return Err(PeopleError::Invalid(shaped));
+        }
         let mut problems: Vec<Problem> = channels
             .iter()
             .enumerate()
@@ -121,13 +199,23 @@ impl App {
             .collect())
     }
 
-    /// Creates or replaces a roster; its members must be users.
+    /// Creates or replaces a roster (a member listed twice is kept once); its members must be
+    /// users.
     pub async fn put_roster(
         &self,
         name: &str,
         roster: Roster,
         by: &str,
     ) -> Result<RosterNow, PeopleError> {
+        let roster = Roster {
+            members: dedup(roster.members),
+            after_hours_members: dedup(roster.after_hours_members),
+            business_hours: roster.business_hours,
+        };
+        let shaped = roster_shape(name, &roster);
+        if !shaped.is_empty() {
+            return Err(PeopleError::Invalid(shaped));
+        }
         let problems = roster.problems();
         if !problems.is_empty() {
             return Err(PeopleError::Invalid(problems));

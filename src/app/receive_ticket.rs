@@ -9,8 +9,8 @@ use aegis_actors::services::admission::{Admit, AdmitError};
 use aegis_workflows::lifecycle::State;
 use serde_json::json;
 
-use super::App;
 use super::errors::{Kind, Refusal, UseCaseError};
+use super::{App, Service};
 use crate::db::centers::{CenterAuth, CenterFormat};
 use crate::formats::signature::{self, NativeHeaders, SignatureError};
 use crate::formats::{ParseError, Parsed, content_hash, native, onecall, openticket};
@@ -238,7 +238,9 @@ impl App {
             }
         }
     }
+}
 
+impl Service {
     /// Receives one delivery for `center`: signature, format, admission. Answers only once
     /// what was received (or kept) is durable.
     pub async fn receive_ticket(

@@ -10,9 +10,9 @@ use aegis_workflows::daily_summary;
 use aegis_workflows::notification::Audience;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
-use super::App;
 use super::errors::{Refusal, UseCaseError};
 use super::receive_ticket::{ReceiveError, Signed, content_id};
+use super::{App, Service};
 use crate::db::centers::CenterAuth;
 use crate::db::reconciliations::{self, ReconciliationView};
 use crate::db::sequence_gaps::{self, GapView};
@@ -80,7 +80,7 @@ pub struct Missing {
     pub reconciliations: Vec<ReconciliationView>,
 }
 
-impl App {
+impl Service {
     /// Reconciles one summary `center` sent (signed as its webhooks are) and keeps it.
     pub async fn reconcile_summary(
         &self,
@@ -241,7 +241,9 @@ impl App {
         metrics::counter!(names::DEAD_LETTERED, "kind" => "unreadable_summary").increment(1);
         Ok(())
     }
+}
 
+impl App {
     /// Reconciliations, newest first (at most 200).
     pub async fn reconciliations(
         &self,

@@ -10,9 +10,9 @@ use aegis_workflows::Problem;
 use aegis_workflows::lifecycle::Disposition;
 use aegis_workflows::positive_response::check_mapping;
 
-use super::App;
 use super::errors::{Refusal, UseCaseError};
 use super::receive_ticket::ReceiveError;
+use super::{App, Service};
 use crate::db::response_apis::{self, ApiView, MASKED_PASSWORD, ResponseApi};
 
 const MAX_FIELD: usize = 256;
@@ -120,7 +120,7 @@ impl UseCaseError for ResponseApiError {
     }
 }
 
-impl App {
+impl Service {
     /// Sets `code`'s PositiveResponse API and fetches its locate codes.
     pub async fn set_response_api(
         &self,
@@ -183,7 +183,9 @@ impl App {
             locate_codes_error,
         })
     }
+}
 
+impl App {
     /// The set-up, password masked.
     pub async fn response_api(&self, code: &str) -> Result<ApiView, ResponseApiError> {
         let key = code.to_owned();
@@ -192,7 +194,9 @@ impl App {
             .await?
             .ok_or(ResponseApiError::NoResponseApi)
     }
+}
 
+impl Service {
     /// Which locate code each disposition posts, checked against the center's active codes.
     pub async fn set_response_codes(
         &self,

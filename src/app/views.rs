@@ -2,6 +2,7 @@
 //! (`db::read`); adapters name them from here and need nothing of storage.
 
 pub use crate::db::centers::CenterAuth;
+pub use crate::db::facilities::{LayerView, VersionView};
 pub use crate::db::outcomes::OutcomeRecord;
 pub use crate::db::people::UserView;
 pub use crate::db::principals::{Principal, Role};

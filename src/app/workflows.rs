@@ -6,9 +6,9 @@ use aegis_actors::ports::StoreError;
 use aegis_actors::step::{Command, StepError};
 use aegis_workflows::positive_response::{LocateCode, is_active};
 
-use super::App;
 use super::errors::{Refusal, UseCaseError};
 use super::list_params::{self, InvalidParam};
+use super::{App, Service};
 use crate::db::read::{self, Page, WorkflowDetail, WorkflowFilter, WorkflowItem};
 use crate::db::response_apis;
 
@@ -204,7 +204,9 @@ impl App {
             .filter(|(format, _)| format == "openticket")
             .map(|(_, raw)| crate::formats::openticket::center_says(&raw)))
     }
+}
 
+impl Service {
     /// A failed workflow resumes where it stopped.
     pub async fn retry(&self, id: &str, by: String) -> Result<StepOutcome, StepError> {
         self.command(id, Command::Retry { by }).await

@@ -1,16 +1,18 @@
-//! `aegis migrate`, `aegis centers …`, `aegis users …`.
-
-use anyhow::anyhow;
+//! `aegis migrate`, `aegis centers …`, `aegis users …`, `aegis rosters …`: each a use case of
+//! the application (the same checks as the API's), printed for a terminal.
 
 use aegis_workflows::roster::{BusinessHours, Channel, Roster};
 
+use super::refusal::refused;
+use super::with_app;
+use crate::app::App;
 use crate::cli::{CentersCmd, ChannelsArgs, FormatArg, RostersCmd, UsersCmd};
 use crate::config::Settings;
-use crate::db::centers::{self, CenterFormat};
-use crate::db::people;
-use crate::db::principals::{self, Role};
-use crate::db::tx::in_transaction;
-use crate::startup::open_db;
+use crate::db::centers::{CenterFormat, Removed};
+use crate::db::principals::Role;
+
+/// Who the log says acted from the command line.
+const CLI: &str = "cli";
 
 pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let db = crate::db::Db::connect(crate::startup::db_settings(settings))?;
@@ -25,30 +27,39 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn centers(settings: &Settings, cmd: CentersCmd) -> anyhow::Result<()> {
-    let db = open_db(settings)?;
-    let mut conn = db.write().map_err(|e| anyhow!(e))?;
+fn format_of(f: FormatArg) -> CenterFormat {
+    match f {
+        FormatArg::Native => CenterFormat::Native,
+        FormatArg::Onecall => CenterFormat::Onecall,
+        FormatArg::Openticket => CenterFormat::Openticket,
+    }
+}
+
+pub fn centers(settings: Settings, cmd: CentersCmd) -> anyhow::Result<()> {
+    with_app(
+        settings,
+        |app| async move { center_command(&app, cmd).await },
+    )
+}
+
+async fn center_command(app: &App, cmd: CentersCmd) -> anyhow::Result<()> {
     match cmd {
         CentersCmd::Add {
             code,
             secret,
             format,
         } => {
-            let format = match format {
-                FormatArg::Native => CenterFormat::Native,
-                FormatArg::Onecall => CenterFormat::Onecall,
-                FormatArg::Openticket => CenterFormat::Openticket,
-            };
-            let generated = secret.is_none();
-            let secret = secret.unwrap_or_else(|| format.generate_secret());
-            centers::add(&mut conn, &code, format, &secret)?;
-            println!("center {code} added ({})", format.as_str());
-            if generated {
+            let new = app
+                .register_center(&code, format_of(format), secret)
+                .await
+                .map_err(|e| refused(&e))?;
+            println!("center {code} added ({})", new.format.as_str());
+            if let Some(secret) = new.shown {
                 println!("secret (shown once): {secret}");
             }
         }
         CentersCmd::List => {
-            for c in centers::list(&mut conn)? {
+            for c in app.centers().await.map_err(|e| refused(&e))? {
                 println!(
                     "{}\t{}\t{} active secret(s)\tsince {}",
                     c.code,
@@ -59,86 +70,77 @@ pub fn centers(settings: &Settings, cmd: CentersCmd) -> anyhow::Result<()> {
             }
         }
         CentersCmd::RotateSecret { code, secret } => {
-            let center =
-                centers::lookup(&mut conn, &code)?.ok_or_else(|| anyhow!("no center {code}"))?;
-            let generated = secret.is_none();
-            let secret = secret.unwrap_or_else(|| center.format.generate_secret());
-            centers::add_secret(&mut conn, &code, &secret)?;
+            let new = app
+                .add_center_secret(&code, secret)
+                .await
+                .map_err(|e| refused(&e))?;
             println!(
                 "new secret added to {code}; the old ones stay valid until `aegis centers retire-secrets {code}`"
             );
-            if generated {
+            if let Some(secret) = new.shown {
                 println!("secret (shown once): {secret}");
             }
         }
         CentersCmd::RetireSecrets { code } => {
-            let n = centers::retire_old_secrets(&mut conn, &code)?;
+            let n = app
+                .retire_center_secrets(&code)
+                .await
+                .map_err(|e| refused(&e))?;
             println!("revoked {n} older secret(s) of {code}");
         }
-        CentersCmd::Remove { code } => match centers::remove(&mut conn, &code)? {
-            centers::Removed::Deleted => println!("center {code} removed"),
-            centers::Removed::Revoked => println!(
+        CentersCmd::Remove { code } => match app.remove_center(&code).await {
+            Ok(Removed::Deleted) => println!("center {code} removed"),
+            Ok(Removed::Revoked) => println!(
                 "center {code} has tickets, which keep it in the record; every secret is revoked and its webhooks are refused"
             ),
+            Err(e) => return Err(refused(&e)),
         },
     }
     Ok(())
 }
 
-pub fn users(settings: &Settings, cmd: UsersCmd) -> anyhow::Result<()> {
-    let db = open_db(settings)?;
-    let mut conn = db.write().map_err(|e| anyhow!(e))?;
+pub fn users(settings: Settings, cmd: UsersCmd) -> anyhow::Result<()> {
+    with_app(settings, |app| async move { user_command(&app, cmd).await })
+}
+
+async fn user_command(app: &App, cmd: UsersCmd) -> anyhow::Result<()> {
     match cmd {
         UsersCmd::Add { role, name } => {
-            let role =
-                Role::parse(&role).ok_or_else(|| anyhow!("role must be officer or operator"))?;
-            let token = principals::add(&mut conn, &name, role)?;
+            let role = Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("role must be officer or operator"))?;
+            let token = app.add_user(&name, role).await.map_err(|e| refused(&e))?;
             println!("{} {name} added; bearer token (shown once):", role.as_str());
             println!("{token}");
         }
         UsersCmd::Revoke { name } => {
-            principals::revoke(&mut conn, &name)?;
-            let ended = crate::db::sign_in::end_sessions_of(&mut conn, &name)?;
-            println!("{name} revoked ({ended} console session(s) ended)");
+            let r = app.revoke_user(&name).await.map_err(|e| refused(&e))?;
+            println!(
+                "{name} revoked ({} console session(s) ended)",
+                r.sessions_ended
+            );
         }
         UsersCmd::SetPassword { name } => {
             let mut line = String::new();
             std::io::stdin().read_line(&mut line)?;
-            let password = line.trim_end_matches(['\n', '\r']);
-            let hash = crate::app::passwords::hash(password)?;
-            if !crate::db::sign_in::set_password(&mut conn, &name, &hash)? {
-                anyhow::bail!("no active user named {name}");
-            }
+            let password = line.trim_end_matches(['\n', '\r']).to_owned();
+            app.set_password(&name, password)
+                .await
+                .map_err(|e| refused(&e))?;
             println!("password set for {name}; their console sessions are ended");
         }
-        UsersCmd::Channels(args) => set_channels(&mut conn, args)?,
+        UsersCmd::Channels(args) => set_channels(app, args).await?,
         UsersCmd::List => {
-            for p in principals::list(&mut conn)? {
-                println!(
-                    "{}\t{}\t{}",
-                    p.name,
-                    p.role.as_str(),
-                    if p.revoked { "revoked" } else { "active" }
-                );
+            for p in app.accounts().await.map_err(|e| refused(&e))? {
+                let state = if p.revoked { "revoked" } else { "active" };
+                println!("{}\t{}\t{state}", p.name, p.role.as_str());
             }
         }
     }
     Ok(())
 }
 
-/// Every problem, one per line, as an error.
-fn refuse(problems: Vec<aegis_workflows::problem::Problem>) -> anyhow::Result<()> {
-    if problems.is_empty() {
-        return Ok(());
-    }
-    let lines: Vec<String> = problems
-        .iter()
-        .map(|p| format!("  {}: {}", p.field, p.message))
-        .collect();
-    Err(anyhow!("refused:\n{}", lines.join("\n")))
-}
-
-fn set_channels(conn: &mut crate::db::AnyConn, a: ChannelsArgs) -> anyhow::Result<()> {
+/// The channels the arguments name, in the order e-mail, PagerDuty, Slack, webhook.
+fn channels_of(a: ChannelsArgs) -> Vec<Channel> {
     let mut channels: Vec<Channel> = a
         .email
         .into_iter()
@@ -156,24 +158,43 @@ fn set_channels(conn: &mut crate::db::AnyConn, a: ChannelsArgs) -> anyhow::Resul
     if let (Some(url), Some(secret)) = (a.webhook, a.webhook_secret) {
         channels.push(Channel::Webhook { url, secret });
     }
-    refuse(
-        channels
-            .iter()
-            .enumerate()
-            .flat_map(|(i, c)| c.problems(&format!("channels[{i}]")))
-            .collect(),
-    )?;
-    let name = a.name;
-    if !in_transaction(conn, |tx| people::set_channels(tx, &name, &channels))? {
-        return Err(anyhow!("no user {name}"));
-    }
-    println!("{name}: {} channel(s)", channels.len());
+    channels
+}
+
+async fn set_channels(app: &App, a: ChannelsArgs) -> anyhow::Result<()> {
+    let name = a.name.clone();
+    let before = app.user(&name).await.map_err(|e| refused(&e))?;
+    let channels = channels_of(a);
+    let user = app
+        .set_channels(&name, channels, CLI)
+        .await
+        .map_err(|e| refused(&e))?;
+    println!(
+        "{name}: {} channel(s), replacing {} ({})",
+        user.channels.len(),
+        before.channels.len(),
+        kinds(&before.channels)
+    );
     Ok(())
 }
 
-pub fn rosters(settings: &Settings, cmd: RostersCmd) -> anyhow::Result<()> {
-    let db = open_db(settings)?;
-    let mut conn = db.write().map_err(|e| anyhow!(e))?;
+/// The kinds of `channels` in words (`email, slack`), or `none`.
+fn kinds(channels: &[Channel]) -> String {
+    if channels.is_empty() {
+        return "none".to_owned();
+    }
+    let names: Vec<&str> = channels.iter().map(Channel::kind).collect();
+    names.join(", ")
+}
+
+pub fn rosters(settings: Settings, cmd: RostersCmd) -> anyhow::Result<()> {
+    with_app(
+        settings,
+        |app| async move { roster_command(&app, cmd).await },
+    )
+}
+
+async fn roster_command(app: &App, cmd: RostersCmd) -> anyhow::Result<()> {
     match cmd {
         RostersCmd::Put {
             name,
@@ -198,28 +219,24 @@ pub fn rosters(settings: &Settings, cmd: RostersCmd) -> anyhow::Result<()> {
                 after_hours_members: after_hours,
                 business_hours,
             };
-            refuse(roster.problems())?;
-            let mut everyone = roster.members.clone();
-            everyone.extend(roster.after_hours_members.iter().cloned());
-            let unknown = people::unknown_users(&mut conn, &everyone)?;
-            if !unknown.is_empty() {
-                return Err(anyhow!("no such user: {}", unknown.join(", ")));
-            }
-            let now = chrono::Utc::now();
-            in_transaction(&mut conn, |tx| people::put_roster(tx, &name, &roster, now))?;
+            let set = app
+                .put_roster(&name, roster, CLI)
+                .await
+                .map_err(|e| refused(&e))?;
             println!(
-                "roster {name}: on duty now: {}",
-                roster.on_duty(now).join(", ")
+                "roster {name}: {} member(s); on duty now: {}",
+                set.roster.members.len(),
+                set.on_duty.join(", ")
             );
         }
         RostersCmd::List => {
-            let now = chrono::Utc::now();
-            for (name, r) in people::rosters(&mut conn)? {
+            for r in app.rosters().await.map_err(|e| refused(&e))? {
                 println!(
-                    "{name}\tmembers: {}\tafter hours: {}\ton duty now: {}",
-                    r.members.join(","),
-                    r.after_hours_members.join(","),
-                    r.on_duty(now).join(",")
+                    "{}\tmembers: {}\tafter hours: {}\ton duty now: {}",
+                    r.name,
+                    r.roster.members.join(","),
+                    r.roster.after_hours_members.join(","),
+                    r.on_duty.join(",")
                 );
             }
         }

@@ -1,25 +1,26 @@
-//! `aegis facilities import|list|show|retire`: the operators' layer commands on the database
-//! directly, through the same checks and reader as `PUT /v1/admin/facility-layers/{name}`
-//! (`app::facilities::prepare_import`). A running Aegis picks a change up within
-//! `facilities.refresh_ms`.
+//! `aegis facilities import|list|show|retire`: the operators' layer use cases from the command
+//! line — the same checks, reader and storage as `PUT /v1/admin/facility-layers/{name}`. A
+//! running Aegis picks a change up within `facilities.refresh_ms`.
 
 use anyhow::{Context as _, anyhow};
 
-use crate::app::facilities::{ImportLayer, prepare_import, valid_layer_name};
-use crate::app::{Refusal, UseCaseError};
+use super::refusal::refused;
+use super::with_app;
+use crate::app::App;
+use crate::app::facilities::ImportLayer;
+use crate::app::views::LayerView;
 use crate::cli::FacilitiesCmd;
 use crate::config::Settings;
-use crate::db::facilities::{self, LayerView};
-use crate::db::tx::in_transaction;
 use crate::facilities::gis_file::Format;
-use crate::startup::open_db;
 
 /// Who the trail says imported or retired a layer from the command line.
 const CLI: &str = "cli";
 
-pub fn run(settings: &Settings, cmd: FacilitiesCmd) -> anyhow::Result<()> {
-    let db = open_db(settings)?;
-    let mut conn = db.write().map_err(|e| anyhow!(e))?;
+pub fn run(settings: Settings, cmd: FacilitiesCmd) -> anyhow::Result<()> {
+    with_app(settings, |app| async move { command(&app, cmd).await })
+}
+
+async fn command(app: &App, cmd: FacilitiesCmd) -> anyhow::Result<()> {
     match cmd {
         FacilitiesCmd::Import {
             name,
@@ -39,12 +40,7 @@ pub fn run(settings: &Settings, cmd: FacilitiesCmd) -> anyhow::Result<()> {
             })?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let existing = if valid_layer_name(&name) {
-                facilities::layer(&mut conn, &name)?
-            } else {
-                None
-            };
-            let req = ImportLayer {
+            let request = ImportLayer {
                 name,
                 class,
                 buffer_ft,
@@ -56,27 +52,21 @@ pub fn run(settings: &Settings, cmd: FacilitiesCmd) -> anyhow::Result<()> {
                 bytes,
                 by: CLI.to_owned(),
             };
-            let prepared = prepare_import(req, existing.as_ref(), settings.facilities.max_bytes)
-                .map_err(|e| refused(&e.refusal()))?;
-            let now = chrono::Utc::now();
-            let version = in_transaction(&mut conn, |tx| prepared.store(tx, now))?;
-            println!(
-                "{} version {version}: {} feature(s), {} vertices, from {} ({})",
-                prepared.layer.name,
-                prepared.rows.len(),
-                prepared.source.vertices,
-                prepared.source.crs,
-                prepared.source.format
-            );
+            let layer = app.import_layer(request).await.map_err(|e| refused(&e))?;
+            if let Some(v) = &layer.current {
+                println!(
+                    "{} version {}: {} feature(s), {} vertices, from {} ({})",
+                    layer.name, v.version, v.features, v.vertices, v.source_crs, v.format
+                );
+            }
         }
         FacilitiesCmd::List => {
-            for l in facilities::layers(&mut conn)? {
+            for l in app.facility_layers().await.map_err(|e| refused(&e))? {
                 println!("{}", line(&l));
             }
         }
         FacilitiesCmd::Show { name } => {
-            let l =
-                facilities::layer(&mut conn, &name)?.ok_or_else(|| anyhow!("no layer {name}"))?;
+            let l = app.facility_layer(&name).await.map_err(|e| refused(&e))?;
             println!("{}", line(&l));
             for v in l.versions.unwrap_or_default() {
                 println!(
@@ -94,11 +84,15 @@ pub fn run(settings: &Settings, cmd: FacilitiesCmd) -> anyhow::Result<()> {
             }
         }
         FacilitiesCmd::Retire { name } => {
-            let now = chrono::Utc::now();
-            if in_transaction(&mut conn, |tx| facilities::retire(tx, &name, CLI, now))? {
-                println!("{name} retired; its versions are kept");
+            let before = app.facility_layer(&name).await.map_err(|e| refused(&e))?;
+            let l = app
+                .retire_layer(&name, CLI)
+                .await
+                .map_err(|e| refused(&e))?;
+            if before.active_version.is_none() {
+                println!("{} was already retired; nothing changed", l.name);
             } else {
-                return Err(anyhow!("no active layer {name}"));
+                println!("{} retired; its versions are kept", l.name);
             }
         }
     }
@@ -115,22 +109,4 @@ fn line(l: &LayerView) -> String {
         "{}\t{}\tbuffer {} ft, close {} ft\t{screening}\t{features} feature(s)",
         l.name, l.class, l.buffer_ft, l.close_ft
     )
-}
-
-/// A refusal as the command line shows it: the message and every problem listed.
-fn refused(r: &Refusal) -> anyhow::Error {
-    let mut lines = vec![r.message.clone()];
-    if let Some(details) = &r.details {
-        for p in details["problems"].as_array().into_iter().flatten() {
-            lines.push(format!(
-                "  {}: {}",
-                p["field"].as_str().unwrap_or(""),
-                p["message"].as_str().unwrap_or("")
-            ));
-        }
-        if details["truncated"].as_bool() == Some(true) {
-            lines.push("  … and more".to_owned());
-        }
-    }
-    anyhow!("refused: {}", lines.join("\n"))
 }

@@ -4,11 +4,13 @@ mod admin;
 mod facilities;
 mod loadgen;
 mod model;
+mod refusal;
 mod send;
 
 use anyhow::Context as _;
 use clap::Parser;
 
+use crate::app::App;
 use crate::cli::{Cli, Command};
 use crate::config::Settings;
 use crate::startup::Application;
@@ -29,10 +31,10 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate => admin::migrate(&settings),
-        Command::Centers(cmd) => admin::centers(&settings, cmd),
-        Command::Users(cmd) => admin::users(&settings, cmd),
-        Command::Rosters(cmd) => admin::rosters(&settings, cmd),
-        Command::Facilities(cmd) => facilities::run(&settings, cmd),
+        Command::Centers(cmd) => admin::centers(settings, cmd),
+        Command::Users(cmd) => admin::users(settings, cmd),
+        Command::Rosters(cmd) => admin::rosters(settings, cmd),
+        Command::Facilities(cmd) => facilities::run(settings, cmd),
         Command::Generate(args) => model::generate(&settings, &args),
         Command::Train(args) => model::train(&settings, &args),
         Command::Score(args) => model::score(&settings, &args),
@@ -48,4 +50,45 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             .await
             .context("the HTTP server failed")
     })
+}
+
+/// The application as the command line drives it: no actor runtime, a Tokio runtime of its own
+/// to run the use cases on. Commands go through the same use cases as the API, so the two
+/// refuse the same inputs the same way.
+pub struct Tools {
+    runtime: tokio::runtime::Runtime,
+    app: std::sync::Arc<App>,
+}
+
+impl Tools {
+    pub fn open(settings: Settings) -> anyhow::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .context("starting the command's runtime")?;
+        let app = runtime.block_on(crate::startup::tools_app(settings))?;
+        Ok(Self {
+            runtime,
+            app: std::sync::Arc::new(app),
+        })
+    }
+
+    /// Runs one use case to its end.
+    pub fn run<T, F, Fut>(&self, f: F) -> T
+    where
+        F: FnOnce(std::sync::Arc<App>) -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        self.runtime.block_on(f(self.app.clone()))
+    }
+}
+
+/// Opens the application and runs `f` on it.
+fn with_app<F, Fut>(settings: Settings, f: F) -> anyhow::Result<()>
+where
+    F: FnOnce(std::sync::Arc<App>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    Tools::open(settings)?.run(f)
 }

@@ -8,9 +8,10 @@ use aegis_workflows::features::{self, FEATURES, FeatureVector};
 use anyhow::{Context as _, anyhow, bail};
 use serde_json::{Value, json};
 
+use super::refusal::refused;
 use crate::cli::{GenerateArgs, ScoreArgs, TrainArgs};
 use crate::config::Settings;
-use crate::db::training;
+use crate::db::training::Skipped;
 use crate::formats::native;
 use crate::risk::dataset::Dataset;
 use crate::risk::forest::Forest;
@@ -19,7 +20,7 @@ use crate::risk::scorer::{Explain, score_row};
 use crate::risk::train::{self, TrainReport};
 use crate::risk::treeshap::Scratch;
 use crate::risk::xgboost_library::{self, TrainParams};
-use crate::startup::{load_model, open_db};
+use crate::startup::load_model;
 
 pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.facilities {
@@ -58,8 +59,8 @@ pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> 
         )),
         None => None,
     };
-    let db = if args.db {
-        Some(open_db(settings)?)
+    let tools = if args.db {
+        Some(super::Tools::open(settings.clone())?)
     } else {
         None
     };
@@ -75,20 +76,20 @@ pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> 
             serde_json::to_writer(&mut *w, &g.ticket)?;
             w.write_all(b"\n")?;
         }
-        if let Some(db) = &db {
+        if let Some(t) = &tools {
             pending.push((v, g.damaged));
             if pending.len() >= 10_000 {
-                let mut conn = db.write().map_err(|e| anyhow!(e))?;
-                training::insert_generated(&mut conn, &pending).map_err(|e| anyhow!(e))?;
-                pending.clear();
+                let rows = std::mem::take(&mut pending);
+                t.run(|app| async move { app.store_generated_rows(rows).await })
+                    .map_err(|e| refused(&e))?;
             }
         }
     }
-    if let Some(db) = &db
+    if let Some(t) = &tools
         && !pending.is_empty()
     {
-        let mut conn = db.write().map_err(|e| anyhow!(e))?;
-        training::insert_generated(&mut conn, &pending).map_err(|e| anyhow!(e))?;
+        t.run(|app| async move { app.store_generated_rows(pending).await })
+            .map_err(|e| refused(&e))?;
     }
     if let Some(mut w) = csv {
         w.flush()?;
@@ -159,7 +160,7 @@ fn print_report(r: &TrainReport) {
 }
 
 pub fn train(settings: &Settings, args: &TrainArgs) -> anyhow::Result<()> {
-    let (ds, db) = match (&args.csv, args.from_db) {
+    let (ds, tools) = match (&args.csv, args.from_db) {
         (Some(path), _) => {
             let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
             (
@@ -168,11 +169,11 @@ pub fn train(settings: &Settings, args: &TrainArgs) -> anyhow::Result<()> {
             )
         }
         (None, true) => {
-            let db = open_db(settings)?;
-            let mut conn = db.read().map_err(|e| anyhow!(e))?;
-            let (ds, skipped) =
-                training::load(&mut conn, chrono::Utc::now()).map_err(|e| anyhow!(e))?;
-            if skipped != training::Skipped::default() {
+            let tools = super::Tools::open(settings.clone())?;
+            let (ds, skipped) = tools
+                .run(|app| async move { app.training_set().await })
+                .map_err(|e| refused(&e))?;
+            if skipped != Skipped::default() {
                 eprintln!(
                     "left out: {} row(s) whose features do not read, {} scored under another feature schema than {}",
                     skipped.unreadable,
@@ -180,7 +181,7 @@ pub fn train(settings: &Settings, args: &TrainArgs) -> anyhow::Result<()> {
                     aegis_workflows::features::SCHEMA_VERSION
                 );
             }
-            (ds, Some(db))
+            (ds, Some(tools))
         }
         (None, false) => bail!("train from --csv FILE or --from-db"),
     };
@@ -192,9 +193,11 @@ pub fn train(settings: &Settings, args: &TrainArgs) -> anyhow::Result<()> {
         ..TrainParams::default()
     };
     let report = train::run(&ds, &params, &args.out)?;
-    if let Some(db) = db {
-        let mut conn = db.write().map_err(|e| anyhow!(e))?;
-        crate::db::trained_models::record(&mut conn, &report).map_err(|e| anyhow!(e))?;
+    if let Some(tools) = tools {
+        let recorded = report.clone();
+        tools
+            .run(|app| async move { app.record_trained_model(recorded).await })
+            .map_err(|e| refused(&e))?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -229,6 +229,23 @@ impl Db {
         .map_err(|e| StoreError::Failed(format!("read task failed: {e}").into()))?
     }
 
+    /// Runs blocking code on a write connection, on the blocking thread pool: the operators'
+    /// rare changes made outside the writer's batches (a center, a user, a training set). On
+    /// SQLite it waits for the one write connection, so writes still happen one at a time.
+    pub async fn with_write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConn) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.write()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Failed(format!("write task failed: {e}").into()))?
+    }
+
     /// Usage of each pool, for metrics: (pool, connections, idle).
     pub fn pool_state(&self) -> Vec<(&'static str, u32, u32)> {
         match &self.pools {

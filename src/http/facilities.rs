@@ -12,7 +12,7 @@ use super::auth::Operator;
 use super::body::{media_type, read_body};
 use super::error::{ApiError, ErrorBody};
 use crate::app::facilities::{AutoClearInput, FacilitiesError, ImportLayer, type_name};
-use crate::db::facilities::LayerView;
+use crate::app::views::LayerView;
 use crate::facilities::gis_file::Format;
 use crate::web::state::AppState;
 

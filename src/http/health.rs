@@ -31,7 +31,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// `GET /metrics`: Prometheus text exposition.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus metrics", content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    crate::telemetry::gauges::refresh_runtime(&state.gauges);
+    crate::telemetry::gauges::refresh_runtime(&state.app);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

@@ -15,7 +15,6 @@ pub mod openapi;
 pub mod openapi_names;
 pub mod optional_json;
 pub mod outcomes;
-pub mod patterns;
 pub mod people;
 pub mod response_api;
 pub mod signed;

@@ -3,7 +3,6 @@
 //! is listed in one `422`. Secrets are masked on every read.
 
 use actix_web::{HttpResponse, web};
-use aegis_workflows::problem::Problem;
 use aegis_workflows::roster::{BusinessHours, Channel, Roster};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::RefOr;
@@ -16,65 +15,8 @@ use crate::app::people::RosterNow;
 use crate::app::views::UserView;
 use crate::web::state::AppState;
 
-use super::patterns::{DAYS, EMAIL, ROSTER, ROUTING_KEY, SECRET, TIME, URL, USER, shape};
-
-const MAX_CHANNELS: usize = 20;
-const MAX_MEMBERS: usize = 50;
-
-fn count(field: &str, n: usize, min: usize, max: usize) -> Option<Problem> {
-    (n < min || n > max).then(|| {
-        Problem::new(
-            field,
-            "out_of_range",
-            format!("{field} holds {n} item(s); {min} to {max} are allowed"),
-        )
-    })
-}
-
-fn channel_shape(i: usize, c: &ChannelBody) -> Vec<Problem> {
-    let f = |name: &str| format!("channels[{i}].{name}");
-    match c {
-        ChannelBody::Email { address } => {
-            shape(&f("address"), address, EMAIL).into_iter().collect()
-        }
-        ChannelBody::Webhook { url, secret } => [
-            shape(&f("url"), url, URL),
-            shape(&f("secret"), secret, SECRET),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-        ChannelBody::Pagerduty { url, routing_key } => [
-            shape(&f("url"), url, URL),
-            shape(&f("routing_key"), routing_key, ROUTING_KEY),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-        ChannelBody::Slack { url } => shape(&f("url"), url, URL).into_iter().collect(),
-    }
-}
-
-fn roster_shape(name: &str, b: &RosterBody) -> Vec<Problem> {
-    let mut out: Vec<Problem> = shape("name", name, ROSTER).into_iter().collect();
-    out.extend(count("members", b.members.len(), 1, MAX_MEMBERS));
-    let after = b.after_hours_members.as_deref().unwrap_or_default();
-    out.extend(count("after_hours_members", after.len(), 0, MAX_MEMBERS));
-    for (field, list) in [
-        ("members", b.members.as_slice()),
-        ("after_hours_members", after),
-    ] {
-        for (i, m) in list.iter().enumerate() {
-            out.extend(shape(&format!("{field}[{i}]"), m, USER));
-        }
-    }
-    if let Some(h) = &b.business_hours {
-        out.extend(shape("business_hours.days", &h.days, DAYS));
-        out.extend(shape("business_hours.from", &h.from, TIME));
-        out.extend(shape("business_hours.to", &h.to, TIME));
-    }
-    out
-}
+#[cfg(test)]
+use crate::app::patterns::{DAYS, EMAIL, ROSTER, ROUTING_KEY, SECRET, TIME, URL, USER, shape};
 
 /// A channel as it is written (contract §7). Fields it does not know are ignored.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -248,21 +190,6 @@ pub struct RosterPath {
     pub name: String,
 }
 
-/// A name listed twice is listed once, where it first appears.
-fn dedup(names: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(names.len());
-    for n in names {
-        if !out.contains(&n) {
-            out.push(n);
-        }
-    }
-    out
-}
-
-fn problems_answer(problems: Vec<Problem>) -> ApiError {
-    ApiError::problems(&problems)
-}
-
 /// `GET /v1/admin/users`: every user with their channels (secrets masked).
 #[utoipa::path(get, path = "/v1/admin/users", tag = "operators", security(("bearer" = [])),
     responses(
@@ -305,15 +232,6 @@ pub async fn set_channels(
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner().name;
     let body = body.into_inner();
-    let mut shaped: Vec<Problem> = count("channels", body.channels.len(), 0, MAX_CHANNELS)
-        .into_iter()
-        .collect();
-    for (i, c) in body.channels.iter().enumerate() {
-        shaped.extend(channel_shape(i, c));
-    }
-    if !shaped.is_empty() {
-        return Err(problems_answer(shaped));
-    }
     let channels: Vec<Channel> = body.channels.into_iter().map(Channel::from).collect();
     let u = state
         .app
@@ -350,13 +268,9 @@ pub async fn put_roster(
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner().name;
     let b = body.into_inner();
-    let shaped = roster_shape(&name, &b);
-    if !shaped.is_empty() {
-        return Err(problems_answer(shaped));
-    }
     let roster = Roster {
-        members: dedup(b.members),
-        after_hours_members: dedup(b.after_hours_members.unwrap_or_default()),
+        members: b.members,
+        after_hours_members: b.after_hours_members.unwrap_or_default(),
         business_hours: b.business_hours.map(|h| BusinessHours {
             days: h.days,
             from: h.from,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Operator;
 use super::error::{ApiError, ErrorBody};
-use super::patterns::{NON_BLANK, URL, shape};
+use crate::app::patterns::{NON_BLANK, URL, shape};
 use crate::app::response_api::ResponseApiInput;
 use crate::app::views::ApiView;
 use crate::web::state::AppState;

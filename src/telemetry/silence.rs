@@ -2,74 +2,11 @@
 //! watched center (`centers.<CODE>.silence_alarm_secs`), the alarm's threshold and whether it
 //! is business hours, as gauges; Prometheus's `AegisCenterSilent` compares them across nodes.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
-use parking_lot::Mutex;
 
 use super::names;
+use crate::app::watch::LastDeliveries;
 use crate::config::Centers;
-use crate::db::Db;
-
-/// The last delivery taken from each watched center (code in upper case), by this node, or
-/// when this node started watching. Other centers cost a comparison per request, no lock.
-#[derive(Debug, Clone, Default)]
-pub struct LastDeliveries {
-    watched: Arc<Vec<String>>,
-    last: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
-}
-
-impl LastDeliveries {
-    pub fn watching(centers: &crate::config::Centers) -> Self {
-        Self {
-            watched: Arc::new(
-                centers
-                    .silence_alarms()
-                    .into_iter()
-                    .map(|(c, _)| c.to_ascii_uppercase())
-                    .collect(),
-            ),
-            last: Arc::default(),
-        }
-    }
-
-    pub fn note(&self, center: &str, at: DateTime<Utc>) {
-        if !self.watched.iter().any(|w| w.eq_ignore_ascii_case(center)) {
-            return;
-        }
-        let mut m = self.last.lock();
-        let e = m.entry(center.to_ascii_uppercase()).or_insert(at);
-        if at > *e {
-            *e = at;
-        }
-    }
-
-    fn get(&self, center: &str) -> Option<DateTime<Utc>> {
-        self.last.lock().get(&center.to_ascii_uppercase()).copied()
-    }
-}
-
-/// At start-up: each watched center's last delivery as stored, or now for a center that never
-/// sent anything (its silence is counted from when Aegis started watching).
-pub async fn load(db: &Db, centers: &Centers, last: &LastDeliveries, now: DateTime<Utc>) {
-    for (code, _) in centers.silence_alarms() {
-        let upper = code.to_ascii_uppercase();
-        let key = upper.clone();
-        let stored = db
-            .with_read(move |c| crate::db::read::workflows::latest_from_center(c, &key))
-            .await;
-        let at = match stored {
-            Ok(Some(t)) => t,
-            Ok(None) => now,
-            Err(e) => {
-                tracing::warn!(center = %upper, error = %e, "could not read the center's last delivery; counting silence from now");
-                now
-            }
-        };
-        last.note(&upper, at);
-    }
-}
 
 /// The silence gauges, on every scrape.
 pub fn refresh(centers: &Centers, last: &LastDeliveries, now: DateTime<Utc>) {

@@ -6,17 +6,15 @@ use std::sync::Arc;
 use ipnet::IpNet;
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::app::App;
+use crate::app::Service;
 
 pub struct AppState {
-    pub app: App,
+    pub app: Arc<Service>,
     pub metrics: PrometheusHandle,
     /// Open event streams (`http.max_streams`); when none is free a new stream gets 503.
     pub streams: Arc<tokio::sync::Semaphore>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub proxies: Vec<IpNet>,
-    /// What `/metrics` reads on every scrape.
-    pub gauges: crate::telemetry::gauges::Sources,
     /// Centers' bodies being read at once.
     pub body_slots: super::body_slots::BodySlots,
 }

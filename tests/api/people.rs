@@ -8,7 +8,8 @@ use crate::helpers::*;
 
 both_backends!(
     channels_are_checked_stored_and_shown_masked,
-    rosters_name_users_and_say_who_is_on_duty
+    rosters_name_users_and_say_who_is_on_duty,
+    the_command_line_and_the_api_refuse_and_store_alike
 );
 
 const ROUTING_KEY: &str = "R0ut1ngK3ySecretABCD";
@@ -138,4 +139,113 @@ async fn rosters_name_users_and_say_who_is_on_duty(backend: Backend) {
             .len(),
         1
     );
+}
+
+/// `aegis …` against the app's own database, as an operator on its machine runs it.
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_aegis"))
+        .args(args)
+        .env(
+            "AEGIS__DATABASE__URL",
+            &app.state.app.settings().database.url,
+        )
+        .env("AEGIS__OUTBOUND__ALLOW_PRIVATE_NETWORKS", "false")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+/// Issue 31: the command line opened the database itself and drifted from the use cases — it
+/// let a channel point at a private network and kept a roster's duplicate members. Now both
+/// doors go through the same use cases: the same refusal, the same stored roster.
+async fn the_command_line_and_the_api_refuse_and_store_alike(backend: Backend) {
+    let Some(app) = spawn_with(backend, |s| s.outbound.allow_private_networks = false).await else {
+        return;
+    };
+    // A webhook on a private network: 422 naming the field, through either door.
+    let private = "http://10.20.30.40/hook";
+    let r = app
+        .put_json(
+            "/v1/admin/users/officer-1/channels",
+            &app.token,
+            &json!({"channels": [{"kind": "webhook", "url": private, "secret": WEBHOOK_SECRET}]}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let problem = &r.body["error"]["details"]["problems"][0];
+    assert_eq!(problem["field"], "channels[0].url");
+    assert_eq!(problem["code"], "forbidden_target");
+    let out = cli(
+        &app,
+        &[
+            "users",
+            "channels",
+            "officer-1",
+            "--webhook",
+            private,
+            "--webhook-secret",
+            WEBHOOK_SECRET,
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the CLI stored it: {said}");
+    assert!(said.contains("422 VALIDATION_FAILED"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "channels[0].url: {}",
+            problem["message"].as_str().unwrap()
+        )),
+        "{said}"
+    );
+    let user = app.get("/v1/admin/users/officer-1", &app.token).await;
+    assert_eq!(user.body["channels"], json!([]), "nothing was stored");
+
+    // An address the published pattern refuses: refused by both, by the same rule.
+    let r = app
+        .put_json(
+            "/v1/admin/users/officer-1/channels",
+            &app.token,
+            &json!({"channels": [{"kind": "email", "address": "dana@@example"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let out = cli(
+        &app,
+        &["users", "channels", "officer-1", "--email", "dana@@example"],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && said.contains("channels[0].address"),
+        "{said}"
+    );
+
+    // A roster listing a member twice is stored once, through either door.
+    let out = cli(
+        &app,
+        &["rosters", "put", "night", "--members", "ops,officer-1,ops"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = app
+        .put_json(
+            "/v1/admin/rosters/day",
+            &app.token,
+            &json!({"members": ["officer-1", "officer-1", "ops"]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let all = app.get("/v1/admin/rosters", &app.token).await;
+    let members = |name: &str| {
+        all.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["members"].clone())
+    };
+    assert_eq!(members("night"), Some(json!(["ops", "officer-1"])));
+    assert_eq!(members("day"), Some(json!(["officer-1", "ops"])));
 }

@@ -1,7 +1,7 @@
-//! The patterns the OpenAPI document publishes for operators' bodies, enforced by the handlers
-//! too: what the document calls invalid is refused, whatever the domain's own (looser) checks
-//! would let through, and what it calls valid is what the handlers accept. Tests keep each
-//! equal to the document's.
+//! The patterns the OpenAPI document publishes for operators' bodies, enforced by the use cases
+//! whichever door a request comes through (API, console, command line): what the document
+//! calls invalid is refused, whatever the domain's own (looser) checks would let through, and
+//! what it calls valid is what is accepted. Tests keep each equal to the document's.
 
 use aegis_workflows::problem::Problem;
 
