@@ -69,6 +69,14 @@ pub fn open_db(s: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Applies pending migrations and says which (`aegis migrate`): the backend's name and the
+/// migrations applied.
+pub fn migrate(s: &Settings) -> anyhow::Result<(&'static str, Vec<String>)> {
+    let db = Db::connect(db_settings(s))?;
+    let applied = migrate::run(&db)?;
+    Ok((db.backend().as_str(), applied))
+}
+
 /// Loads the configured model, or the bundled one.
 pub fn load_model(s: &Settings) -> anyhow::Result<Forest> {
     if s.model.path.is_empty() {

@@ -217,12 +217,52 @@ pub struct OutboxRow {
     pub record: OutboxRecord,
 }
 
+/// Why something ended in dead letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadLetterKind {
+    /// A payload that could not be read as a ticket.
+    Unidentifiable,
+    /// A workflow whose retries ran out.
+    StepFailed,
+    /// A ticket revision received again with other content.
+    RevisionConflict,
+    /// A daily summary that could not be read.
+    UnreadableSummary,
+}
+
+impl std::fmt::Display for DeadLetterKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl DeadLetterKind {
+    pub const ALL: [Self; 4] = [
+        Self::Unidentifiable,
+        Self::StepFailed,
+        Self::RevisionConflict,
+        Self::UnreadableSummary,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unidentifiable => "unidentifiable",
+            Self::StepFailed => "step_failed",
+            Self::RevisionConflict => "revision_conflict",
+            Self::UnreadableSummary => "unreadable_summary",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeadLetterRecord {
     pub id: String,
-    /// `step_failed` for a workflow whose retries ran out, `unidentifiable` for a payload that
-    /// could not be read as a ticket.
-    pub kind: String,
+    pub kind: DeadLetterKind,
     /// For unidentifiable payloads: the webhook format they came in (`native`, `onecall`).
     pub format: Option<String>,
     pub center: Option<String>,

@@ -11,11 +11,12 @@ use tokio::sync::broadcast;
 
 use super::errors::{Refusal, UseCaseError};
 use super::list_params::{self, InvalidParam};
+use super::views::{AlertItem, AlertView, Page, WorkflowDetail};
 use super::workflows::{ListError, LookupError};
 use super::{App, Service};
 use crate::db::principals::Role;
 use crate::db::read::deliveries::DeliveryView;
-use crate::db::read::{self, AlertFilter, AlertItem, AlertView, Page, WorkflowDetail};
+use crate::db::read::{self, AlertFilter};
 
 /// The longest note kept with an acknowledgement or a resolution.
 pub const MAX_NOTE: usize = 4_000;

@@ -8,18 +8,17 @@ use aegis_actors::step::StepError;
 use super::errors::{Refusal, UseCaseError};
 use super::list_params;
 use super::receive_ticket::{Delivery, Format, ReceiveError, Received, Signed};
+use super::views::{DeadLetterView, Page};
 use super::workflows::ListError;
 use super::{App, Service};
-use crate::db::read::{self, DeadLetterView, Page};
+use crate::db::read;
 use crate::db::rows::DeadLetterRow;
+use aegis_actors::records::DeadLetterKind;
 
-/// The kinds of dead letter there are.
-pub const DEAD_LETTER_KINDS: &[&str] = &[
-    "unidentifiable",
-    "step_failed",
-    "revision_conflict",
-    "unreadable_summary",
-];
+/// The kinds of dead letter there are, by name.
+pub fn kind_names() -> Vec<&'static str> {
+    DeadLetterKind::ALL.map(DeadLetterKind::as_str).to_vec()
+}
 
 /// The longest dismissal reason kept.
 pub const MAX_REASON: usize = 4_000;
@@ -129,7 +128,7 @@ impl App {
         &self,
         query: &DeadLetterQuery,
     ) -> Result<Page<DeadLetterView>, ListError> {
-        let kind = list_params::one_of("kind", query.kind.as_deref(), DEAD_LETTER_KINDS)?;
+        let kind = list_params::one_of("kind", query.kind.as_deref(), &kind_names())?;
         let cursor = list_params::cursor(query.cursor.as_deref())?;
         let limit = list_params::limit(query.limit)?;
         Ok(self
@@ -154,10 +153,10 @@ impl Service {
         if dead.dismissed_at.is_some() {
             return Err(RedriveError::Dismissed);
         }
-        if dead.kind == "unreadable_summary" {
+        if dead.kind == DeadLetterKind::UnreadableSummary.as_str() {
             return Err(RedriveError::Summary);
         }
-        let (workflow_id, state) = if dead.kind == "step_failed" {
+        let (workflow_id, state) = if dead.kind == DeadLetterKind::StepFailed.as_str() {
             let wf = dead.workflow_id.clone().ok_or(RedriveError::NoWorkflow)?;
             let o = self.retry(&wf, by.clone()).await?;
             (wf, o.state.as_str().to_owned())
@@ -194,7 +193,7 @@ impl Service {
         let mut parsed = format
             .parse(&dead.payload, tz)
             .map_err(|e| RedriveError::StillUnidentifiable(e.to_string()))?;
-        if dead.kind == "revision_conflict" {
+        if dead.kind == DeadLetterKind::RevisionConflict.as_str() {
             // The changed ticket becomes the next revision of its ticket, which supersedes the
             // one it conflicted with once validated: the member works on what the center sent
             // last.

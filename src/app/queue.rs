@@ -14,8 +14,9 @@ use serde::Serialize;
 
 use super::App;
 use super::list_params;
+use super::views::AlertItem;
 use super::workflows::ListError;
-use crate::db::read::{self, AlertItem};
+use crate::db::read;
 
 /// Open alerts the order is computed over at most; a deployment with more open alerts than
 /// this has a larger problem than their order, and the list says it was cut.
@@ -129,17 +130,7 @@ impl App {
         let now = self.now();
         let mut items = Vec::with_capacity(sources.len().min(MAX_CANDIDATES));
         for s in sources.into_iter().take(MAX_CANDIDATES) {
-            // A stored ticket or screening that no longer reads is a damaged row, said so.
-            let ticket: Ticket = serde_json::from_str(&s.ticket_json)
-                .map_err(|e| InvalidStored(format!("ticket of alert {}: {e}", s.item.alert.id)))?;
-            let screening: Option<Screening> = s
-                .screening_json
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-                .map_err(|e| {
-                    InvalidStored(format!("screening of alert {}: {e}", s.item.alert.id))
-                })?;
+            let (ticket, screening) = (s.ticket, s.screening);
             let consequence = Consequence::of(screening.as_ref(), &self.consequence);
             let deadline = priority::deadline(&ticket);
             // An alert without a score yet is judged as the band would: a person looks.
@@ -176,7 +167,7 @@ impl App {
             ));
         }
         items.sort_by(|a, b| {
-            let handled = |q: &QueueItem| q.item.alert.state == "acknowledged";
+            let handled = |q: &QueueItem| q.item.alert.state == AlertState::Acknowledged;
             handled(&a.1)
                 .cmp(&handled(&b.1))
                 .then(a.0.queue_order(&b.0))
@@ -187,15 +178,5 @@ impl App {
             next_cursor: None,
             truncated,
         })
-    }
-}
-
-/// A stored row the queue cannot read.
-#[derive(Debug)]
-struct InvalidStored(String);
-
-impl From<InvalidStored> for ListError {
-    fn from(e: InvalidStored) -> Self {
-        Self::Store(crate::db::convert::corrupt(e.0))
     }
 }

@@ -4,7 +4,7 @@
 //! already received with other content is kept for operators as a `revision_conflict`.
 
 use aegis_actors::ports::StoreError;
-use aegis_actors::records::{DeadLetterRecord, IntakeOutcome};
+use aegis_actors::records::{DeadLetterKind, DeadLetterRecord, IntakeOutcome};
 use aegis_actors::services::admission::{Admit, AdmitError};
 use aegis_workflows::lifecycle::State;
 use serde_json::json;
@@ -419,7 +419,7 @@ impl Service {
                 format.as_str().as_bytes(),
                 &delivery.body,
             ]),
-            kind: "revision_conflict".into(),
+            kind: DeadLetterKind::RevisionConflict,
             format: Some(format.as_str().to_owned()),
             center: Some(center.code.clone()),
             workflow_id: Some(workflow_id.to_owned()),
@@ -445,7 +445,7 @@ impl Service {
         let format = delivery.format.as_str();
         let dead = DeadLetterRecord {
             id: content_id(&[center.code.as_bytes(), format.as_bytes(), &delivery.body]),
-            kind: "unidentifiable".into(),
+            kind: DeadLetterKind::Unidentifiable,
             format: Some(format.to_owned()),
             center: Some(center.code.clone()),
             workflow_id: None,

@@ -4,7 +4,7 @@
 //! lists operators read: reconciliations, and the OneCall sequence numbers a center skipped.
 
 use aegis_actors::ports::StoreError;
-use aegis_actors::records::{DeadLetterRecord, DeliveryRecord, Subject};
+use aegis_actors::records::{DeadLetterKind, DeadLetterRecord, DeliveryRecord, Subject};
 use aegis_workflows::Problem;
 use aegis_workflows::daily_summary;
 use aegis_workflows::notification::Audience;
@@ -227,7 +227,7 @@ impl Service {
             .join("; ");
         let dead = DeadLetterRecord {
             id: content_id(&[center.as_bytes(), b"summary", body]),
-            kind: "unreadable_summary".into(),
+            kind: DeadLetterKind::UnreadableSummary,
             format: Some("summary".into()),
             center: Some(center.to_owned()),
             workflow_id: None,

@@ -8,8 +8,9 @@ use aegis_workflows::positive_response::{LocateCode, is_active};
 
 use super::errors::{Refusal, UseCaseError};
 use super::list_params::{self, InvalidParam};
+use super::views::{Page, WorkflowDetail, WorkflowItem};
 use super::{App, Service};
-use crate::db::read::{self, Page, WorkflowDetail, WorkflowFilter, WorkflowItem};
+use crate::db::read::{self, WorkflowFilter};
 use crate::db::response_apis;
 
 /// The longest cancellation reason kept.

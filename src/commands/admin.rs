@@ -6,19 +6,17 @@ use aegis_workflows::roster::{BusinessHours, Channel, Roster};
 use super::refusal::refused;
 use super::with_app;
 use crate::app::App;
+use crate::app::views::{CenterFormat, Removed, Role};
 use crate::cli::{CentersCmd, ChannelsArgs, FormatArg, RostersCmd, UsersCmd};
 use crate::config::Settings;
-use crate::db::centers::{CenterFormat, Removed};
-use crate::db::principals::Role;
 
 /// Who the log says acted from the command line.
 const CLI: &str = "cli";
 
 pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let db = crate::db::Db::connect(crate::startup::db_settings(settings))?;
-    let applied = crate::db::migrate::run(&db)?;
+    let (backend, applied) = crate::startup::migrate(settings)?;
     if applied.is_empty() {
-        println!("database is up to date ({})", db.backend().as_str());
+        println!("database is up to date ({backend})");
     } else {
         for m in applied {
             println!("applied {m}");

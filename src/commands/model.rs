@@ -9,9 +9,9 @@ use anyhow::{Context as _, anyhow, bail};
 use serde_json::{Value, json};
 
 use super::refusal::refused;
+use crate::app::views::Skipped;
 use crate::cli::{GenerateArgs, ScoreArgs, TrainArgs};
 use crate::config::Settings;
-use crate::db::training::Skipped;
 use crate::formats::native;
 use crate::risk::dataset::Dataset;
 use crate::risk::forest::Forest;

@@ -6,6 +6,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use aegis_actors::records::DeadLetterKind;
 use maud::html;
 use serde::Deserialize;
 
@@ -44,7 +45,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
                 @for d in &page.items {
                     section class="card" data-dead-letter-id=(d.id) aria-label=(format!("Dead letter {}", d.id)) {
                         h2 {
-                            (d.kind.replace('_', " "))
+                            (d.kind.as_str().replace('_', " "))
                             @if let Some(c) = &d.center { " · " (c) }
                         }
                         p class="note" {
@@ -67,7 +68,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
                                 form method="post" action=(format!("/admin/dead-letters/{}/redrive", d.id)) {
                                     input type="hidden" name="csrf" value=(who.csrf);
                                     button type="submit" class="small" data-action="redrive" {
-                                        @if d.kind == "revision_conflict" { "Redrive as a new revision" } @else { "Redrive" }
+                                        @if d.kind == DeadLetterKind::RevisionConflict { "Redrive as a new revision" } @else { "Redrive" }
                                     }
                                 }
                                 form method="post" action=(format!("/admin/dead-letters/{}/dismiss", d.id)) {

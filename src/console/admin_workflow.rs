@@ -41,12 +41,9 @@ pub async fn page(
         Ok(s) => s,
         Err(e) => return refused(&who, &e, "/admin/workflows"),
     };
-    let ticket = serde_json::from_value::<aegis_workflows::Ticket>(detail.ticket.clone()).ok();
-    let area = ticket
-        .as_ref()
-        .and_then(|t| aegis_workflows::geometry::DigArea::of(&t.location));
+    let ticket = Some(&detail.ticket);
+    let area = ticket.and_then(|t| aegis_workflows::geometry::DigArea::of(&t.location));
     let buffer = ticket
-        .as_ref()
         .map(|t| super::facility_map::center_buffer(&t.location))
         .unwrap_or_default();
     let title = format!("Ticket {} r{}", detail.ticket_number, detail.revision);
@@ -163,9 +160,8 @@ fn body(
     buried: Markup,
     said: Option<Markup>,
 ) -> Markup {
-    let state = State::parse(&w.state);
-    let failed = state == Some(State::Failed);
-    let unfinished = state.is_some_and(|s| !s.is_terminal());
+    let failed = w.state == State::Failed;
+    let unfinished = !w.state.is_terminal();
     html! {
         h1 { "Ticket " (w.ticket_number) " r" (w.revision) " · " (w.center) }
         p data-workflow-id=(w.id) {

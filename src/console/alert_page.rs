@@ -59,13 +59,7 @@ pub async fn page(
         Err(e) => return refused(&who, &e, "/alerts"),
     };
     let (wf, told, alert) = (detail.workflow, detail.notifications, detail.alert);
-    let ticket: aegis_workflows::Ticket = match serde_json::from_value(wf.ticket.clone()) {
-        Ok(t) => t,
-        Err(e) => {
-            let e = crate::app::Refusal::internal(format!("a stored ticket does not read: {e}"));
-            return refused(&who, &e, "/alerts");
-        }
-    };
+    let ticket = wf.ticket.clone();
     let area = aegis_workflows::geometry::DigArea::of(&ticket.location);
     let buffer = facility_map::center_buffer(&ticket.location);
     let near = match state.app.buried_near(&wf.id).await {
@@ -82,8 +76,8 @@ pub async fn page(
         },
         ack_url: None,
     };
-    let waiting = matches!(alert.state.as_str(), "open" | "escalated");
-    let open = waiting || alert.state == "acknowledged";
+    let waiting = alert.state.awaits_officer();
+    let open = !alert.state.is_final();
     respond(
         StatusCode::OK,
         layout(

@@ -5,6 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use aegis_workflows::alert::AlertState;
 use maud::{Markup, html};
 
 use super::{Needs, layout, refused, require};
@@ -32,7 +33,7 @@ fn rows(items: &[QueueItem]) -> Markup {
         @for q in items {
             @let a = &q.item.alert;
             @let late = if q.priority.overdue { "when overdue" } else { "when" };
-            li data-alert-id=(a.id) class=(if a.state == "acknowledged" { "taken" } else { "" }) {
+            li data-alert-id=(a.id) class=(if a.state == AlertState::Acknowledged { "taken" } else { "" }) {
                 p class="line1" {
                     span class=(late) { (q.words.time_left) }
                     " · " a href=(format!("/alerts/{}", a.id)) { (a.ticket_number) }

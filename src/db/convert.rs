@@ -2,7 +2,8 @@
 
 use aegis_actors::ports::StoreError;
 use aegis_actors::records::{
-    Alert, AlertState, DeadLetterRecord, EventRecord, ScoreRecord, TimerKind, TimerRecord,
+    Alert, AlertState, DeadLetterKind, DeadLetterRecord, EventRecord, ScoreRecord, TimerKind,
+    TimerRecord,
 };
 use aegis_workflows::lifecycle::{Event, State};
 
@@ -15,6 +16,14 @@ pub fn corrupt(what: impl std::fmt::Display) -> StoreError {
 
 pub fn state(s: &str) -> Result<State, StoreError> {
     State::parse(s).ok_or_else(|| corrupt(format!("unknown state '{s}'")))
+}
+
+pub fn alert_state(s: &str) -> Result<AlertState, StoreError> {
+    AlertState::parse(s).ok_or_else(|| corrupt(format!("unknown alert state '{s}'")))
+}
+
+pub fn dead_letter_kind(s: &str) -> Result<DeadLetterKind, StoreError> {
+    DeadLetterKind::parse(s).ok_or_else(|| corrupt(format!("unknown dead letter kind '{s}'")))
 }
 
 pub fn event_row(workflow_id: &str, e: &EventRecord) -> EventRow {
@@ -93,8 +102,7 @@ pub fn alert_record(r: &AlertRow) -> Result<Alert, StoreError> {
     Ok(Alert {
         id: r.id.clone(),
         workflow_id: r.workflow_id.clone(),
-        state: AlertState::parse(&r.state)
-            .ok_or_else(|| corrupt(format!("unknown alert state '{}'", r.state)))?,
+        state: alert_state(&r.state)?,
         tier: u32::try_from(r.tier).map_err(corrupt)?,
         ack_deadline: r.ack_deadline.map(from_db),
         raised_at: from_db(r.raised_at),
@@ -140,7 +148,7 @@ pub fn timer_record(r: &TimerRow) -> Result<TimerRecord, StoreError> {
 pub fn dead_letter_row(d: &DeadLetterRecord) -> DeadLetterRow {
     DeadLetterRow {
         id: d.id.clone(),
-        kind: d.kind.clone(),
+        kind: d.kind.as_str().to_owned(),
         format: d.format.clone(),
         center: d.center.clone(),
         workflow_id: d.workflow_id.clone(),

@@ -162,7 +162,7 @@ mod tests {
         );
         assert_eq!(
             names::<DeadLetterKindName>(),
-            own(crate::app::dead_letters::DEAD_LETTER_KINDS.to_vec())
+            own(crate::app::dead_letters::kind_names())
         );
         assert_eq!(
             names::<FacilityName>(),

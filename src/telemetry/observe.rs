@@ -75,7 +75,7 @@ pub fn committed(c: &TransitionCommit) {
     metrics::histogram!(names::STEP_SECONDS, "step" => c.step, "state" => to)
         .record(took as f64 / 1e6);
     if let Some(d) = &c.dead_letter {
-        metrics::counter!(names::DEAD_LETTERED, "kind" => d.kind.clone()).increment(1);
+        metrics::counter!(names::DEAD_LETTERED, "kind" => d.kind.as_str()).increment(1);
     }
 }
 

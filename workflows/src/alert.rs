@@ -36,6 +36,12 @@ pub enum AlertState {
     Closed,
 }
 
+impl std::fmt::Display for AlertState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl AlertState {
     pub const ALL: [AlertState; 5] = [
         Self::Open,

@@ -35,6 +35,12 @@ pub enum State {
     Failed,
 }
 
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl State {
     pub const ALL: [State; 11] = [
         Self::Received,

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::deps::Deps;
 use aegis_workflows::alert::{self, AlertDecision};
 
+use crate::records::DeadLetterKind;
 use crate::records::{
     Alert, DeadLetterRecord, SYSTEM, ScoreRecord, TimerChange, TimerKind, TimerRecord,
     WorkflowSnapshot,
@@ -572,7 +573,7 @@ fn fail(
     plan.timers.push(TimerChange::RemoveAll);
     plan.dead_letter = Some(DeadLetterRecord {
         id: uuid::Uuid::now_v7().to_string(),
-        kind: "step_failed".into(),
+        kind: DeadLetterKind::StepFailed,
         format: None,
         center: Some(snap.center.clone()),
         workflow_id: Some(snap.id.clone()),

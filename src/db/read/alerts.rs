@@ -1,11 +1,11 @@
 //! Reading alerts: the officers' list, newest first, and an alert's workflow.
 
 use aegis_actors::ports::StoreError;
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
 
-use super::page::{Cursor, Page, page};
+use super::page::{Cursor, page};
+use crate::app::views::{AlertItem, AlertView, Page};
+use crate::db::convert::corrupt;
 use crate::db::first_row::OneRow;
 use crate::db::rows::AlertRow;
 use crate::db::schema::{alerts, scores};
@@ -13,32 +13,13 @@ use crate::db::time::from_db;
 use crate::db::{AnyConn, store_err};
 use crate::with_conn;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct AlertView {
-    pub id: String,
-    pub workflow_id: String,
-    pub center: String,
-    pub ticket_number: String,
-    pub state: String,
-    pub tier: i64,
-    pub ack_deadline: Option<DateTime<Utc>>,
-    pub raised_at: DateTime<Utc>,
-    pub acknowledged_by: Option<String>,
-    pub acknowledged_at: Option<DateTime<Utc>>,
-    pub resolved_by: Option<String>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub disposition: Option<String>,
-    pub note: Option<String>,
-    pub updated_at: DateTime<Utc>,
-}
-
-pub fn alert_view(r: AlertRow) -> AlertView {
-    AlertView {
+pub fn alert_view(r: AlertRow) -> Result<AlertView, StoreError> {
+    Ok(AlertView {
         id: r.id,
         workflow_id: r.workflow_id,
         center: r.center,
         ticket_number: r.ticket_number,
-        state: r.state,
+        state: crate::db::convert::alert_state(&r.state)?,
         tier: r.tier,
         ack_deadline: r.ack_deadline.map(from_db),
         raised_at: from_db(r.raised_at),
@@ -49,17 +30,7 @@ pub fn alert_view(r: AlertRow) -> AlertView {
         disposition: r.disposition,
         note: r.note,
         updated_at: from_db(r.updated_at),
-    }
-}
-
-/// Verifies a workflow's chain from its stored rows.
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct AlertItem {
-    #[serde(flatten)]
-    pub alert: AlertView,
-    pub probability: Option<f64>,
-    pub band: Option<String>,
+    })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -104,25 +75,26 @@ pub fn list_alerts(conn: &mut AnyConn, f: &AlertFilter) -> Result<Page<AlertItem
     });
     let items = rows
         .into_iter()
-        .map(|(a, probability, band)| AlertItem {
-            alert: alert_view(a),
-            probability,
-            band,
+        .map(|(a, probability, band)| {
+            Ok(AlertItem {
+                alert: alert_view(a)?,
+                probability,
+                band,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(page(items, f.limit, |i: &AlertItem| Cursor {
         at: i.alert.raised_at.timestamp_micros(),
         id: i.alert.id.clone(),
     }))
 }
 
-/// What the queue needs of one open alert besides the alert: its ticket and its screening
-/// (stored JSON, read by the caller).
+/// What the queue needs of one open alert besides the alert: its ticket and its screening.
 #[derive(Debug, Clone)]
 pub struct QueueSource {
     pub item: AlertItem,
-    pub ticket_json: String,
-    pub screening_json: Option<String>,
+    pub ticket: aegis_workflows::Ticket,
+    pub screening: Option<aegis_workflows::screening::Screening>,
 }
 
 /// Alerts in `states` (the open ones) with their tickets and screenings, newest first, raised
@@ -167,20 +139,23 @@ pub fn open_alerts_for_queue(
         }
         q.load(c).map_err(store_err)?
     });
-    Ok(rows
-        .into_iter()
-        .map(
-            |(a, probability, band, ticket_json, screening_json)| QueueSource {
+    rows.into_iter()
+        .map(|(a, probability, band, ticket_json, screening_json)| {
+            Ok(QueueSource {
                 item: AlertItem {
-                    alert: alert_view(a),
+                    alert: alert_view(a)?,
                     probability,
                     band,
                 },
-                ticket_json,
-                screening_json,
-            },
-        )
-        .collect())
+                ticket: serde_json::from_str(&ticket_json).map_err(corrupt)?,
+                screening: screening_json
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(corrupt)?,
+            })
+        })
+        .collect()
 }
 
 /// The workflow an alert belongs to.

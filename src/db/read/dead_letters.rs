@@ -1,44 +1,16 @@
 //! Reading dead letters: what nobody could read, and workflows whose retries ran out.
 
 use aegis_actors::ports::StoreError;
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
 
-use super::page::{Cursor, Page, page};
+use super::page::{Cursor, page};
+use crate::app::views::{DeadLetterView, Page};
 use crate::db::first_row::OneRow;
 use crate::db::time::from_db;
 use crate::db::{AnyConn, store_err};
 use crate::with_conn;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct DeadLetterView {
-    pub id: String,
-    pub kind: String,
-    pub center: Option<String>,
-    pub workflow_id: Option<String>,
-    pub error: String,
-    pub content_type: Option<String>,
-    /// The payload as text when it is UTF-8, else base64 (`payload_encoding` says which).
-    pub payload: String,
-    pub payload_encoding: String,
-    pub created_at: DateTime<Utc>,
-    pub redriven_at: Option<DateTime<Utc>>,
-    pub redriven_by: Option<String>,
-    /// An operator decided not to redrive it, and why.
-    pub dismissed_at: Option<DateTime<Utc>>,
-    pub dismissed_by: Option<String>,
-    pub dismiss_reason: Option<String>,
-}
-
-impl DeadLetterView {
-    /// Redriven or dismissed: nothing more to do.
-    pub fn handled(&self) -> bool {
-        self.redriven_at.is_some() || self.dismissed_at.is_some()
-    }
-}
-
-pub fn dead_letter_view(r: crate::db::rows::DeadLetterRow) -> DeadLetterView {
+pub fn dead_letter_view(r: crate::db::rows::DeadLetterRow) -> Result<DeadLetterView, StoreError> {
     use base64::Engine as _;
     let (payload, payload_encoding) = match String::from_utf8(r.payload.clone()) {
         Ok(s) => (s, "utf-8".to_owned()),
@@ -47,9 +19,9 @@ pub fn dead_letter_view(r: crate::db::rows::DeadLetterRow) -> DeadLetterView {
             "base64".to_owned(),
         ),
     };
-    DeadLetterView {
+    Ok(DeadLetterView {
+        kind: crate::db::convert::dead_letter_kind(&r.kind)?,
         id: r.id,
-        kind: r.kind,
         center: r.center,
         workflow_id: r.workflow_id,
         error: r.error,
@@ -62,7 +34,7 @@ pub fn dead_letter_view(r: crate::db::rows::DeadLetterRow) -> DeadLetterView {
         dismissed_at: r.dismissed_at.map(from_db),
         dismissed_by: r.dismissed_by,
         dismiss_reason: r.dismiss_reason,
-    }
+    })
 }
 
 pub fn list_dead_letters(
@@ -94,7 +66,10 @@ pub fn list_dead_letters(
         }
         q.load(c).map_err(store_err)?
     });
-    let items = rows.into_iter().map(dead_letter_view).collect();
+    let items = rows
+        .into_iter()
+        .map(dead_letter_view)
+        .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(page(items, limit, |d: &DeadLetterView| Cursor {
         at: d.created_at.timestamp_micros(),
         id: d.id.clone(),

@@ -214,9 +214,9 @@ pub fn stats(
 /// What a notification says about its alert: the alert, the ticket, the score.
 #[derive(Debug, Clone)]
 pub struct NoticeFacts {
-    pub alert: super::AlertView,
+    pub alert: crate::app::views::AlertView,
     pub ticket: aegis_workflows::Ticket,
-    pub score: Option<super::ScoreView>,
+    pub score: Option<crate::app::views::ScoreView>,
     /// What is buried near the dig area, when it was screened.
     pub screening: Option<aegis_workflows::screening::Screening>,
 }
@@ -251,7 +251,7 @@ pub fn notice_facts(conn: &mut AnyConn, alert_id: &str) -> Result<Option<NoticeF
     let screening = super::workflows::screening_of(conn, &a.workflow_id)?;
     Ok(Some(NoticeFacts {
         screening,
-        alert: super::alert_view(a),
+        alert: super::alert_view(a)?,
         ticket: serde_json::from_str(&ticket).map_err(corrupt)?,
         score: score.map(super::score_view).transpose()?,
     }))

@@ -15,6 +15,6 @@ pub mod workflows;
 pub use alerts::*;
 pub use counts::*;
 pub use dead_letters::*;
-pub use page::{Cursor, Page};
+pub use page::Cursor;
 pub use trained_models::*;
 pub use workflows::*;

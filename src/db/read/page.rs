@@ -1,6 +1,6 @@
 //! Pages of a list and the cursors between them.
 
-use serde::Serialize;
+use crate::app::views::Page;
 
 /// A keyset position in a newest-first list: (time, id) of the last item seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,13 +32,6 @@ impl Cursor {
             id: id.to_owned(),
         })
     }
-}
-
-/// A page of a list and where the next one starts.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
 }
 
 pub(super) fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> Cursor) -> Page<T> {

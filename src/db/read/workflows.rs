@@ -1,15 +1,15 @@
 //! Reading workflows: one with its whole story (ticket, score, alert, audit trail and the
 //! chain's verdict), and lists by state, center, band, ticket number and time.
 
-use aegis_actors::ports::{Contribution, StoreError};
+use aegis_actors::ports::StoreError;
 use aegis_workflows::audit::{self, Link};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
 use serde_json::Value;
 
-use super::alerts::{AlertView, alert_view};
-use super::page::{Cursor, Page, page};
+use super::alerts::alert_view;
+use super::page::{Cursor, page};
+use crate::app::views::{EventView, Page, ScoreView, WorkflowDetail, WorkflowItem};
 use crate::db::convert::{self, corrupt};
 use crate::db::first_row::OneRow;
 use crate::db::rows::{AlertRow, EventRow, ScoreRow, WorkflowRow};
@@ -17,66 +17,6 @@ use crate::db::schema::{alerts, events, scores, screenings, tickets, workflows};
 use crate::db::time::from_db;
 use crate::db::{AnyConn, store_err};
 use crate::with_conn;
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ScoreView {
-    pub probability: f64,
-    pub band: String,
-    pub model_version: String,
-    /// The feature schema the model read: `aegis-features-v2` (what is buried near the dig
-    /// area included) or `aegis-features-v1` (the ticket alone).
-    pub feature_schema: String,
-    #[schema(value_type = Vec<Object>)]
-    pub top_features: Vec<Contribution>,
-    pub scored_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct EventView {
-    pub seq: i64,
-    pub from_state: Option<String>,
-    pub to_state: String,
-    pub event: String,
-    pub principal: String,
-    pub at: DateTime<Utc>,
-    /// The event itself (reasons, probabilities, dispositions…).
-    #[schema(value_type = Object)]
-    pub detail: Value,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct WorkflowDetail {
-    pub id: String,
-    pub center: String,
-    pub ticket_number: String,
-    pub revision: i64,
-    pub state: String,
-    pub version: i64,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    #[schema(value_type = Object)]
-    pub ticket: Value,
-    pub score: Option<ScoreView>,
-    pub alert: Option<AlertView>,
-    pub events: Vec<EventView>,
-    /// What looked odd in the ticket but did not stop it (field, code, message), from its
-    /// validation.
-    #[schema(value_type = Vec<Object>)]
-    pub warnings: Vec<Value>,
-    pub chain_valid: bool,
-    /// The first event whose hash does not fit, when the chain is broken.
-    pub chain_broken_at: Option<i64>,
-    /// The latest positive response to the call center, if one was asked for.
-    pub response: Option<super::responses::ResponseView>,
-    /// What the member's facility layers say about the dig area (contract §10): `category`,
-    /// and per layer its version, the nearest facility and those within `close_ft`.
-    #[schema(value_type = Option<Object>)]
-    pub screening: Option<Value>,
-}
 
 /// A stored screening as the read-back shows it: each layer's `within_buffer` is whether any
 /// facility is within its tolerance zone (§10), and `within_buffer_count` how many.
@@ -229,7 +169,6 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    let _ = convert::state(&w.state)?;
     let response = super::responses::latest(conn, &w.id)?;
     let screening = screening.as_deref().map(screening_view).transpose()?;
     let warnings = events
@@ -244,7 +183,7 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         center: w.center,
         ticket_number: w.ticket_number,
         revision: w.revision,
-        state: w.state,
+        state: convert::state(&w.state)?,
         version: w.version,
         attempts: w.attempts,
         last_error: w.last_error,
@@ -252,7 +191,7 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         updated_at: from_db(w.updated_at),
         ticket: serde_json::from_str(&ticket).map_err(corrupt)?,
         score: score.map(score_view).transpose()?,
-        alert: alert.map(alert_view),
+        alert: alert.map(alert_view).transpose()?,
         events,
         warnings,
         chain_valid: check.valid && tip_ok,
@@ -263,21 +202,6 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
 }
 
 /// Counts for `/v1/admin/stats` and the database-derived gauges.
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct WorkflowItem {
-    pub id: String,
-    pub center: String,
-    pub ticket_number: String,
-    pub revision: i64,
-    pub state: String,
-    pub band: Option<String>,
-    pub attempts: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Its screening's category (`conflict`, `close`, `clear`, `unknown`), once screened.
-    pub screening: Option<String>,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct WorkflowFilter {
@@ -351,19 +275,21 @@ pub fn list_workflows(
     .collect();
     let items = rows
         .into_iter()
-        .map(|w| WorkflowItem {
-            screening: categories.get(&w.id).cloned(),
-            id: w.id,
-            center: w.center,
-            ticket_number: w.ticket_number,
-            revision: w.revision,
-            state: w.state,
-            band: w.band,
-            attempts: w.attempts,
-            created_at: from_db(w.created_at),
-            updated_at: from_db(w.updated_at),
+        .map(|w| {
+            Ok(WorkflowItem {
+                screening: categories.get(&w.id).cloned(),
+                state: convert::state(&w.state)?,
+                id: w.id,
+                center: w.center,
+                ticket_number: w.ticket_number,
+                revision: w.revision,
+                band: w.band,
+                attempts: w.attempts,
+                created_at: from_db(w.created_at),
+                updated_at: from_db(w.updated_at),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(page(items, f.limit, |i: &WorkflowItem| Cursor {
         at: i.created_at.timestamp_micros(),
         id: i.id.clone(),
