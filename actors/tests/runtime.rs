@@ -288,7 +288,10 @@ async fn a_panicking_step_is_retried_then_dead_lettered() {
     h.settles(&poison, State::Failed).await;
     let dead = h.store.dead_letters();
     assert_eq!(dead.len(), 1, "{dead:?}");
-    assert_eq!(dead[0].kind, aegis_actors::records::DeadLetterKind::StepFailed);
+    assert_eq!(
+        dead[0].kind,
+        aegis_actors::records::DeadLetterKind::StepFailed
+    );
     assert_eq!(dead[0].workflow_id.as_deref(), Some(poison.as_str()));
     assert!(dead[0].error.contains("panicked"), "{}", dead[0].error);
     let failed = h.store.events(&poison).pop().unwrap();

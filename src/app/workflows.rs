@@ -239,7 +239,7 @@ impl Service {
         by: String,
         code: String,
         note: Option<String>,
-    ) -> Result<read::responses::ResponseView, RespondError> {
+    ) -> Result<super::views::ResponseView, RespondError> {
         if note
             .as_ref()
             .is_some_and(|n| n.chars().count() > MAX_RESPONSE_NOTE)

@@ -3,11 +3,10 @@
 //! XML) and the Open Ticket Standard. Parsers never panic on input; what they cannot identify as a ticket is an error the
 //! HTTP layer answers with 400 and keeps as a dead letter.
 
-mod lenient_json;
+pub mod lenient_json;
 pub mod native;
 pub mod onecall;
 pub mod openticket;
-mod openticket_geojson;
 pub mod signature;
 pub mod summary;
 mod text;

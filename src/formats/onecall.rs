@@ -19,6 +19,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event as XmlEvent;
 use serde_json::Value;
 
+use super::lenient_json::flag_word as flag;
 use super::text;
 use super::{ParseError, Parsed};
 
@@ -291,14 +292,6 @@ pub fn parse_xml(xml: &[u8], fallback_number: Option<&str>) -> Result<Ticket, Pa
     })
 }
 
-fn flag(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "y" | "yes" => Some(true),
-        "false" | "0" | "n" | "no" => Some(false),
-        _ => None,
-    }
-}
-
 fn ticket_type(s: &str) -> TicketType {
     let l = s.to_ascii_lowercase();
     if l.contains("emergency") {
@@ -307,6 +300,8 @@ fn ticket_type(s: &str) -> TicketType {
         TicketType::ShortNotice
     } else if l.contains("cancel") {
         TicketType::Cancel
+    } else if l.contains("no response") || l.contains("noresponse") || l.contains("2nd notice") {
+        TicketType::NoResponse
     } else if l.contains("remark") || l.contains("re-mark") {
         TicketType::Remark
     } else if l.contains("update") || l.contains("amend") || l.contains("renew") {
@@ -314,8 +309,8 @@ fn ticket_type(s: &str) -> TicketType {
     } else if l.contains("design") {
         TicketType::Design
     } else {
-        // Normal, New, Original, and the follow-up notices (damage, no response, ...): the
-        // center's own word is kept in `source_type`.
+        // Normal, New, Original, and the other follow-up notices (damage, ...): the center's
+        // own word is kept in `source_type`.
         TicketType::Normal
     }
 }

@@ -11,7 +11,7 @@ use super::error::{ApiError, ErrorBody};
 use super::signed::signed_by;
 use crate::app::receive_ticket::{Delivery, Format, ReceiveError, Received, conflict_details};
 use crate::formats::ParseError;
-use crate::formats::openticket::{ErrorItem, Refused};
+use crate::formats::openticket::{ErrorItem, Refused, RefusedAs};
 use crate::telemetry::names;
 use crate::web::state::AppState;
 
@@ -157,13 +157,12 @@ async fn receive(
         Ok(r) => r,
         // Open Ticket senders read the specification's error document, not the envelope.
         Err(ReceiveError::Unidentifiable(ParseError::OpenTicket(refused))) => {
-            let (status, outcome) = if refused.status == 409 {
-                (actix_web::http::StatusCode::CONFLICT, "TICKET_REFUSED")
-            } else {
-                (
+            let (status, outcome) = match refused.kind {
+                RefusedAs::Unusable => (actix_web::http::StatusCode::CONFLICT, "TICKET_REFUSED"),
+                RefusedAs::NotATicket => (
                     actix_web::http::StatusCode::BAD_REQUEST,
                     "MALFORMED_PAYLOAD",
-                )
+                ),
             };
             return Ok((
                 HttpResponse::build(status).json(OpenTicketErrors::of(&refused, app.now())),

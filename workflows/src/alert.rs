@@ -137,6 +137,7 @@ pub fn standing_rule(kind: Option<TicketType>, screening: Option<Category>) -> O
     let kind = kind.filter(|k| k.is_urgent())?;
     let what = match kind {
         TicketType::Emergency => "an emergency ticket",
+        TicketType::NoResponse => "a no-response ticket (marks missing as digging is due)",
         _ => "a short-notice ticket",
     };
     match screening? {
@@ -344,6 +345,10 @@ mod tests {
             (TicketType::Emergency, Category::Unknown, true),
             (TicketType::ShortNotice, Category::Conflict, true),
             (TicketType::ShortNotice, Category::Unknown, true),
+            (TicketType::NoResponse, Category::Conflict, true),
+            (TicketType::NoResponse, Category::Unknown, true),
+            (TicketType::NoResponse, Category::Clear, false),
+            (TicketType::Remark, Category::Conflict, false),
             (TicketType::Emergency, Category::Close, false),
             (TicketType::Emergency, Category::Clear, false),
             (TicketType::Normal, Category::Conflict, false),

@@ -342,7 +342,12 @@ pub fn extract(t: &Ticket, history: Option<ExcavatorHistory>) -> FeatureVector {
         v.set(F::DESIGN, flag(kind == TicketType::Design));
         v.set(
             F::UPDATE,
-            flag(matches!(kind, TicketType::Update | TicketType::Remark)),
+            // A no-response notice asks for marks again, as a re-mark does: the models were
+            // trained before the type had its own name.
+            flag(matches!(
+                kind,
+                TicketType::Update | TicketType::Remark | TicketType::NoResponse
+            )),
         );
     }
     if let Some(m) = t.work.method {

@@ -24,10 +24,13 @@ pub enum TicketType {
     Remark,
     Cancel,
     Design,
+    /// The excavator says the member has not marked in the time the law gives (a "no response"
+    /// or second notice): digging is due or under way, so it is urgent.
+    NoResponse,
 }
 
 impl TicketType {
-    pub const ALL: [TicketType; 7] = [
+    pub const ALL: [TicketType; 8] = [
         Self::Normal,
         Self::Emergency,
         Self::ShortNotice,
@@ -35,6 +38,7 @@ impl TicketType {
         Self::Remark,
         Self::Cancel,
         Self::Design,
+        Self::NoResponse,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +50,7 @@ impl TicketType {
             Self::Remark => "remark",
             Self::Cancel => "cancel",
             Self::Design => "design",
+            Self::NoResponse => "no_response",
         }
     }
 
@@ -53,9 +58,10 @@ impl TicketType {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
-    /// Emergency and short-notice tickets get the tightest alert deadlines.
+    /// Emergency, short-notice and no-response tickets get the tightest alert deadlines and
+    /// the standing rule: digging starts within hours, or has started without marks.
     pub fn is_urgent(self) -> bool {
-        matches!(self, Self::Emergency | Self::ShortNotice)
+        matches!(self, Self::Emergency | Self::ShortNotice | Self::NoResponse)
     }
 }
 

@@ -7,11 +7,13 @@
 pub mod alerts;
 pub mod dead_letters;
 pub mod page;
+pub mod responses;
 pub mod workflows;
 
 pub use alerts::{AlertItem, AlertView};
 pub use dead_letters::DeadLetterView;
 pub use page::Page;
+pub use responses::ResponseView;
 pub use workflows::{EventView, ScoreView, WorkflowDetail, WorkflowItem};
 
 pub use crate::db::centers::{CenterAuth, CenterFormat, CenterInfo, Removed};
@@ -21,7 +23,6 @@ pub use crate::db::people::UserView;
 pub use crate::db::principals::{Principal, PrincipalInfo, Role};
 pub use crate::db::read::deliveries::{DeliveryView, NoticeFacts};
 pub use crate::db::read::due::DueItem;
-pub use crate::db::read::responses::ResponseView;
 pub use crate::db::read::{ModelRecord, Stats};
 pub use crate::db::reconciliations::ReconciliationView;
 pub use crate::db::response_apis::ApiView;

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::ResponseView;
 use super::alerts::AlertView;
+use super::responses::ResponseView;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ScoreView {

@@ -4,7 +4,8 @@ use aegis_actors::ports::StoreError;
 use diesel::prelude::*;
 
 use super::page::{Cursor, page};
-use crate::app::views::{AlertItem, AlertView, Page};
+use crate::app::views::alerts::{AlertItem, AlertView};
+use crate::app::views::page::Page;
 use crate::db::convert::corrupt;
 use crate::db::first_row::OneRow;
 use crate::db::rows::AlertRow;

@@ -4,7 +4,8 @@ use aegis_actors::ports::StoreError;
 use diesel::prelude::*;
 
 use super::page::{Cursor, page};
-use crate::app::views::{DeadLetterView, Page};
+use crate::app::views::dead_letters::DeadLetterView;
+use crate::app::views::page::Page;
 use crate::db::first_row::OneRow;
 use crate::db::time::from_db;
 use crate::db::{AnyConn, store_err};

@@ -214,9 +214,9 @@ pub fn stats(
 /// What a notification says about its alert: the alert, the ticket, the score.
 #[derive(Debug, Clone)]
 pub struct NoticeFacts {
-    pub alert: crate::app::views::AlertView,
+    pub alert: crate::app::views::alerts::AlertView,
     pub ticket: aegis_workflows::Ticket,
-    pub score: Option<crate::app::views::ScoreView>,
+    pub score: Option<crate::app::views::workflows::ScoreView>,
     /// What is buried near the dig area, when it was screened.
     pub screening: Option<aegis_workflows::screening::Screening>,
 }

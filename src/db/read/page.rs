@@ -1,6 +1,6 @@
 //! Pages of a list and the cursors between them.
 
-use crate::app::views::Page;
+use crate::app::views::page::Page;
 
 /// A keyset position in a newest-first list: (time, id) of the last item seen.
 #[derive(Debug, Clone, PartialEq, Eq)]

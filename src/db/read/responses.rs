@@ -2,33 +2,15 @@
 //! (`response.state` pending, posted or rejected, with the code and the center's reason).
 
 use aegis_actors::ports::StoreError;
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
 
+use crate::app::views::responses::ResponseView;
 use crate::db::first_row::OneRow;
 use crate::db::rows::ResponseRow;
 use crate::db::schema::responses;
 use crate::db::time::from_db;
 use crate::db::{AnyConn, store_err};
 use crate::with_conn;
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ResponseView {
-    pub id: String,
-    /// `pending`, `posted` or `rejected`.
-    pub state: String,
-    pub code: String,
-    pub station: String,
-    /// Who it was posted for (`accountNameOfPositiveResponseProvider`).
-    pub account: String,
-    pub note: Option<String>,
-    pub attempts: i64,
-    /// When it was asked for, or when it was posted or rejected.
-    pub at: DateTime<Utc>,
-    /// The center's reason for a rejection, or the last attempt's error.
-    pub error: Option<String>,
-}
 
 pub fn latest(conn: &mut AnyConn, workflow_id: &str) -> Result<Option<ResponseView>, StoreError> {
     let row: Option<ResponseRow> = with_conn!(conn, |c| responses::table

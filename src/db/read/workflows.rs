@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::alerts::alert_view;
 use super::page::{Cursor, page};
-use crate::app::views::{EventView, Page, ScoreView, WorkflowDetail, WorkflowItem};
+use crate::app::views::page::Page;
+use crate::app::views::workflows::{EventView, ScoreView, WorkflowDetail, WorkflowItem};
 use crate::db::convert::{self, corrupt};
 use crate::db::first_row::OneRow;
 use crate::db::rows::{AlertRow, EventRow, ScoreRow, WorkflowRow};

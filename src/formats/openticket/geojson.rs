@@ -6,7 +6,7 @@
 use aegis_workflows::geometry::Polygon;
 use serde_json::{Map, Value};
 
-use super::openticket::{field, number_of};
+use crate::formats::lenient_json::{field, number_of};
 
 /// What a GeoJSON section holds, sorted by the feature's `objectType` (or `layer`, as the
 /// specification's own example names it).

@@ -1,9 +1,14 @@
 //! The Open Ticket reader against the published samples and one variant per quirk
 //! (`tests/fixtures/openticket/`, expectations in its `expected.json`).
 
+use super::site::geometry_text;
+use super::times::read_time;
 use super::*;
 use aegis_workflows::geometry::DigArea;
+use aegis_workflows::geometry::Polygon;
+use aegis_workflows::ticket::{ExcavationMethod, TicketType};
 use aegis_workflows::validation::validate;
+use chrono::{DateTime, FixedOffset};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openticket");
 
@@ -206,18 +211,18 @@ fn refusal(body: &[u8]) -> Refused {
 }
 
 #[test]
-fn what_is_not_a_ticket_is_400_and_what_cannot_be_identified_or_placed_is_409() {
+fn what_is_not_a_ticket_and_what_cannot_be_identified_or_placed_are_refused_apart() {
     let r = refusal(b"{\"header\": ");
     assert_eq!(
-        (r.status, r.errors[0].error.as_str()),
-        (400, "INVALID_JSON")
+        (r.kind, r.errors[0].error.as_str()),
+        (RefusedAs::NotATicket, "INVALID_JSON")
     );
     let r = refusal(b"[1, 2]");
-    assert_eq!(r.status, 400);
+    assert_eq!(r.kind, RefusedAs::NotATicket);
     let r = refusal(br#"{"workSite": {}}"#);
     assert_eq!(
-        (r.status, r.errors[0].field.as_deref()),
-        (400, Some("header"))
+        (r.kind, r.errors[0].field.as_deref()),
+        (RefusedAs::NotATicket, Some("header"))
     );
 
     let mut doc: Value = serde_json::from_slice(&read("GA-240222-001001.json")).unwrap();
@@ -225,11 +230,11 @@ fn what_is_not_a_ticket_is_400_and_what_cannot_be_identified_or_placed_is_409() 
     let r = refusal(doc.to_string().as_bytes());
     assert_eq!(
         (
-            r.status,
+            r.kind,
             r.errors[0].error.as_str(),
             r.format_version.as_str()
         ),
-        (409, "MISSING_REQUIRED_FIELD", "0.3")
+        (RefusedAs::Unusable, "MISSING_REQUIRED_FIELD", "0.3")
     );
     doc["header"]["ticketNumber"] = Value::String("X".repeat(40));
     assert_eq!(
@@ -243,12 +248,8 @@ fn what_is_not_a_ticket_is_400_and_what_cannot_be_identified_or_placed_is_409() 
     doc["workSite"]["addressStreetName"] = Value::String(String::new());
     let r = refusal(doc.to_string().as_bytes());
     assert_eq!(
-        (
-            r.status,
-            r.ticket_number.as_str(),
-            r.errors[0].error.as_str()
-        ),
-        (409, "240222-001001", "MISSING_GEOMETRY")
+        (r.kind, r.ticket_number.as_str(), r.errors[0].error.as_str()),
+        (RefusedAs::Unusable, "240222-001001", "MISSING_GEOMETRY")
     );
     // An address alone places it.
     doc["workSite"]["fullAddress"] = Value::String("3900 Tree Summit Pkwy".into());
@@ -355,7 +356,7 @@ mod fuzz {
     use super::super::{Context, parse};
     use proptest::prelude::*;
 
-    const GA: &str = include_str!("../../tests/fixtures/openticket/GA-240222-001001.json");
+    const GA: &str = include_str!("../../../tests/fixtures/openticket/GA-240222-001001.json");
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
