@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::App;
 use super::errors::{Refusal, UseCaseError};
+use super::patterns::ATTR;
 use crate::db::facilities::{self as stored, LayerSettings, LayerView, VersionSource};
 use crate::facilities::gis_file::{self, AttrMap, Format, ReadError, ReadOptions};
 use crate::facilities::layer_screener::multipolygon_of;
@@ -195,8 +196,17 @@ fn settings_for(
             format!("close_ft ({c}) is never below buffer_ft ({b})"),
         ));
     }
+    // The reader's own words first (they name the unknown attribute); the published pattern
+    // then refuses what the reader would forgive (spaces around the name, a blank column).
     if let Err(e) = AttrMap::parse(req.attrs.iter().map(String::as_str)) {
         problems.push(Problem::new("attr", "invalid", e));
+    } else {
+        problems.extend(
+            req.attrs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| super::patterns::shape(&format!("attr[{i}]"), a, ATTR)),
+        );
     }
     match (class, buffer_ft, close_ft) {
         (Some(class), Some(buffer_ft), Some(close_ft)) if problems.is_empty() => {
@@ -361,6 +371,10 @@ impl App {
     ) -> Result<(), FacilitiesError> {
         let text = match geometry {
             Some(g) => {
+                let shaped = coverage_shape(&g);
+                if !shaped.is_empty() {
+                    return Err(FacilitiesError::Invalid(shaped));
+                }
                 let text = g.to_string();
                 let shape = multipolygon_of(&text).map_err(|e| {
                     FacilitiesError::Invalid(vec![Problem::new(
@@ -369,6 +383,13 @@ impl App {
                         format!("the coverage is a GeoJSON Polygon or MultiPolygon in WGS 84: {e}"),
                     )])
                 })?;
+                if shape.0.is_empty() {
+                    return Err(FacilitiesError::Invalid(vec![Problem::new(
+                        "geometry",
+                        "invalid",
+                        "the coverage has no polygon",
+                    )]));
+                }
                 if let Err(e) = geo::Validation::check_validation(&shape) {
                     return Err(FacilitiesError::Invalid(vec![Problem::new(
                         "geometry",
@@ -490,6 +511,45 @@ impl App {
         self.db
             .with_read(move |c| crate::db::centers::exists(c, &code))
             .await
+    }
+}
+
+/// What the published schema says of a coverage geometry (a GeoJSON Polygon or MultiPolygon:
+/// rings of at least four [longitude, latitude] positions), checked before GDAL reads it, which
+/// would take less.
+fn coverage_shape(g: &serde_json::Value) -> Vec<Problem> {
+    use serde_json::Value;
+    let position = |p: &Value| match p.as_array().map(Vec::as_slice) {
+        Some([lon, lat]) => lon
+            .as_f64()
+            .zip(lat.as_f64())
+            .is_some_and(|(x, y)| (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)),
+        _ => false,
+    };
+    let ring = |r: &Value| {
+        r.as_array()
+            .is_some_and(|ps| ps.len() >= 4 && ps.iter().all(position))
+    };
+    let polygon = |p: &Value| {
+        p.as_array()
+            .is_some_and(|rs| !rs.is_empty() && rs.iter().all(ring))
+    };
+    let coordinates = &g["coordinates"];
+    let fits = match g["type"].as_str() {
+        Some("Polygon") => polygon(coordinates),
+        Some("MultiPolygon") => coordinates
+            .as_array()
+            .is_some_and(|ps| !ps.is_empty() && ps.iter().all(polygon)),
+        _ => false,
+    };
+    if fits {
+        Vec::new()
+    } else {
+        vec![Problem::new(
+            "geometry",
+            "invalid",
+            "the coverage is a GeoJSON Polygon or MultiPolygon: rings of at least four [longitude, latitude] positions in WGS 84",
+        )]
     }
 }
 

@@ -16,6 +16,10 @@ pub const DAYS: &str = r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sa
 pub const TIME: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
 pub const USER: &str = r"^[A-Za-z0-9.@_-]{1,64}$";
 pub const ROSTER: &str = r"^[A-Za-z0-9_-]{1,64}$";
+/// A facility layer's name (`app::facilities::valid_layer_name`).
+pub const LAYER: &str = r"^[a-z0-9][a-z0-9_-]{0,63}$";
+/// `known=column`: an attribute Aegis knows and the file's column that holds it.
+pub const ATTR: &str = r"^(id|material|diameter|pressure|voltage|install_year|owner|critical)=.*[^\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff].*$";
 /// A value with at least one character that is not blank (`app::response_api::BLANK`): the
 /// same set whichever regex engine reads it.
 pub const NON_BLANK: &str = r"[^\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]";

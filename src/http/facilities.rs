@@ -7,6 +7,9 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 use super::auth::Operator;
 use super::body::{media_type, read_body};
@@ -17,21 +20,40 @@ use crate::facilities::gis_file::Format;
 use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct LayerPath {
     /// The layer's name: lower-case letters, digits, `_` and `-`.
+    #[param(pattern = r"^[a-z0-9][a-z0-9_-]{0,63}$")]
     pub name: String,
 }
 
-/// How to read the file (all optional; a new layer needs `class`).
+/// `known=column`: an attribute Aegis knows and the file's column that holds it.
+pub struct AttrPair;
+
+impl PartialSchema for AttrPair {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(crate::app::patterns::ATTR))
+            .into()
+    }
+}
+
+impl ToSchema for AttrPair {}
+
+/// How to read the file (all optional; a new layer needs `class`). A CRS PROJ does not know,
+/// a source layer the file does not hold and a `close_ft` below `buffer_ft` are refused
+/// (`422`) by what no schema can say.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LayerQuery {
-    /// `gas_transmission`, `gas_distribution`, `gas_service`, `electric_transmission`,
-    /// `electric_distribution`, `telecom`, `water`, `sewer` or `other`.
+    #[param(value_type = Option<super::openapi_names::FacilityClassName>)]
     pub class: Option<String>,
     /// The tolerance zone in feet: a facility within it is a conflict.
+    #[param(minimum = 0, maximum = 5280)]
     pub buffer_ft: Option<f64>,
     /// Within this many feet a ticket is close (never below `buffer_ft`; default 250).
+    #[param(minimum = 0, maximum = 5280)]
     pub close_ft: Option<f64>,
     /// The file's CRS when it declares none, or to override a wrong one (`EPSG:2227`).
     pub crs: Option<String>,
@@ -39,7 +61,7 @@ pub struct LayerQuery {
     pub source_layer: Option<String>,
     /// `known=column`, repeated: the file's column for `id`, `material`, `diameter`,
     /// `pressure`, `voltage`, `install_year`, `owner` or `critical`.
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<AttrPair>>)]
     pub attr: Option<String>,
 }
 
@@ -87,7 +109,7 @@ fn layer_query(query: &str) -> Result<(LayerQuery, Vec<String>), ApiError> {
         (status = 408, description = "The file did not arrive in time; nothing changed", body = ErrorBody),
         (status = 415, description = "Not one of the three formats", body = ErrorBody),
         (status = 409, description = "`IMPORT_RUNNING`: another import is running on this node; send again after Retry-After. Nothing changed", body = ErrorBody),
-        (status = 422, description = "The file or a parameter is wrong (every unreadable feature listed); the previous version keeps screening", body = ErrorBody),
+        (status = 422, description = "The file or a parameter is wrong (every unreadable feature listed; beyond the schema, a CRS PROJ does not know, a source layer the file lacks, `close_ft` below `buffer_ft`); the previous version keeps screening", body = ErrorBody),
         (status = 503, description = "The database is unavailable; nothing changed", body = ErrorBody),
     ))]
 pub async fn put_layer(
@@ -201,12 +223,67 @@ pub async fn retire_layer(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// The largest coverage body read: a member's service territory may have tens of thousands of
+/// vertices, far beyond the 64 KiB of the other JSON bodies.
+pub const COVERAGE_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// A GeoJSON Polygon or MultiPolygon (RFC 7946) in WGS 84: each ring at least four positions
+/// of longitude and latitude. A ring that does not close or crosses itself fits this schema
+/// and is refused (`422`): no schema can say it.
+pub struct CoverageGeometry;
+
+impl PartialSchema for CoverageGeometry {
+    fn schema() -> RefOr<Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder};
+        let number = |min: f64, max: f64| {
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .minimum(Some(min))
+                .maximum(Some(max))
+        };
+        // [longitude, latitude]: each position's first item within ±180, its second ±90.
+        let position = || {
+            ArrayBuilder::new()
+                .items(number(-180.0, 180.0))
+                .prefix_items([number(-180.0, 180.0), number(-90.0, 90.0)])
+                .min_items(Some(2))
+                .max_items(Some(2))
+        };
+        let polygon = || {
+            let ring = ArrayBuilder::new().items(position()).min_items(Some(4));
+            ArrayBuilder::new().items(ring).min_items(Some(1))
+        };
+        let shape = |kind: &str, coordinates: ArrayBuilder| {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(
+                    "type",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some([kind])),
+                )
+                .property("coordinates", coordinates)
+                .required("type")
+                .required("coordinates")
+        };
+        OneOfBuilder::new()
+            .item(shape("Polygon", polygon()))
+            .item(shape(
+                "MultiPolygon",
+                ArrayBuilder::new().items(polygon()).min_items(Some(1)),
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for CoverageGeometry {}
+
 /// The mapped coverage: a GeoJSON Polygon or MultiPolygon in WGS 84, or `null` for the
 /// layers' extents.
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageBody {
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<CoverageGeometry>)]
     pub geometry: Option<serde_json::Value>,
 }
 
@@ -218,7 +295,8 @@ pub struct CoverageBody {
         (status = 200, description = "Set", body = CoverageBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an operator", body = ErrorBody),
-        (status = 422, description = "Not a valid Polygon or MultiPolygon in WGS 84", body = ErrorBody),
+        (status = 413, description = "Larger than 8 MiB", body = ErrorBody),
+        (status = 422, description = "Not a valid Polygon or MultiPolygon in WGS 84: beyond the schema, a ring that does not close or crosses itself", body = ErrorBody),
     ))]
 pub async fn put_coverage(
     state: web::Data<AppState>,

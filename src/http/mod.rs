@@ -134,6 +134,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         )
         .service(
             resource("/admin/facility-coverage")
+                .app_data(json_config(facilities::COVERAGE_BODY_LIMIT))
                 .route(get().to(facilities::get_coverage))
                 .route(put().to(facilities::put_coverage)),
         )

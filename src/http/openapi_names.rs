@@ -106,6 +106,21 @@ pub enum FacilityName {
     Other,
 }
 
+/// A facility layer's class (contract §10).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FacilityClassName {
+    GasTransmission,
+    GasDistribution,
+    GasService,
+    ElectricTransmission,
+    ElectricDistribution,
+    Telecom,
+    Water,
+    Sewer,
+    Other,
+}
+
 /// The names of a schema enum, as the OpenAPI document lists them.
 #[cfg(test)]
 fn names<T: ToSchema>() -> Vec<String> {
@@ -163,6 +178,13 @@ mod tests {
         assert_eq!(
             names::<DeadLetterKindName>(),
             own(crate::app::dead_letters::kind_names())
+        );
+        assert_eq!(
+            names::<FacilityClassName>(),
+            own(aegis_workflows::screening::FacilityClass::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect())
         );
         assert_eq!(
             names::<FacilityName>(),

@@ -223,6 +223,8 @@ pub async fn user(
     responses(
         (status = 200, description = "The user with the new channels (secrets masked)", body = UserAnswer),
         (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 422, description = "A channel does not fit (every problem listed); beyond the schema, a URL whose host is on a loopback, private, link-local or unique-local network (`forbidden_target`, contract §13) unless `outbound.allow_private_networks` is set", body = ErrorBody),
     ))]
 pub async fn set_channels(
     state: web::Data<AppState>,

@@ -69,7 +69,7 @@ pub struct ResponseApiAnswer {
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an operator", body = ErrorBody),
         (status = 404, description = "No such center", body = ErrorBody),
-        (status = 422, description = "A field is missing or malformed", body = ErrorBody),
+        (status = 422, description = "A field is missing or malformed; beyond the schema, a URL whose host is on a loopback, private, link-local or unique-local network (contract §13) unless `outbound.allow_private_networks` is set", body = ErrorBody),
     ))]
 pub async fn put_api(
     state: web::Data<AppState>,
