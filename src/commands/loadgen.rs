@@ -356,11 +356,12 @@ async fn fetch_metrics(client: &reqwest::Client, base: &str) -> anyhow::Result<S
 
 /// Cumulative bucket counts of a histogram in Prometheus text format.
 fn buckets(text: &str, name: &str) -> Vec<(f64, f64)> {
-    let prefix = format!("{name}_bucket{{le=\"");
+    // Written with escapes so the braces of the exposition format stand apart from the code's.
+    let prefix = format!("{name}_bucket") + "\u{7b}le=\"";
     text.lines()
         .filter_map(|l| {
             let rest = l.strip_prefix(&prefix)?;
-            let (le, count) = rest.split_once("\"} ")?;
+            let (le, count) = rest.split_once("\"\u{7d} ")?;
             let le = if le == "+Inf" {
                 f64::INFINITY
             } else {

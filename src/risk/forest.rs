@@ -41,6 +41,110 @@ fn fmt_err(m: impl Into<String>) -> ModelError {
     ModelError::Format(m.into())
 }
 
+/// Checks the learner is what Aegis evaluates (binary:logistic, gbtree); its base score.
+fn binary_logistic_gbtree(learner: &Value) -> Result<f64, ModelError> {
+    let objective = learner
+        .pointer("/objective/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if objective != "binary:logistic" {
+        return Err(ModelError::Unsupported(format!(
+            "objective '{objective}' (Aegis needs binary:logistic)"
+        )));
+    }
+    let booster = learner
+        .pointer("/gradient_booster/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if booster != "gbtree" {
+        return Err(ModelError::Unsupported(format!("booster '{booster}'")));
+    }
+    let base_score = learner
+        .get("learner_model_param")
+        .ok_or_else(|| fmt_err("no learner_model_param"))?
+        .get("base_score")
+        .and_then(num)
+        .ok_or_else(|| fmt_err("no base_score"))?;
+    if !(base_score > 0.0 && base_score < 1.0) {
+        return Err(fmt_err(format!(
+            "base_score {base_score} is not a probability"
+        )));
+    }
+    Ok(base_score)
+}
+
+/// The model's feature names, as many as `num_feature`. A model scores features by position;
+/// only their names say which position is what, so a model that does not name them (or names
+/// them with anything but text) is refused rather than read by position.
+fn named_features(learner: &Value) -> Result<Vec<String>, ModelError> {
+    let n_features = learner
+        .pointer("/learner_model_param/num_feature")
+        .and_then(num)
+        .map(|f| f as usize)
+        .ok_or_else(|| fmt_err("no num_feature"))?;
+    let names: Vec<String> = learner
+        .get("feature_names")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| {
+            fmt_err(
+                "the model names no features (learner.feature_names); train it with feature names",
+            )
+        })?
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| fmt_err(format!("feature name {i} is not text")))
+        })
+        .collect::<Result<_, _>>()?;
+    if n_features != names.len() {
+        return Err(fmt_err(format!(
+            "num_feature is {n_features} but {} features are named",
+            names.len()
+        )));
+    }
+    Ok(names)
+}
+
+/// The trees, at most [`MAX_NODES`] nodes in all, each splitting on the `n_features` named.
+fn trees_of(learner: &Value, n_features: usize) -> Result<Vec<Tree>, ModelError> {
+    let model = learner
+        .pointer("/gradient_booster/model")
+        .ok_or_else(|| fmt_err("no gradient_booster.model"))?;
+    if let Some(p) = model
+        .pointer("/gbtree_model_param/num_parallel_tree")
+        .and_then(num)
+        && p as usize != 1
+    {
+        return Err(ModelError::Unsupported(
+            "random forests (num_parallel_tree > 1)".into(),
+        ));
+    }
+    let raw_trees = model
+        .get("trees")
+        .and_then(Value::as_array)
+        .ok_or_else(|| fmt_err("no trees"))?;
+    let nodes: usize = raw_trees
+        .iter()
+        .map(|t| {
+            t.get("left_children")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        })
+        .sum();
+    if nodes > MAX_NODES {
+        return Err(ModelError::Unsupported(format!(
+            "{nodes} nodes (at most {MAX_NODES})"
+        )));
+    }
+    raw_trees
+        .iter()
+        .map(|t| parse_tree(t, n_features))
+        .collect()
+}
+
 /// A binary-logistic gradient-boosted forest.
 #[derive(Debug, Clone)]
 pub struct Forest {
@@ -94,33 +198,42 @@ fn floats(tree: &Value, key: &str) -> Result<Vec<f32>, ModelError> {
         .collect()
 }
 
-fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
-    let left = ints(t, "left_children")?;
-    let right = ints(t, "right_children")?;
-    let feature = ints(t, "split_indices")?;
-    let value = floats(t, "split_conditions")?;
-    let cover = floats(t, "sum_hessian")?;
-    let default_left = ints(t, "default_left")?;
-    let n = left.len();
-    if n == 0
-        || [
-            right.len(),
-            feature.len(),
-            value.len(),
-            cover.len(),
-            default_left.len(),
-        ]
-        .iter()
-        .any(|&l| l != n)
-    {
+/// A tree's node arrays, each the same length, every number finite.
+struct Arrays {
+    left: Vec<i64>,
+    right: Vec<i64>,
+    feature: Vec<i64>,
+    value: Vec<f32>,
+    cover: Vec<f32>,
+    default_left: Vec<i64>,
+}
+
+fn tree_arrays(t: &Value) -> Result<Arrays, ModelError> {
+    let a = Arrays {
+        left: ints(t, "left_children")?,
+        right: ints(t, "right_children")?,
+        feature: ints(t, "split_indices")?,
+        value: floats(t, "split_conditions")?,
+        cover: floats(t, "sum_hessian")?,
+        default_left: ints(t, "default_left")?,
+    };
+    let n = a.left.len();
+    let lengths = [
+        a.right.len(),
+        a.feature.len(),
+        a.value.len(),
+        a.cover.len(),
+        a.default_left.len(),
+    ];
+    if n == 0 || lengths.iter().any(|&l| l != n) {
         return Err(fmt_err("tree arrays differ in length"));
     }
-    if let Some(i) = value.iter().position(|v| !v.is_finite()) {
+    if let Some(i) = a.value.iter().position(|v| !v.is_finite()) {
         return Err(fmt_err(format!(
             "node {i} has a value that is not a finite number"
         )));
     }
-    if let Some(i) = cover.iter().position(|v| !v.is_finite() || *v < 0.0) {
+    if let Some(i) = a.cover.iter().position(|v| !v.is_finite() || *v < 0.0) {
         return Err(fmt_err(format!(
             "node {i} has a cover that is not a finite, non-negative number"
         )));
@@ -130,6 +243,13 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
     {
         return Err(ModelError::Unsupported("categorical splits".into()));
     }
+    Ok(a)
+}
+
+/// The children as node indices (-1 for none), each in range, every split node with two and
+/// splitting on a feature the model has.
+fn children(a: &Arrays, n_features: usize) -> Result<(Vec<i32>, Vec<i32>), ModelError> {
+    let n = a.left.len();
     let to_child = |c: i64| -> Result<i32, ModelError> {
         if c == -1 {
             Ok(-1)
@@ -139,42 +259,63 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
             Err(fmt_err(format!("child index {c} is out of range")))
         }
     };
-    let left: Vec<i32> = left.into_iter().map(to_child).collect::<Result<_, _>>()?;
-    let right: Vec<i32> = right.into_iter().map(to_child).collect::<Result<_, _>>()?;
+    let left: Vec<i32> = a
+        .left
+        .iter()
+        .map(|&c| to_child(c))
+        .collect::<Result<_, _>>()?;
+    let right: Vec<i32> = a
+        .right
+        .iter()
+        .map(|&c| to_child(c))
+        .collect::<Result<_, _>>()?;
     for i in 0..n {
         let (l, r) = (left[i], right[i]);
         if (l < 0) != (r < 0) {
             return Err(fmt_err("a node has exactly one child"));
         }
-        if l >= 0 && feature[i] as usize >= n_features.max(1) {
+        if l >= 0 && a.feature[i] as usize >= n_features.max(1) {
             return Err(fmt_err(format!(
                 "split on feature {} of {n_features}",
-                feature[i]
+                a.feature[i]
             )));
         }
     }
+    Ok((left, right))
+}
+
+fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
+    let a = tree_arrays(t)?;
+    let n = a.left.len();
+    let (left, right) = children(&a, n_features)?;
     let nodes = (0..n)
         .map(|i| Node {
-            feature: feature[i] as u32,
-            value: value[i],
+            feature: a.feature[i] as u32,
+            value: a.value[i],
             left: left[i],
             right: right[i],
-            default_left: default_left[i] != 0,
+            default_left: a.default_left[i] != 0,
         })
         .collect();
     let mut tree = Tree {
         nodes,
         left,
         right,
-        feature: feature.into_iter().map(|f| f as u32).collect(),
-        value,
-        cover,
+        feature: a.feature.into_iter().map(|f| f as u32).collect(),
+        value: a.value,
+        cover: a.cover,
         mean: vec![0.0; n],
         depth: 0,
     };
-    // Walk from the root; a node reached twice would be a cycle or a shared child. In this
-    // pre-order every child comes after its parent, so the reverse sees children first.
-    let mut depth = vec![0usize; n];
+    let order = walk(&mut tree)?;
+    fill_means(&mut tree, &order);
+    Ok(tree)
+}
+
+/// Walks from the root, noting the tree's depth; a node reached twice would be a cycle or a
+/// shared child. The pre-order it returns has every child after its parent.
+fn walk(tree: &mut Tree) -> Result<Vec<usize>, ModelError> {
+    let n = tree.left.len();
     let mut seen = vec![false; n];
     let mut order = Vec::with_capacity(n);
     let mut stack = vec![(0usize, 0usize)];
@@ -187,18 +328,23 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
                 "a tree deeper than {MAX_TREE_DEPTH} levels"
             )));
         }
-        depth[i] = d;
+        tree.depth = tree.depth.max(d);
         order.push(i);
         if !tree.is_leaf(i) {
             stack.push((tree.left[i] as usize, d + 1));
             stack.push((tree.right[i] as usize, d + 1));
         }
     }
+    Ok(order)
+}
+
+/// Each node's mean value, as XGBoost's FillNodeMeanValue: children weighted by cover, over
+/// the node's own; the reverse of the pre-order sees children first.
+fn fill_means(tree: &mut Tree, order: &[usize]) {
     for &i in order.iter().rev() {
         tree.mean[i] = if tree.is_leaf(i) {
             f64::from(tree.value[i])
         } else {
-            // As XGBoost's FillNodeMeanValue: children weighted by cover, over the node's own.
             let (l, r) = (tree.left[i] as usize, tree.right[i] as usize);
             let (cl, cr) = (f64::from(tree.cover[l]), f64::from(tree.cover[r]));
             let c = f64::from(tree.cover[i]);
@@ -209,8 +355,6 @@ fn parse_tree(t: &Value, n_features: usize) -> Result<Tree, ModelError> {
             }
         };
     }
-    tree.depth = depth.into_iter().max().unwrap_or(0);
-    Ok(tree)
 }
 
 impl Forest {
@@ -240,7 +384,8 @@ impl Forest {
     }
 
     pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self, ModelError> {
-        // Both formats start with `{` (UBJSON's object marker), so try JSON and fall back.
+        // Both formats start with an opening brace (UBJSON's object marker), so try JSON and fall
+        // back.
         let value: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
             Err(json_err) => ubjson::parse(bytes).map_err(|ubj_err| {
@@ -253,99 +398,11 @@ impl Forest {
 
     fn from_value(v: &Value, source: &str, digest: &str) -> Result<Self, ModelError> {
         let learner = v.get("learner").ok_or_else(|| fmt_err("no 'learner'"))?;
-        let objective = learner
-            .pointer("/objective/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        if objective != "binary:logistic" {
-            return Err(ModelError::Unsupported(format!(
-                "objective '{objective}' (Aegis needs binary:logistic)"
-            )));
-        }
-        let booster = learner
-            .pointer("/gradient_booster/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        if booster != "gbtree" {
-            return Err(ModelError::Unsupported(format!("booster '{booster}'")));
-        }
-        let params = learner
-            .get("learner_model_param")
-            .ok_or_else(|| fmt_err("no learner_model_param"))?;
-        let base_score = params
-            .get("base_score")
-            .and_then(num)
-            .ok_or_else(|| fmt_err("no base_score"))?;
-        if !(base_score > 0.0 && base_score < 1.0) {
-            return Err(fmt_err(format!(
-                "base_score {base_score} is not a probability"
-            )));
-        }
-        let n_features = params
-            .get("num_feature")
-            .and_then(num)
-            .map(|f| f as usize)
-            .ok_or_else(|| fmt_err("no num_feature"))?;
-        // A model scores features by position; only their names say which position is what,
-        // so a model that does not name them (or names them with anything but text) is refused
-        // rather than read by position.
-        let feature_names: Vec<String> = learner
-            .get("feature_names")
-            .and_then(Value::as_array)
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| {
-                fmt_err("the model names no features (learner.feature_names); train it with feature names")
-            })?
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                s.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| fmt_err(format!("feature name {i} is not text")))
-            })
-            .collect::<Result<_, _>>()?;
-        let model = learner
-            .pointer("/gradient_booster/model")
-            .ok_or_else(|| fmt_err("no gradient_booster.model"))?;
-        if let Some(p) = model
-            .pointer("/gbtree_model_param/num_parallel_tree")
-            .and_then(num)
-            && p as usize != 1
-        {
-            return Err(ModelError::Unsupported(
-                "random forests (num_parallel_tree > 1)".into(),
-            ));
-        }
-        let raw_trees = model
-            .get("trees")
-            .and_then(Value::as_array)
-            .ok_or_else(|| fmt_err("no trees"))?;
-        let nodes: usize = raw_trees
-            .iter()
-            .map(|t| {
-                t.get("left_children")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len)
-            })
-            .sum();
-        if nodes > MAX_NODES {
-            return Err(ModelError::Unsupported(format!(
-                "{nodes} nodes (at most {MAX_NODES})"
-            )));
-        }
-        if n_features != feature_names.len() {
-            return Err(fmt_err(format!(
-                "num_feature is {n_features} but {} features are named",
-                feature_names.len()
-            )));
-        }
-        let split_limit = feature_names.len();
-        let trees = raw_trees
-            .iter()
-            .map(|t| parse_tree(t, split_limit))
-            .collect::<Result<Vec<_>, _>>()?;
-        let attributes = learner.get("attributes");
-        let version = attributes
+        let base_score = binary_logistic_gbtree(learner)?;
+        let feature_names = named_features(learner)?;
+        let trees = trees_of(learner, feature_names.len())?;
+        let version = learner
+            .get("attributes")
             .and_then(|a| a.get(ATTR_VERSION))
             .and_then(Value::as_str)
             .map_or_else(|| format!("sha256:{}", &digest[..12]), str::to_owned);

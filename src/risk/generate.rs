@@ -306,183 +306,49 @@ impl Generator {
     /// Draws one ticket and its risk (log-odds without the intercept).
     fn draw(&mut self) -> (Generated, f64, usize) {
         let world = self.world.clone();
-        let rng = &mut self.rng;
-        let gap = -self.mean_gap * (1.0 - rng.random::<f64>()).ln();
+        let gap = -self.mean_gap * (1.0 - self.rng.random::<f64>()).ln();
         self.clock += Duration::milliseconds((gap * 1000.0) as i64);
         self.serial += 1;
-        let crew_i = {
-            let total = self.cumulative.last().copied().unwrap_or(1.0);
-            let x = self.rng.random::<f64>() * total;
-            self.cumulative
-                .partition_point(|c| *c <= x)
-                .min(self.crews.len() - 1)
-        };
+        let crew_i = self.pick_crew();
         let rng = &mut self.rng;
         let crew = &self.crews[crew_i];
-        let kind = pick(
-            rng,
-            &[
-                (TicketType::Normal, 0.84),
-                (TicketType::Emergency, 0.05),
-                (TicketType::ShortNotice, 0.04),
-                (TicketType::Update, 0.04),
-                (TicketType::Remark, 0.02),
-                (TicketType::Design, 0.01),
-            ],
-        );
         let homeowner = crew.excavator.kind == Some(ExcavatorType::Homeowner);
-        let method = if homeowner {
-            pick(
-                rng,
-                &[
-                    (Some(ExcavationMethod::Hand), 0.6),
-                    (Some(ExcavationMethod::Auger), 0.2),
-                    (Some(ExcavationMethod::Backhoe), 0.1),
-                    (None, 0.1),
-                ],
-            )
-        } else {
-            pick(
-                rng,
-                &[
-                    (Some(ExcavationMethod::Backhoe), 0.34),
-                    (Some(ExcavationMethod::Hand), 0.12),
-                    (Some(ExcavationMethod::Trencher), 0.09),
-                    (Some(ExcavationMethod::Auger), 0.1),
-                    (Some(ExcavationMethod::DirectionalDrilling), 0.12),
-                    (Some(ExcavationMethod::Boring), 0.04),
-                    (Some(ExcavationMethod::Vacuum), 0.07),
-                    (Some(ExcavationMethod::Blasting), 0.005),
-                    (Some(ExcavationMethod::Other), 0.045),
-                    (None, 0.05),
-                ],
-            )
-        };
-        use ExcavationMethod as M;
-        let typical_depth = match method {
-            Some(M::Hand) => 18.0,
-            Some(M::Auger) => 42.0,
-            Some(M::Trencher) => 36.0,
-            Some(M::DirectionalDrilling | M::Boring) => 60.0,
-            Some(M::Blasting) => 96.0,
-            Some(M::Vacuum) => 48.0,
-            _ => 48.0,
-        };
-        let depth = (rng.random::<f64>() > 0.15).then(|| {
-            (typical_depth * (0.35 * normal(rng)).exp())
-                .round()
-                .clamp(1.0, 600.0)
-        });
-        let drilling = matches!(method, Some(M::DirectionalDrilling | M::Boring));
-        let boring = drilling || rng.random::<f64>() < 0.02;
-        let explosives = method == Some(M::Blasting) || rng.random::<f64>() < 0.001;
-        let vacuum = method == Some(M::Vacuum);
-        let pavement_only = rng.random::<f64>() < 0.05;
-        let lead_hours = match kind {
-            TicketType::Emergency => rng.random::<f64>() * 2.0,
-            TicketType::ShortNotice => 4.0 + rng.random::<f64>() * 20.0,
-            _ => 48.0 + rng.random::<f64>() * 96.0,
-        };
-        let members = 1 + poisson(rng, 3.0) as usize;
-        let (lon, lat) = match &world {
-            Some(w) => w.place(rng),
-            None => (
-                -124.0 + rng.random::<f64>() * 9.5,
-                32.7 + rng.random::<f64>() * 9.0,
-            ),
-        };
-        let has_polygon = rng.random::<f64>() < 0.6;
-        let side_m = (3.0 + 1.2 * normal(rng)).exp().clamp(2.0, 2_000.0);
-        let duration = (rng.random::<f64>() > 0.2).then(|| 1.0 + poisson(rng, 3.0) as f64);
-        let work_kind = pick(rng, WORK);
-
+        let dig = Dig::draw(rng, homeowner);
+        let site = Site::draw(rng, world.as_deref());
         let submitted = self.clock.with_timezone(&self.zone);
-        let legal = submitted + Duration::minutes((lead_hours * 60.0) as i64);
-        let polygon = has_polygon.then(|| {
-            let dlat = side_m / 111_320.0 / 2.0;
-            let dlon = side_m / (111_320.0 * lat.to_radians().cos()) / 2.0;
-            format!(
-                "POLYGON(({a} {b},{c} {b},{c} {d},{a} {d},{a} {b}))",
-                a = lon - dlon,
-                b = lat - dlat,
-                c = lon + dlon,
-                d = lat + dlat
-            )
-        });
-        let mut station_list: Vec<String> = Vec::with_capacity(members);
-        for _ in 0..members {
-            let s = STATIONS[rng.random_range(0..STATIONS.len())].to_owned();
-            if !station_list.contains(&s) {
-                station_list.push(s);
-            }
-        }
-
-        // The damage model: log-odds contributions of the published drivers.
+        let legal = submitted + Duration::minutes((dig.lead_hours * 60.0) as i64);
+        let polygon = site.polygon();
+        let stations = stations(rng, site.members);
+        // Summed in one order, term by term, so a seed gives the same history on every build.
         let mut logit = crew.careless;
-        logit += match method {
-            Some(M::Hand) => -1.0,
-            Some(M::Vacuum) => -1.3,
-            Some(M::Backhoe) => 0.4,
-            Some(M::Trencher) => 0.6,
-            Some(M::Auger) => 0.1,
-            Some(M::DirectionalDrilling) => 1.2,
-            Some(M::Boring) => 0.9,
-            Some(M::Blasting) => 1.5,
-            _ => 0.0,
-        };
-        logit += match kind {
-            TicketType::Emergency => 1.0,
-            TicketType::ShortNotice => 0.6,
-            TicketType::Design => -2.0,
-            TicketType::Update | TicketType::Remark => -0.2,
-            _ => 0.0,
-        };
-        if let Some(d) = depth {
-            logit += (0.3 * (d / 36.0 - 1.0)).clamp(-0.3, 0.9);
+        for term in dig
+            .terms()
+            .into_iter()
+            .chain([
+                0.12 * (stations.len() as f64 - 3.0),
+                excavator_logit(crew.excavator.kind),
+            ])
+            .chain(site.terms())
+            .chain([if dig.pavement_only { -0.6 } else { 0.0 }])
+            .chain(when_terms(legal))
+        {
+            logit += term;
         }
-        if explosives {
-            logit += 0.8;
-        }
-        if lead_hours < 48.0 {
-            logit += 0.3;
-        }
-        logit += 0.12 * (station_list.len() as f64 - 3.0);
-        logit += match crew.excavator.kind {
-            Some(ExcavatorType::Homeowner) => 0.5,
-            Some(ExcavatorType::Contractor) => 0.2,
-            Some(ExcavatorType::Municipality) => -0.1,
-            Some(ExcavatorType::Utility) => -0.2,
-            _ => 0.0,
-        };
-        if has_polygon {
-            logit += 0.25 * ((side_m * side_m).log10() - 2.5);
-        }
-        if pavement_only {
-            logit -= 0.6;
-        }
-        if (5..=9).contains(&legal.month()) {
-            logit += 0.15;
-        }
-        if legal.hour() < 6 || legal.hour() > 19 {
-            logit += 0.3;
-        }
-
         // What is buried there, and what Aegis is told of it.
         let screening = world.as_ref().map(|w| {
             let truth = w.screen(&Location {
-                latitude: Some((lat * 1e6).round() / 1e6),
-                longitude: Some((lon * 1e6).round() / 1e6),
+                latitude: Some(round6(site.lat)),
+                longitude: Some(round6(site.lon)),
                 polygon_wkt: polygon.clone(),
                 ..Location::default()
             });
-            logit += buried(&truth, method);
+            logit += buried(&truth, dig.method);
             if rng.random::<f64>() < UNMAPPED {
                 World::unmapped()
             } else {
                 truth
             }
         });
-
         let ticket = Ticket {
             ticket_number: format!(
                 "{}{:09}",
@@ -490,7 +356,7 @@ impl Generator {
                 self.serial % 1_000_000_000
             ),
             revision: 0,
-            kind: Some(kind),
+            kind: Some(dig.kind),
             source_type: None,
             submitted_at: Some(submitted),
             work_begin_at: Some(legal),
@@ -498,31 +364,19 @@ impl Generator {
             expires_at: Some(legal + Duration::days(28)),
             response_due_at: None,
             excavator: crew.excavator.clone(),
-            work: Work {
-                kind: Some(work_kind.to_owned()),
-                activity: None,
-                method,
-                depth_inches: depth,
-                depth_text: None,
-                boring: Some(boring),
-                explosives: Some(explosives),
-                vacuum: Some(vacuum),
-                pavement_only: Some(pavement_only),
-                duration_days: duration,
-                done_for: None,
-            },
+            work: dig.work(site.work_kind, site.duration),
             location: Location {
                 state: Some("CA".into()),
                 county: None,
                 city: None,
                 address: Some(format!("{} Main St", 100 + self.serial % 9_000)),
                 cross_street: None,
-                latitude: Some((lat * 1e6).round() / 1e6),
-                longitude: Some((lon * 1e6).round() / 1e6),
+                latitude: Some(round6(site.lat)),
+                longitude: Some(round6(site.lon)),
                 polygon_wkt: polygon,
                 buffer_wkt: None,
             },
-            members: station_list,
+            members: stations,
             remarks: None,
             is_test: false,
             parse_problems: Vec::new(),
@@ -540,6 +394,251 @@ impl Generator {
         };
         (generated, logit, crew_i)
     }
+
+    /// A crew, in proportion to how many tickets it files.
+    fn pick_crew(&mut self) -> usize {
+        let total = self.cumulative.last().copied().unwrap_or(1.0);
+        let x = self.rng.random::<f64>() * total;
+        self.cumulative
+            .partition_point(|c| *c <= x)
+            .min(self.crews.len() - 1)
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// The stations notified, each once.
+fn stations(rng: &mut StdRng, members: usize) -> Vec<String> {
+    let mut list: Vec<String> = Vec::with_capacity(members);
+    for _ in 0..members {
+        let s = STATIONS[rng.random_range(0..STATIONS.len())].to_owned();
+        if !list.contains(&s) {
+            list.push(s);
+        }
+    }
+    list
+}
+
+/// Who digs, in log-odds: homeowners and contractors damage more, utilities less.
+fn excavator_logit(kind: Option<ExcavatorType>) -> f64 {
+    match kind {
+        Some(ExcavatorType::Homeowner) => 0.5,
+        Some(ExcavatorType::Contractor) => 0.2,
+        Some(ExcavatorType::Municipality) => -0.1,
+        Some(ExcavatorType::Utility) => -0.2,
+        _ => 0.0,
+    }
+}
+
+/// The work a ticket describes: its type, how it digs and how deep, with what, how soon.
+struct Dig {
+    kind: TicketType,
+    method: Option<ExcavationMethod>,
+    depth: Option<f64>,
+    boring: bool,
+    explosives: bool,
+    vacuum: bool,
+    pavement_only: bool,
+    lead_hours: f64,
+}
+
+impl Dig {
+    fn draw(rng: &mut StdRng, homeowner: bool) -> Self {
+        use ExcavationMethod as M;
+        let kind = pick(
+            rng,
+            &[
+                (TicketType::Normal, 0.84),
+                (TicketType::Emergency, 0.05),
+                (TicketType::ShortNotice, 0.04),
+                (TicketType::Update, 0.04),
+                (TicketType::Remark, 0.02),
+                (TicketType::Design, 0.01),
+            ],
+        );
+        let method = if homeowner {
+            pick(rng, HOMEOWNER_METHODS)
+        } else {
+            pick(rng, CREW_METHODS)
+        };
+        let typical_depth = match method {
+            Some(M::Hand) => 18.0,
+            Some(M::Auger) => 42.0,
+            Some(M::Trencher) => 36.0,
+            Some(M::DirectionalDrilling | M::Boring) => 60.0,
+            Some(M::Blasting) => 96.0,
+            _ => 48.0,
+        };
+        let depth = (rng.random::<f64>() > 0.15).then(|| {
+            (typical_depth * (0.35 * normal(rng)).exp())
+                .round()
+                .clamp(1.0, 600.0)
+        });
+        let drilling = matches!(method, Some(M::DirectionalDrilling | M::Boring));
+        let boring = drilling || rng.random::<f64>() < 0.02;
+        let explosives = method == Some(M::Blasting) || rng.random::<f64>() < 0.001;
+        let vacuum = method == Some(M::Vacuum);
+        let pavement_only = rng.random::<f64>() < 0.05;
+        let lead_hours = match kind {
+            TicketType::Emergency => rng.random::<f64>() * 2.0,
+            TicketType::ShortNotice => 4.0 + rng.random::<f64>() * 20.0,
+            _ => 48.0 + rng.random::<f64>() * 96.0,
+        };
+        Self {
+            kind,
+            method,
+            depth,
+            boring,
+            explosives,
+            vacuum,
+            pavement_only,
+            lead_hours,
+        }
+    }
+
+    /// The damage model's log-odds terms for the work: method, type, depth, explosives, lead
+    /// time (pavement-only work is counted later, where the model always added it).
+    fn terms(&self) -> [f64; 5] {
+        use ExcavationMethod as M;
+        let method = match self.method {
+            Some(M::Hand) => -1.0,
+            Some(M::Vacuum) => -1.3,
+            Some(M::Backhoe) => 0.4,
+            Some(M::Trencher) => 0.6,
+            Some(M::Auger) => 0.1,
+            Some(M::DirectionalDrilling) => 1.2,
+            Some(M::Boring) => 0.9,
+            Some(M::Blasting) => 1.5,
+            _ => 0.0,
+        };
+        let kind = match self.kind {
+            TicketType::Emergency => 1.0,
+            TicketType::ShortNotice => 0.6,
+            TicketType::Design => -2.0,
+            TicketType::Update | TicketType::Remark => -0.2,
+            _ => 0.0,
+        };
+        let depth = self
+            .depth
+            .map_or(0.0, |d| (0.3 * (d / 36.0 - 1.0)).clamp(-0.3, 0.9));
+        let explosives = if self.explosives { 0.8 } else { 0.0 };
+        let soon = if self.lead_hours < 48.0 { 0.3 } else { 0.0 };
+        [method, kind, depth, explosives, soon]
+    }
+
+    fn work(&self, kind: &str, duration_days: Option<f64>) -> Work {
+        Work {
+            kind: Some(kind.to_owned()),
+            activity: None,
+            method: self.method,
+            depth_inches: self.depth,
+            depth_text: None,
+            boring: Some(self.boring),
+            explosives: Some(self.explosives),
+            vacuum: Some(self.vacuum),
+            pavement_only: Some(self.pavement_only),
+            duration_days,
+            done_for: None,
+        }
+    }
+}
+
+const HOMEOWNER_METHODS: &[(Option<ExcavationMethod>, f64)] = &[
+    (Some(ExcavationMethod::Hand), 0.6),
+    (Some(ExcavationMethod::Auger), 0.2),
+    (Some(ExcavationMethod::Backhoe), 0.1),
+    (None, 0.1),
+];
+
+const CREW_METHODS: &[(Option<ExcavationMethod>, f64)] = &[
+    (Some(ExcavationMethod::Backhoe), 0.34),
+    (Some(ExcavationMethod::Hand), 0.12),
+    (Some(ExcavationMethod::Trencher), 0.09),
+    (Some(ExcavationMethod::Auger), 0.1),
+    (Some(ExcavationMethod::DirectionalDrilling), 0.12),
+    (Some(ExcavationMethod::Boring), 0.04),
+    (Some(ExcavationMethod::Vacuum), 0.07),
+    (Some(ExcavationMethod::Blasting), 0.005),
+    (Some(ExcavationMethod::Other), 0.045),
+    (None, 0.05),
+];
+
+/// Where a ticket digs and how widely.
+struct Site {
+    members: usize,
+    lon: f64,
+    lat: f64,
+    has_polygon: bool,
+    side_m: f64,
+    duration: Option<f64>,
+    work_kind: &'static str,
+}
+
+impl Site {
+    fn draw(rng: &mut StdRng, world: Option<&World>) -> Self {
+        let members = 1 + poisson(rng, 3.0) as usize;
+        let (lon, lat) = match world {
+            Some(w) => w.place(rng),
+            None => (
+                -124.0 + rng.random::<f64>() * 9.5,
+                32.7 + rng.random::<f64>() * 9.0,
+            ),
+        };
+        let has_polygon = rng.random::<f64>() < 0.6;
+        let side_m = (3.0 + 1.2 * normal(rng)).exp().clamp(2.0, 2_000.0);
+        let duration = (rng.random::<f64>() > 0.2).then(|| 1.0 + poisson(rng, 3.0) as f64);
+        let work_kind = pick(rng, WORK);
+        Self {
+            members,
+            lon,
+            lat,
+            has_polygon,
+            side_m,
+            duration,
+            work_kind,
+        }
+    }
+
+    /// A square dig area of the site's side, when the ticket has one.
+    fn polygon(&self) -> Option<String> {
+        self.has_polygon.then(|| {
+            let dlat = self.side_m / 111_320.0 / 2.0;
+            let dlon = self.side_m / (111_320.0 * self.lat.to_radians().cos()) / 2.0;
+            format!(
+                "POLYGON(({a} {b},{c} {b},{c} {d},{a} {d},{a} {b}))",
+                a = self.lon - dlon,
+                b = self.lat - dlat,
+                c = self.lon + dlon,
+                d = self.lat + dlat
+            )
+        })
+    }
+
+    /// The damage model's log-odds term for the dig area's size.
+    fn terms(&self) -> [f64; 1] {
+        if self.has_polygon {
+            [0.25 * ((self.side_m * self.side_m).log10() - 2.5)]
+        } else {
+            [0.0]
+        }
+    }
+}
+
+/// The damage model's log-odds terms for when digging starts: summer, and night work.
+fn when_terms(legal: DateTime<FixedOffset>) -> [f64; 2] {
+    let summer = if (5..=9).contains(&legal.month()) {
+        0.15
+    } else {
+        0.0
+    };
+    let night = if legal.hour() < 6 || legal.hour() > 19 {
+        0.3
+    } else {
+        0.0
+    };
+    [summer, night]
 }
 
 impl Iterator for Generator {

@@ -11,6 +11,9 @@ pub struct UbjsonError(String);
 
 /// Nesting deeper than this is not a model file.
 const MAX_DEPTH: usize = 64;
+/// The object markers, named so the code around them reads plainly.
+const OBJECT_START: u8 = b'{';
+const OBJECT_END: u8 = b'}';
 
 pub fn parse(bytes: &[u8]) -> Result<Value, UbjsonError> {
     let mut r = Reader { b: bytes, i: 0 };
@@ -105,7 +108,7 @@ impl Reader<'_> {
             b'C' => Value::String((self.byte()? as char).to_string()),
             b'S' | b'H' => Value::String(self.string()?),
             b'[' => self.array(depth)?,
-            b'{' => self.object(depth)?,
+            OBJECT_START => self.object(depth)?,
             b'N' => return err("a no-op marker cannot be a container's element type"),
             other => return err(format!("unknown marker {:?}", other as char)),
         })
@@ -171,7 +174,7 @@ impl Reader<'_> {
                 }
             }
             None => loop {
-                if self.b.get(self.i) == Some(&b'}') {
+                if self.b.get(self.i) == Some(&OBJECT_END) {
                     self.i += 1;
                     break;
                 }

@@ -2,22 +2,14 @@
 //! to a snapshot, with the scorer and a few store reads for the facts they need. Nothing here
 //! decides anything itself: it loads, applies the domain's transitions and plans the writes.
 
-use aegis_workflows::features::{self, ExcavatorHistory};
-use aegis_workflows::lifecycle::{Event, State};
-use aegis_workflows::revision;
-use aegis_workflows::validation;
+use aegis_workflows::lifecycle::{Disposition, Event, State};
 use chrono::{DateTime, Utc};
 
 use crate::deps::Deps;
-use aegis_workflows::alert::{self, AlertDecision};
-
-use crate::records::DeadLetterKind;
 use crate::records::{
-    Alert, DeadLetterRecord, SYSTEM, ScoreRecord, TimerChange, TimerKind, TimerRecord,
-    WorkflowSnapshot,
+    DeadLetterKind, DeadLetterRecord, SYSTEM, TimerChange, TimerKind, TimerRecord, WorkflowSnapshot,
 };
 use crate::step::{Command, Step, StepError};
-use aegis_workflows::lifecycle::Disposition;
 
 use super::plan::{Decision, Plan};
 
@@ -31,7 +23,7 @@ pub(crate) async fn decide(
 ) -> Result<Decision, StepError> {
     let now = deps.clock.now();
     let decision = match step {
-        Step::Drive => drive(deps, snap, now).await?,
+        Step::Drive => super::drive::drive(deps, snap, now).await?,
         Step::Timer { timer } => on_timer(deps, snap, timer, now).await?,
         Step::Command {
             command: Command::Respond { by, code, note },
@@ -78,249 +70,17 @@ pub(crate) async fn decide(
     }
 }
 
-fn urgent(snap: &WorkflowSnapshot) -> bool {
+pub(super) fn urgent(snap: &WorkflowSnapshot) -> bool {
     snap.ticket.kind.is_some_and(|k| k.is_urgent())
-}
-
-/// Validate → score → decide, as far as the workflow's state allows, in one commit.
-async fn drive(
-    deps: &Deps,
-    snap: &WorkflowSnapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, StepError> {
-    let mut plan = Plan::default();
-    let mut state = snap.workflow.state;
-    // The excavator's history, once read (validation reads it with the siblings).
-    let mut context: Option<Option<ExcavatorHistory>> = None;
-    if state == State::Received {
-        let found = validation::validate(&snap.ticket);
-        if found.rejects() {
-            // Every problem goes in the trail, in the ticket's order, the warnings too: the
-            // operator answering the center sees the whole ticket at once.
-            let problems = validation::problems(&snap.ticket);
-            plan.events
-                .push((Event::Rejected { problems }, SYSTEM.to_owned()));
-            return Ok(Decision::Commit(Box::new(plan)));
-        }
-        plan.events.push((
-            Event::Validated {
-                warnings: found.warnings,
-            },
-            SYSTEM.to_owned(),
-        ));
-        let ctx = deps
-            .store
-            .drive_context(
-                &snap.center,
-                &snap.ticket_number,
-                &snap.id,
-                snap.excavator_key.as_deref(),
-            )
-            .await?;
-        context = Some(ctx.history);
-        let siblings = ctx.siblings;
-        let kind = snap
-            .ticket
-            .kind
-            .unwrap_or(aegis_workflows::ticket::TicketType::Normal);
-        let rev = revision::plan_after_validation(kind, snap.revision, &siblings);
-        for target in &rev.supersede {
-            plan.timers.push(TimerChange::Add(TimerRecord {
-                id: uuid::Uuid::now_v7().to_string(),
-                workflow_id: target.clone(),
-                due_at: now,
-                kind: TimerKind::Supersede {
-                    by_workflow: snap.id.clone(),
-                    by_revision: snap.revision,
-                },
-            }));
-        }
-        for target in &rev.cancel {
-            plan.timers.push(TimerChange::Add(TimerRecord {
-                id: uuid::Uuid::now_v7().to_string(),
-                workflow_id: target.clone(),
-                due_at: now,
-                kind: TimerKind::Cancel {
-                    reason: format!(
-                        "cancel notice in revision {} of ticket {}",
-                        snap.revision, snap.ticket_number
-                    ),
-                },
-            }));
-        }
-        if let Some((by_workflow, by_revision)) = rev.superseded_by {
-            plan.events.push((
-                Event::Superseded {
-                    by_workflow,
-                    by_revision,
-                },
-                SYSTEM.to_owned(),
-            ));
-            return Ok(Decision::Commit(Box::new(plan)));
-        }
-        if rev.cancel_self {
-            plan.events.push((
-                Event::Cancelled {
-                    reason: format!("this revision ({}) is a cancel notice", snap.revision),
-                },
-                SYSTEM.to_owned(),
-            ));
-            return Ok(Decision::Commit(Box::new(plan)));
-        }
-        state = State::Validated;
-    }
-    let mut band = snap.workflow.band;
-    let mut probability = None;
-    // What is buried there, before the risk is judged; only a screening recorded in this same
-    // run may clear the ticket (one resumed after a failure goes to the band's rule instead).
-    let mut screened = None;
-    if state == State::Validated {
-        let screening = deps.screener.screen(&snap.ticket);
-        plan.events.push((
-            Event::Screened {
-                category: screening.category,
-                unknown: screening.unknown,
-                layers: screening.summary(),
-            },
-            SYSTEM.to_owned(),
-        ));
-        screened = Some(screening.category);
-        let counts = match context {
-            Some(h) => h,
-            None => {
-                deps.store
-                    .drive_context(
-                        &snap.center,
-                        &snap.ticket_number,
-                        &snap.id,
-                        snap.excavator_key.as_deref(),
-                    )
-                    .await?
-                    .history
-            }
-        };
-        // The counters already include this ticket when it is a first revision.
-        let own = u32::from(snap.revision == 0);
-        let history = counts.map(|c| ExcavatorHistory {
-            prior_tickets: c.prior_tickets.saturating_sub(own),
-            prior_damages: c.prior_damages,
-        });
-        let fv = features::extract_screened(&snap.ticket, history, &screening);
-        plan.screening = Some(screening);
-        let scoring = deps
-            .scorer
-            .score(crate::ports::ScoreInput {
-                ticket_number: snap.ticket_number.clone(),
-                features: fv.clone(),
-            })
-            .await?;
-        let b = deps.config.thresholds.band(scoring.probability);
-        plan.events.push((
-            Event::Scored {
-                probability: scoring.probability,
-                band: b,
-                model_version: scoring.model_version.clone(),
-            },
-            SYSTEM.to_owned(),
-        ));
-        plan.score = Some(ScoreRecord {
-            probability: scoring.probability,
-            band: b,
-            model_version: scoring.model_version,
-            feature_schema: scoring.feature_schema,
-            top_features: scoring.top_features,
-            features: fv.0.to_vec(),
-            scored_at: now,
-        });
-        band = Some(b);
-        probability = Some(scoring.probability);
-        state = State::Scored;
-    }
-    if state == State::Scored {
-        let Some(band) = band else {
-            return Err(StepError::Store(crate::ports::StoreError::Corrupt(
-                "a scored workflow has no band".into(),
-            )));
-        };
-        // A test ticket is never cleared for the center: clearing posts a response.
-        if let Some(category) = screened.filter(|_| !snap.ticket.is_test)
-            && deps
-                .screener
-                .auto_clear(&snap.center)
-                .clears(category, snap.ticket.kind)
-        {
-            let layers = plan
-                .screening
-                .as_ref()
-                .map(aegis_workflows::screening::Screening::versions)
-                .unwrap_or_default();
-            plan.events.push((
-                Event::Cleared {
-                    disposition: Disposition::NoConflict,
-                    layers,
-                },
-                SCREENING.to_owned(),
-            ));
-            super::respond::for_resolution(
-                deps,
-                snap,
-                &mut plan,
-                &SCREENING.to_owned(),
-                Disposition::NoConflict,
-                Some("no facility of ours within the screening distance"),
-                now,
-            )
-            .await?;
-            return Ok(Decision::Commit(Box::new(plan)));
-        }
-        let facts = alert::AlertFacts {
-            probability,
-            kind: snap.ticket.kind,
-            screening: screened,
-            is_test: snap.ticket.is_test,
-        };
-        match alert::decide(band, facts, deps.config.thresholds) {
-            AlertDecision::Raise { rule } => {
-                let step = deps.config.escalation.raise(urgent(snap), now);
-                let raised = Alert::raise(
-                    uuid::Uuid::now_v7().to_string(),
-                    snap.id.clone(),
-                    &step,
-                    now,
-                );
-                plan.timers.push(TimerChange::Add(escalation_timer(
-                    &snap.id,
-                    step.tier,
-                    step.deadline,
-                )));
-                plan.events.push((
-                    Event::AlertRaised {
-                        tier: step.tier,
-                        ack_deadline: step.deadline,
-                        recipients: step.recipients,
-                        rule,
-                    },
-                    SYSTEM.to_owned(),
-                ));
-                plan.alert = Some(raised);
-                plan.timers.extend(due_timers(deps, snap, now));
-            }
-            AlertDecision::Clear { reason } => {
-                plan.events
-                    .push((Event::AutoResolved { reason }, SYSTEM.to_owned()));
-            }
-        }
-    }
-    if plan.events.is_empty() {
-        Ok(Decision::Nothing)
-    } else {
-        Ok(Decision::Commit(Box::new(plan)))
-    }
 }
 
 /// The ticket's due-time timers, planned with its alert: a warning before the response is due
 /// and the moment it is overdue.
-fn due_timers(deps: &Deps, snap: &WorkflowSnapshot, now: DateTime<Utc>) -> Vec<TimerChange> {
+pub(super) fn due_timers(
+    deps: &Deps,
+    snap: &WorkflowSnapshot,
+    now: DateTime<Utc>,
+) -> Vec<TimerChange> {
     let Some(due_at) = aegis_workflows::due::due_at(&snap.ticket) else {
         return Vec::new();
     };
@@ -343,7 +103,7 @@ fn due_timers(deps: &Deps, snap: &WorkflowSnapshot, now: DateTime<Utc>) -> Vec<T
     ]
 }
 
-fn escalation_timer(workflow_id: &str, tier: u32, due_at: DateTime<Utc>) -> TimerRecord {
+pub(super) fn escalation_timer(workflow_id: &str, tier: u32, due_at: DateTime<Utc>) -> TimerRecord {
     TimerRecord {
         id: uuid::Uuid::now_v7().to_string(),
         workflow_id: workflow_id.to_owned(),
@@ -358,100 +118,109 @@ async fn on_timer(
     timer: &TimerRecord,
     now: DateTime<Utc>,
 ) -> Result<Decision, StepError> {
-    let state = snap.workflow.state;
     let settle = Decision::Settle(vec![timer.id.clone()]);
-    if let TimerKind::DueSoon { due_at } | TimerKind::Overdue { due_at } = &timer.kind {
-        // Only a ticket whose alert is open and whose center has no answer yet is chased.
-        if !state.has_open_alert() || deps.store.response_posted(&snap.id).await? {
-            return Ok(settle);
+    let state = snap.workflow.state;
+    let plan = match &timer.kind {
+        TimerKind::DueSoon { due_at } | TimerKind::Overdue { due_at } => {
+            // Only a ticket whose alert is open and whose center has no answer yet is chased.
+            if !state.has_open_alert() || deps.store.response_posted(&snap.id).await? {
+                return Ok(settle);
+            }
+            chase(deps, snap, timer, *due_at, now)
         }
-        let tier = snap.workflow.tier.unwrap_or(0);
-        let recipients = deps
-            .config
-            .escalation
-            .at_tier(urgent(snap), tier, now)
-            .recipients;
-        let due_at = *due_at;
-        let event = if matches!(timer.kind, TimerKind::DueSoon { .. }) {
-            Event::DueSoon { due_at, recipients }
-        } else {
-            Event::Overdue { due_at, recipients }
-        };
-        let plan = Plan {
-            events: vec![(event, SYSTEM.to_owned())],
-            timers: vec![TimerChange::Remove(timer.id.clone())],
-            ..Plan::default()
-        };
-        return Ok(Decision::Commit(Box::new(plan)));
-    }
-    Ok(match &timer.kind {
         TimerKind::Escalate { tier } => {
             let open = matches!(state, State::Alerted | State::Escalated);
             if !open || snap.workflow.tier != Some(*tier) {
                 return Ok(settle);
             }
-            let step = deps.config.escalation.escalate(urgent(snap), *tier, now);
-            // The workflow says the alert is waiting; an alert row that disagrees is kept as it
-            // is (and said so) rather than forced, and the workflow still escalates.
-            let alert = snap.alert.as_ref().and_then(|a| match a.escalate(&step, now) {
-                Ok(next) => Some(next),
-                Err(e) => {
-                    tracing::warn!(workflow_id = %snap.id, error = %e, "alert out of step with its workflow");
-                    None
-                }
-            });
-            let mut plan = Plan {
-                alert,
-                ..Plan::default()
-            };
-            plan.timers.push(TimerChange::Add(escalation_timer(
-                &snap.id,
-                step.tier,
-                step.deadline,
-            )));
-            plan.events.push((
-                Event::Escalated {
-                    tier: step.tier,
-                    ack_deadline: step.deadline,
-                    recipients: step.recipients,
-                },
-                SYSTEM.to_owned(),
-            ));
-            Decision::Commit(Box::new(plan))
+            escalate(deps, snap, *tier, now)
         }
+        _ if state.is_terminal() => return Ok(settle),
         TimerKind::Supersede {
             by_workflow,
             by_revision,
-        } => {
-            if state.is_terminal() {
-                return Ok(settle);
-            }
-            let mut plan = ending(snap, now);
-            plan.events.push((
-                Event::Superseded {
-                    by_workflow: by_workflow.clone(),
-                    by_revision: *by_revision,
-                },
-                SYSTEM.to_owned(),
-            ));
-            Decision::Commit(Box::new(plan))
+        } => end(
+            snap,
+            Event::Superseded {
+                by_workflow: by_workflow.clone(),
+                by_revision: *by_revision,
+            },
+            now,
+        ),
+        TimerKind::Cancel { reason } => end(
+            snap,
+            Event::Cancelled {
+                reason: reason.clone(),
+            },
+            now,
+        ),
+    };
+    Ok(Decision::Commit(Box::new(plan)))
+}
+
+/// The response to the center is due soon, or overdue: the tier's rosters are told.
+fn chase(
+    deps: &Deps,
+    snap: &WorkflowSnapshot,
+    timer: &TimerRecord,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Plan {
+    let tier = snap.workflow.tier.unwrap_or(0);
+    let recipients = deps
+        .config
+        .escalation
+        .at_tier(urgent(snap), tier, now)
+        .recipients;
+    let event = if matches!(timer.kind, TimerKind::DueSoon { .. }) {
+        Event::DueSoon { due_at, recipients }
+    } else {
+        Event::Overdue { due_at, recipients }
+    };
+    Plan {
+        events: vec![(event, SYSTEM.to_owned())],
+        timers: vec![TimerChange::Remove(timer.id.clone())],
+        ..Plan::default()
+    }
+}
+
+/// Nobody acknowledged in time: the next tier, with its own deadline.
+fn escalate(deps: &Deps, snap: &WorkflowSnapshot, tier: u32, now: DateTime<Utc>) -> Plan {
+    let step = deps.config.escalation.escalate(urgent(snap), tier, now);
+    // The workflow says the alert is waiting; an alert row that disagrees is kept as it is (and
+    // said so) rather than forced, and the workflow still escalates.
+    let alert = snap.alert.as_ref().and_then(|a| match a.escalate(&step, now) {
+        Ok(next) => Some(next),
+        Err(e) => {
+            tracing::warn!(workflow_id = %snap.id, error = %e, "alert out of step with its workflow");
+            None
         }
-        TimerKind::Cancel { reason } => {
-            if state.is_terminal() {
-                return Ok(settle);
-            }
-            let mut plan = ending(snap, now);
-            plan.events.push((
-                Event::Cancelled {
-                    reason: reason.clone(),
-                },
-                SYSTEM.to_owned(),
-            ));
-            Decision::Commit(Box::new(plan))
-        }
-        // Handled above.
-        TimerKind::DueSoon { .. } | TimerKind::Overdue { .. } => settle,
-    })
+    });
+    let mut plan = Plan {
+        alert,
+        ..Plan::default()
+    };
+    plan.timers.push(TimerChange::Add(escalation_timer(
+        &snap.id,
+        step.tier,
+        step.deadline,
+    )));
+    plan.events.push((
+        Event::Escalated {
+            tier: step.tier,
+            ack_deadline: step.deadline,
+            recipients: step.recipients,
+        },
+        SYSTEM.to_owned(),
+    ));
+    plan
+}
+
+/// Ends an unfinished workflow by a later revision or a cancel notice.
+fn end(snap: &WorkflowSnapshot, event: Event, now: DateTime<Utc>) -> Plan {
+    let mut plan = ending(snap, now);
+    plan.events.push((event, SYSTEM.to_owned()));
+    plan
 }
 
 /// A plan that ends the workflow without an officer: timers go, an open alert closes.
@@ -468,88 +237,119 @@ fn on_command(
     command: &Command,
     now: DateTime<Utc>,
 ) -> Result<Decision, StepError> {
-    let wf = &snap.workflow;
-    match command {
+    let plan = match command {
         Command::Acknowledge { by, note, via } => {
-            if wf.state == State::Acknowledged {
-                return match wf.acknowledged_by.as_deref() {
-                    Some(who) if who == by => Ok(Decision::Nothing),
-                    other => Err(StepError::AlreadyAcknowledged {
-                        by: other.unwrap_or("someone else").to_owned(),
-                    }),
-                };
+            match acknowledge(snap, by, note.as_deref(), via.as_deref(), now)? {
+                Some(plan) => plan,
+                None => return Ok(Decision::Nothing),
             }
-            let event = Event::Acknowledged {
-                by: by.clone(),
-                note: note.clone(),
-                via: via.clone(),
-            };
-            wf.apply(&event)?;
-            let mut plan = Plan::default();
-            plan.events.push((event, by.clone()));
-            plan.timers.push(TimerChange::RemoveEscalations);
-            plan.alert = snap
-                .alert
-                .as_ref()
-                .map(|a| a.acknowledge(by, note.as_deref(), now))
-                .transpose()?;
-            Ok(Decision::Commit(Box::new(plan)))
         }
         Command::Resolve {
             by,
             disposition,
             note,
-        } => {
-            let event = Event::Resolved {
-                by: by.clone(),
-                disposition: *disposition,
-                note: note.clone(),
-            };
-            wf.apply(&event)?;
-            let mut plan = Plan::default();
-            plan.events.push((event, by.clone()));
-            plan.timers.push(TimerChange::RemoveAll);
-            plan.alert = snap
-                .alert
-                .as_ref()
-                .map(|a| a.resolve(by, *disposition, note.as_deref(), now))
-                .transpose()?;
-            Ok(Decision::Commit(Box::new(plan)))
-        }
+        } => resolve(snap, by, *disposition, note.as_deref(), now)?,
         Command::Cancel { by, reason } => {
             let event = Event::Cancelled {
                 reason: reason.clone(),
             };
-            wf.apply(&event)?;
+            snap.workflow.apply(&event)?;
             let mut plan = ending(snap, now);
             plan.events.push((event, by.clone()));
-            Ok(Decision::Commit(Box::new(plan)))
+            plan
         }
-        Command::Retry { by } => {
-            let event = Event::Retried { by: by.clone() };
-            let resumed = wf.apply(&event)?;
-            let mut plan = Plan::default();
-            plan.events.push((event, by.clone()));
-            // A workflow that failed with an alert open gets its escalation clock back.
-            if matches!(resumed.state, State::Alerted | State::Escalated) {
-                let tier = resumed.tier.unwrap_or(0);
-                let step = deps.config.escalation.at_tier(urgent(snap), tier, now);
-                plan.timers.push(TimerChange::Add(escalation_timer(
-                    &snap.id,
-                    step.tier,
-                    step.deadline,
-                )));
-                plan.alert = snap
-                    .alert
-                    .as_ref()
-                    .map(|a| a.rearm(step.deadline, now))
-                    .transpose()?;
-            }
-            Ok(Decision::Commit(Box::new(plan)))
-        }
+        Command::Retry { by } => retry(deps, snap, by, now)?,
         // Planned in `decide`, which can read the center's response API.
-        Command::Respond { .. } => Ok(Decision::Nothing),
+        Command::Respond { .. } => return Ok(Decision::Nothing),
+    };
+    Ok(Decision::Commit(Box::new(plan)))
+}
+
+/// `None` when the same person acknowledges again (nothing to do).
+fn acknowledge(
+    snap: &WorkflowSnapshot,
+    by: &str,
+    note: Option<&str>,
+    via: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<Plan>, StepError> {
+    let wf = &snap.workflow;
+    if wf.state == State::Acknowledged {
+        return match wf.acknowledged_by.as_deref() {
+            Some(who) if who == by => Ok(None),
+            other => Err(StepError::AlreadyAcknowledged {
+                by: other.unwrap_or("someone else").to_owned(),
+            }),
+        };
     }
+    let event = Event::Acknowledged {
+        by: by.to_owned(),
+        note: note.map(str::to_owned),
+        via: via.map(str::to_owned),
+    };
+    wf.apply(&event)?;
+    let mut plan = Plan::default();
+    plan.events.push((event, by.to_owned()));
+    plan.timers.push(TimerChange::RemoveEscalations);
+    plan.alert = snap
+        .alert
+        .as_ref()
+        .map(|a| a.acknowledge(by, note, now))
+        .transpose()?;
+    Ok(Some(plan))
+}
+
+fn resolve(
+    snap: &WorkflowSnapshot,
+    by: &str,
+    disposition: Disposition,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Plan, StepError> {
+    let event = Event::Resolved {
+        by: by.to_owned(),
+        disposition,
+        note: note.map(str::to_owned),
+    };
+    snap.workflow.apply(&event)?;
+    let mut plan = Plan::default();
+    plan.events.push((event, by.to_owned()));
+    plan.timers.push(TimerChange::RemoveAll);
+    plan.alert = snap
+        .alert
+        .as_ref()
+        .map(|a| a.resolve(by, disposition, note, now))
+        .transpose()?;
+    Ok(plan)
+}
+
+/// A failed workflow resumes; one that failed with an alert open gets its escalation clock
+/// back.
+fn retry(
+    deps: &Deps,
+    snap: &WorkflowSnapshot,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Plan, StepError> {
+    let event = Event::Retried { by: by.to_owned() };
+    let resumed = snap.workflow.apply(&event)?;
+    let mut plan = Plan::default();
+    plan.events.push((event, by.to_owned()));
+    if matches!(resumed.state, State::Alerted | State::Escalated) {
+        let tier = resumed.tier.unwrap_or(0);
+        let step = deps.config.escalation.at_tier(urgent(snap), tier, now);
+        plan.timers.push(TimerChange::Add(escalation_timer(
+            &snap.id,
+            step.tier,
+            step.deadline,
+        )));
+        plan.alert = snap
+            .alert
+            .as_ref()
+            .map(|a| a.rearm(step.deadline, now))
+            .transpose()?;
+    }
+    Ok(plan)
 }
 
 fn fail(

@@ -8,6 +8,7 @@ mod build;
 
 pub use build::{ChainTip, event_record, outbox_record, routing_key};
 mod decide;
+mod drive;
 mod notify;
 mod plan;
 mod respond;
