@@ -397,91 +397,21 @@ fn read_features(
     let mut vertices = 0usize;
     let mut extent: Option<geo::Rect<f64>> = None;
     for (index, feature) in layer.features().enumerate() {
-        let mut attributes = serde_json::Map::new();
-        let mut id = None;
-        for (column, value) in feature.fields() {
-            let Some(value) = value.map(json_of) else {
-                continue;
-            };
-            match known_of(&column, attrs) {
-                Some("id") => {
-                    id = Some(match &value {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    });
+        let (id, attributes) = attributes_of(&feature, attrs, format, index);
+        match shape_of(&feature, transform) {
+            Ok((shape, wkb)) => {
+                if let Some(r) = shape.bounding_rect() {
+                    extent = Some(extent.map_or(r, |e| union(e, r)));
                 }
-                Some("") | None => {
-                    attributes.insert(column, value);
-                }
-                Some(known) => {
-                    attributes.insert(known.to_owned(), typed(known, value));
-                }
+                vertices += shape.coords_count();
+                rows.push(FacilityRow {
+                    feature_id: id,
+                    wkb,
+                    attributes: serde_json::Value::Object(attributes).to_string(),
+                });
             }
+            Err(reason) => problems.push(index, Some(id), reason),
         }
-        // A GeoJSON feature's own `id` is GDAL's feature id when it is a number.
-        if id.is_none() && format == Format::GeoJson {
-            id = feature.fid().map(|f| f.to_string());
-        }
-        let id = id.unwrap_or_else(|| index.to_string());
-        let Some(geometry) = feature.geometry() else {
-            problems.push(index, Some(id), "it has no geometry".into());
-            continue;
-        };
-        if geometry.is_empty() {
-            problems.push(index, Some(id), "its geometry is empty".into());
-            continue;
-        }
-        let mut g = geometry.clone();
-        g.flatten_to_2d();
-        if let Err(e) = g.transform_inplace(transform) {
-            problems.push(
-                index,
-                Some(id),
-                format!("it cannot be reprojected to WGS 84: {e}"),
-            );
-            continue;
-        }
-        let shape = match g.to_geo() {
-            Ok(s) => s,
-            Err(e) => {
-                problems.push(
-                    index,
-                    Some(id),
-                    format!("its geometry ({}) is not supported: {e}", g.geometry_name()),
-                );
-                continue;
-            }
-        };
-        if let Some(reason) = unusable(&shape) {
-            problems.push(index, Some(id), reason);
-            continue;
-        }
-        let wkb = match g.wkb() {
-            Ok(w) => w,
-            Err(e) => {
-                problems.push(
-                    index,
-                    Some(id),
-                    format!("its geometry cannot be stored: {e}"),
-                );
-                continue;
-            }
-        };
-        if let Some(r) = shape.bounding_rect() {
-            extent = Some(match extent {
-                None => r,
-                Some(e) => geo::Rect::new(
-                    geo::coord! { x: e.min().x.min(r.min().x), y: e.min().y.min(r.min().y) },
-                    geo::coord! { x: e.max().x.max(r.max().x), y: e.max().y.max(r.max().y) },
-                ),
-            });
-        }
-        vertices += shape.coords_count();
-        rows.push(FacilityRow {
-            feature_id: id,
-            wkb,
-            attributes: serde_json::Value::Object(attributes).to_string(),
-        });
     }
     if problems.found > 0 {
         return Err(ReadError::Features {
@@ -503,6 +433,76 @@ fn read_features(
             extent.max().y,
         ],
     })
+}
+
+fn union(e: geo::Rect<f64>, r: geo::Rect<f64>) -> geo::Rect<f64> {
+    geo::Rect::new(
+        geo::coord! { x: e.min().x.min(r.min().x), y: e.min().y.min(r.min().y) },
+        geo::coord! { x: e.max().x.max(r.max().x), y: e.max().y.max(r.max().y) },
+    )
+}
+
+/// A feature's id (its mapped `id` column, a GeoJSON feature's own id, else its position) and
+/// its attributes, the known ones under their names and typed.
+fn attributes_of(
+    feature: &gdal::vector::Feature<'_>,
+    attrs: &AttrMap,
+    format: Format,
+    index: usize,
+) -> (String, serde_json::Map<String, serde_json::Value>) {
+    let mut attributes = serde_json::Map::new();
+    let mut id = None;
+    for (column, value) in feature.fields() {
+        let Some(value) = value.map(json_of) else {
+            continue;
+        };
+        match known_of(&column, attrs) {
+            Some("id") => {
+                id = Some(match &value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+            }
+            Some("") | None => {
+                attributes.insert(column, value);
+            }
+            Some(known) => {
+                attributes.insert(known.to_owned(), typed(known, value));
+            }
+        }
+    }
+    // A GeoJSON feature's own `id` is GDAL's feature id when it is a number.
+    if id.is_none() && format == Format::GeoJson {
+        id = feature.fid().map(|f| f.to_string());
+    }
+    (id.unwrap_or_else(|| index.to_string()), attributes)
+}
+
+/// A feature's shape in WGS 84 and its WKB, or why it cannot screen.
+fn shape_of(
+    feature: &gdal::vector::Feature<'_>,
+    transform: &CoordTransform,
+) -> Result<(geo::Geometry<f64>, Vec<u8>), String> {
+    let Some(geometry) = feature.geometry() else {
+        return Err("it has no geometry".into());
+    };
+    if geometry.is_empty() {
+        return Err("its geometry is empty".into());
+    }
+    let mut g = geometry.clone();
+    g.flatten_to_2d();
+    g.transform_inplace(transform)
+        .map_err(|e| format!("it cannot be reprojected to WGS 84: {e}"))?;
+    let shape = g
+        .to_geo()
+        .map_err(|e| format!("its geometry ({}) is not supported: {e}", g.geometry_name()))?;
+    if let Some(reason) = unusable(&shape) {
+        return Err(reason);
+    }
+    let wkb = g
+        .wkb()
+        .map_err(|e| format!("its geometry cannot be stored: {e}"))?;
+    Ok((shape, wkb))
 }
 
 /// Why a reprojected geometry cannot screen: a coordinate that is not a longitude and

@@ -122,7 +122,15 @@ struct Layer<'w> {
     segments: usize,
 }
 
-impl Layer<'_> {
+impl<'w> Layer<'w> {
+    fn new(out: &'w mut dyn Write) -> Self {
+        Self {
+            out,
+            features: 0,
+            segments: 0,
+        }
+    }
+
     fn start(&mut self) -> std::io::Result<()> {
         self.out
             .write_all(br#"{"type":"FeatureCollection","features":["#)
@@ -156,144 +164,196 @@ fn deg(v: f64) -> f64 {
     (v * 1e7).round() / 1e7
 }
 
+/// Where on the ground, in degrees, from feet east and north of the network's centre.
+#[derive(Debug, Clone, Copy)]
+struct Ground {
+    center: (f64, f64),
+    dlon: f64,
+    dlat: f64,
+}
+
+impl Ground {
+    fn at(&self, east: f64, north: f64) -> [f64; 2] {
+        [
+            deg(self.center.0 + (east + GRID_SHIFT_FT.0) * self.dlon),
+            deg(self.center.1 + (north + GRID_SHIFT_FT.1) * self.dlat),
+        ]
+    }
+}
+
+/// The town's layers as they are written.
+struct Town<'w> {
+    gas: Layer<'w>,
+    services: Layer<'w>,
+    water: Layer<'w>,
+    electric: Layer<'w>,
+    telecom: Layer<'w>,
+}
+
 /// Lays the network out around `center` into `outs` (one per entry of [`LAYERS`]).
 pub fn write_network(
     center: (f64, f64),
     size: NetworkSize,
     outs: [&mut dyn Write; LAYERS.len()],
 ) -> std::io::Result<Vec<SyntheticLayer>> {
-    let frame = LocalFrame::at(center.0, center.1);
-    let (dlon, dlat) = frame.degrees_for(1.0);
-    let at = |east: f64, north: f64| {
-        [
-            deg(center.0 + (east + GRID_SHIFT_FT.0) * dlon),
-            deg(center.1 + (north + GRID_SHIFT_FT.1) * dlat),
-        ]
-    };
+    let (dlon, dlat) = LocalFrame::at(center.0, center.1).degrees_for(1.0);
+    let ground = Ground { center, dlon, dlat };
     let half = size.extent_miles * 5_280.0 / 2.0;
     let streets = (2.0 * half / BLOCK_FT).floor() as i64;
     let first = -(streets as f64) * BLOCK_FT / 2.0;
     let lines: Vec<f64> = (0..=streets).map(|i| first + i as f64 * BLOCK_FT).collect();
-    let (lo, hi) = (first, -first);
     let mut rng = StdRng::seed_from_u64(size.seed);
-    let [
-        gas_out,
-        service_out,
-        water_out,
-        transmission_out,
-        electric_out,
-        telecom_out,
-    ] = outs;
-    let mut electric = Layer {
-        out: electric_out,
-        features: 0,
-        segments: 0,
+    let [gas, services, water, transmission, electric, telecom] = outs.map(Layer::new);
+    let mut town = Town {
+        gas,
+        services,
+        water,
+        electric,
+        telecom,
     };
-    let mut telecom = Layer {
-        out: telecom_out,
-        features: 0,
-        segments: 0,
-    };
-    electric.start()?;
-    telecom.start()?;
-    let mut gas = Layer {
-        out: gas_out,
-        features: 0,
-        segments: 0,
-    };
-    let mut services = Layer {
-        out: service_out,
-        features: 0,
-        segments: 0,
-    };
-    let mut water = Layer {
-        out: water_out,
-        features: 0,
-        segments: 0,
-    };
-    gas.start()?;
-    services.start()?;
-    water.start()?;
+    for layer in [&mut town.electric, &mut town.telecom, &mut town.gas] {
+        layer.start()?;
+    }
+    town.services.start()?;
+    town.water.start()?;
     // Each street, east–west then north–south, as one main with a vertex at every crossing.
     for (dir, along_ns) in [("EW", false), ("NS", true)] {
         for (i, &c) in lines.iter().enumerate() {
-            let point = |t: f64, off: f64| {
-                if along_ns {
-                    at(c + off, t)
-                } else {
-                    at(t, c + off)
-                }
+            let street = Street {
+                ground,
+                lines: &lines,
+                dir,
+                i,
+                c,
+                along_ns,
             };
-            let year: i64 = rng.random_range(1952..2021);
-            let steel = year < 1975;
-            gas.line(
-                format!("GM-{dir}-{i}"),
-                lines.iter().map(|&t| point(t, GAS_OFFSET_FT)).collect(),
-                json!({"material": if steel { "steel" } else { "PE" },
-                       "diameter": if steel { 6.0 } else { 4.0 }, "pressure": 60.0,
-                       "install_year": year, "owner": "Demo Gas"}),
-            )?;
-            water.line(
-                format!("WM-{dir}-{i}"),
-                lines.iter().map(|&t| point(t, -WATER_OFFSET_FT)).collect(),
-                json!({"material": "ductile iron", "diameter": 8.0,
-                       "install_year": rng.random_range(1950..2021_i64), "owner": "Demo Water"}),
-            )?;
-            if along_ns {
-                electric.line(
-                    format!("EL-{i}"),
-                    lines.iter().map(|&t| point(t, ELECTRIC_OFFSET_FT)).collect(),
-                    json!({"material": "XLPE", "voltage": 12.47,
-                           "install_year": rng.random_range(1960..2021_i64), "owner": "Demo Electric"}),
-                )?;
-            } else {
-                telecom.line(
-                    format!("FO-{i}"),
-                    lines.iter().map(|&t| point(t, TELECOM_OFFSET_FT)).collect(),
-                    json!({"material": "fiber", "diameter": 1.25,
-                           "install_year": rng.random_range(1995..2024_i64), "owner": "Demo Fiber"}),
-                )?;
-            }
-            // A service to every lot on both sides, between crossings.
-            let mut t = lo + LOT_FT / 2.0;
-            let mut n = 0;
-            while size.services && t < hi {
-                if ((t - lo) % BLOCK_FT) > 20.0 && ((t - lo) % BLOCK_FT) < BLOCK_FT - 20.0 {
-                    for side in [1.0, -1.0] {
-                        let from = GAS_OFFSET_FT;
-                        let to = if side > 0.0 {
-                            GAS_OFFSET_FT + SERVICE_FT
-                        } else {
-                            GAS_OFFSET_FT - SERVICE_FT - 2.0 * GAS_OFFSET_FT
-                        };
-                        n += 1;
-                        services.line(
-                            format!("GS-{dir}-{i}-{n}"),
-                            vec![point(t, from), point(t, to)],
-                            json!({"material": "PE", "diameter": 1.0, "pressure": 60.0,
-                                   "install_year": year.max(rng.random_range(1952..2021_i64))}),
-                        )?;
-                    }
-                }
-                t += LOT_FT;
+            let year = street.mains(&mut town, &mut rng)?;
+            if size.services {
+                street.services(&mut town.services, year, &mut rng)?;
             }
         }
     }
     let mut layers = vec![
-        gas.finish(LAYERS[0].0, LAYERS[0].1)?,
-        services.finish(LAYERS[1].0, LAYERS[1].1)?,
-        water.finish(LAYERS[2].0, LAYERS[2].1)?,
+        town.gas.finish(LAYERS[0].0, LAYERS[0].1)?,
+        town.services.finish(LAYERS[1].0, LAYERS[1].1)?,
+        town.water.finish(LAYERS[2].0, LAYERS[2].1)?,
     ];
-    // The transmission corridor: south-west to north-east across the open land too, bending a
-    // little every 500 ft.
-    let rural = (size.rural_miles.max(size.extent_miles) * 5_280.0 / 2.0).max(hi);
-    let (lo, hi) = (-rural, rural);
-    let mut transmission = Layer {
-        out: transmission_out,
-        features: 0,
-        segments: 0,
-    };
+    let rural = (size.rural_miles.max(size.extent_miles) * 5_280.0 / 2.0).max(-first);
+    layers.push(corridor(ground, transmission, rural, &mut rng)?);
+    // Well clear of the corridor, which passes that latitude near the west edge.
+    if -0.75 * rural < -half - 1_000.0 {
+        long_haul(ground, &mut town.telecom, rural)?;
+    }
+    layers.push(town.electric.finish(LAYERS[4].0, LAYERS[4].1)?);
+    layers.push(town.telecom.finish(LAYERS[5].0, LAYERS[5].1)?);
+    Ok(layers)
+}
+
+/// One street of the grid: its mains along it, its services across it.
+struct Street<'a> {
+    ground: Ground,
+    lines: &'a [f64],
+    dir: &'static str,
+    i: usize,
+    c: f64,
+    along_ns: bool,
+}
+
+impl Street<'_> {
+    fn point(&self, t: f64, off: f64) -> [f64; 2] {
+        if self.along_ns {
+            self.ground.at(self.c + off, t)
+        } else {
+            self.ground.at(t, self.c + off)
+        }
+    }
+
+    fn along(&self, off: f64) -> Vec<[f64; 2]> {
+        self.lines.iter().map(|&t| self.point(t, off)).collect()
+    }
+
+    /// Gas and water under every street; electric under north–south ones, fibre under
+    /// east–west ones. The gas main's year: its services are at least as new.
+    fn mains(&self, town: &mut Town<'_>, rng: &mut StdRng) -> std::io::Result<i64> {
+        let (dir, i) = (self.dir, self.i);
+        let year: i64 = rng.random_range(1952..2021);
+        let steel = year < 1975;
+        town.gas.line(
+            format!("GM-{dir}-{i}"),
+            self.along(GAS_OFFSET_FT),
+            json!({"material": if steel { "steel" } else { "PE" },
+                   "diameter": if steel { 6.0 } else { 4.0 }, "pressure": 60.0,
+                   "install_year": year, "owner": "Demo Gas"}),
+        )?;
+        town.water.line(
+            format!("WM-{dir}-{i}"),
+            self.along(-WATER_OFFSET_FT),
+            json!({"material": "ductile iron", "diameter": 8.0,
+                   "install_year": rng.random_range(1950..2021_i64), "owner": "Demo Water"}),
+        )?;
+        if self.along_ns {
+            town.electric.line(
+                format!("EL-{i}"),
+                self.along(ELECTRIC_OFFSET_FT),
+                json!({"material": "XLPE", "voltage": 12.47,
+                       "install_year": rng.random_range(1960..2021_i64), "owner": "Demo Electric"}),
+            )?;
+        } else {
+            town.telecom.line(
+                format!("FO-{i}"),
+                self.along(TELECOM_OFFSET_FT),
+                json!({"material": "fiber", "diameter": 1.25,
+                       "install_year": rng.random_range(1995..2024_i64), "owner": "Demo Fiber"}),
+            )?;
+        }
+        Ok(year)
+    }
+
+    /// A service to every lot on both sides, between crossings.
+    fn services(
+        &self,
+        services: &mut Layer<'_>,
+        year: i64,
+        rng: &mut StdRng,
+    ) -> std::io::Result<()> {
+        let (lo, hi) = (self.lines[0], -self.lines[0]);
+        let mut t = lo + LOT_FT / 2.0;
+        let mut n = 0;
+        while t < hi {
+            let into_block = (t - lo) % BLOCK_FT;
+            if into_block > 20.0 && into_block < BLOCK_FT - 20.0 {
+                for side in [1.0, -1.0] {
+                    let to = if side > 0.0 {
+                        GAS_OFFSET_FT + SERVICE_FT
+                    } else {
+                        GAS_OFFSET_FT - SERVICE_FT - 2.0 * GAS_OFFSET_FT
+                    };
+                    n += 1;
+                    services.line(
+                        format!("GS-{}-{}-{n}", self.dir, self.i),
+                        vec![self.point(t, GAS_OFFSET_FT), self.point(t, to)],
+                        json!({"material": "PE", "diameter": 1.0, "pressure": 60.0,
+                               "install_year": year.max(rng.random_range(1952..2021_i64))}),
+                    )?;
+                }
+            }
+            t += LOT_FT;
+        }
+        Ok(())
+    }
+}
+
+/// The transmission corridor: south-west to north-east across the open land too, bending a
+/// little every 500 ft.
+fn corridor(
+    ground: Ground,
+    out: Layer<'_>,
+    rural: f64,
+    rng: &mut StdRng,
+) -> std::io::Result<SyntheticLayer> {
+    let mut transmission = out;
     transmission.start()?;
+    let (lo, hi) = (-rural, rural);
     let steps = ((hi - lo) * std::f64::consts::SQRT_2 / 500.0)
         .ceil()
         .max(2.0) as usize;
@@ -305,7 +365,7 @@ pub fn write_network(
             } else {
                 rng.random_range(-30.0..30.0)
             };
-            at(s + wobble, s * 0.8 + 400.0)
+            ground.at(s + wobble, s * 0.8 + 400.0)
         })
         .collect();
     transmission.line(
@@ -314,26 +374,22 @@ pub fn write_network(
         json!({"material": "steel", "diameter": 24.0, "pressure": 720.0,
                "install_year": 1968, "owner": "Demo Gas", "critical": true}),
     )?;
-    layers.push(transmission.finish(LAYERS[3].0, LAYERS[3].1)?);
-    // The long-haul fibre: east–west through the open land at three quarters of the way to the
-    // south edge, from a quarter of the way west of the centre to the east edge — well clear
-    // of the corridor, which passes that latitude near the west edge.
-    let south = -0.75 * rural;
-    if south < -(size.extent_miles * 5_280.0 / 2.0) - 1_000.0 {
-        let west = -0.25 * rural;
-        let steps = ((rural - west) / 1_000.0).ceil().max(1.0) as usize;
-        telecom.line(
-            "FO-LH-1".into(),
-            (0..=steps)
-                .map(|k| at(west + (rural - west) * k as f64 / steps as f64, south))
-                .collect(),
-            json!({"material": "fiber", "diameter": 2.0, "install_year": 2001,
-                   "owner": "Demo Fiber", "critical": true}),
-        )?;
-    }
-    layers.push(electric.finish(LAYERS[4].0, LAYERS[4].1)?);
-    layers.push(telecom.finish(LAYERS[5].0, LAYERS[5].1)?);
-    Ok(layers)
+    transmission.finish(LAYERS[3].0, LAYERS[3].1)
+}
+
+/// The long-haul fibre: east–west through the open land at three quarters of the way to the
+/// south edge, from a quarter of the way west of the centre to the east edge.
+fn long_haul(ground: Ground, telecom: &mut Layer<'_>, rural: f64) -> std::io::Result<()> {
+    let (west, south) = (-0.25 * rural, -0.75 * rural);
+    let steps = ((rural - west) / 1_000.0).ceil().max(1.0) as usize;
+    telecom.line(
+        "FO-LH-1".into(),
+        (0..=steps)
+            .map(|k| ground.at(west + (rural - west) * k as f64 / steps as f64, south))
+            .collect(),
+        json!({"material": "fiber", "diameter": 2.0, "install_year": 2001,
+               "owner": "Demo Fiber", "critical": true}),
+    )
 }
 
 #[cfg(test)]

@@ -54,11 +54,8 @@ pub fn from_object(obj: &Map<String, Value>) -> Result<Ticket, ParseError> {
         path: "",
         problems: &mut problems,
     };
-    let kind = r.choice(
-        "type",
-        TicketType::parse,
-        "normal, emergency, short_notice, update, remark, cancel, design",
-    );
+    let types: Vec<&str> = TicketType::ALL.iter().map(|t| t.as_str()).collect();
+    let kind = r.choice("type", TicketType::parse, &types.join(", "));
     let submitted_at = r.time("submitted_at");
     let work_begin_at = r.time("work_begin_at");
     let legal_start_at = r.time("legal_start_at");
@@ -66,77 +63,15 @@ pub fn from_object(obj: &Map<String, Value>) -> Result<Ticket, ParseError> {
     let response_due_at = r.time("response_due_at");
     let members = r.strings("members");
     let remarks = r.string("remarks");
-
-    let excavator = match r.object("excavator", true) {
-        Some(o) => {
-            let mut e = Reader {
-                obj: o,
-                path: "excavator.",
-                problems: r.problems,
-            };
-            Excavator {
-                name: e.string("name"),
-                company: e.string("company"),
-                kind: e.choice(
-                    "type",
-                    ExcavatorType::parse,
-                    "contractor, homeowner, municipality, utility, railroad, other",
-                ),
-                id: e.string("id"),
-                phone: e.string("phone"),
-                email: e.string("email"),
-            }
-        }
-        None => Excavator::default(),
-    };
-    let work = match r.object("work", true) {
-        Some(o) => {
-            let mut w = Reader {
-                obj: o,
-                path: "work.",
-                problems: r.problems,
-            };
-            Work {
-                kind: w.string("type"),
-                activity: w.string("activity"),
-                method: w.choice(
-                    "method",
-                    ExcavationMethod::parse,
-                    "hand, backhoe, trencher, auger, directional_drilling, boring, vacuum, blasting, other",
-                ),
-                depth_inches: w.number("depth_inches"),
-                depth_text: None,
-                boring: w.boolean("boring"),
-                explosives: w.boolean("explosives"),
-                vacuum: w.boolean("vacuum"),
-                pavement_only: w.boolean("pavement_only"),
-                duration_days: w.number("duration_days"),
-                done_for: w.string("done_for"),
-            }
-        }
-        None => Work::default(),
-    };
-    let location = match r.object("location", true) {
-        Some(o) => {
-            let mut l = Reader {
-                obj: o,
-                path: "location.",
-                problems: r.problems,
-            };
-            Location {
-                state: l.string("state"),
-                county: l.string("county"),
-                city: l.string("city"),
-                address: l.string("address"),
-                cross_street: l.string("cross_street"),
-                latitude: l.number("latitude"),
-                longitude: l.number("longitude"),
-                polygon_wkt: l.string("polygon_wkt"),
-                buffer_wkt: None,
-            }
-        }
-        None => Location::default(),
-    };
+    let excavator = r
+        .section("excavator", "excavator.")
+        .map_or_else(Excavator::default, |mut e| excavator(&mut e));
+    let work = r
+        .section("work", "work.")
+        .map_or_else(Work::default, |mut w| work(&mut w));
+    let location = r
+        .section("location", "location.")
+        .map_or_else(Location::default, |mut l| location(&mut l));
     Ok(Ticket {
         ticket_number,
         revision,
@@ -155,6 +90,55 @@ pub fn from_object(obj: &Map<String, Value>) -> Result<Ticket, ParseError> {
         is_test: false,
         parse_problems: problems,
     })
+}
+
+fn excavator(e: &mut Reader<'_, '_>) -> Excavator {
+    Excavator {
+        name: e.string("name"),
+        company: e.string("company"),
+        kind: e.choice(
+            "type",
+            ExcavatorType::parse,
+            "contractor, homeowner, municipality, utility, railroad, other",
+        ),
+        id: e.string("id"),
+        phone: e.string("phone"),
+        email: e.string("email"),
+    }
+}
+
+fn work(w: &mut Reader<'_, '_>) -> Work {
+    Work {
+        kind: w.string("type"),
+        activity: w.string("activity"),
+        method: w.choice(
+            "method",
+            ExcavationMethod::parse,
+            "hand, backhoe, trencher, auger, directional_drilling, boring, vacuum, blasting, other",
+        ),
+        depth_inches: w.number("depth_inches"),
+        depth_text: None,
+        boring: w.boolean("boring"),
+        explosives: w.boolean("explosives"),
+        vacuum: w.boolean("vacuum"),
+        pavement_only: w.boolean("pavement_only"),
+        duration_days: w.number("duration_days"),
+        done_for: w.string("done_for"),
+    }
+}
+
+fn location(l: &mut Reader<'_, '_>) -> Location {
+    Location {
+        state: l.string("state"),
+        county: l.string("county"),
+        city: l.string("city"),
+        address: l.string("address"),
+        cross_street: l.string("cross_street"),
+        latitude: l.number("latitude"),
+        longitude: l.number("longitude"),
+        polygon_wkt: l.string("polygon_wkt"),
+        buffer_wkt: None,
+    }
 }
 
 /// Reads typed fields from one JSON object, noting what does not fit.
@@ -272,6 +256,17 @@ impl<'a> Reader<'a, '_> {
                 None
             }
         }
+    }
+
+    /// A required section (`excavator.`, `work.`, …) read by a reader of its own, whose
+    /// problems join this one's.
+    fn section<'s>(&'s mut self, key: &str, path: &'static str) -> Option<Reader<'a, 's>> {
+        let obj = self.object(key, true)?;
+        Some(Reader {
+            obj,
+            path,
+            problems: self.problems,
+        })
     }
 }
 

@@ -168,114 +168,25 @@ fn read_fields(xml: &[u8]) -> Result<Fields, ParseError> {
 /// Turns the XML into a ticket; `fallback_number` is the envelope's ticket number.
 pub fn parse_xml(xml: &[u8], fallback_number: Option<&str>) -> Result<Ticket, ParseError> {
     let f = read_fields(xml)?;
-    let get = |k: &str| f.values.get(k).map(String::as_str);
-    let number = get("ReferralDetails/TicketNumber")
-        .or(fallback_number)
-        .ok_or(IdentityError::MissingNumber)?
-        .to_owned();
-    check_ticket_number(&number)?;
-    let revision = match get("ReferralDetails/TicketRevisionNumber") {
-        None => return Err(IdentityError::MissingRevision.into()),
-        Some(s) => s
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| IdentityError::BadRevision)?,
+    let mut r = XmlTicket {
+        f: &f,
+        problems: Vec::new(),
     };
-    let mut problems = Vec::new();
-    let mut time = |key: &str, field: &str| -> Option<DateTime<FixedOffset>> {
-        let s = get(&format!("ReferralDetails/{key}"))?;
-        match DateTime::parse_from_rfc3339(s) {
-            Ok(t) => Some(t),
-            Err(_) => {
-                problems.push(Problem::new(
-                    field,
-                    "invalid_format",
-                    format!("{key} '{s}' is not a time with a UTC offset"),
-                ));
-                None
-            }
-        }
-    };
-    let submitted_at = time("SubmittedDate", "submitted_at");
-    let work_begin_at = time("WorkBeginDate", "work_begin_at");
-    let legal_start_at = time("LegalStartDate", "legal_start_at");
-    let expires_at = time("TicketExpirationDate", "expires_at");
-    let response_due_at = time("ResponseDueDate", "response_due_at");
-
-    let emergency = get("ReferralDetails/IsEmergency").and_then(flag) == Some(true);
-    let source_type = get("ReferralDetails/TicketType").map(str::to_owned);
-    let status = get("ReferralDetails/TicketStatus").unwrap_or("");
-    let kind = if emergency {
-        Some(TicketType::Emergency)
-    } else if status.to_ascii_lowercase().contains("cancel") {
-        Some(TicketType::Cancel)
-    } else {
-        Some(
-            source_type
-                .as_deref()
-                .map_or(TicketType::Normal, ticket_type),
-        )
-    };
-
-    let depth_text = get("ReferralDetails/AnticipatedDepth").map(str::to_owned);
-    let work = Work {
-        kind: get("ReferralDetails/WorkType").map(str::to_owned),
-        activity: get("ReferralDetails/WorkActivity").map(str::to_owned),
-        method: get("ReferralDetails/ExcavationMethod").map(method),
-        depth_inches: depth_text.as_deref().and_then(text::depth_inches),
-        depth_text,
-        boring: get("ReferralDetails/Boring")
-            .or(get("ReferralDetails/BoringRequired"))
-            .and_then(flag),
-        explosives: get("ReferralDetails/Explosives")
-            .or(get("ReferralDetails/BlastingRequired"))
-            .and_then(flag),
-        vacuum: get("ReferralDetails/VacuumExcavation").and_then(flag),
-        pavement_only: get("ReferralDetails/PavementOnly").and_then(flag),
-        duration_days: get("ReferralDetails/WorkDuration").and_then(text::duration_days),
-        done_for: get("ReferralDetails/ProjectOwner").map(str::to_owned),
-    };
-    let excavator = Excavator {
-        name: get("CustomerDetails/Name").map(str::to_owned),
-        company: get("CustomerDetails/Company").map(str::to_owned),
-        kind: get("CustomerDetails/UserType").map(excavator_type),
-        id: get("CustomerDetails/ExcavatorID").map(str::to_owned),
-        phone: get("CustomerDetails/Phone")
-            .or(get("CustomerDetails/Mobile"))
-            .map(str::to_owned),
-        email: get("CustomerDetails/Email").map(str::to_owned),
-    };
-    let mut coordinate = |key: &str, field: &str| -> Option<f64> {
-        let s = get(&format!("LocationDetails/{key}"))?;
-        match s.trim().parse::<f64>() {
-            Ok(v) if v.is_finite() => Some(v),
-            _ => {
-                problems.push(Problem::new(
-                    field,
-                    "invalid_format",
-                    format!("{key} '{s}' is not a number"),
-                ));
-                None
-            }
-        }
-    };
-    let latitude = coordinate("Latitude", "location.latitude");
-    let longitude = coordinate("Longitude", "location.longitude");
-    let location = Location {
-        state: get("LocationDetails/State").map(|s| s.trim().to_ascii_uppercase()),
-        county: get("LocationDetails/County").map(str::to_owned),
-        city: get("LocationDetails/CityTownPlace").map(str::to_owned),
-        address: get("LocationDetails/AddressLocation").map(str::to_owned),
-        cross_street: get("LocationDetails/NearbyCrossStreet").map(str::to_owned),
-        latitude,
-        longitude,
-        polygon_wkt: get("LocationDetails/WKT").map(str::to_owned),
-        buffer_wkt: None,
-    };
+    let (number, revision) = r.identity(fallback_number)?;
+    let submitted_at = r.time("SubmittedDate", "submitted_at");
+    let work_begin_at = r.time("WorkBeginDate", "work_begin_at");
+    let legal_start_at = r.time("LegalStartDate", "legal_start_at");
+    let expires_at = r.time("TicketExpirationDate", "expires_at");
+    let response_due_at = r.time("ResponseDueDate", "response_due_at");
+    let source_type = r.get("ReferralDetails/TicketType").map(str::to_owned);
+    let kind = r.kind(source_type.as_deref());
+    let work = r.work();
+    let excavator = r.excavator();
+    let location = r.location();
     Ok(Ticket {
         ticket_number: number,
         revision,
-        kind,
+        kind: Some(kind),
         source_type,
         submitted_at,
         work_begin_at,
@@ -286,10 +197,137 @@ pub fn parse_xml(xml: &[u8], fallback_number: Option<&str>) -> Result<Ticket, Pa
         work,
         location,
         members: f.stations.clone(),
-        remarks: get("LocationDetails/ExcavatorRemarks").map(str::to_owned),
+        remarks: r.get("LocationDetails/ExcavatorRemarks").map(str::to_owned),
         is_test: false,
-        parse_problems: problems,
+        parse_problems: r.problems,
     })
+}
+
+/// Reads the ticket's fields out of the XML's elements, noting what does not fit.
+struct XmlTicket<'a> {
+    f: &'a Fields,
+    problems: Vec<Problem>,
+}
+
+impl<'a> XmlTicket<'a> {
+    fn get(&self, k: &str) -> Option<&'a str> {
+        self.f.values.get(k).map(String::as_str)
+    }
+
+    fn text(&self, k: &str) -> Option<String> {
+        self.get(k).map(str::to_owned)
+    }
+
+    /// The ticket number (else the envelope's) and its revision.
+    fn identity(&self, fallback_number: Option<&str>) -> Result<(String, u32), ParseError> {
+        let number = self
+            .get("ReferralDetails/TicketNumber")
+            .or(fallback_number)
+            .ok_or(IdentityError::MissingNumber)?
+            .to_owned();
+        check_ticket_number(&number)?;
+        let revision = match self.get("ReferralDetails/TicketRevisionNumber") {
+            None => return Err(IdentityError::MissingRevision.into()),
+            Some(s) => s
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| IdentityError::BadRevision)?,
+        };
+        Ok((number, revision))
+    }
+
+    fn time(&mut self, key: &str, field: &str) -> Option<DateTime<FixedOffset>> {
+        let s = self.get(&format!("ReferralDetails/{key}"))?;
+        match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                self.problems.push(Problem::new(
+                    field,
+                    "invalid_format",
+                    format!("{key} '{s}' is not a time with a UTC offset"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// An emergency by its flag, a cancellation by its status, else the center's type.
+    fn kind(&self, source_type: Option<&str>) -> TicketType {
+        let emergency = self.get("ReferralDetails/IsEmergency").and_then(flag) == Some(true);
+        let status = self.get("ReferralDetails/TicketStatus").unwrap_or("");
+        if emergency {
+            TicketType::Emergency
+        } else if status.to_ascii_lowercase().contains("cancel") {
+            TicketType::Cancel
+        } else {
+            source_type.map_or(TicketType::Normal, ticket_type)
+        }
+    }
+
+    fn work(&self) -> Work {
+        let r = |k: &str| self.get(&format!("ReferralDetails/{k}"));
+        let depth_text = r("AnticipatedDepth").map(str::to_owned);
+        Work {
+            kind: r("WorkType").map(str::to_owned),
+            activity: r("WorkActivity").map(str::to_owned),
+            method: r("ExcavationMethod").map(method),
+            depth_inches: depth_text.as_deref().and_then(text::depth_inches),
+            depth_text,
+            boring: r("Boring").or(r("BoringRequired")).and_then(flag),
+            explosives: r("Explosives").or(r("BlastingRequired")).and_then(flag),
+            vacuum: r("VacuumExcavation").and_then(flag),
+            pavement_only: r("PavementOnly").and_then(flag),
+            duration_days: r("WorkDuration").and_then(text::duration_days),
+            done_for: r("ProjectOwner").map(str::to_owned),
+        }
+    }
+
+    fn excavator(&self) -> Excavator {
+        Excavator {
+            name: self.text("CustomerDetails/Name"),
+            company: self.text("CustomerDetails/Company"),
+            kind: self.get("CustomerDetails/UserType").map(excavator_type),
+            id: self.text("CustomerDetails/ExcavatorID"),
+            phone: self
+                .get("CustomerDetails/Phone")
+                .or(self.get("CustomerDetails/Mobile"))
+                .map(str::to_owned),
+            email: self.text("CustomerDetails/Email"),
+        }
+    }
+
+    fn coordinate(&mut self, key: &str, field: &str) -> Option<f64> {
+        let s = self.get(&format!("LocationDetails/{key}"))?;
+        match s.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => {
+                self.problems.push(Problem::new(
+                    field,
+                    "invalid_format",
+                    format!("{key} '{s}' is not a number"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn location(&mut self) -> Location {
+        let latitude = self.coordinate("Latitude", "location.latitude");
+        let longitude = self.coordinate("Longitude", "location.longitude");
+        Location {
+            state: self
+                .get("LocationDetails/State")
+                .map(|s| s.trim().to_ascii_uppercase()),
+            county: self.text("LocationDetails/County"),
+            city: self.text("LocationDetails/CityTownPlace"),
+            address: self.text("LocationDetails/AddressLocation"),
+            cross_street: self.text("LocationDetails/NearbyCrossStreet"),
+            latitude,
+            longitude,
+            polygon_wkt: self.text("LocationDetails/WKT"),
+            buffer_wkt: None,
+        }
+    }
 }
 
 fn ticket_type(s: &str) -> TicketType {

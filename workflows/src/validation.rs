@@ -69,7 +69,8 @@ pub fn placeable(t: &Ticket) -> bool {
     point || polygon || address
 }
 
-/// Every problem with the ticket: those the parser met, then those found here.
+/// Every problem with the ticket: those the parser met, then those found here, in the
+/// ticket's order.
 pub fn problems(t: &Ticket) -> Vec<Problem> {
     let mut out = t.parse_problems.clone();
     // A field the parser already complained about is not reported again as merely missing.
@@ -78,7 +79,6 @@ pub fn problems(t: &Ticket) -> Vec<Problem> {
         out: &mut out,
         seen: &seen,
     };
-
     if let Err(e) = check_ticket_number(&t.ticket_number) {
         v.push(Problem::new(
             "ticket_number",
@@ -89,19 +89,28 @@ pub fn problems(t: &Ticket) -> Vec<Problem> {
     v.require("type", t.kind.is_some());
     v.require("submitted_at", t.submitted_at.is_some());
     v.require("legal_start_at", t.legal_start_at.is_some());
+    check_times(t, &mut v);
+    check_excavator(t, &mut v);
+    check_work(t, &mut v);
+    check_location(t, &mut v);
+    check_members(t, &mut v);
+    check_text_lengths(t, &mut v);
+    out
+}
 
+/// The times against each other: nothing before its submission, expiry after the legal start.
+fn check_times(t: &Ticket, v: &mut Validator<'_>) {
+    let inconsistent = |field: &str, message: String| Problem::new(field, "inconsistent", message);
     if let (Some(sub), Some(legal)) = (t.submitted_at, t.legal_start_at) {
         let urgent = t.kind.is_some_and(|k| k.is_urgent());
         if legal < sub {
-            v.push(Problem::new(
+            v.push(inconsistent(
                 "legal_start_at",
-                "inconsistent",
                 format!("legal_start_at ({legal}) is before submitted_at ({sub})"),
             ));
         } else if legal == sub && !urgent {
-            v.push(Problem::new(
+            v.push(inconsistent(
                 "legal_start_at",
-                "inconsistent",
                 format!("legal_start_at ({legal}) is the submission time of a ticket that is not an emergency or short notice"),
             ));
         }
@@ -109,31 +118,30 @@ pub fn problems(t: &Ticket) -> Vec<Problem> {
     if let (Some(sub), Some(begin)) = (t.submitted_at, t.work_begin_at)
         && begin < sub
     {
-        v.push(Problem::new(
+        v.push(inconsistent(
             "work_begin_at",
-            "inconsistent",
             format!("work_begin_at ({begin}) is before submitted_at ({sub})"),
         ));
     }
     if let (Some(legal), Some(exp)) = (t.legal_start_at, t.expires_at)
         && exp <= legal
     {
-        v.push(Problem::new(
+        v.push(inconsistent(
             "expires_at",
-            "inconsistent",
             format!("expires_at ({exp}) is not after legal_start_at ({legal})"),
         ));
     }
     if let (Some(sub), Some(due)) = (t.submitted_at, t.response_due_at)
         && due < sub
     {
-        v.push(Problem::new(
+        v.push(inconsistent(
             "response_due_at",
-            "inconsistent",
             format!("response_due_at ({due}) is before submitted_at ({sub})"),
         ));
     }
+}
 
+fn check_excavator(t: &Ticket, v: &mut Validator<'_>) {
     let name_ok = t
         .excavator
         .name
@@ -148,7 +156,9 @@ pub fn problems(t: &Ticket) -> Vec<Problem> {
     } else {
         v.require("excavator.name", name_ok);
     }
+}
 
+fn check_work(t: &Ticket, v: &mut Validator<'_>) {
     let w = &t.work;
     if let Some(d) = w.depth_inches
         && !(0.0..=MAX_DEPTH_INCHES).contains(&d)
@@ -168,9 +178,9 @@ pub fn problems(t: &Ticket) -> Vec<Problem> {
             format!("work.duration_days must be between 0 and {MAX_DURATION_DAYS}, got {d}"),
         ));
     }
+}
 
-    check_location(t, &mut v);
-
+fn check_members(t: &Ticket, v: &mut Validator<'_>) {
     if t.members.is_empty() {
         v.push(Problem::new(
             "members",
@@ -194,9 +204,12 @@ pub fn problems(t: &Ticket) -> Vec<Problem> {
             format!("at most {MAX_MEMBERS} members"),
         ));
     }
+}
+
+fn check_text_lengths(t: &Ticket, v: &mut Validator<'_>) {
     for (field, text) in [
         ("remarks", t.remarks.as_deref()),
-        ("work.type", w.kind.as_deref()),
+        ("work.type", t.work.kind.as_deref()),
         ("location.address", t.location.address.as_deref()),
     ] {
         if text.is_some_and(|s| s.len() > MAX_TEXT) {
@@ -207,7 +220,6 @@ pub fn problems(t: &Ticket) -> Vec<Problem> {
             ));
         }
     }
-    out
 }
 
 fn check_location(t: &Ticket, v: &mut Validator<'_>) {
@@ -221,23 +233,40 @@ fn check_location(t: &Ticket, v: &mut Validator<'_>) {
             format!("location.state must be a 2-letter code such as CA, got '{state}'"),
         ));
     }
-    if let Some(lat) = l.latitude {
-        if !(-90.0..=90.0).contains(&lat) {
-            v.push(Problem::new(
-                "location.latitude",
-                "out_of_range",
-                format!("location.latitude must be between -90 and 90, got {lat}"),
-            ));
-        }
+    check_point(l, v);
+    let polygon_ok = check_polygon(l, v);
+    // A point counts even when out of range (that has its own problem); a polygon only
+    // counts when it parses, because it is the only location given.
+    let has_point = l.latitude.is_some() && l.longitude.is_some();
+    let has_address = l.address.as_deref().is_some_and(|a| !a.trim().is_empty());
+    if !has_point && !polygon_ok && !has_address && !v.seen.contains("location") {
+        v.push(Problem::new(
+            "location",
+            "required",
+            "location needs a point (latitude, longitude), a polygon_wkt or an address",
+        ));
     }
-    if let Some(lon) = l.longitude {
-        if !(-180.0..=180.0).contains(&lon) {
-            v.push(Problem::new(
-                "location.longitude",
-                "out_of_range",
-                format!("location.longitude must be between -180 and 180, got {lon}"),
-            ));
-        }
+}
+
+/// Latitude and longitude in range, and given together.
+fn check_point(l: &crate::ticket::Location, v: &mut Validator<'_>) {
+    if let Some(lat) = l.latitude
+        && !(-90.0..=90.0).contains(&lat)
+    {
+        v.push(Problem::new(
+            "location.latitude",
+            "out_of_range",
+            format!("location.latitude must be between -90 and 90, got {lat}"),
+        ));
+    }
+    if let Some(lon) = l.longitude
+        && !(-180.0..=180.0).contains(&lon)
+    {
+        v.push(Problem::new(
+            "location.longitude",
+            "out_of_range",
+            format!("location.longitude must be between -180 and 180, got {lon}"),
+        ));
     }
     match (l.latitude.is_some(), l.longitude.is_some()) {
         (true, false) => v.push(Problem::new(
@@ -252,50 +281,48 @@ fn check_location(t: &Ticket, v: &mut Validator<'_>) {
         )),
         _ => {}
     }
-    let mut polygon_ok = false;
-    if let Some(wkt) = l.polygon_wkt.as_deref() {
-        match Polygon::parse_all(wkt) {
-            Ok(ps) if ps.iter().any(Polygon::is_absurd) => {
-                let (w, h) = ps
-                    .iter()
-                    .map(Polygon::span_miles)
-                    .fold((0.0_f64, 0.0_f64), |(a, b), (w, h)| (a.max(w), b.max(h)));
+}
+
+/// The dig area's outlines: readable, not absurdly large; one crossing itself is a warning.
+/// Whether it places the ticket.
+fn check_polygon(l: &crate::ticket::Location, v: &mut Validator<'_>) -> bool {
+    let Some(wkt) = l.polygon_wkt.as_deref() else {
+        return false;
+    };
+    match Polygon::parse_all(wkt) {
+        Ok(ps) if ps.iter().any(Polygon::is_absurd) => {
+            let (w, h) = ps
+                .iter()
+                .map(Polygon::span_miles)
+                .fold((0.0_f64, 0.0_f64), |(a, b), (w, h)| (a.max(w), b.max(h)));
+            v.push(Problem::new(
+                "location.polygon_wkt",
+                "absurd",
+                format!(
+                    "location.polygon_wkt spans {w:.0} by {h:.0} miles, more than {:.0}: not a dig area (the point, if any, is used instead)",
+                    crate::geometry::MAX_SPAN_MILES
+                ),
+            ));
+            false
+        }
+        Ok(ps) => {
+            if ps.iter().any(Polygon::crosses_itself) {
                 v.push(Problem::new(
                     "location.polygon_wkt",
-                    "absurd",
-                    format!(
-                        "location.polygon_wkt spans {w:.0} by {h:.0} miles, more than {:.0}: not a dig area (the point, if any, is used instead)",
-                        crate::geometry::MAX_SPAN_MILES
-                    ),
+                    "self_intersecting",
+                    "location.polygon_wkt: an outline crosses itself; it is screened as drawn",
                 ));
             }
-            Ok(ps) => {
-                polygon_ok = true;
-                if ps.iter().any(Polygon::crosses_itself) {
-                    v.push(Problem::new(
-                        "location.polygon_wkt",
-                        "self_intersecting",
-                        "location.polygon_wkt: an outline crosses itself; it is screened as drawn",
-                    ));
-                }
-            }
-            Err(e) => v.push(Problem::new(
+            true
+        }
+        Err(e) => {
+            v.push(Problem::new(
                 "location.polygon_wkt",
                 "invalid_format",
                 format!("location.polygon_wkt: {e}"),
-            )),
+            ));
+            false
         }
-    }
-    // A point counts even when out of range (that has its own problem); a polygon only
-    // counts when it parses, because it is the only location given.
-    let has_point = l.latitude.is_some() && l.longitude.is_some();
-    let has_address = l.address.as_deref().is_some_and(|a| !a.trim().is_empty());
-    if !has_point && !polygon_ok && !has_address && !v.seen.contains("location") {
-        v.push(Problem::new(
-            "location",
-            "required",
-            "location needs a point (latitude, longitude), a polygon_wkt or an address",
-        ));
     }
 }
 

@@ -5,14 +5,19 @@
 
 use std::sync::Arc;
 
-use aegis_actors::records::{CommitOutcome, TimerChange, TransitionCommit};
+use aegis_actors::records::{
+    CommitOutcome, DeliveryUpdate, ResponseUpdate, TimerChange, TransitionCommit,
+};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel::upsert::excluded;
 
 use super::CHUNK;
 use crate::db::convert;
-use crate::db::rows::{AlertRow, NewOutbox, ScoreRow, TimerRow};
+use crate::db::rows::{
+    AlertRow, DeadLetterRow, EventRow, NewDelivery, NewOutbox, NewResponse, ScoreRow, TimerRow,
+};
 use crate::db::schema::{
     alerts, dead_letters, events, outbox, scores, screenings, timers, workflows,
 };
@@ -27,88 +32,106 @@ pub fn commit_many(
     if commits.is_empty() {
         return Ok(Vec::new());
     }
-    // Compare-and-set, one row each; whatever lost its race is answered Conflict and writes
-    // nothing else.
-    let mut outcomes = Vec::with_capacity(commits.len());
-    for c in commits {
-        if c.events.is_empty() {
-            outcomes.push(CommitOutcome::Committed);
-            continue;
-        }
-        let aggregate = serde_json::to_string(&c.workflow)
-            .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
-        let last_hash = c.events.last().map(|e| e.hash.as_str()).unwrap_or_default();
-        let updated = with_tx!(tx, |conn| diesel::update(
-            workflows::table
-                .filter(workflows::id.eq(&c.workflow_id))
-                .filter(workflows::version.eq(c.expected_version)),
-        )
-        .set((
-            workflows::state.eq(c.workflow.state.as_str()),
-            workflows::version.eq(c.new_version()),
-            workflows::aggregate.eq(&aggregate),
-            workflows::band.eq(c.workflow.band.map(|b| b.as_str())),
-            workflows::last_hash.eq(last_hash),
-            workflows::attempts.eq(0i64),
-            workflows::last_error.eq(None::<String>),
-            workflows::updated_at.eq(to_db(c.at)),
-        ))
-        .execute(conn))?;
-        outcomes.push(if updated == 1 {
-            CommitOutcome::Committed
-        } else {
-            CommitOutcome::Conflict
-        });
-    }
-    let won: Vec<&TransitionCommit> = commits
+    let outcomes = commits
         .iter()
-        .zip(&outcomes)
-        .filter(|(_, o)| **o == CommitOutcome::Committed)
-        .map(|(c, _)| c.as_ref())
-        .collect();
+        .map(|c| compare_and_set(tx, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = Rows::default();
+    for (c, o) in commits.iter().zip(&outcomes) {
+        // Whatever lost its race is answered Conflict and writes nothing else.
+        if *o == CommitOutcome::Committed {
+            rows.add(c)?;
+        }
+    }
+    rows.write(tx)?;
+    Ok(outcomes)
+}
 
-    let mut event_rows = Vec::new();
-    let mut outbox_rows = Vec::new();
-    let mut score_rows: Vec<ScoreRow> = Vec::new();
-    let mut alert_rows: Vec<AlertRow> = Vec::new();
-    let mut timer_adds: Vec<TimerRow> = Vec::new();
-    let mut remove_ids: Vec<&str> = Vec::new();
-    let mut remove_all: Vec<&str> = Vec::new();
-    let mut remove_escalations: Vec<&str> = Vec::new();
-    let mut dead = Vec::new();
-    let mut delivery_rows = Vec::new();
-    let mut settles = Vec::new();
-    let mut response_rows = Vec::new();
-    let mut response_settles = Vec::new();
-    let mut screening_rows = Vec::new();
-    for c in &won {
+/// The workflow row moves to its new version only from the version the step read.
+fn compare_and_set(tx: &mut Tx<'_>, c: &TransitionCommit) -> Result<CommitOutcome, DieselError> {
+    if c.events.is_empty() {
+        return Ok(CommitOutcome::Committed);
+    }
+    let aggregate = serde_json::to_string(&c.workflow)
+        .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+    let last_hash = c.events.last().map(|e| e.hash.as_str()).unwrap_or_default();
+    let updated = with_tx!(tx, |conn| diesel::update(
+        workflows::table
+            .filter(workflows::id.eq(&c.workflow_id))
+            .filter(workflows::version.eq(c.expected_version)),
+    )
+    .set((
+        workflows::state.eq(c.workflow.state.as_str()),
+        workflows::version.eq(c.new_version()),
+        workflows::aggregate.eq(&aggregate),
+        workflows::band.eq(c.workflow.band.map(|b| b.as_str())),
+        workflows::last_hash.eq(last_hash),
+        workflows::attempts.eq(0i64),
+        workflows::last_error.eq(None::<String>),
+        workflows::updated_at.eq(to_db(c.at)),
+    ))
+    .execute(conn))?;
+    Ok(if updated == 1 {
+        CommitOutcome::Committed
+    } else {
+        CommitOutcome::Conflict
+    })
+}
+
+type ScreeningRow = (
+    diesel::dsl::Eq<screenings::workflow_id, String>,
+    diesel::dsl::Eq<screenings::category, &'static str>,
+    diesel::dsl::Eq<screenings::screening, String>,
+    diesel::dsl::Eq<screenings::screened_at, i64>,
+);
+
+/// Every row the won commits of a batch write, gathered per table.
+#[derive(Default)]
+struct Rows<'a> {
+    events: Vec<EventRow>,
+    outbox: Vec<NewOutbox>,
+    scores: Vec<ScoreRow>,
+    screenings: Vec<ScreeningRow>,
+    alerts: Vec<AlertRow>,
+    timer_adds: Vec<TimerRow>,
+    remove_ids: Vec<&'a str>,
+    remove_all: Vec<&'a str>,
+    remove_escalations: Vec<&'a str>,
+    dead: Vec<DeadLetterRow>,
+    deliveries: Vec<NewDelivery>,
+    delivery_settles: Vec<(&'a DeliveryUpdate, DateTime<Utc>)>,
+    responses: Vec<NewResponse>,
+    response_settles: Vec<(&'a ResponseUpdate, DateTime<Utc>)>,
+}
+
+impl<'a> Rows<'a> {
+    fn add(&mut self, c: &'a TransitionCommit) -> Result<(), DieselError> {
+        let now = to_db(c.at);
         if let Some(s) = &c.screening {
             let body = serde_json::to_string(s)
                 .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
-            screening_rows.push((
+            self.screenings.push((
                 screenings::workflow_id.eq(c.workflow_id.clone()),
                 screenings::category.eq(s.category.as_str()),
                 screenings::screening.eq(body),
-                screenings::screened_at.eq(to_db(c.at)),
+                screenings::screened_at.eq(now),
             ));
         }
-        response_rows.extend(c.responses.iter().map(super::responses::new_row));
-        if let Some(u) = &c.response_update {
-            response_settles.push((u, c.at));
-        }
+        self.responses
+            .extend(c.responses.iter().map(super::responses::new_row));
+        self.response_settles
+            .extend(c.response_update.iter().map(|u| (u, c.at)));
         for d in &c.deliveries {
-            delivery_rows.push(super::deliveries::new_row(d)?);
+            self.deliveries.push(super::deliveries::new_row(d)?);
         }
-        if let Some(u) = &c.delivery_update {
-            settles.push((u, c.at));
-        }
-        let now = to_db(c.at);
-        event_rows.extend(
+        self.delivery_settles
+            .extend(c.delivery_update.iter().map(|u| (u, c.at)));
+        self.events.extend(
             c.events
                 .iter()
                 .map(|e| convert::event_row(&c.workflow_id, e)),
         );
-        outbox_rows.extend(c.outbox.iter().map(|o| NewOutbox {
+        self.outbox.extend(c.outbox.iter().map(|o| NewOutbox {
             message_id: o.message_id.clone(),
             routing_key: o.routing_key.clone(),
             workflow_id: o.workflow_id.clone(),
@@ -116,30 +139,66 @@ pub fn commit_many(
             created_at: now,
         }));
         if let Some(s) = &c.score {
-            score_rows.push(convert::score_row(&c.workflow_id, s)?);
+            self.scores.push(convert::score_row(&c.workflow_id, s)?);
         }
         if let Some(a) = &c.alert {
-            alert_rows.push(convert::alert_row(a, &c.center, &c.ticket_number));
+            self.alerts
+                .push(convert::alert_row(a, &c.center, &c.ticket_number));
         }
         for t in &c.timers {
             match t {
-                TimerChange::Add(r) => timer_adds.push(convert::timer_row(r)?),
-                TimerChange::Remove(id) => remove_ids.push(id),
-                TimerChange::RemoveAll => remove_all.push(&c.workflow_id),
-                TimerChange::RemoveEscalations => remove_escalations.push(&c.workflow_id),
+                TimerChange::Add(r) => self.timer_adds.push(convert::timer_row(r)?),
+                TimerChange::Remove(id) => self.remove_ids.push(id),
+                TimerChange::RemoveAll => self.remove_all.push(&c.workflow_id),
+                TimerChange::RemoveEscalations => self.remove_escalations.push(&c.workflow_id),
             }
         }
-        if let Some(d) = &c.dead_letter {
-            dead.push(convert::dead_letter_row(d));
-        }
+        self.dead
+            .extend(c.dead_letter.iter().map(convert::dead_letter_row));
+        Ok(())
     }
-    with_tx!(tx, |conn| {
-        for chunk in event_rows.chunks(CHUNK) {
-            diesel::insert_into(events::table)
-                .values(chunk)
-                .execute(conn)?;
+
+    fn write(self, tx: &mut Tx<'_>) -> Result<(), DieselError> {
+        with_tx!(tx, |conn| {
+            for chunk in self.events.chunks(CHUNK) {
+                diesel::insert_into(events::table)
+                    .values(chunk)
+                    .execute(conn)?;
+            }
+            Ok::<_, DieselError>(())
+        })?;
+        upsert_scores(tx, &self.scores)?;
+        upsert_screenings(tx, &self.screenings)?;
+        upsert_alerts(tx, &self.alerts)?;
+        write_timers(tx, &self)?;
+        with_tx!(tx, |conn| {
+            for chunk in self.outbox.chunks(CHUNK) {
+                diesel::insert_into(outbox::table)
+                    .values(chunk)
+                    .execute(conn)?;
+            }
+            for chunk in self.dead.chunks(CHUNK) {
+                diesel::insert_into(dead_letters::table)
+                    .values(chunk)
+                    .execute(conn)?;
+            }
+            Ok::<_, DieselError>(())
+        })?;
+        super::deliveries::insert(tx, &self.deliveries)?;
+        for (u, at) in self.delivery_settles {
+            super::deliveries::settle(tx, u, at)?;
         }
-        for chunk in score_rows.chunks(CHUNK) {
+        super::responses::insert(tx, &self.responses)?;
+        for (u, at) in self.response_settles {
+            super::responses::settle(tx, u, at)?;
+        }
+        Ok(())
+    }
+}
+
+fn upsert_scores(tx: &mut Tx<'_>, rows: &[ScoreRow]) -> Result<(), DieselError> {
+    with_tx!(tx, |conn| {
+        for chunk in rows.chunks(CHUNK) {
             diesel::insert_into(scores::table)
                 .values(chunk)
                 .on_conflict(scores::workflow_id)
@@ -154,8 +213,14 @@ pub fn commit_many(
                 ))
                 .execute(conn)?;
         }
-        // A workflow retried after a failure is screened again: the newer screening stands.
-        for chunk in screening_rows.chunks(CHUNK) {
+        Ok(())
+    })
+}
+
+/// A workflow retried after a failure is screened again: the newer screening stands.
+fn upsert_screenings(tx: &mut Tx<'_>, rows: &[ScreeningRow]) -> Result<(), DieselError> {
+    with_tx!(tx, |conn| {
+        for chunk in rows.chunks(CHUNK) {
             diesel::insert_into(screenings::table)
                 .values(chunk)
                 .on_conflict(screenings::workflow_id)
@@ -167,7 +232,13 @@ pub fn commit_many(
                 ))
                 .execute(conn)?;
         }
-        for chunk in alert_rows.chunks(CHUNK) {
+        Ok(())
+    })
+}
+
+fn upsert_alerts(tx: &mut Tx<'_>, rows: &[AlertRow]) -> Result<(), DieselError> {
+    with_tx!(tx, |conn| {
+        for chunk in rows.chunks(CHUNK) {
             diesel::insert_into(alerts::table)
                 .values(chunk)
                 .on_conflict(alerts::id)
@@ -186,46 +257,34 @@ pub fn commit_many(
                 ))
                 .execute(conn)?;
         }
-        // Removals before additions: an escalation replaces its own timer.
-        if !remove_ids.is_empty() {
-            diesel::delete(timers::table.filter(timers::id.eq_any(&remove_ids))).execute(conn)?;
-        }
-        if !remove_all.is_empty() {
-            diesel::delete(timers::table.filter(timers::workflow_id.eq_any(&remove_all)))
+        Ok(())
+    })
+}
+
+/// Removals before additions: an escalation replaces its own timer.
+fn write_timers(tx: &mut Tx<'_>, rows: &Rows<'_>) -> Result<(), DieselError> {
+    with_tx!(tx, |conn| {
+        if !rows.remove_ids.is_empty() {
+            diesel::delete(timers::table.filter(timers::id.eq_any(&rows.remove_ids)))
                 .execute(conn)?;
         }
-        if !remove_escalations.is_empty() {
+        if !rows.remove_all.is_empty() {
+            diesel::delete(timers::table.filter(timers::workflow_id.eq_any(&rows.remove_all)))
+                .execute(conn)?;
+        }
+        if !rows.remove_escalations.is_empty() {
             diesel::delete(
                 timers::table
-                    .filter(timers::workflow_id.eq_any(&remove_escalations))
+                    .filter(timers::workflow_id.eq_any(&rows.remove_escalations))
                     .filter(timers::kind.eq("escalate")),
             )
             .execute(conn)?;
         }
-        for chunk in timer_adds.chunks(CHUNK) {
+        for chunk in rows.timer_adds.chunks(CHUNK) {
             diesel::insert_into(timers::table)
                 .values(chunk)
                 .execute(conn)?;
         }
-        for chunk in outbox_rows.chunks(CHUNK) {
-            diesel::insert_into(outbox::table)
-                .values(chunk)
-                .execute(conn)?;
-        }
-        for chunk in dead.chunks(CHUNK) {
-            diesel::insert_into(dead_letters::table)
-                .values(chunk)
-                .execute(conn)?;
-        }
-        Ok::<_, DieselError>(())
-    })?;
-    super::deliveries::insert(tx, &delivery_rows)?;
-    for (u, at) in settles {
-        super::deliveries::settle(tx, u, at)?;
-    }
-    super::responses::insert(tx, &response_rows)?;
-    for (u, at) in response_settles {
-        super::responses::settle(tx, u, at)?;
-    }
-    Ok(outcomes)
+        Ok(())
+    })
 }
