@@ -98,21 +98,7 @@ impl Service {
                 return Err(SummaryError::Unreadable(problems));
             }
         };
-        let tz = self
-            .settings
-            .centers
-            .tz()
-            .map_err(|e| SummaryError::Config(e.to_string()))?;
-        let start = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .and_then(|t| tz.from_local_datetime(&t).earliest())
-                .map(|t| t.with_timezone(&Utc))
-        };
-        let (Some(from), Some(until)) =
-            (start(summary.date), summary.date.succ_opt().and_then(start))
-        else {
-            return Err(SummaryError::Unplaceable);
-        };
+        let (from, until) = self.day_of(summary.date)?;
         let numbers: Vec<String> = summary
             .tickets
             .iter()
@@ -134,25 +120,14 @@ impl Service {
             Some(Audience::Rosters(rosters)) => self.missing_notices(&id, &rosters, now).await?,
             _ => Vec::new(),
         };
-        let rows = notices
-            .iter()
-            .map(crate::db::write::deliveries::new_row)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(crate::db::store_err)?;
-        let (rid, c, st, d, r) = (
+        let kept = (
             id.clone(),
             code.clone(),
             summary.station.clone(),
             day_text.clone(),
             result.clone(),
         );
-        self.store
-            .writer()
-            .run(move |tx| {
-                reconciliations::insert(tx, &rid, &c, &st, &d, &r, now)?;
-                crate::db::write::deliveries::insert(tx, &rows)
-            })
-            .await?;
+        self.keep_reconciliation(kept, &notices, now).await?;
         if !notices.is_empty() {
             self.runtime.wake_deliverer();
         }
@@ -176,6 +151,53 @@ impl Service {
             })
             .await?
             .ok_or(SummaryError::Vanished)
+    }
+
+    /// The summary's day in the centers' zone, as a half-open UTC range.
+    fn day_of(&self, date: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>), SummaryError> {
+        let tz = self
+            .settings
+            .centers
+            .tz()
+            .map_err(|e| SummaryError::Config(e.to_string()))?;
+        let start = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| tz.from_local_datetime(&t).earliest())
+                .map(|t| t.with_timezone(&Utc))
+        };
+        match (start(date), date.succ_opt().and_then(start)) {
+            (Some(from), Some(until)) => Ok((from, until)),
+            _ => Err(SummaryError::Unplaceable),
+        }
+    }
+
+    /// The reconciliation (id, center, station, day, result) and its notices, in one commit:
+    /// neither is kept without the other.
+    async fn keep_reconciliation(
+        &self,
+        (id, center, station, day, result): (
+            String,
+            String,
+            String,
+            String,
+            daily_summary::Reconciliation,
+        ),
+        notices: &[DeliveryRecord],
+        now: DateTime<Utc>,
+    ) -> Result<(), SummaryError> {
+        let rows = notices
+            .iter()
+            .map(crate::db::write::deliveries::new_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(crate::db::store_err)?;
+        self.store
+            .writer()
+            .run(move |tx| {
+                reconciliations::insert(tx, &id, &center, &station, &day, &result, now)?;
+                crate::db::write::deliveries::insert(tx, &rows)
+            })
+            .await?;
+        Ok(())
     }
 
     /// One delivery per (on-duty member of `rosters` × channel) for a reconciliation's missing

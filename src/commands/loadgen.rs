@@ -238,110 +238,144 @@ async fn run_async(args: &LoadgenArgs) -> anyhow::Result<Report> {
         None => None,
     };
     let sem = Arc::new(Semaphore::new(args.concurrency.max(1)));
-    let (tx, mut rx) = mpsc::unbounded_channel::<(Option<u16>, Duration)>();
+    let (tx, rx) = mpsc::unbounded_channel::<(Option<u16>, Duration)>();
     let start = Instant::now();
     let sent = prepared.len();
     for (i, p) in prepared.into_iter().enumerate() {
-        let scheduled = if args.rate > 0.0 {
+        // At a steady rate, latency counts from when the ticket was due to go, so a server
+        // that falls behind shows it; at full speed, from when a connection was free.
+        let due = if args.rate > 0.0 {
             let at = start + Duration::from_secs_f64(i as f64 / args.rate);
             tokio::time::sleep_until(at.into()).await;
-            at
+            Some(at)
         } else {
-            Instant::now()
+            None
         };
         let permit = sem.clone().acquire_owned().await?;
-        let scheduled = if args.rate > 0.0 {
-            scheduled
-        } else {
-            Instant::now()
-        };
-        let client = client.clone();
-        let tx = tx.clone();
-        let url = match p.route {
-            Route::Onecall => format!("{base}/v1/webhooks/{}/onecall", args.center),
-            Route::Openticket => format!("{base}/v1/webhooks/{}/openticket", args.center),
-            Route::Native => format!("{base}/v1/webhooks/{}", args.center),
-        };
-        let secret = args.secret.clone();
+        let scheduled = due.unwrap_or_else(Instant::now);
+        let (client, tx) = (client.clone(), tx.clone());
+        let request = signed_request(&client, &base, args, &p);
         tokio::spawn(async move {
-            let mut req = client.post(url).header("content-type", "application/json");
-            if let Some(sig) = &p.signature {
-                req = req.header("x-onecall-webhook-signature", sig);
-            } else if p.route == Route::Openticket {
-                req = req.bearer_auth(&secret);
-            } else {
-                let ts = chrono::Utc::now().timestamp();
-                req = req
-                    .header("webhook-id", &p.id)
-                    .header("webhook-timestamp", ts.to_string())
-                    .header(
-                        "webhook-signature",
-                        sign_native(&secret, &p.id, ts, &p.body),
-                    );
-            }
-            let status = match req.body(p.body).send().await {
-                Ok(r) => {
-                    let s = r.status().as_u16();
-                    let body = r.bytes().await.unwrap_or_default();
-                    // Open Ticket answers 200 for a new ticket too: the body says which (a
-                    // conflict, kept for operators, is not a new ticket).
-                    let fresh = s == 200
-                        && serde_json::from_slice::<serde_json::Value>(&body)
-                            .is_ok_and(|v| v["duplicate"] == false && v["conflict"] == false);
-                    Some(if fresh { 202 } else { s })
-                }
-                Err(_) => None,
-            };
+            let status = post(request, p.body).await;
             drop(permit);
             let _ = tx.send((status, scheduled.elapsed()));
         });
     }
     drop(tx);
-    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
-    let mut latencies = Vec::with_capacity(sent);
-    let mut transport_errors = 0;
-    while let Some((status, latency)) = rx.recv().await {
-        match status {
-            Some(s) => {
-                *statuses.entry(s).or_default() += 1;
-                if s < 300 {
-                    latencies.push(latency);
-                }
-            }
-            None => transport_errors += 1,
-        }
-    }
+    let tally = Tally::collect(rx, sent).await;
     let seconds = start.elapsed().as_secs_f64();
-    latencies.sort_unstable();
-    let accepted = statuses.get(&202).copied().unwrap_or(0);
-    let duplicates = statuses.get(&200).copied().unwrap_or(0);
-    let unavailable = statuses.get(&503).copied().unwrap_or(0);
-    let other_errors = statuses
-        .iter()
-        .filter(|(s, _)| !matches!(**s, 200 | 202 | 503))
-        .map(|(_, n)| n)
-        .sum();
+    let accepted = tally.count(202);
     let end_to_end = match (&args.token, before) {
         (Some(token), Some(before)) => {
             Some(settle(&client, &base, token, start, accepted, &before).await?)
         }
         _ => None,
     };
-    Ok(Report {
-        sent,
-        accepted,
-        duplicates,
-        unavailable,
-        other_errors,
-        transport_errors,
-        seconds,
-        accepted_per_sec: accepted as f64 / seconds.max(1e-9),
-        ack_p50_ms: percentile(&latencies, 0.50),
-        ack_p99_ms: percentile(&latencies, 0.99),
-        ack_max_ms: latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
-        statuses,
-        end_to_end,
-    })
+    Ok(tally.report(sent, seconds, end_to_end))
+}
+
+/// The request for one prepared delivery, signed as its route's center expects.
+fn signed_request(
+    client: &reqwest::Client,
+    base: &str,
+    args: &LoadgenArgs,
+    p: &Prepared,
+) -> reqwest::RequestBuilder {
+    let url = match p.route {
+        Route::Onecall => format!("{base}/v1/webhooks/{}/onecall", args.center),
+        Route::Openticket => format!("{base}/v1/webhooks/{}/openticket", args.center),
+        Route::Native => format!("{base}/v1/webhooks/{}", args.center),
+    };
+    let req = client.post(url).header("content-type", "application/json");
+    if let Some(sig) = &p.signature {
+        req.header("x-onecall-webhook-signature", sig)
+    } else if p.route == Route::Openticket {
+        req.bearer_auth(&args.secret)
+    } else {
+        let ts = chrono::Utc::now().timestamp();
+        req.header("webhook-id", &p.id)
+            .header("webhook-timestamp", ts.to_string())
+            .header(
+                "webhook-signature",
+                sign_native(&args.secret, &p.id, ts, &p.body),
+            )
+    }
+}
+
+/// Posts one delivery; its status (a fresh Open Ticket acceptance counted as `202`), or
+/// `None` for a transport error.
+async fn post(request: reqwest::RequestBuilder, body: bytes::Bytes) -> Option<u16> {
+    let r = request.body(body).send().await.ok()?;
+    let s = r.status().as_u16();
+    let body = r.bytes().await.unwrap_or_default();
+    // Open Ticket answers 200 for a new ticket too: the body says which (a conflict, kept for
+    // operators, is not a new ticket).
+    let fresh = s == 200
+        && serde_json::from_slice::<serde_json::Value>(&body)
+            .is_ok_and(|v| v["duplicate"] == false && v["conflict"] == false);
+    Some(if fresh { 202 } else { s })
+}
+
+/// The answers as they came back: statuses, the latency of each success, transport errors.
+struct Tally {
+    statuses: BTreeMap<u16, usize>,
+    latencies: Vec<Duration>,
+    transport_errors: usize,
+}
+
+impl Tally {
+    async fn collect(
+        mut rx: mpsc::UnboundedReceiver<(Option<u16>, Duration)>,
+        expected: usize,
+    ) -> Self {
+        let mut t = Self {
+            statuses: BTreeMap::new(),
+            latencies: Vec::with_capacity(expected),
+            transport_errors: 0,
+        };
+        while let Some((status, latency)) = rx.recv().await {
+            match status {
+                Some(s) => {
+                    *t.statuses.entry(s).or_default() += 1;
+                    if s < 300 {
+                        t.latencies.push(latency);
+                    }
+                }
+                None => t.transport_errors += 1,
+            }
+        }
+        t.latencies.sort_unstable();
+        t
+    }
+
+    fn count(&self, status: u16) -> usize {
+        self.statuses.get(&status).copied().unwrap_or(0)
+    }
+
+    fn report(self, sent: usize, seconds: f64, end_to_end: Option<EndToEnd>) -> Report {
+        let accepted = self.count(202);
+        let other_errors = self
+            .statuses
+            .iter()
+            .filter(|(s, _)| !matches!(**s, 200 | 202 | 503))
+            .map(|(_, n)| n)
+            .sum();
+        Report {
+            sent,
+            accepted,
+            duplicates: self.count(200),
+            unavailable: self.count(503),
+            other_errors,
+            transport_errors: self.transport_errors,
+            seconds,
+            accepted_per_sec: accepted as f64 / seconds.max(1e-9),
+            ack_p50_ms: percentile(&self.latencies, 0.50),
+            ack_p99_ms: percentile(&self.latencies, 0.99),
+            ack_max_ms: self.latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+            statuses: self.statuses,
+            end_to_end,
+        }
+    }
 }
 
 async fn fetch_metrics(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {

@@ -249,7 +249,49 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
         .input
         .as_ref()
         .ok_or_else(|| anyhow!("--input FILE.jsonl is required (use - for stdin)"))?;
-    let (forest, bytes) = match &args.model {
+    let (forest, bytes) = model_of(settings, args)?;
+    let scoring = Scoring {
+        schema: forest.feature_schema()?,
+        forest,
+        thresholds: settings.thresholds()?,
+        top: args.top,
+        check: args.check,
+    };
+    let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
+        Box::new(BufReader::new(std::io::stdin()))
+    } else {
+        Box::new(BufReader::new(
+            File::open(input).with_context(|| format!("opening {}", input.display()))?,
+        ))
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(BufWriter::new(File::create(p)?)),
+        None => Box::new(BufWriter::new(std::io::stdout())),
+    };
+    let mut run = ScoreRun::default();
+    for (n, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record = scoring.line(n + 1, &line, &mut run);
+        serde_json::to_writer(&mut out, &record)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    if args.check && !run.ours.is_empty() {
+        check_against_xgboost(&bytes, &run, scoring.schema.count())?;
+    }
+    eprintln!("scored {} line(s), {} error(s)", run.ok, run.failed);
+    if run.failed > 0 && run.ok == 0 {
+        bail!("no line could be scored");
+    }
+    Ok(())
+}
+
+/// The model to score with (`--model`, else the configured or bundled one) and its bytes.
+fn model_of(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<(Forest, Vec<u8>)> {
+    Ok(match &args.model {
         Some(p) => {
             let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
             (Forest::from_bytes(&bytes, &p.display().to_string())?, bytes)
@@ -263,83 +305,88 @@ pub fn score(settings: &Settings, args: &ScoreArgs) -> anyhow::Result<()> {
             };
             (f, bytes)
         }
-    };
-    let schema = forest.feature_schema()?;
-    let reader: Box<dyn BufRead> = if input.as_os_str() == "-" {
-        Box::new(BufReader::new(std::io::stdin()))
-    } else {
-        Box::new(BufReader::new(
-            File::open(input).with_context(|| format!("opening {}", input.display()))?,
-        ))
-    };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(BufWriter::new(File::create(p)?)),
-        None => Box::new(BufWriter::new(std::io::stdout())),
-    };
-    let thresholds = settings.thresholds()?;
-    let mut scratch = Scratch::default();
-    let (mut ok, mut failed) = (0usize, 0usize);
-    let mut rows: Vec<f32> = Vec::new();
-    let mut ours: Vec<f64> = Vec::new();
-    for (n, line) in reader.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed = serde_json::from_str::<Value>(&line)
+    })
+}
+
+/// How lines are scored.
+struct Scoring {
+    forest: Forest,
+    schema: aegis_workflows::features::Schema,
+    thresholds: aegis_workflows::risk::BandThresholds,
+    top: usize,
+    check: bool,
+}
+
+/// What a run has scored: counts, and with `--check` the rows and Aegis's probabilities.
+#[derive(Default)]
+struct ScoreRun {
+    scratch: Scratch,
+    ok: usize,
+    failed: usize,
+    rows: Vec<f32>,
+    ours: Vec<f64>,
+}
+
+impl Scoring {
+    /// One input line's output record: its score, or why it could not be scored.
+    fn line(&self, n: usize, line: &str, run: &mut ScoreRun) -> Value {
+        let parsed = serde_json::from_str::<Value>(line)
             .map_err(|e| anyhow!("not JSON: {e}"))
             .and_then(|v| features_of(&v));
-        let record = match parsed {
-            Ok((v, ticket)) => {
-                let s = score_row(&forest, schema, &v, args.top, Explain::Exact, &mut scratch);
-                ok += 1;
-                if args.check {
-                    rows.extend_from_slice(&v.to_dense()[..schema.count()]);
-                    ours.push(s.probability);
-                }
-                let mut r = json!({
-                    "line": n + 1,
-                    "probability": s.probability,
-                    "band": thresholds.band(s.probability).as_str(),
-                    "model_version": s.model_version,
-                    "feature_schema": s.feature_schema,
-                    "top_features": s.top_features,
-                });
-                if let Some(t) = ticket {
-                    r["ticket_number"] = json!(t);
-                    r["features"] =
-                        Value::Object(v.named().map(|(k, x)| (k.to_owned(), json!(x))).collect());
-                }
-                r
-            }
+        let (v, ticket) = match parsed {
+            Ok(p) => p,
             Err(e) => {
-                failed += 1;
-                json!({ "line": n + 1, "error": e.to_string() })
+                run.failed += 1;
+                return json!({ "line": n, "error": e.to_string() });
             }
         };
-        serde_json::to_writer(&mut out, &record)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    if args.check && !ours.is_empty() {
-        let booster = xgboost_library::load(&bytes)?;
-        let theirs = xgboost_library::predict(&booster, &rows, schema.count())?;
-        let worst = ours
-            .iter()
-            .zip(&theirs)
-            .map(|(a, b)| (a - f64::from(*b)).abs())
-            .fold(0.0, f64::max);
-        eprintln!(
-            "checked {} rows against XGBoost: largest difference {worst:.2e}",
-            ours.len()
+        let s = score_row(
+            &self.forest,
+            self.schema,
+            &v,
+            self.top,
+            Explain::Exact,
+            &mut run.scratch,
         );
-        if worst > 1e-6 {
-            bail!("Aegis and XGBoost disagree by {worst:.2e}");
+        run.ok += 1;
+        if self.check {
+            run.rows
+                .extend_from_slice(&v.to_dense()[..self.schema.count()]);
+            run.ours.push(s.probability);
         }
+        let mut r = json!({
+            "line": n,
+            "probability": s.probability,
+            "band": self.thresholds.band(s.probability).as_str(),
+            "model_version": s.model_version,
+            "feature_schema": s.feature_schema,
+            "top_features": s.top_features,
+        });
+        if let Some(t) = ticket {
+            r["ticket_number"] = json!(t);
+            r["features"] =
+                Value::Object(v.named().map(|(k, x)| (k.to_owned(), json!(x))).collect());
+        }
+        r
     }
-    eprintln!("scored {ok} line(s), {failed} error(s)");
-    if failed > 0 && ok == 0 {
-        bail!("no line could be scored");
+}
+
+/// `--check`: the same rows through the XGBoost library; any difference over 1e-6 fails.
+fn check_against_xgboost(model: &[u8], run: &ScoreRun, width: usize) -> anyhow::Result<()> {
+    let booster = xgboost_library::load(model)?;
+    let theirs = xgboost_library::predict(&booster, &run.rows, width)?;
+    let worst = run
+        .ours
+        .iter()
+        .zip(&theirs)
+        .map(|(a, b)| (a - f64::from(*b)).abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "checked {} rows against XGBoost: largest difference {worst:.2e}",
+        run.ours.len()
+    );
+    if worst > 1e-6 {
+        bail!("Aegis and XGBoost disagree by {worst:.2e}");
     }
     Ok(())
 }

@@ -144,17 +144,69 @@ struct Drawn {
     marker: Option<Point<f64>>,
 }
 
-fn map(area: &DigArea, buffer: &[Polygon], near: &[NearShape]) -> Markup {
-    let (lon0, lat0) = area.anchor();
-    let frame = LocalFrame::at(lon0, lat0);
-    let (rings, centre) = local_area(area, &frame);
-    let (buffer_rings, _) = if buffer.is_empty() {
-        (Vec::new(), centre)
-    } else {
-        local_area(&DigArea::Polygons(buffer.to_vec()), &frame)
-    };
-    let drawn: Vec<Drawn> = near
-        .iter()
+/// The drawing's projection: feet around the dig area to SVG pixels, north up.
+struct View {
+    cx: f64,
+    cy: f64,
+    scale: f64,
+    radius: f64,
+}
+
+impl View {
+    /// The view that holds the dig area (and the center's outline) and the numbered
+    /// facilities' nearest points, with room around.
+    fn around(points: impl Iterator<Item = (f64, f64)>) -> Self {
+        let (mut minx, mut maxx, mut miny, mut maxy) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for (x, y) in points {
+            (minx, maxx) = (minx.min(x), maxx.max(x));
+            (miny, maxy) = (miny.min(y), maxy.max(y));
+        }
+        let (cx, cy) = ((minx + maxx) / 2.0, (miny + maxy) / 2.0);
+        let radius =
+            ((maxx - minx).max(maxy - miny) / 2.0 * 1.35).clamp(MIN_RADIUS_FT, MAX_RADIUS_FT);
+        let scale = ((W - 2.0 * PAD) / (2.0 * radius)).min((H - 3.0 * PAD) / (2.0 * radius));
+        Self {
+            cx,
+            cy,
+            scale,
+            radius,
+        }
+    }
+
+    fn x(&self, x: f64) -> f64 {
+        W / 2.0 + (x - self.cx) * self.scale
+    }
+
+    /// SVG's y grows downwards.
+    fn y(&self, y: f64) -> f64 {
+        (H - PAD) / 2.0 + (self.cy - y) * self.scale
+    }
+
+    fn path(&self, cs: &[Coord<f64>], close: bool) -> String {
+        let mut d = String::new();
+        for (i, c) in cs.iter().enumerate() {
+            let op = if i == 0 { "M" } else { "L" };
+            d.push_str(&format!("{op}{:.1},{:.1} ", self.x(c.x), self.y(c.y)));
+        }
+        if close {
+            d.push('Z');
+        }
+        d
+    }
+
+    fn rings(&self, rings: &[Vec<Coord<f64>>]) -> String {
+        rings
+            .iter()
+            .map(|r| self.path(r, true))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The facilities in feet around the dig area, the first [`NUMBERED`] with a marker at their
+/// point nearest to it.
+fn drawn(near: &[NearShape], frame: &LocalFrame, centre: Point<f64>) -> Vec<Drawn> {
+    near.iter()
         .enumerate()
         .map(|(i, f)| {
             let geometry = f.geometry.map_coords(|c| {
@@ -171,80 +223,73 @@ fn map(area: &DigArea, buffer: &[Polygon], near: &[NearShape]) -> Markup {
                 marker,
             }
         })
-        .collect();
-    // The view: the dig area and the numbered facilities' nearest points, with room around.
-    let mut xs: Vec<f64> = rings
-        .iter()
-        .chain(&buffer_rings)
-        .flatten()
-        .map(|c| c.x)
-        .collect();
-    let mut ys: Vec<f64> = rings
-        .iter()
-        .chain(&buffer_rings)
-        .flatten()
-        .map(|c| c.y)
-        .collect();
-    xs.push(centre.x());
-    ys.push(centre.y());
-    for m in drawn.iter().filter_map(|d| d.marker) {
-        xs.push(m.x());
-        ys.push(m.y());
-    }
-    let (minx, maxx) = xs
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
-    let (miny, maxy) = ys
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
-    let (cx, cy) = ((minx + maxx) / 2.0, (miny + maxy) / 2.0);
-    let radius = ((maxx - minx).max(maxy - miny) / 2.0 * 1.35).clamp(MIN_RADIUS_FT, MAX_RADIUS_FT);
-    let scale = ((W - 2.0 * PAD) / (2.0 * radius)).min((H - 3.0 * PAD) / (2.0 * radius));
-    let sx = |x: f64| W / 2.0 + (x - cx) * scale;
-    // North up: SVG's y grows downwards.
-    let sy = |y: f64| (H - PAD) / 2.0 + (cy - y) * scale;
-    let path_of = |cs: &[Coord<f64>], close: bool| {
-        let mut d = String::new();
-        for (i, c) in cs.iter().enumerate() {
-            d.push_str(&format!(
-                "{}{:.1},{:.1} ",
-                if i == 0 { "M" } else { "L" },
-                sx(c.x),
-                sy(c.y)
-            ));
-        }
-        if close {
-            d.push('Z');
-        }
-        d
+        .collect()
+}
+
+fn map(area: &DigArea, buffer: &[Polygon], near: &[NearShape]) -> Markup {
+    let (lon0, lat0) = area.anchor();
+    let frame = LocalFrame::at(lon0, lat0);
+    let (rings, centre) = local_area(area, &frame);
+    let buffer_rings = if buffer.is_empty() {
+        Vec::new()
+    } else {
+        local_area(&DigArea::Polygons(buffer.to_vec()), &frame).0
     };
+    let drawn = drawn(near, &frame, centre);
+    let points = rings
+        .iter()
+        .chain(&buffer_rings)
+        .flatten()
+        .map(|c| (c.x, c.y))
+        .chain([(centre.x(), centre.y())])
+        .chain(
+            drawn
+                .iter()
+                .filter_map(|d| d.marker)
+                .map(|m| (m.x(), m.y())),
+        );
+    let view = View::around(points);
+    let dig = DigDrawing {
+        area: view.rings(&rings),
+        buffer: view.rings(&buffer_rings),
+        centre,
+    };
+    let label = format!(
+        "Map of the dig area and {} facilit{} within the screening distance; north is up",
+        near.len(),
+        if near.len() == 1 { "y" } else { "ies" }
+    );
+    html! {
+        (svg(&view, &dig, &drawn, &label))
+        @if !dig.buffer.is_empty() {
+            p class="note" { "Dotted: the call center's buffered outline of the dig area." }
+        }
+        (legend(near, &drawn))
+    }
+}
+
+/// The dig area as drawn: its outline (empty for a point), the center's, and its middle.
+struct DigDrawing {
+    area: String,
+    buffer: String,
+    centre: Point<f64>,
+}
+
+fn svg(view: &View, dig: &DigDrawing, drawn: &[Drawn], label: &str) -> Markup {
     let mut shapes = Vec::new();
-    for d in &drawn {
-        let colour = d.class.apwa_colour();
+    for d in drawn {
         let width = match d.class {
             FacilityClass::GasTransmission | FacilityClass::ElectricTransmission => 5.0,
             FacilityClass::GasService => 2.0,
             _ => 3.0,
         };
-        shape(&d.geometry, &path_of, &sx, &sy, colour, width, &mut shapes);
+        shape(&d.geometry, view, d.class.apwa_colour(), width, &mut shapes);
     }
-    let area_path: String = rings
-        .iter()
-        .map(|r| path_of(r, true))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let buffer_path: String = buffer_rings
-        .iter()
-        .map(|r| path_of(r, true))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let bar_ft = nice(radius / 2.0);
-    let bar_px = bar_ft * scale;
-    let listed = drawn.iter().filter(|d| d.marker.is_some()).count();
-    let label = format!(
-        "Map of the dig area and {} facilit{} within the screening distance; north is up",
-        near.len(),
-        if near.len() == 1 { "y" } else { "ies" }
+    let bar_ft = nice(view.radius / 2.0);
+    let bar_px = bar_ft * view.scale;
+    let (cx, cy) = (
+        format!("{:.1}", view.x(dig.centre.x())),
+        format!("{:.1}", view.y(dig.centre.y())),
     );
     html! {
         svg class="facility-map" viewBox=(format!("0 0 {W} {H}")) width="100%" role="img" aria-label=(label) {
@@ -252,35 +297,46 @@ fn map(area: &DigArea, buffer: &[Polygon], near: &[NearShape]) -> Markup {
             rect x="0" y="0" width=(W) height=(H) fill="#1b2026" {}
             g clip-path="url(#map-clip)" {
                 @for s in &shapes { (s) }
-                @if !buffer_path.is_empty() {
-                    path class="center-buffer" d=(buffer_path) fill="none" stroke="#ffffffaa" stroke-width="1.5" stroke-dasharray="2 4" fill-rule="evenodd" {}
+                @if !dig.buffer.is_empty() {
+                    path class="center-buffer" d=(dig.buffer) fill="none" stroke="#ffffffaa" stroke-width="1.5" stroke-dasharray="2 4" fill-rule="evenodd" {}
                 }
-                @if rings.is_empty() {
-                    circle cx=(format!("{:.1}", sx(centre.x()))) cy=(format!("{:.1}", sy(centre.y()))) r="7" fill="none" stroke="#ffffff" stroke-width="2.5" {}
-                    circle cx=(format!("{:.1}", sx(centre.x()))) cy=(format!("{:.1}", sy(centre.y()))) r="2" fill="#ffffff" {}
+                @if dig.area.is_empty() {
+                    circle cx=(cx) cy=(cy) r="7" fill="none" stroke="#ffffff" stroke-width="2.5" {}
+                    circle cx=(cx) cy=(cy) r="2" fill="#ffffff" {}
                 } @else {
-                    path d=(area_path) fill="#ffffff22" stroke="#ffffff" stroke-width="2.5" stroke-dasharray="6 4" fill-rule="evenodd" {}
+                    path d=(dig.area) fill="#ffffff22" stroke="#ffffff" stroke-width="2.5" stroke-dasharray="6 4" fill-rule="evenodd" {}
                 }
-                @for (i, d) in drawn.iter().enumerate() {
-                    @if let Some(m) = d.marker {
-                        g class="marker" {
-                            circle cx=(format!("{:.1}", sx(m.x()))) cy=(format!("{:.1}", sy(m.y()))) r="11" fill="#111418" stroke=(d.class.apwa_colour()) stroke-width="2" {}
-                            text x=(format!("{:.1}", sx(m.x()))) y=(format!("{:.1}", sy(m.y()) + 4.5)) text-anchor="middle" font-size="13" font-weight="700" fill="#eef1f4" { (i + 1) }
-                        }
-                    }
-                }
+                (markers(view, drawn))
             }
             rect x=(PAD - 4.0) y=(H - PAD - 14.0) width=(bar_px + 60.0) height="20" fill="#1b2026cc" {}
             line x1=(PAD) y1=(H - PAD) x2=(PAD + bar_px) y2=(H - PAD) stroke="#eef1f4" stroke-width="3" {}
             text x=(PAD + bar_px + 6.0) y=(H - PAD + 4.0) fill="#eef1f4" font-size="12" { (format!("{bar_ft} ft")) }
             text x=(W - PAD - 10.0) y=(PAD + 10.0) fill="#b8c2cc" font-size="12" { "N↑" }
         }
-        @if !buffer_path.is_empty() {
-            p class="note" { "Dotted: the call center's buffered outline of the dig area." }
+    }
+}
+
+/// Each numbered facility's number at its point nearest the dig area.
+fn markers(view: &View, drawn: &[Drawn]) -> Markup {
+    html! {
+        @for (i, d) in drawn.iter().enumerate() {
+            @if let Some(m) = d.marker {
+                g class="marker" {
+                    circle cx=(format!("{:.1}", view.x(m.x()))) cy=(format!("{:.1}", view.y(m.y()))) r="11" fill="#111418" stroke=(d.class.apwa_colour()) stroke-width="2" {}
+                    text x=(format!("{:.1}", view.x(m.x()))) y=(format!("{:.1}", view.y(m.y()) + 4.5)) text-anchor="middle" font-size="13" font-weight="700" fill="#eef1f4" { (i + 1) }
+                }
+            }
         }
+    }
+}
+
+/// The numbered facilities listed under the map, and how many more there are.
+fn legend(near: &[NearShape], drawn: &[Drawn]) -> Markup {
+    let listed = drawn.iter().filter(|d| d.marker.is_some()).count();
+    html! {
         @if listed > 0 {
             ol class="near" {
-                @for (f, _) in near.iter().zip(&drawn).filter(|(_, d)| d.marker.is_some()) {
+                @for (f, _) in near.iter().zip(drawn).filter(|(_, d)| d.marker.is_some()) {
                     li {
                         span class="swatch" style=(format!("background:{}", f.class.apwa_colour())) {}
                         " " strong { (feet(f.distance_ft)) } " · " (f.layer) " · " (f.id)
@@ -295,36 +351,28 @@ fn map(area: &DigArea, buffer: &[Polygon], near: &[NearShape]) -> Markup {
 }
 
 /// Appends the SVG of one facility.
-fn shape(
-    g: &Geometry<f64>,
-    path_of: &dyn Fn(&[Coord<f64>], bool) -> String,
-    sx: &dyn Fn(f64) -> f64,
-    sy: &dyn Fn(f64) -> f64,
-    colour: &str,
-    width: f64,
-    out: &mut Vec<Markup>,
-) {
+fn shape(g: &Geometry<f64>, view: &View, colour: &str, width: f64, out: &mut Vec<Markup>) {
     match g {
         Geometry::Point(p) => out.push(html! {
-            circle cx=(format!("{:.1}", sx(p.x()))) cy=(format!("{:.1}", sy(p.y()))) r="5" fill=(colour) {}
+            circle cx=(format!("{:.1}", view.x(p.x()))) cy=(format!("{:.1}", view.y(p.y()))) r="5" fill=(colour) {}
         }),
         Geometry::MultiPoint(mp) => {
             for p in mp {
-                shape(&Geometry::Point(*p), path_of, sx, sy, colour, width, out);
+                shape(&Geometry::Point(*p), view, colour, width, out);
             }
         }
         Geometry::LineString(l) => out.push(html! {
-            path d=(path_of(&l.0, false)) fill="none" stroke=(colour) stroke-width=(width) stroke-linecap="round" {}
+            path d=(view.path(&l.0, false)) fill="none" stroke=(colour) stroke-width=(width) stroke-linecap="round" {}
         }),
         Geometry::MultiLineString(ml) => {
             for l in ml {
-                shape(&Geometry::LineString(l.clone()), path_of, sx, sy, colour, width, out);
+                shape(&Geometry::LineString(l.clone()), view, colour, width, out);
             }
         }
         Geometry::Polygon(p) => {
             let d: String = std::iter::once(p.exterior())
                 .chain(p.interiors())
-                .map(|r| path_of(&r.0, true))
+                .map(|r| view.path(&r.0, true))
                 .collect::<Vec<_>>()
                 .join(" ");
             out.push(html! {
@@ -333,25 +381,25 @@ fn shape(
         }
         Geometry::MultiPolygon(mp) => {
             for p in mp {
-                shape(&Geometry::Polygon(p.clone()), path_of, sx, sy, colour, width, out);
+                shape(&Geometry::Polygon(p.clone()), view, colour, width, out);
             }
         }
         Geometry::GeometryCollection(gc) => {
             for g in gc {
-                shape(g, path_of, sx, sy, colour, width, out);
+                shape(g, view, colour, width, out);
             }
         }
         Geometry::Line(l) => shape(
             &Geometry::LineString(geo::LineString::from(vec![l.start, l.end])),
-            path_of,
-            sx,
-            sy,
+            view,
             colour,
             width,
             out,
         ),
-        Geometry::Rect(r) => shape(&Geometry::Polygon(r.to_polygon()), path_of, sx, sy, colour, width, out),
-        Geometry::Triangle(t) => shape(&Geometry::Polygon(t.to_polygon()), path_of, sx, sy, colour, width, out),
+        Geometry::Rect(r) => shape(&Geometry::Polygon(r.to_polygon()), view, colour, width, out),
+        Geometry::Triangle(t) => {
+            shape(&Geometry::Polygon(t.to_polygon()), view, colour, width, out)
+        }
     }
 }
 

@@ -60,95 +60,109 @@ pub fn reason(name: &str, value: Option<f32>) -> String {
         return said;
     }
     let Some(v) = value else {
-        return match name {
-            "depth_inches" => "no depth given".into(),
-            "log10_dig_area_m2" => "no dig area drawn".into(),
-            "excavator_prior_tickets" | "excavator_prior_damages" => {
-                "excavator not identified".into()
-            }
-            n if n.starts_with("method_") => "no excavation method given".into(),
-            n if n.starts_with("excavator_") => "excavator type unknown".into(),
-            n => format!("{} not given", n.replace('_', " ")),
-        };
+        return unsaid(name);
     };
-    let flag = |on: &str, off: &str| {
-        if yes(v) {
-            on.to_owned()
-        } else {
-            off.to_owned()
-        }
-    };
-    match crate::features::FEATURES
+    let Some(i) = crate::features::FEATURES
         .iter()
         .position(|f| f.name == name)
-    {
-        Some(i) if i == F::EMERGENCY as usize => flag("emergency ticket", "not an emergency"),
-        Some(i) if i == F::SHORT_NOTICE as usize => {
-            flag("short-notice ticket", "not a short-notice ticket")
-        }
-        Some(i) if i == F::DESIGN as usize => {
-            flag("design ticket (no digging yet)", "a dig ticket")
-        }
-        Some(i) if i == F::UPDATE as usize => flag("updates an earlier ticket", "a new ticket"),
-        Some(i) if i == F::METHOD_HAND as usize => flag("hand digging", "not hand digging"),
-        Some(i) if i == F::METHOD_VACUUM as usize => {
-            flag("vacuum excavation", "not vacuum excavation")
-        }
-        Some(i) if i == F::METHOD_BACKHOE as usize => flag("backhoe or excavator", "no backhoe"),
-        Some(i) if i == F::METHOD_TRENCHER as usize => flag("trencher", "no trencher"),
-        Some(i) if i == F::METHOD_AUGER as usize => flag("auger", "no auger"),
-        Some(i) if i == F::METHOD_DRILLING as usize => {
-            flag("directional drilling or boring", "no directional drilling")
-        }
-        Some(i) if i == F::METHOD_BLASTING as usize => flag("blasting", "no blasting"),
-        Some(i) if i == F::DEPTH as usize => format!("digs {v:.0} inches deep"),
-        Some(i) if i == F::BORING as usize => flag("boring declared", "no boring"),
-        Some(i) if i == F::EXPLOSIVES as usize => flag("explosives declared", "no explosives"),
-        Some(i) if i == F::VACUUM as usize => flag("vacuum declared", "no vacuum"),
-        Some(i) if i == F::PAVEMENT_ONLY as usize => flag("pavement only", "digs below pavement"),
-        Some(i) if i == F::LEAD_TIME as usize => {
-            if v.abs() < 0.5 {
-                "starts as soon as it was submitted (no notice)".to_owned()
-            } else if v < 0.0 {
-                format!("starts {:.0} hours before it was submitted", -v)
-            } else {
-                format!("{v:.0} hours' notice")
-            }
-        }
-        Some(i) if i == F::AREA as usize => {
-            format!("dig area about {:.0} m²", 10f64.powf(f64::from(v)))
-        }
-        Some(i) if i == F::DURATION as usize => format!("work lasts {v:.0} days"),
-        Some(i) if i == F::EXC_CONTRACTOR as usize => flag("contractor", "not a contractor"),
-        Some(i) if i == F::EXC_HOMEOWNER as usize => flag("homeowner", "not a homeowner"),
-        Some(i) if i == F::EXC_MUNICIPALITY as usize => flag("municipality", "not a municipality"),
-        Some(i) if i == F::EXC_UTILITY as usize => flag("utility crew", "not a utility crew"),
-        Some(i) if i == F::PRIOR_TICKETS as usize => {
-            format!("excavator's earlier tickets: {v:.0}")
-        }
-        Some(i) if i == F::PRIOR_DAMAGES as usize => {
-            format!("excavator's earlier damages: {v:.0}")
-        }
-        Some(i) if i == F::MEMBERS as usize => format!("{v:.0} utilities notified"),
-        Some(i) if i == F::MONTH as usize => format!("starts in month {v:.0}"),
-        Some(i) if i == F::WEEKDAY as usize => {
-            let day = [
-                "Monday",
-                "Tuesday",
-                "Wednesday",
-                "Thursday",
-                "Friday",
-                "Saturday",
-                "Sunday",
-            ]
-            .get(v as usize)
-            .copied()
-            .unwrap_or("an unknown day");
-            format!("starts on a {day}")
-        }
-        Some(i) if i == F::START_HOUR as usize => format!("starts at {v:.0}:00 local time"),
-        _ => format!("{} = {v}", name.replace('_', " ")),
+    else {
+        return format!("{} = {v}", name.replace('_', " "));
+    };
+    if let Some((_, on, off)) = FLAGS.iter().find(|(f, _, _)| *f as usize == i) {
+        return if yes(v) { on } else { off }.to_string();
     }
+    measured(i, v).unwrap_or_else(|| format!("{} = {v}", name.replace('_', " ")))
+}
+
+/// What a feature the ticket does not give is said as.
+fn unsaid(name: &str) -> String {
+    match name {
+        "depth_inches" => "no depth given".into(),
+        "log10_dig_area_m2" => "no dig area drawn".into(),
+        "excavator_prior_tickets" | "excavator_prior_damages" => "excavator not identified".into(),
+        n if n.starts_with("method_") => "no excavation method given".into(),
+        n if n.starts_with("excavator_") => "excavator type unknown".into(),
+        n => format!("{} not given", n.replace('_', " ")),
+    }
+}
+
+/// The yes-or-no features, as said when yes and when no.
+const FLAGS: [(F, &str, &str); 19] = [
+    (F::EMERGENCY, "emergency ticket", "not an emergency"),
+    (
+        F::SHORT_NOTICE,
+        "short-notice ticket",
+        "not a short-notice ticket",
+    ),
+    (F::DESIGN, "design ticket (no digging yet)", "a dig ticket"),
+    (F::UPDATE, "updates an earlier ticket", "a new ticket"),
+    (F::METHOD_HAND, "hand digging", "not hand digging"),
+    (
+        F::METHOD_VACUUM,
+        "vacuum excavation",
+        "not vacuum excavation",
+    ),
+    (F::METHOD_BACKHOE, "backhoe or excavator", "no backhoe"),
+    (F::METHOD_TRENCHER, "trencher", "no trencher"),
+    (F::METHOD_AUGER, "auger", "no auger"),
+    (
+        F::METHOD_DRILLING,
+        "directional drilling or boring",
+        "no directional drilling",
+    ),
+    (F::METHOD_BLASTING, "blasting", "no blasting"),
+    (F::BORING, "boring declared", "no boring"),
+    (F::EXPLOSIVES, "explosives declared", "no explosives"),
+    (F::VACUUM, "vacuum declared", "no vacuum"),
+    (F::PAVEMENT_ONLY, "pavement only", "digs below pavement"),
+    (F::EXC_CONTRACTOR, "contractor", "not a contractor"),
+    (F::EXC_HOMEOWNER, "homeowner", "not a homeowner"),
+    (F::EXC_MUNICIPALITY, "municipality", "not a municipality"),
+    (F::EXC_UTILITY, "utility crew", "not a utility crew"),
+];
+
+/// The measured features in words.
+fn measured(i: usize, v: f32) -> Option<String> {
+    let is = |f: F| i == f as usize;
+    Some(if is(F::DEPTH) {
+        format!("digs {v:.0} inches deep")
+    } else if is(F::LEAD_TIME) {
+        if v.abs() < 0.5 {
+            "starts as soon as it was submitted (no notice)".to_owned()
+        } else if v < 0.0 {
+            format!("starts {:.0} hours before it was submitted", -v)
+        } else {
+            format!("{v:.0} hours' notice")
+        }
+    } else if is(F::AREA) {
+        format!("dig area about {:.0} m²", 10f64.powf(f64::from(v)))
+    } else if is(F::DURATION) {
+        format!("work lasts {v:.0} days")
+    } else if is(F::PRIOR_TICKETS) {
+        format!("excavator's earlier tickets: {v:.0}")
+    } else if is(F::PRIOR_DAMAGES) {
+        format!("excavator's earlier damages: {v:.0}")
+    } else if is(F::MEMBERS) {
+        format!("{v:.0} utilities notified")
+    } else if is(F::MONTH) {
+        format!("starts in month {v:.0}")
+    } else if is(F::WEEKDAY) {
+        const DAYS: [&str; 7] = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
+        let day = DAYS.get(v as usize).copied().unwrap_or("an unknown day");
+        format!("starts on a {day}")
+    } else if is(F::START_HOUR) {
+        format!("starts at {v:.0}:00 local time")
+    } else {
+        return None;
+    })
 }
 
 /// A contribution as shown next to its reason: signed, two decimals (log-odds).

@@ -87,10 +87,9 @@ async fn run_inner(
 ) -> (Option<WorkflowSnapshot>, Result<StepOutcome, StepError>) {
     let mut snap = match snapshot {
         Some(s) => s,
-        None => match deps.store.load(&workflow_id).await {
-            Ok(Some(s)) => s,
-            Ok(None) => return (None, Err(StepError::NotFound)),
-            Err(e) => return (None, Err(e.into())),
+        None => match load(&deps, &workflow_id).await {
+            Ok(s) => s,
+            Err(e) => return (None, Err(e)),
         },
     };
     let mut step = step;
@@ -99,77 +98,40 @@ async fn run_inner(
     let started = chrono::Utc::now();
     let mut conflicts = 0;
     loop {
-        let decision = match decide::decide(&deps, &snap, &step).await {
-            Ok(d) => d,
-            Err(e) => return (Some(snap), Err(e)),
-        };
-        match decision {
-            Decision::Nothing => break,
-            Decision::Settle(timer_ids) => {
+        let plan = match decide::decide(&deps, &snap, &step).await {
+            Ok(Decision::Nothing) => break,
+            Ok(Decision::Settle(timer_ids)) => {
                 if let Err(e) = deps.store.settle_timers(TimerSettle { timer_ids }).await {
                     return (Some(snap), Err(e.into()));
                 }
                 break;
             }
-            Decision::Commit(plan) => {
-                let plan = *plan;
-                let now = deps.clock.now();
-                let mut commit = match build::commit(&snap, plan, now, (step.name(), started)) {
-                    Ok(c) => c,
-                    Err(e) => return (Some(snap), Err(e)),
-                };
-                let direct = if deps.config.durable_outbox {
-                    Vec::new()
-                } else {
-                    std::mem::take(&mut commit.outbox)
-                };
-                let commit = Arc::new(commit);
-                let has_outbox = !commit.outbox.is_empty();
-                let has_deliveries = !commit.deliveries.is_empty();
-                let has_responses = !commit.responses.is_empty();
-                let adds_timer = commit
-                    .timers
-                    .iter()
-                    .any(|t| matches!(t, crate::records::TimerChange::Add(_)));
-                match deps.store.commit(commit.clone()).await {
-                    Ok(CommitOutcome::Committed) => {
-                        build::advance(&mut snap, &commit);
-                        changed = true;
-                        conflicts = 0;
-                        if has_outbox {
-                            deps.signals.outbox.notify_one();
-                        }
-                        publish_direct(&deps, direct);
-                        if adds_timer {
-                            deps.signals.timers.notify_one();
-                        }
-                        if has_deliveries {
-                            deps.signals.deliveries.notify_one();
-                        }
-                        if has_responses {
-                            deps.signals.responses.notify_one();
-                        }
-                        // Whatever the step was, the workflow may now be able to move by itself
-                        // (a retried workflow resumes, say).
-                        if snap.workflow.state.next_step().is_none() {
-                            break;
-                        }
-                        step = Step::Drive;
-                    }
-                    Ok(CommitOutcome::Conflict) => {
-                        conflicts += 1;
-                        if conflicts >= MAX_CONFLICTS {
-                            return (None, Err(StepError::Contended(conflicts)));
-                        }
-                        match deps.store.load(&workflow_id).await {
-                            Ok(Some(s)) => snap = s,
-                            Ok(None) => return (None, Err(StepError::NotFound)),
-                            Err(e) => return (None, Err(e.into())),
-                        }
-                    }
-                    Err(e) => return (None, Err(e.into())),
+            Ok(Decision::Commit(plan)) => *plan,
+            Err(e) => return (Some(snap), Err(e)),
+        };
+        match commit(&deps, &mut snap, plan, (step.name(), started)).await {
+            Committed::Yes => {
+                changed = true;
+                conflicts = 0;
+                // Whatever the step was, the workflow may now be able to move by itself (a
+                // retried workflow resumes, say).
+                if snap.workflow.state.next_step().is_none() {
+                    break;
+                }
+                step = Step::Drive;
+            }
+            Committed::Conflict => {
+                conflicts += 1;
+                if conflicts >= MAX_CONFLICTS {
+                    return (None, Err(StepError::Contended(conflicts)));
+                }
+                match load(&deps, &workflow_id).await {
+                    Ok(s) => snap = s,
+                    Err(e) => return (None, Err(e)),
                 }
             }
+            Committed::Unplanned(e) => return (Some(snap), Err(e)),
+            Committed::Failed(e) => return (None, Err(e)),
         }
     }
     let outcome = StepOutcome {
@@ -179,4 +141,91 @@ async fn run_inner(
         alert: snap.alert.clone(),
     };
     (Some(snap), Ok(outcome))
+}
+
+async fn load(deps: &Deps, workflow_id: &str) -> Result<WorkflowSnapshot, StepError> {
+    match deps.store.load(workflow_id).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(StepError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How a plan's commit went.
+enum Committed {
+    Yes,
+    /// Another step moved the workflow first: reload and decide again.
+    Conflict,
+    /// The plan could not be turned into a commit; the snapshot still holds.
+    Unplanned(StepError),
+    /// The store failed: the snapshot may be stale.
+    Failed(StepError),
+}
+
+/// Commits `plan` with compare-and-set; once durable, the snapshot moves on and the services
+/// the commit gave work to are woken.
+async fn commit(
+    deps: &Arc<Deps>,
+    snap: &mut WorkflowSnapshot,
+    plan: plan::Plan,
+    step: (&'static str, chrono::DateTime<chrono::Utc>),
+) -> Committed {
+    let now = deps.clock.now();
+    let mut commit = match build::commit(snap, plan, now, step) {
+        Ok(c) => c,
+        Err(e) => return Committed::Unplanned(e),
+    };
+    let direct = if deps.config.durable_outbox {
+        Vec::new()
+    } else {
+        std::mem::take(&mut commit.outbox)
+    };
+    let commit = Arc::new(commit);
+    let wakes = Wakes::of(&commit);
+    match deps.store.commit(commit.clone()).await {
+        Ok(CommitOutcome::Committed) => {
+            build::advance(snap, &commit);
+            publish_direct(deps, direct);
+            wakes.send(deps);
+            Committed::Yes
+        }
+        Ok(CommitOutcome::Conflict) => Committed::Conflict,
+        Err(e) => Committed::Failed(e.into()),
+    }
+}
+
+/// The services a commit gave work to.
+struct Wakes {
+    outbox: bool,
+    timers: bool,
+    deliveries: bool,
+    responses: bool,
+}
+
+impl Wakes {
+    fn of(c: &crate::records::TransitionCommit) -> Self {
+        Self {
+            outbox: !c.outbox.is_empty(),
+            timers: c
+                .timers
+                .iter()
+                .any(|t| matches!(t, crate::records::TimerChange::Add(_))),
+            deliveries: !c.deliveries.is_empty(),
+            responses: !c.responses.is_empty(),
+        }
+    }
+
+    fn send(self, deps: &Deps) {
+        let s = &deps.signals;
+        for (wake, signal) in [
+            (self.outbox, &s.outbox),
+            (self.timers, &s.timers),
+            (self.deliveries, &s.deliveries),
+            (self.responses, &s.responses),
+        ] {
+            if wake {
+                signal.notify_one();
+            }
+        }
+    }
 }

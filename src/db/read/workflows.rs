@@ -93,85 +93,95 @@ pub fn verify_chain(rows: &[EventRow]) -> audit::ChainCheck {
     }))
 }
 
-type DetailRows = (
-    WorkflowRow,
-    String,
-    Option<ScoreRow>,
-    Option<AlertRow>,
-    Option<String>,
-    Vec<EventRow>,
-);
+/// Everything stored of one workflow, read in one snapshot.
+struct DetailRows {
+    workflow: WorkflowRow,
+    ticket: String,
+    score: Option<ScoreRow>,
+    alert: Option<AlertRow>,
+    screening: Option<String>,
+    events: Vec<EventRow>,
+}
 
-pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDetail>, StoreError> {
+/// One snapshot for every read: a step committed between two of them would show a screening
+/// without its event, or a trail ahead of its workflow row (a chain "broken" at its tip).
+/// SQLite's deferred transaction reads one snapshot from its first read; PostgreSQL's needs
+/// REPEATABLE READ.
+fn detail_rows(conn: &mut AnyConn, id: &str) -> Result<Option<DetailRows>, StoreError> {
     let pg = matches!(conn, AnyConn::Pg(_));
-    // One snapshot for every read: a step committed between two of them would show a
-    // screening without its event, or a trail ahead of its workflow row (a chain "broken" at
-    // its tip). SQLite's deferred transaction reads one snapshot from its first read;
-    // PostgreSQL's needs REPEATABLE READ.
-    let rows: Option<DetailRows> = with_conn!(conn, |c| {
+    Ok(with_conn!(conn, |c| {
         c.transaction::<_, diesel::result::Error, _>(|c| {
             if pg {
                 diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .execute(c)?;
             }
-            let Some(w) = workflows::table
+            let Some(workflow) = workflows::table
                 .find(id)
                 .select(WorkflowRow::as_select())
                 .one(c)?
             else {
                 return Ok(None);
             };
-            let ticket: String = tickets::table
-                .find(id)
-                .select(tickets::ticket_json)
-                .the(c)?;
-            let score = scores::table
-                .find(id)
-                .select(ScoreRow::as_select())
-                .one(c)?;
-            let alert = alerts::table
-                .filter(alerts::workflow_id.eq(id))
-                .select(AlertRow::as_select())
-                .one(c)?;
-            let screening: Option<String> = screenings::table
-                .find(id)
-                .select(screenings::screening)
-                .one(c)?;
-            let evs = events::table
-                .filter(events::workflow_id.eq(id))
-                .order(events::seq.asc())
-                .select(EventRow::as_select())
-                .load(c)?;
-            Ok(Some((w, ticket, score, alert, screening, evs)))
+            Ok(Some(DetailRows {
+                workflow,
+                ticket: tickets::table
+                    .find(id)
+                    .select(tickets::ticket_json)
+                    .the(c)?,
+                score: scores::table
+                    .find(id)
+                    .select(ScoreRow::as_select())
+                    .one(c)?,
+                alert: alerts::table
+                    .filter(alerts::workflow_id.eq(id))
+                    .select(AlertRow::as_select())
+                    .one(c)?,
+                screening: screenings::table
+                    .find(id)
+                    .select(screenings::screening)
+                    .one(c)?,
+                events: events::table
+                    .filter(events::workflow_id.eq(id))
+                    .order(events::seq.asc())
+                    .select(EventRow::as_select())
+                    .load(c)?,
+            }))
         })
         .map_err(store_err)?
-    });
-    let Some((w, ticket, score, alert, screening, evs)) = rows else {
+    }))
+}
+
+fn event_view(r: EventRow) -> Result<EventView, StoreError> {
+    Ok(EventView {
+        detail: serde_json::from_str(&r.payload).map_err(corrupt)?,
+        seq: r.seq,
+        from_state: r.from_state,
+        to_state: r.to_state,
+        event: r.event,
+        principal: r.principal,
+        at: from_db(r.at),
+        prev_hash: r.prev_hash,
+        hash: r.hash,
+    })
+}
+
+pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDetail>, StoreError> {
+    let Some(rows) = detail_rows(conn, id)? else {
         return Ok(None);
     };
-    let check = verify_chain(&evs);
+    let w = rows.workflow;
+    let check = verify_chain(&rows.events);
     // The chain must also end where the workflow says it does.
-    let tip_ok = evs
+    let tip_ok = rows
+        .events
         .last()
         .is_none_or(|e| e.hash == w.last_hash && e.seq == w.version);
-    let events = evs
+    let events = rows
+        .events
         .into_iter()
-        .map(|r| {
-            Ok(EventView {
-                detail: serde_json::from_str(&r.payload).map_err(corrupt)?,
-                seq: r.seq,
-                from_state: r.from_state,
-                to_state: r.to_state,
-                event: r.event,
-                principal: r.principal,
-                at: from_db(r.at),
-                prev_hash: r.prev_hash,
-                hash: r.hash,
-            })
-        })
+        .map(event_view)
         .collect::<Result<Vec<_>, StoreError>>()?;
     let response = super::responses::latest(conn, &w.id)?;
-    let screening = screening.as_deref().map(screening_view).transpose()?;
     let warnings = events
         .iter()
         .filter(|e| e.event == "validated")
@@ -190,15 +200,15 @@ pub fn workflow_detail(conn: &mut AnyConn, id: &str) -> Result<Option<WorkflowDe
         last_error: w.last_error,
         created_at: from_db(w.created_at),
         updated_at: from_db(w.updated_at),
-        ticket: serde_json::from_str(&ticket).map_err(corrupt)?,
-        score: score.map(score_view).transpose()?,
-        alert: alert.map(alert_view).transpose()?,
+        ticket: serde_json::from_str(&rows.ticket).map_err(corrupt)?,
+        score: rows.score.map(score_view).transpose()?,
+        alert: rows.alert.map(alert_view).transpose()?,
         events,
         warnings,
         chain_valid: check.valid && tip_ok,
         chain_broken_at: check.broken_at.or((!tip_ok).then_some(w.version)),
         response,
-        screening,
+        screening: rows.screening.as_deref().map(screening_view).transpose()?,
     }))
 }
 
