@@ -5,7 +5,7 @@
 use aegis_actors::ports::StoreError;
 
 use super::App;
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use super::passwords::{self, PasswordError};
 use crate::db::principals::{self, PrincipalError, PrincipalInfo, Role};
 
@@ -21,9 +21,8 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for AccountError {
-    fn refusal(&self) -> Refusal {
-        let message = self.to_string();
+refusal!(AccountError, self => {
+    let message = self.to_string();
         match self {
             Self::Principal(PrincipalError::BadName) => Refusal::invalid("name", message),
             Self::Principal(PrincipalError::Exists(_)) => Refusal::conflict("CONFLICT", message),
@@ -34,8 +33,7 @@ impl UseCaseError for AccountError {
             Self::Password(PasswordError::Hashing(_)) => Refusal::internal(self),
             Self::Password(_) => Refusal::invalid("password", message),
         }
-    }
-}
+});
 
 /// A revocation: how many console sessions ended with it.
 #[derive(Debug, Clone, Copy)]

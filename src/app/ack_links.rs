@@ -8,7 +8,7 @@ use aegis_workflows::notification::Change;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Service;
-use super::errors::{Kind, Refusal, UseCaseError};
+use super::errors::{Kind, Refusal, refusal};
 use crate::db::principals::{self, Principal};
 use crate::db::read::deliveries::{self, DeliveryFound, NoticeFacts};
 
@@ -25,18 +25,14 @@ pub enum LinkError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for LinkError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::Unknown => Refusal::new(Kind::NotFound, "NOT_FOUND", self.to_string()),
-            Self::Gone(why) => Refusal::new(Kind::Gone, "GONE", why.clone()),
-            Self::Store(e) => {
-                tracing::warn!(error = %e, "reading an acknowledgement link failed");
-                Refusal::unavailable("Aegis could not answer just now", 5)
-            }
-        }
+refusal!(LinkError, self => match self {
+    Self::Unknown => Refusal::new(Kind::NotFound, "NOT_FOUND", self.to_string()),
+    Self::Gone(why) => Refusal::new(Kind::Gone, "GONE", why.clone()),
+    Self::Store(e) => {
+        tracing::warn!(error = %e, "reading an acknowledgement link failed");
+        Refusal::unavailable("Aegis could not answer just now", 5)
     }
-}
+});
 
 /// A usable link: the alert's facts, the change it announced and the person it was sent to.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use aegis_workflows::lifecycle::Disposition;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use super::list_params::{self, InvalidParam};
 use super::views::{AlertItem, AlertView, Page, WorkflowDetail};
 use super::workflows::{ListError, LookupError};
@@ -83,17 +83,13 @@ pub enum AlertActionError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for AlertActionError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::NoteTooLong => Refusal::invalid("note", self.to_string()),
-            Self::UnknownDisposition => Refusal::invalid("disposition", self.to_string()),
-            Self::NotFound => Refusal::not_found("alert"),
-            Self::Step(e) => e.refusal(),
-            Self::Store(e) => e.refusal(),
-        }
-    }
-}
+refusal!(AlertActionError, self => match self {
+    Self::NoteTooLong => Refusal::invalid("note", self.to_string()),
+    Self::UnknownDisposition => Refusal::invalid("disposition", self.to_string()),
+    Self::NotFound => Refusal::not_found("alert"),
+    Self::Step(e) => e.refusal(),
+    Self::Store(e) => e.refusal(),
+});
 
 /// The alert after an action, and whether the action changed anything.
 #[derive(Debug)]

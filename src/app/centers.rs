@@ -6,7 +6,7 @@
 use aegis_actors::ports::StoreError;
 
 use super::App;
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use crate::db::centers::{self, CenterError, CenterFormat, CenterInfo, Removed};
 
 #[derive(Debug, thiserror::Error)]
@@ -19,9 +19,8 @@ impl From<StoreError> for CentersError {
     }
 }
 
-impl UseCaseError for CentersError {
-    fn refusal(&self) -> Refusal {
-        let message = self.0.to_string();
+refusal!(CentersError, self => {
+    let message = self.0.to_string();
         match &self.0 {
             CenterError::BadCode => Refusal::invalid("code", message),
             CenterError::BadNativeSecret
@@ -31,8 +30,7 @@ impl UseCaseError for CentersError {
             CenterError::Unknown(_) => Refusal::not_found("center"),
             CenterError::Store(e) => e.refusal(),
         }
-    }
-}
+});
 
 /// A secret as the operator gets it: `shown` is the generated one, printed once.
 #[derive(Debug, Clone)]

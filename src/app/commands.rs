@@ -5,7 +5,7 @@ use aegis_actors::step::{Command, Step, StepError, StepOutcome};
 use serde_json::json;
 
 use super::Service;
-use super::errors::{Kind, Refusal, UseCaseError};
+use super::errors::{Kind, Refusal, refusal};
 
 impl Service {
     /// Runs `command` on the workflow's actor and waits for the commit.
@@ -19,40 +19,36 @@ impl Service {
     }
 }
 
-impl UseCaseError for StepError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            StepError::NotFound => Refusal::not_found("workflow"),
-            StepError::InvalidTransition(e) => Refusal::conflict(
-                "INVALID_TRANSITION",
-                format!("not possible while the workflow is {}", e.from.as_str()),
-            )
-            .with_details(json!({ "state": e.from.as_str(), "reason": e.reason })),
-            StepError::InvalidAlertTransition(e) => {
-                Refusal::conflict("INVALID_TRANSITION", e.to_string())
-                    .with_details(json!({ "state": e.from }))
-            }
-            StepError::AlreadyAcknowledged { by } => Refusal::conflict(
-                "CONFLICT",
-                format!("the alert was already acknowledged by {by}"),
-            )
-            .with_details(json!({ "acknowledged_by": by })),
-            StepError::NoResponseApi => Refusal::conflict(
-                "NO_RESPONSE_API",
-                "the workflow's center has no positive-response API configured",
-            ),
-            StepError::TestTicket => {
-                Refusal::conflict("TEST_TICKET", StepError::TestTicket.to_string())
-            }
-            e => {
-                tracing::warn!(error = %e, "command failed");
-                Refusal::new(
-                    Kind::Unavailable,
-                    "UNAVAILABLE",
-                    "the workflow could not be updated just now; try again",
-                )
-                .retry_after(2)
-            }
-        }
+refusal!(StepError, self => match self {
+    StepError::NotFound => Refusal::not_found("workflow"),
+    StepError::InvalidTransition(e) => Refusal::conflict(
+        "INVALID_TRANSITION",
+        format!("not possible while the workflow is {}", e.from.as_str()),
+    )
+    .with_details(json!({ "state": e.from.as_str(), "reason": e.reason })),
+    StepError::InvalidAlertTransition(e) => {
+        Refusal::conflict("INVALID_TRANSITION", e.to_string())
+            .with_details(json!({ "state": e.from }))
     }
-}
+    StepError::AlreadyAcknowledged { by } => Refusal::conflict(
+        "CONFLICT",
+        format!("the alert was already acknowledged by {by}"),
+    )
+    .with_details(json!({ "acknowledged_by": by })),
+    StepError::NoResponseApi => Refusal::conflict(
+        "NO_RESPONSE_API",
+        "the workflow's center has no positive-response API configured",
+    ),
+    StepError::TestTicket => {
+        Refusal::conflict("TEST_TICKET", StepError::TestTicket.to_string())
+    }
+    e => {
+        tracing::warn!(error = %e, "command failed");
+        Refusal::new(
+            Kind::Unavailable,
+            "UNAVAILABLE",
+            "the workflow could not be updated just now; try again",
+        )
+        .retry_after(2)
+    }
+});

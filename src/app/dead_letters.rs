@@ -5,7 +5,7 @@
 use aegis_actors::ports::StoreError;
 use aegis_actors::step::StepError;
 
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use super::list_params;
 use super::receive_ticket::{Delivery, Format, ReceiveError, Received, Signed};
 use super::views::{DeadLetterView, Page};
@@ -71,29 +71,25 @@ pub enum RedriveError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for RedriveError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::NotFound => Refusal::not_found("dead letter"),
-            Self::AlreadyRedriven | Self::Dismissed | Self::Summary => {
-                Refusal::conflict("CONFLICT", self.to_string())
-            }
-            Self::NoWorkflow => Refusal::internal(self),
-            // The request is fine; the letter's content is what stands in the way.
-            Self::NoCenter => Refusal::conflict("CONFLICT", self.to_string())
-                .with_details(serde_json::json!({ "field": "center" })),
-            Self::StillUnidentifiable(_) => Refusal::conflict("CONFLICT", self.to_string())
-                .with_details(serde_json::json!({ "field": "payload" })),
-            Self::Conflicts { workflow_id } => {
-                Refusal::conflict("TICKET_REVISION_CONFLICT", self.to_string())
-                    .with_details(serde_json::json!({ "workflow_id": workflow_id }))
-            }
-            Self::Receive(e) => e.refusal(),
-            Self::Step(e) => e.refusal(),
-            Self::Store(e) => e.refusal(),
-        }
+refusal!(RedriveError, self => match self {
+    Self::NotFound => Refusal::not_found("dead letter"),
+    Self::AlreadyRedriven | Self::Dismissed | Self::Summary => {
+        Refusal::conflict("CONFLICT", self.to_string())
     }
-}
+    Self::NoWorkflow => Refusal::internal(self),
+    // The request is fine; the letter's content is what stands in the way.
+    Self::NoCenter => Refusal::conflict("CONFLICT", self.to_string())
+        .with_details(serde_json::json!({ "field": "center" })),
+    Self::StillUnidentifiable(_) => Refusal::conflict("CONFLICT", self.to_string())
+        .with_details(serde_json::json!({ "field": "payload" })),
+    Self::Conflicts { workflow_id } => {
+        Refusal::conflict("TICKET_REVISION_CONFLICT", self.to_string())
+            .with_details(serde_json::json!({ "workflow_id": workflow_id }))
+    }
+    Self::Receive(e) => e.refusal(),
+    Self::Step(e) => e.refusal(),
+    Self::Store(e) => e.refusal(),
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum DismissError {
@@ -109,18 +105,14 @@ pub enum DismissError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for DismissError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::ReasonTooLong => Refusal::invalid("reason", self.to_string()),
-            Self::NotFound => Refusal::not_found("dead letter"),
-            Self::AlreadyHandled | Self::HandledMeanwhile => {
-                Refusal::conflict("CONFLICT", self.to_string())
-            }
-            Self::Store(e) => e.refusal(),
-        }
+refusal!(DismissError, self => match self {
+    Self::ReasonTooLong => Refusal::invalid("reason", self.to_string()),
+    Self::NotFound => Refusal::not_found("dead letter"),
+    Self::AlreadyHandled | Self::HandledMeanwhile => {
+        Refusal::conflict("CONFLICT", self.to_string())
     }
-}
+    Self::Store(e) => e.refusal(),
+});
 
 impl App {
     /// A page of dead letters, newest first.
@@ -276,6 +268,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::UseCaseError as _;
 
     #[test]
     fn a_letter_that_cannot_be_redriven_says_why() {

@@ -5,7 +5,7 @@
 
 use super::App;
 use super::centers::CentersError;
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use super::facilities::{FacilitiesError, ImportLayer};
 use crate::db::centers::CenterFormat;
 use crate::facilities::gis_file::Format;
@@ -24,15 +24,11 @@ pub enum DemoError {
     Network(String),
 }
 
-impl UseCaseError for DemoError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::Center(e) => e.refusal(),
-            Self::Layer(_, e) => e.refusal(),
-            Self::Network(_) => Refusal::internal(self),
-        }
-    }
-}
+refusal!(DemoError, self => match self {
+    Self::Center(e) => e.refusal(),
+    Self::Layer(_, e) => e.refusal(),
+    Self::Network(_) => Refusal::internal(self),
+});
 
 /// What the demo install did.
 #[derive(Debug, Clone, Default)]

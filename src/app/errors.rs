@@ -143,6 +143,20 @@ pub trait UseCaseError: std::error::Error {
     fn refusal(&self) -> Refusal;
 }
 
+/// How a use case's error enum presents itself, written once beside the enum:
+/// `refusal!(DueError, self => match self { Self::TooWide => …, Self::Store(e) => e.refusal() });`
+macro_rules! refusal {
+    ($ty:ty, $s:ident => $body:expr) => {
+        impl $crate::app::errors::UseCaseError for $ty {
+            fn refusal(&$s) -> $crate::app::errors::Refusal {
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use refusal;
+
 impl UseCaseError for Refusal {
     fn refusal(&self) -> Refusal {
         self.clone()

@@ -12,7 +12,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::App;
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use super::patterns::ATTR;
 use crate::db::facilities::{self as stored, LayerSettings, LayerView, VersionSource};
 use crate::facilities::gis_file::{self, AttrMap, Format, ReadError, ReadOptions};
@@ -47,51 +47,47 @@ pub enum FacilitiesError {
     Internal(String),
 }
 
-impl UseCaseError for FacilitiesError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::Invalid(problems) => Refusal::problems(problems),
-            Self::Unreadable(ReadError::Features {
-                problems,
-                truncated,
-            }) => {
-                let listed: Vec<Problem> = problems
-                    .iter()
-                    .map(|p| {
-                        let id =
-                            p.id.as_deref()
-                                .map_or_else(String::new, |id| format!(" (id {id})"));
-                        Problem::new(
-                            format!("features[{}]", p.index),
-                            "unreadable_feature",
-                            format!("feature {}{id}: {}", p.index, p.reason),
-                        )
-                    })
-                    .collect();
-                let mut r = Refusal::problems(&listed);
-                r.details = Some(json!({
-                    "problems": listed,
-                    "features": problems,
-                    "truncated": truncated,
-                }));
-                r
-            }
-            Self::Unreadable(e) => {
-                Refusal::problems(&[Problem::new("file", read_error_code(e), e.to_string())])
-            }
-            Self::TooLarge { .. } => {
-                Refusal::problems(&[Problem::new("file", "too_large", self.to_string())])
-            }
-            Self::NoSuchLayer => Refusal::not_found("facility layer"),
-            Self::NoSuchCenter => Refusal::not_found("center"),
-            // Not a failure of the server: one import at a time is the rule, as for a
-            // resource being changed by someone else.
-            Self::Busy => Refusal::conflict("IMPORT_RUNNING", self.to_string()).retry_after(5),
-            Self::Store(e) => e.refusal(),
-            Self::Internal(e) => Refusal::internal(e),
-        }
+refusal!(FacilitiesError, self => match self {
+    Self::Invalid(problems) => Refusal::problems(problems),
+    Self::Unreadable(ReadError::Features {
+        problems,
+        truncated,
+    }) => {
+        let listed: Vec<Problem> = problems
+            .iter()
+            .map(|p| {
+                let id =
+                    p.id.as_deref()
+                        .map_or_else(String::new, |id| format!(" (id {id})"));
+                Problem::new(
+                    format!("features[{}]", p.index),
+                    "unreadable_feature",
+                    format!("feature {}{id}: {}", p.index, p.reason),
+                )
+            })
+            .collect();
+        let mut r = Refusal::problems(&listed);
+        r.details = Some(json!({
+            "problems": listed,
+            "features": problems,
+            "truncated": truncated,
+        }));
+        r
     }
-}
+    Self::Unreadable(e) => {
+        Refusal::problems(&[Problem::new("file", read_error_code(e), e.to_string())])
+    }
+    Self::TooLarge { .. } => {
+        Refusal::problems(&[Problem::new("file", "too_large", self.to_string())])
+    }
+    Self::NoSuchLayer => Refusal::not_found("facility layer"),
+    Self::NoSuchCenter => Refusal::not_found("center"),
+    // Not a failure of the server: one import at a time is the rule, as for a
+    // resource being changed by someone else.
+    Self::Busy => Refusal::conflict("IMPORT_RUNNING", self.to_string()).retry_after(5),
+    Self::Store(e) => e.refusal(),
+    Self::Internal(e) => Refusal::internal(e),
+});
 
 fn read_error_code(e: &ReadError) -> &'static str {
     match e {

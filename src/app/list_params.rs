@@ -3,7 +3,7 @@
 
 use chrono::DateTime;
 
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use crate::db::read::Cursor;
 
 pub const DEFAULT_LIMIT: usize = 50;
@@ -26,11 +26,9 @@ impl InvalidParam {
     }
 }
 
-impl UseCaseError for InvalidParam {
-    fn refusal(&self) -> Refusal {
-        Refusal::invalid(&self.field, self.message.clone())
-    }
-}
+refusal!(InvalidParam, self => {
+    Refusal::invalid(&self.field, self.message.clone())
+});
 
 pub fn limit(v: Option<usize>) -> Result<usize, InvalidParam> {
     match v {

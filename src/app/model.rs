@@ -5,7 +5,7 @@
 use aegis_actors::ports::{ScorerInfo, StoreError};
 
 use super::Service;
-use super::errors::{Kind, Refusal, UseCaseError};
+use super::errors::{Kind, Refusal, refusal};
 use crate::db::read::{self, ModelRecord};
 use crate::risk::forest::ModelError;
 
@@ -33,16 +33,12 @@ pub enum ModelUseError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for ModelUseError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::Missing(m) => Refusal::new(Kind::NotFound, "NOT_FOUND", m.clone()),
-            Self::Unusable(m) => Refusal::invalid("path", m.clone()),
-            Self::Thresholds(_) | Self::Join(_) => Refusal::internal(self),
-            Self::Store(e) => e.refusal(),
-        }
-    }
-}
+refusal!(ModelUseError, self => match self {
+    Self::Missing(m) => Refusal::new(Kind::NotFound, "NOT_FOUND", m.clone()),
+    Self::Unusable(m) => Refusal::invalid("path", m.clone()),
+    Self::Thresholds(_) | Self::Join(_) => Refusal::internal(self),
+    Self::Store(e) => e.refusal(),
+});
 
 impl Service {
     pub async fn model(&self) -> Result<ModelInfo, ModelUseError> {

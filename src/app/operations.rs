@@ -6,7 +6,7 @@ use aegis_actors::ports::StoreError;
 use aegis_actors::ports::store::Store;
 use chrono::TimeDelta;
 
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use super::model::ModelUseError;
 use super::{App, Service};
 use crate::db::read::due::{self, DueItem};
@@ -30,14 +30,10 @@ pub enum DueError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for DueError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::TooWide => Refusal::invalid("within", self.to_string()),
-            Self::Store(e) => e.refusal(),
-        }
-    }
-}
+refusal!(DueError, self => match self {
+    Self::TooWide => Refusal::invalid("within", self.to_string()),
+    Self::Store(e) => e.refusal(),
+});
 
 /// Everything the operators' system page shows.
 #[derive(Debug)]

@@ -6,7 +6,7 @@ use aegis_actors::ports::StoreError;
 use chrono::{DateTime, Utc};
 
 use super::App;
-use super::errors::{Kind, Refusal, UseCaseError};
+use super::errors::{Kind, Refusal, refusal};
 use super::receive_ticket::{ReceiveError, Signed};
 use crate::db::outcomes::{self, NewOutcome, OutcomeRecord, Recorded};
 
@@ -61,22 +61,18 @@ pub enum OutcomeError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for OutcomeError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::BadSignature => {
-                Refusal::new(Kind::Unauthenticated, "SIGNATURE_INVALID", self.to_string())
-            }
-            Self::UnknownFacility => Refusal::invalid("facility", self.to_string()),
-            Self::NotesTooLong => Refusal::invalid("notes", self.to_string()),
-            Self::Conflict { outcome_id } => Refusal::conflict("CONFLICT", self.to_string())
-                .with_details(serde_json::json!({ "outcome_id": outcome_id })),
-            Self::NoTicket => Refusal::not_found("ticket"),
-            Self::Center(e) => e.refusal(),
-            Self::Store(e) => e.refusal(),
-        }
+refusal!(OutcomeError, self => match self {
+    Self::BadSignature => {
+        Refusal::new(Kind::Unauthenticated, "SIGNATURE_INVALID", self.to_string())
     }
-}
+    Self::UnknownFacility => Refusal::invalid("facility", self.to_string()),
+    Self::NotesTooLong => Refusal::invalid("notes", self.to_string()),
+    Self::Conflict { outcome_id } => Refusal::conflict("CONFLICT", self.to_string())
+        .with_details(serde_json::json!({ "outcome_id": outcome_id })),
+    Self::NoTicket => Refusal::not_found("ticket"),
+    Self::Center(e) => e.refusal(),
+    Self::Store(e) => e.refusal(),
+});
 
 impl App {
     /// The center `code` as a reporter, when `body` carries its webhook signature.

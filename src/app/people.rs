@@ -8,7 +8,7 @@ use aegis_workflows::roster::{Channel, Roster};
 use chrono::{DateTime, Utc};
 
 use super::App;
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use super::patterns::{DAYS, EMAIL, ROSTER, ROUTING_KEY, SECRET, TIME, URL, USER, shape};
 use crate::db::people::{self, UserView};
 
@@ -96,19 +96,15 @@ pub enum PeopleError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for PeopleError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::Invalid(problems) => Refusal::problems(problems),
-            Self::NoSuchUser => Refusal::not_found("user"),
-            Self::UnknownMembers(unknown) => {
-                Refusal::new(super::Kind::NotFound, "NOT_FOUND", self.to_string())
-                    .with_details(serde_json::json!({ "unknown_users": unknown }))
-            }
-            Self::Store(e) => e.refusal(),
-        }
+refusal!(PeopleError, self => match self {
+    Self::Invalid(problems) => Refusal::problems(problems),
+    Self::NoSuchUser => Refusal::not_found("user"),
+    Self::UnknownMembers(unknown) => {
+        Refusal::new(super::Kind::NotFound, "NOT_FOUND", self.to_string())
+            .with_details(serde_json::json!({ "unknown_users": unknown }))
     }
-}
+    Self::Store(e) => e.refusal(),
+});
 
 /// A roster and who it reaches now.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use aegis_actors::services::admission::{Admit, AdmitError};
 use aegis_workflows::lifecycle::State;
 use serde_json::json;
 
-use super::errors::{Kind, Refusal, UseCaseError};
+use super::errors::{Kind, Refusal, refusal};
 use super::{App, Service};
 use crate::db::centers::{CenterAuth, CenterFormat};
 use crate::formats::signature::{self, NativeHeaders, SignatureError};
@@ -132,20 +132,16 @@ pub enum ReceiveError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for ReceiveError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::UnknownCenter(_) => {
-                Refusal::new(Kind::NotFound, "UNKNOWN_CENTER", self.to_string())
-            }
-            Self::Signature(e) => signature_refusal(e),
-            Self::Unidentifiable(_) => Refusal::malformed(self.to_string()),
-            Self::Busy { retry_after } => Refusal::unavailable(self.to_string(), *retry_after),
-            Self::Unserializable(e) | Self::Config(e) => Refusal::internal(e),
-            Self::Store(e) => e.refusal(),
-        }
+refusal!(ReceiveError, self => match self {
+    Self::UnknownCenter(_) => {
+        Refusal::new(Kind::NotFound, "UNKNOWN_CENTER", self.to_string())
     }
-}
+    Self::Signature(e) => signature_refusal(e),
+    Self::Unidentifiable(_) => Refusal::malformed(self.to_string()),
+    Self::Busy { retry_after } => Refusal::unavailable(self.to_string(), *retry_after),
+    Self::Unserializable(e) | Self::Config(e) => Refusal::internal(e),
+    Self::Store(e) => e.refusal(),
+});
 
 /// A signature check's refusal, in the contract's codes.
 pub fn signature_refusal(e: &SignatureError) -> Refusal {

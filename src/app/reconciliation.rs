@@ -10,7 +10,7 @@ use aegis_workflows::daily_summary;
 use aegis_workflows::notification::Audience;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use super::receive_ticket::{ReceiveError, Signed, content_id};
 use super::{App, Service};
 use crate::db::centers::CenterAuth;
@@ -36,17 +36,13 @@ pub enum SummaryError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for SummaryError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::Signature(e) => ReceiveError::Signature(e.clone()).refusal(),
-            Self::Unreadable(problems) => Refusal::problems(problems),
-            Self::Unplaceable => Refusal::invalid("date", self.to_string()),
-            Self::Config(_) | Self::Vanished => Refusal::internal(self),
-            Self::Store(e) => e.refusal(),
-        }
-    }
-}
+refusal!(SummaryError, self => match self {
+    Self::Signature(e) => ReceiveError::Signature(e.clone()).refusal(),
+    Self::Unreadable(problems) => Refusal::problems(problems),
+    Self::Unplaceable => Refusal::invalid("date", self.to_string()),
+    Self::Config(_) | Self::Vanished => Refusal::internal(self),
+    Self::Store(e) => e.refusal(),
+});
 
 /// The reconciliation filters as a caller gives them, unchecked.
 #[derive(Debug, Clone, Default)]
@@ -64,14 +60,10 @@ pub enum ReconciliationListError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for ReconciliationListError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::BadDate => Refusal::invalid("date", self.to_string()),
-            Self::Store(e) => e.refusal(),
-        }
-    }
-}
+refusal!(ReconciliationListError, self => match self {
+    Self::BadDate => Refusal::invalid("date", self.to_string()),
+    Self::Store(e) => e.refusal(),
+});
 
 /// What the operators' "missing" page shows: the gaps and the latest reconciliations.
 #[derive(Debug)]

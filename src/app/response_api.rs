@@ -10,7 +10,7 @@ use aegis_workflows::Problem;
 use aegis_workflows::lifecycle::Disposition;
 use aegis_workflows::positive_response::check_mapping;
 
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use super::receive_ticket::ReceiveError;
 use super::{App, Service};
 use crate::db::response_apis::{self, ApiView, MASKED_PASSWORD, ResponseApi};
@@ -108,17 +108,13 @@ pub enum ResponseApiError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for ResponseApiError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::Invalid(p) => Refusal::problems(p),
-            Self::NoResponseApi => Refusal::not_found("response API"),
-            Self::Center(e) => e.refusal(),
-            Self::Vanished => Refusal::internal(self),
-            Self::Store(e) => e.refusal(),
-        }
-    }
-}
+refusal!(ResponseApiError, self => match self {
+    Self::Invalid(p) => Refusal::problems(p),
+    Self::NoResponseApi => Refusal::not_found("response API"),
+    Self::Center(e) => e.refusal(),
+    Self::Vanished => Refusal::internal(self),
+    Self::Store(e) => e.refusal(),
+});
 
 impl Service {
     /// Sets `code`'s PositiveResponse API and fetches its locate codes.

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::App;
 use super::auth_throttle::FailureWindow;
-use super::errors::{Kind, Refusal, UseCaseError};
+use super::errors::{Kind, Refusal, refusal};
 use super::passwords;
 use crate::db::principals::{self, Principal, Role};
 use crate::db::sign_in;
@@ -145,22 +145,18 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for AuthError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::NoToken | Self::BadToken | Self::BadPassword => {
-                Refusal::new(Kind::Unauthenticated, "UNAUTHENTICATED", self.to_string())
-            }
-            Self::NotOperator => Refusal::new(Kind::Forbidden, "FORBIDDEN", self.to_string()),
-            Self::Limited { retry_after } => {
-                Refusal::new(Kind::RateLimited, "RATE_LIMITED", self.to_string())
-                    .retry_after(*retry_after)
-            }
-            Self::Hashing(_) => Refusal::internal(self),
-            Self::Store(e) => e.refusal(),
-        }
+refusal!(AuthError, self => match self {
+    Self::NoToken | Self::BadToken | Self::BadPassword => {
+        Refusal::new(Kind::Unauthenticated, "UNAUTHENTICATED", self.to_string())
     }
-}
+    Self::NotOperator => Refusal::new(Kind::Forbidden, "FORBIDDEN", self.to_string()),
+    Self::Limited { retry_after } => {
+        Refusal::new(Kind::RateLimited, "RATE_LIMITED", self.to_string())
+            .retry_after(*retry_after)
+    }
+    Self::Hashing(_) => Refusal::internal(self),
+    Self::Store(e) => e.refusal(),
+});
 
 /// A console session: the cookie's value (its only copy) and its CSRF token.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use aegis_actors::ports::StoreError;
 use aegis_actors::step::{Command, StepError};
 use aegis_workflows::positive_response::{LocateCode, is_active};
 
-use super::errors::{Refusal, UseCaseError};
+use super::errors::{Refusal, refusal};
 use super::list_params::{self, InvalidParam};
 use super::views::{Page, WorkflowDetail, WorkflowItem};
 use super::{App, Service};
@@ -71,14 +71,10 @@ pub enum LookupError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for LookupError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::NotFound(what) => Refusal::not_found(what),
-            Self::Store(e) => e.refusal(),
-        }
-    }
-}
+refusal!(LookupError, self => match self {
+    Self::NotFound(what) => Refusal::not_found(what),
+    Self::Store(e) => e.refusal(),
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
@@ -88,14 +84,10 @@ pub enum ListError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for ListError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::Invalid(e) => e.refusal(),
-            Self::Store(e) => e.refusal(),
-        }
-    }
-}
+refusal!(ListError, self => match self {
+    Self::Invalid(e) => e.refusal(),
+    Self::Store(e) => e.refusal(),
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum CancelError {
@@ -105,14 +97,10 @@ pub enum CancelError {
     Step(#[from] StepError),
 }
 
-impl UseCaseError for CancelError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::ReasonTooLong => Refusal::invalid("reason", self.to_string()),
-            Self::Step(e) => e.refusal(),
-        }
-    }
-}
+refusal!(CancelError, self => match self {
+    Self::ReasonTooLong => Refusal::invalid("reason", self.to_string()),
+    Self::Step(e) => e.refusal(),
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum RespondError {
@@ -132,19 +120,15 @@ pub enum RespondError {
     Store(#[from] StoreError),
 }
 
-impl UseCaseError for RespondError {
-    fn refusal(&self) -> Refusal {
-        match self {
-            Self::NoteTooLong => Refusal::invalid("note", self.to_string()),
-            Self::NotFound => Refusal::not_found("workflow"),
-            Self::NoResponseApi(_) => Refusal::conflict("NO_RESPONSE_API", self.to_string()),
-            Self::InactiveCode { .. } => Refusal::invalid("code", self.to_string()),
-            Self::Vanished => Refusal::internal(self),
-            Self::Step(e) => e.refusal(),
-            Self::Store(e) => e.refusal(),
-        }
-    }
-}
+refusal!(RespondError, self => match self {
+    Self::NoteTooLong => Refusal::invalid("note", self.to_string()),
+    Self::NotFound => Refusal::not_found("workflow"),
+    Self::NoResponseApi(_) => Refusal::conflict("NO_RESPONSE_API", self.to_string()),
+    Self::InactiveCode { .. } => Refusal::invalid("code", self.to_string()),
+    Self::Vanished => Refusal::internal(self),
+    Self::Step(e) => e.refusal(),
+    Self::Store(e) => e.refusal(),
+});
 
 impl App {
     /// `query`'s page of workflows, newest first.

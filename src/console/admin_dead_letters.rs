@@ -10,7 +10,7 @@ use aegis_actors::records::DeadLetterKind;
 use maud::html;
 use serde::Deserialize;
 
-use super::{Needs, layout, refused, require, require_form, see_other};
+use super::{Needs, Operator, layout, refused, require_form, see_other};
 use crate::app::dead_letters::DeadLetterQuery;
 use crate::web::page::respond;
 use crate::web::state::AppState;
@@ -19,11 +19,8 @@ use crate::web::state::AppState;
 const ERROR_CHARS: usize = 200;
 const PAYLOAD_CHARS: usize = 4_000;
 
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Operator).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
+    let who = who.0;
     let query = DeadLetterQuery {
         limit: Some(100),
         ..DeadLetterQuery::default()

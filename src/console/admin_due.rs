@@ -3,18 +3,15 @@
 //! `GET /v1/admin/due`. An officer is answered 403.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use maud::html;
 
-use super::{Needs, layout, refused, require};
+use super::{Operator, layout, refused};
 use crate::web::page::respond;
 use crate::web::state::AppState;
 
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Operator).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
+    let who = who.0;
     let items = match state.app.due(None).await {
         Ok(i) => i,
         Err(e) => return refused(&who, &e, "/admin/due"),

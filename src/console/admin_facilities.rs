@@ -14,7 +14,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::session::SignedIn;
-use super::{Needs, layout, refused, require, require_form, see_other};
+use super::{Needs, Operator, layout, refused, require, require_form, see_other};
 use crate::app::facilities::{FacilitiesError, ImportLayer};
 use crate::app::views::{LayerView, VersionView};
 use crate::app::{Refusal, UseCaseError};
@@ -26,11 +26,8 @@ use crate::web::status::status_of;
 /// The largest text field of the form read (the file has `facilities.max_bytes`).
 const FIELD_BYTES: usize = 4 * 1024;
 
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Operator).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+pub async fn page(state: web::Data<AppState>, req: HttpRequest, who: Operator) -> HttpResponse {
+    let who = who.0;
     let imported = req.uri().query().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
             .find(|(k, _)| k == "imported")

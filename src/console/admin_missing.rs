@@ -4,11 +4,11 @@
 //! newest first. An officer is answered 403.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use aegis_workflows::daily_summary::TicketRef;
 use maud::{Markup, html};
 
-use super::{Needs, layout, refused, require};
+use super::{Operator, layout, refused};
 use crate::web::page::respond;
 use crate::web::state::AppState;
 
@@ -21,11 +21,8 @@ fn refs(list: &[TicketRef]) -> Markup {
     }
 }
 
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Operator).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
+    let who = who.0;
     let (list, gaps) = match state.app.missing().await {
         Ok(m) => (m.reconciliations, m.gaps),
         Err(e) => return refused(&who, &e, "/admin/missing"),

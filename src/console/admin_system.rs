@@ -4,20 +4,17 @@
 //! `GET /v1/admin/stats`, `/actors` and `/model`.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use aegis_actors::health::ActorReport;
 use maud::{Markup, html};
 
-use super::{Needs, layout, refused, require};
+use super::{Operator, layout, refused};
 use crate::app::views::{ModelRecord, Stats};
 use crate::web::page::respond;
 use crate::web::state::AppState;
 
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Operator).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
+    let who = who.0;
     let system = match state.app.system().await {
         Ok(s) => s,
         Err(e) => return refused(&who, &e, "/admin/system"),

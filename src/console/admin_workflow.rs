@@ -13,7 +13,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::session::SignedIn;
-use super::{Needs, layout, refused, require, require_form, see_other};
+use super::{Needs, Operator, layout, refused, require_form, see_other};
 use crate::app::views::{EventView, WorkflowDetail};
 use crate::app::workflows::DEFAULT_REASON;
 use crate::formats::openticket::CenterSays;
@@ -22,13 +22,10 @@ use crate::web::state::AppState;
 
 pub async fn page(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    who: Operator,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Operator).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+    let who = who.0;
     let (detail, codes) = match state.app.workflow_with_codes(&id).await {
         Ok(d) => d,
         Err(e) => return refused(&who, &e, "/admin/workflows"),

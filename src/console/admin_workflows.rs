@@ -3,14 +3,14 @@
 //! the workflow's own page. An officer is answered 403 and sees none of it.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use aegis_workflows::State;
 use aegis_workflows::risk::Band;
 use aegis_workflows::screening::Category;
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
-use super::{Needs, layout, refused, require};
+use super::{Operator, layout, refused};
 use crate::app::views::{Page, WorkflowItem};
 use crate::app::workflows::WorkflowQuery;
 use crate::web::page::respond;
@@ -85,13 +85,10 @@ impl FilterForm {
 
 pub async fn page(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    who: Operator,
     form: web::Query<FilterForm>,
 ) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Operator).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+    let who = who.0;
     let form = form.into_inner();
     let page = match state.app.list_workflows(&form.query()).await {
         Ok(p) => p,

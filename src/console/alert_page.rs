@@ -10,7 +10,7 @@ use aegis_workflows::notification::Change;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Needs, facility_map, layout, refused, require, require_form, see_other};
+use super::{Needs, Officer, facility_map, layout, refused, require_form, see_other};
 use crate::app::alerts::AlertAction;
 use crate::app::views::NoticeFacts;
 use crate::notify::notice::Notice;
@@ -45,15 +45,8 @@ fn reasons_chart(n: &Notice) -> Markup {
     }
 }
 
-pub async fn page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Officer).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+pub async fn page(state: web::Data<AppState>, who: Officer, id: web::Path<String>) -> HttpResponse {
+    let who = who.0;
     let detail = match state.app.alert(&id, who.user.role).await {
         Ok(d) => d,
         Err(e) => return refused(&who, &e, "/alerts"),

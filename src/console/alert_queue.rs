@@ -4,11 +4,11 @@
 //! what work and method, what is buried how near, the risk. One column: it fits a phone.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use aegis_workflows::alert::AlertState;
 use maud::{Markup, html};
 
-use super::{Needs, layout, refused, require};
+use super::{Officer, layout, refused};
 use crate::app::queue::{QueueItem, QueueQuery};
 use crate::web::page::respond;
 use crate::web::state::AppState;
@@ -49,11 +49,8 @@ fn rows(items: &[QueueItem]) -> Markup {
     }
 }
 
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Officer).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+pub async fn page(state: web::Data<AppState>, who: Officer) -> HttpResponse {
+    let who = who.0;
     let queue = match open_alerts(&state).await {
         Ok(q) => q,
         Err(e) => return refused(&who, &e, "/alerts"),
@@ -81,11 +78,8 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
 }
 
 /// `/alerts/rows`: the queue's rows alone, for the page's live update.
-pub async fn rows_fragment(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let who = match require(&state, &req, Needs::Officer).await {
-        Ok(w) => w,
-        Err(answer) => return answer,
-    };
+pub async fn rows_fragment(state: web::Data<AppState>, who: Officer) -> HttpResponse {
+    let who = who.0;
     match open_alerts(&state).await {
         Ok(queue) => respond(StatusCode::OK, rows(&queue.items)),
         Err(e) => refused(&who, &e, "/alerts"),

@@ -131,6 +131,50 @@ pub async fn require(
     Ok(who)
 }
 
+/// The signed-in officer or operator a page is for, as an extractor: anyone else is answered
+/// before the handler runs (sign-in for nobody, 403 for an officer at an operator page).
+#[derive(Debug)]
+pub struct Officer(pub SignedIn);
+
+/// The signed-in operator an operator page is for (see [`Officer`]).
+#[derive(Debug)]
+pub struct Operator(pub SignedIn);
+
+fn page_user(
+    req: &HttpRequest,
+    needs: Needs,
+) -> futures::future::LocalBoxFuture<'static, Result<SignedIn, actix_web::Error>> {
+    let req = req.clone();
+    Box::pin(async move {
+        let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| {
+            actix_web::error::ErrorInternalServerError("application state missing")
+        })?;
+        require(state, &req, needs).await.map_err(|answer| {
+            actix_web::error::InternalError::from_response("not for this user", answer).into()
+        })
+    })
+}
+
+impl actix_web::FromRequest for Officer {
+    type Error = actix_web::Error;
+    type Future = futures::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let user = page_user(req, Needs::Officer);
+        Box::pin(async move { user.await.map(Self) })
+    }
+}
+
+impl actix_web::FromRequest for Operator {
+    type Error = actix_web::Error;
+    type Future = futures::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let user = page_user(req, Needs::Operator);
+        Box::pin(async move { user.await.map(Self) })
+    }
+}
+
 /// The signed-in user behind a form post, when it may act and the form came from Aegis's own
 /// page (same origin, the session's CSRF token); otherwise the answer to give.
 pub async fn require_form(

@@ -100,37 +100,16 @@ pub fn claim(
     until: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<DeliveryJob>, DieselError> {
-    let (now, until) = (to_db(now), to_db(until));
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    macro_rules! due {
-        () => {
-            deliveries::table
-                .filter(deliveries::state.eq("pending"))
-                .filter(deliveries::next_at.le(now))
-                .filter(
-                    deliveries::claimed_until
-                        .is_null()
-                        .or(deliveries::claimed_until.lt(now)),
-                )
-                .order(deliveries::next_at.asc())
-                .limit(limit)
-                .select(DeliveryRow::as_select())
-        };
-    }
-    let rows: Vec<DeliveryRow> = match tx {
-        Tx::Sqlite(c) => due!().load(*c)?,
-        Tx::Pg(c) => due!().for_update().skip_locked().load(*c)?,
-    };
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    with_tx!(tx, |c| {
-        diesel::update(deliveries::table.filter(deliveries::id.eq_any(&ids)))
-            .set((
-                deliveries::claimed_by.eq(node),
-                deliveries::claimed_until.eq(until),
-            ))
-            .execute(c)?;
-        Ok::<(), DieselError>(())
-    })?;
+    let rows = super::lease!(
+        tx,
+        deliveries,
+        DeliveryRow,
+        |now| deliveries::state
+            .eq("pending")
+            .and(deliveries::next_at.le(now)),
+        deliveries::next_at.asc(),
+        (now, node, until, limit)
+    );
     rows.into_iter()
         .map(|r| {
             let attempt = u32::try_from(r.attempts).unwrap_or(u32::MAX - 1) + 1;

@@ -8,7 +8,6 @@ use diesel::result::Error as DieselError;
 
 use crate::db::rows::OutboxRowDb;
 use crate::db::schema::outbox;
-use crate::db::time::to_db;
 use crate::db::tx::Tx;
 use crate::with_tx;
 
@@ -20,32 +19,13 @@ pub fn claim_outbox(
     until: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<OutboxRow>, DieselError> {
-    let (now, until) = (to_db(now), to_db(until));
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    macro_rules! pending {
-        () => {
-            outbox::table
-                .filter(
-                    outbox::claimed_until
-                        .is_null()
-                        .or(outbox::claimed_until.lt(now)),
-                )
-                .order(outbox::id.asc())
-                .limit(limit)
-                .select(OutboxRowDb::as_select())
-        };
-    }
-    let rows: Vec<OutboxRowDb> = match tx {
-        Tx::Sqlite(c) => pending!().load(*c)?,
-        Tx::Pg(c) => pending!().for_update().skip_locked().load(*c)?,
-    };
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    with_tx!(tx, |c| {
-        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-            .set((outbox::claimed_by.eq(node), outbox::claimed_until.eq(until)))
-            .execute(c)?;
-        Ok::<(), DieselError>(())
-    })?;
+    let rows = super::lease!(
+        tx,
+        outbox,
+        OutboxRowDb,
+        outbox::id.asc(),
+        (now, node, until, limit)
+    );
     rows.into_iter()
         .map(|r| {
             let payload = r.payload;

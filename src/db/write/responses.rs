@@ -84,37 +84,16 @@ pub fn claim(
     until: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<ResponseJob>, DieselError> {
-    let (now, until) = (to_db(now), to_db(until));
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    macro_rules! due {
-        () => {
-            responses::table
-                .filter(responses::state.eq("pending"))
-                .filter(responses::next_at.le(now))
-                .filter(
-                    responses::claimed_until
-                        .is_null()
-                        .or(responses::claimed_until.lt(now)),
-                )
-                .order(responses::next_at.asc())
-                .limit(limit)
-                .select(ResponseRow::as_select())
-        };
-    }
-    let rows: Vec<ResponseRow> = match tx {
-        Tx::Sqlite(c) => due!().load(*c)?,
-        Tx::Pg(c) => due!().for_update().skip_locked().load(*c)?,
-    };
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    with_tx!(tx, |c| {
-        diesel::update(responses::table.filter(responses::id.eq_any(&ids)))
-            .set((
-                responses::claimed_by.eq(node),
-                responses::claimed_until.eq(until),
-            ))
-            .execute(c)?;
-        Ok::<(), DieselError>(())
-    })?;
+    let rows = super::lease!(
+        tx,
+        responses,
+        ResponseRow,
+        |now| responses::state
+            .eq("pending")
+            .and(responses::next_at.le(now)),
+        responses::next_at.asc(),
+        (now, node, until, limit)
+    );
     Ok(rows
         .into_iter()
         .map(|r| {

@@ -9,7 +9,6 @@ use diesel::result::Error as DieselError;
 use crate::db::convert;
 use crate::db::rows::TimerRow;
 use crate::db::schema::timers;
-use crate::db::time::to_db;
 use crate::db::tx::Tx;
 use crate::with_tx;
 
@@ -33,33 +32,14 @@ pub fn claim_timers(
     until: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<TimerRecord>, DieselError> {
-    let (now, until) = (to_db(now), to_db(until));
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    macro_rules! due {
-        () => {
-            timers::table
-                .filter(timers::due_at.le(now))
-                .filter(
-                    timers::claimed_until
-                        .is_null()
-                        .or(timers::claimed_until.lt(now)),
-                )
-                .order(timers::due_at.asc())
-                .limit(limit)
-                .select(TimerRow::as_select())
-        };
-    }
-    let rows: Vec<TimerRow> = match tx {
-        Tx::Sqlite(c) => due!().load(*c)?,
-        Tx::Pg(c) => due!().for_update().skip_locked().load(*c)?,
-    };
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    with_tx!(tx, |c| {
-        diesel::update(timers::table.filter(timers::id.eq_any(&ids)))
-            .set((timers::claimed_by.eq(node), timers::claimed_until.eq(until)))
-            .execute(c)?;
-        Ok::<(), DieselError>(())
-    })?;
+    let rows = super::lease!(
+        tx,
+        timers,
+        TimerRow,
+        |now| timers::due_at.le(now),
+        timers::due_at.asc(),
+        (now, node, until, limit)
+    );
     rows.iter()
         .map(|r| convert::timer_record(r).map_err(de_err))
         .collect()
