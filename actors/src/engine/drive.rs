@@ -11,14 +11,17 @@ use aegis_workflows::ticket::TicketType;
 use aegis_workflows::{revision, validation};
 use chrono::{DateTime, Utc};
 
-use super::decide::{SCREENING, due_timers, escalation_timer, urgent};
 use super::plan::{Decision, Plan};
+use super::timers::{due_timers, escalation_timer, urgent};
 use crate::deps::Deps;
 use crate::ports::StoreError;
 use crate::records::{
     Alert, SYSTEM, ScoreRecord, TimerChange, TimerKind, TimerRecord, WorkflowSnapshot,
 };
 use crate::step::StepError;
+
+/// Who clears a ticket screened `clear` (contract §10).
+pub(crate) const SCREENING: &str = "system:screening";
 
 /// One drive's working state as the workflow passes its states.
 struct Drive<'a> {

@@ -12,6 +12,7 @@ mod drive;
 mod notify;
 mod plan;
 mod respond;
+mod timers;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
