@@ -221,13 +221,23 @@ impl Reconcile {
 pub struct Due {
     /// How long before a ticket's response is due the alert's tier hears `due_soon`.
     pub warn_before_secs: u64,
+    /// How long after its dig time (legal start or response due) an open alert still counts as
+    /// live in the officers' queue; older ones are listed apart, below (a day).
+    pub stale_after_secs: u64,
 }
 
 impl Default for Due {
     fn default() -> Self {
         Self {
             warn_before_secs: 7_200,
+            stale_after_secs: 86_400,
         }
+    }
+}
+
+impl Due {
+    pub fn stale_after(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::seconds(i64::try_from(self.stale_after_secs).unwrap_or(i64::MAX))
     }
 }
 

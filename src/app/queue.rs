@@ -3,12 +3,13 @@
 //! where, what work and method, what is buried how near, the risk in words and the time left.
 //!
 //! Priority depends on the clock, so it is computed when asked, over the open alerts (at most
-//! [`MAX_CANDIDATES`], newest first), never stored. Alerts somebody has acknowledged follow
-//! the ones nobody has, each part in priority order: the queue is what still needs a person.
+//! [`MAX_CANDIDATES`], newest first), never stored. Live alerts come first; those whose dig time
+//! passed more than `due.stale_after_secs` ago (a day) follow as their own group, counted apart.
+//! Within each, alerts somebody has acknowledged follow the ones nobody has, each part in
+//! priority order: the queue is what still needs a person.
 
 use aegis_actors::records::AlertState;
 use aegis_workflows::priority::{self, Consequence, Priority};
-use aegis_workflows::screening::Screening;
 use aegis_workflows::ticket::Ticket;
 use serde::Serialize;
 
@@ -49,6 +50,8 @@ pub struct PriorityView {
     /// Seconds to the deadline, negative once it has passed.
     pub seconds_left: Option<i64>,
     pub overdue: bool,
+    /// The dig time passed long ago (`due.stale_after_secs`): listed below the live alerts.
+    pub stale: bool,
 }
 
 /// A queue row in words.
@@ -86,6 +89,51 @@ pub struct Queue {
     pub next_cursor: Option<String>,
     /// More open alerts than [`MAX_CANDIDATES`]: the oldest were left out of the order.
     pub truncated: bool,
+    /// How many of the alerts asked for are stale (listed after the live ones).
+    pub stale: usize,
+}
+
+impl App {
+    /// One open alert as the queue shows it: its priority and its row in words.
+    fn queue_item(
+        &self,
+        s: read::QueueSource,
+        now: chrono::DateTime<chrono::Utc>,
+        stale_after: chrono::TimeDelta,
+    ) -> (Priority, QueueItem) {
+        let (ticket, screening) = (s.ticket, s.screening);
+        let consequence = Consequence::of(screening.as_ref(), &self.consequence);
+        let deadline = priority::deadline(&ticket);
+        // An alert without a score yet is judged as the band would: a person looks.
+        let probability = s.item.probability.unwrap_or(f64::NAN);
+        let p = Priority::new(probability, consequence.weight(), deadline, now);
+        let words = RowWords {
+            place: ticket.location.in_words(),
+            work: work(&ticket),
+            buried: screening.as_ref().map_or_else(
+                || "not screened".to_owned(),
+                |s| priority::buried_in_words(s, &self.consequence),
+            ),
+            risk: aegis_workflows::risk::in_words(probability),
+            time_left: priority::time_left_words(deadline, now),
+            ticket_type: ticket.kind.map(|k| k.as_str().replace('_', " ")),
+        };
+        let view = PriorityView {
+            score: p.score,
+            expected_harm: p.expected_harm,
+            consequence,
+            deadline,
+            seconds_left: p.time_left(now).map(|d| d.num_seconds()),
+            overdue: p.overdue,
+            stale: p.is_stale(now, stale_after),
+        };
+        let item = QueueItem {
+            priority: view,
+            words,
+            item: s.item,
+        };
+        (p, item)
+    }
 }
 
 fn work(t: &Ticket) -> String {
@@ -128,55 +176,26 @@ impl App {
         };
         let truncated = sources.len() > MAX_CANDIDATES;
         let now = self.now();
-        let mut items = Vec::with_capacity(sources.len().min(MAX_CANDIDATES));
-        for s in sources.into_iter().take(MAX_CANDIDATES) {
-            let (ticket, screening) = (s.ticket, s.screening);
-            let consequence = Consequence::of(screening.as_ref(), &self.consequence);
-            let deadline = priority::deadline(&ticket);
-            // An alert without a score yet is judged as the band would: a person looks.
-            let p = Priority::new(
-                s.item.probability.unwrap_or(f64::NAN),
-                consequence.weight(),
-                deadline,
-                now,
-            );
-            let words = RowWords {
-                place: ticket.location.in_words(),
-                work: work(&ticket),
-                buried: screening
-                    .as_ref()
-                    .map_or_else(|| "not screened".to_owned(), Screening::in_words),
-                risk: aegis_workflows::risk::in_words(s.item.probability.unwrap_or(f64::NAN)),
-                time_left: priority::time_left_words(deadline, now),
-                ticket_type: ticket.kind.map(|k| k.as_str().replace('_', " ")),
-            };
-            items.push((
-                p,
-                QueueItem {
-                    priority: PriorityView {
-                        score: p.score,
-                        expected_harm: p.expected_harm,
-                        consequence,
-                        deadline,
-                        seconds_left: p.time_left(now).map(|d| d.num_seconds()),
-                        overdue: p.overdue,
-                    },
-                    words,
-                    item: s.item,
-                },
-            ));
-        }
+        let stale_after = self.settings.due.stale_after();
+        let mut items: Vec<(Priority, QueueItem)> = sources
+            .into_iter()
+            .take(MAX_CANDIDATES)
+            .map(|s| self.queue_item(s, now, stale_after))
+            .collect();
         items.sort_by(|a, b| {
-            let handled = |q: &QueueItem| q.item.alert.state == AlertState::Acknowledged;
-            handled(&a.1)
-                .cmp(&handled(&b.1))
-                .then(a.0.queue_order(&b.0))
+            let group = |q: &QueueItem| {
+                let handled = q.item.alert.state == AlertState::Acknowledged;
+                (q.priority.stale, handled)
+            };
+            group(&a.1).cmp(&group(&b.1)).then(a.0.queue_order(&b.0))
         });
+        let stale = items.iter().filter(|(_, q)| q.priority.stale).count();
         items.truncate(limit);
         Ok(Queue {
             items: items.into_iter().map(|(_, q)| q).collect(),
             next_cursor: None,
             truncated,
+            stale,
         })
     }
 }

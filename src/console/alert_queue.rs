@@ -1,7 +1,9 @@
 //! `/alerts`: the officers' queue in priority order (contract §12) — the most pressing open
-//! alert first, overdue on top, acknowledged ones after those nobody has taken — each row said
-//! in words an officer reads at 2 a.m. without opening it: time left, ticket and type, where,
-//! what work and method, what is buried how near, the risk. One column: it fits a phone.
+//! alert first (risk × what is buried, sooner deadlines higher), acknowledged ones after those
+//! nobody has taken, and apart below them the stale ones whose dig time passed long ago — each
+//! row said in words an officer reads at 2 a.m. without opening it: time left, ticket and type,
+//! where, what work and method, the most dangerous facility near, the risk. One column: it fits
+//! a phone.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -29,11 +31,39 @@ async fn open_alerts(
 }
 
 fn rows(items: &[QueueItem]) -> Markup {
+    let stale = items.iter().filter(|q| q.priority.stale).count();
+    let live = items.len() - stale;
     html! {
-        @for q in items {
-            @let a = &q.item.alert;
-            @let late = if q.priority.overdue { "when overdue" } else { "when" };
-            li data-alert-id=(a.id) class=(if a.state == AlertState::Acknowledged { "taken" } else { "" }) {
+        @for q in &items[..live] { (row(q)) }
+        @if stale > 0 {
+            li class="group" data-stale-count=(stale) {
+                h2 { "Stale: the dig time passed over a day ago (" (stale) ")" }
+                p class="note" { "Still open; listed apart so that they never sit above a live one." }
+            }
+            @for q in &items[live..] { (row(q)) }
+        }
+    }
+}
+
+fn row(q: &QueueItem) -> Markup {
+    let a = &q.item.alert;
+    let late = if q.priority.overdue {
+        "when overdue"
+    } else {
+        "when"
+    };
+    let mut class = if a.state == AlertState::Acknowledged {
+        "taken"
+    } else {
+        ""
+    }
+    .to_owned();
+    if q.priority.stale {
+        class.push_str(" stale");
+    }
+    html! {
+        {
+            li data-alert-id=(a.id) class=(class.trim()) {
                 p class="line1" {
                     span class=(late) { (q.words.time_left) }
                     " · " a href=(format!("/alerts/{}", a.id)) { (a.ticket_number) }
@@ -56,15 +86,17 @@ pub async fn page(state: web::Data<AppState>, who: Officer) -> HttpResponse {
         Err(e) => return refused(&who, &e, "/alerts"),
     };
     let items = queue.items;
+    let live = items.iter().filter(|q| !q.priority.stale).count();
     respond(
         StatusCode::OK,
         layout(
             &who,
             "Alerts",
             html! {
-                h1 { "Open alerts (" span data-count { (items.len()) } ")" }
+                h1 { "Open alerts (" span data-count { (live) } ")" }
                 p class="note" {
-                    "Most pressing first: risk × what is buried, sooner deadlines higher, overdue on top. "
+                    "Most pressing first: risk × what is buried, sooner deadlines higher. "
+                    "Alerts whose dig time passed over a day ago are listed apart, below. "
                     "The list follows new and changed alerts, and the clock, by itself."
                 }
                 @if queue.truncated {

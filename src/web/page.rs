@@ -60,6 +60,7 @@ details.center-fields td, details.center-fields th { overflow-wrap: anywhere; }
 ol.queue li p { margin: .1rem 0; } ol.queue li.taken { opacity: .7; }
 ol.queue .when { font-weight: 700; } ol.queue .when.overdue { color: #ff8787; }
 ol.queue .buried { color: #ffd43b; }
+ol.queue li.group { border-bottom: 0; padding-top: 1.2rem; } ol.queue li.stale { opacity: .75; }
 .gone { border-left: 4px solid #ffd43b; padding-left: .8rem; }
 form.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr));
   gap: 0 .8rem; align-items: end; margin-bottom: 1rem; }

@@ -2,8 +2,8 @@
 //! facility network, the same emergency bore scores at least twice as high beside the gas
 //! transmission line as beside the long-haul fibre and says why in words; urgent tickets in
 //! conflict or unknown reach a person whatever the band; and `GET /v1/alerts?order=priority`
-//! lists alerts overdue first, then by expected harm raised by urgency, the earlier deadline
-//! first at equal harm.
+//! lists live alerts by expected harm raised by urgency, the earlier deadline first at equal
+//! harm, and below them, apart, the stale ones whose dig time passed over a day ago.
 
 use aegis::facilities::synthetic::{DEMO_CENTER, DEMO_NETWORK, LAYERS, network_in_memory};
 use aegis_screening::LocalFrame;
@@ -38,15 +38,15 @@ fn beside(network: &[Value], layer: &str, id: &str, along: f64, north: f64) -> (
 }
 
 /// The emergency directional-drilling example as `number`, digging at a point, submitted five
-/// minutes ago on the test clock, its legal start and response due `legal_h` and `due_h` hours
-/// from now.
+/// minutes ago on the test clock (or, for a start already passed, five minutes before it), its
+/// legal start and response due `legal_h` and `due_h` hours from now.
 fn bore(number: &str, at: (f64, f64), legal_h: f64, due_h: Option<f64>) -> Value {
     let now = test_now();
     let h = |x: f64| (now + chrono::TimeDelta::seconds((x * 3600.0) as i64)).to_rfc3339();
     let mut t = fixture_json("emergency-directional-drilling.json");
     t["ticket_number"] = json!(number);
     t["excavator"]["id"] = json!(format!("EX-{number}"));
-    t["submitted_at"] = json!(h(-5.0 / 60.0));
+    t["submitted_at"] = json!(h(legal_h.min(0.0) - 5.0 / 60.0));
     t["legal_start_at"] = json!(h(legal_h));
     if let Some(d) = due_h {
         t["response_due_at"] = json!(h(d));
@@ -65,10 +65,11 @@ async fn alerted(app: &TestApp, ticket: &Value) -> Value {
     app.wait_state(&id, "alerted").await
 }
 
-/// Four alerts on the demo network, in the order the queue must list them: an emergency
-/// outside the map whose start passed 20 minutes ago; a bore beside the transmission line
-/// answering in 2 hours; the same bore, same harm, answering in 4; a bore beside the fibre
-/// answering in 1 hour. Returns the read-backs in that order.
+/// Four alerts on the demo network, in the order the queue must list them: a bore beside the
+/// transmission line answering in 2 hours; the same bore, same harm, answering in 4; a bore
+/// beside the fibre answering in 1 hour; and, apart below them, an emergency outside the map
+/// whose start passed 15 days 9 hours ago (the README's Oakland ticket, which used to sit on
+/// top). Returns the read-backs in that order.
 pub async fn four_alerts(app: &TestApp) -> Vec<Value> {
     let net = demo_network();
     // Both in the open land south of the town: the corridor an eighth of the way from its
@@ -77,11 +78,11 @@ pub async fn four_alerts(app: &TestApp) -> Vec<Value> {
     let fibre = beside(&net, "demo-fiber", "FO-LH-1", 0.5, 5.0);
     // Ten miles east of the network: outside the mapped coverage.
     let away = (DEMO_CENTER.0 + 0.18, DEMO_CENTER.1);
-    let overdue = alerted(app, &bore("Q-OVERDUE", away, -20.0 / 60.0, None)).await;
+    let stale = alerted(app, &bore("Q-STALE", away, -(15.0 * 24.0 + 9.0), None)).await;
     let gas_2h = alerted(app, &bore("Q-GAS-2H", gas, 6.0, Some(2.0))).await;
     let gas_4h = alerted(app, &bore("Q-GAS-4H", gas, 6.0, Some(4.0))).await;
     let fibre_1h = alerted(app, &bore("Q-FIBRE-1H", fibre, 6.0, Some(1.0))).await;
-    vec![overdue, gas_2h, gas_4h, fibre_1h]
+    vec![gas_2h, gas_4h, fibre_1h, stale]
 }
 
 fn names(features: &Value) -> Vec<String> {
@@ -100,7 +101,7 @@ async fn the_queue_puts_what_could_hurt_most_soonest_first(backend: Backend) {
         return;
     };
     let alerts = four_alerts(&app).await;
-    let [overdue, gas, gas_later, fibre] = [0, 1, 2, 3].map(|i| alerts[i].clone());
+    let [gas, gas_later, fibre, stale] = [0, 1, 2, 3].map(|i| alerts[i].clone());
 
     // What is buried moves the risk: the same bore, beside the transmission line and beside
     // the fibre, scored by the bundled v2 model.
@@ -109,7 +110,7 @@ async fn the_queue_puts_what_could_hurt_most_soonest_first(backend: Backend) {
     }
     assert_eq!(gas["screening"]["category"], "conflict");
     assert_eq!(fibre["screening"]["category"], "conflict");
-    assert_eq!(overdue["screening"]["unknown"], "outside_coverage");
+    assert_eq!(stale["screening"]["unknown"], "outside_coverage");
     let p = |w: &Value| w["score"]["probability"].as_f64().unwrap();
     assert!(
         p(&gas) >= 2.0 * p(&fibre),
@@ -161,28 +162,35 @@ async fn the_queue_puts_what_could_hurt_most_soonest_first(backend: Backend) {
         .collect();
     assert_eq!(ids, expected, "{:#}", q.body);
     assert_eq!(q.body["truncated"], false);
-    let first = &q.body["items"][0];
-    assert_eq!(first["priority"]["overdue"], true);
-    assert_eq!(first["priority"]["consequence"]["basis"], "unknown");
+    assert_eq!(q.body["stale"], 1, "one stale alert, counted apart");
+    // The stale one is last, though its start passed long ago and nobody knows what is buried.
+    let last = &q.body["items"][3];
+    assert_eq!(last["priority"]["stale"], true);
+    assert_eq!(last["priority"]["overdue"], true);
+    assert_eq!(last["priority"]["consequence"]["basis"], "unknown");
     assert!(
-        first["words"]["time_left"]
+        last["words"]["time_left"]
             .as_str()
             .unwrap()
-            .starts_with("overdue")
+            .starts_with("overdue 15 d 9 h")
     );
-    let second = &q.body["items"][1];
+    let first = &q.body["items"][0];
+    assert_eq!(first["priority"]["stale"], false);
     assert_eq!(
-        second["priority"]["consequence"]["class"],
+        first["priority"]["consequence"]["class"],
         "gas_transmission"
     );
-    // Five feet north of a bend in the corridor: at most five feet from it.
-    let buried = second["words"]["buried"].as_str().unwrap();
+    // Five feet north of a bend in the corridor: at most five feet from it, and named first
+    // with its zone, whatever else is nearer.
+    let buried = first["words"]["buried"].as_str().unwrap();
     let feet: f64 = buried
         .strip_prefix("gas transmission ")
         .and_then(|r| r.split(" ft").next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{buried}"));
     assert!(feet <= 5.0, "{buried}");
+    assert!(buried.contains(" ft — inside its 100 ft zone"), "{buried}");
+    let second = &q.body["items"][1];
     assert!(
         second["words"]["risk"]
             .as_str()
@@ -196,7 +204,7 @@ async fn the_queue_puts_what_could_hurt_most_soonest_first(backend: Backend) {
             .contains("directional drilling")
     );
     assert_eq!(
-        q.body["items"][3]["priority"]["consequence"]["class"],
+        q.body["items"][2]["priority"]["consequence"]["class"],
         "telecom"
     );
 

@@ -1,7 +1,10 @@
 //! What to look at first (contract §12): an alert's priority is its expected harm — the
 //! probability of damage times the consequence of the most serious facility in conflict — raised
 //! as its deadline (the legal start or the response due time, whichever comes first) approaches,
-//! and highest once the deadline has passed.
+//! to its highest at the deadline, where it stays. Lateness alone lifts nothing: an alert long
+//! overdue weighs what it weighed at its deadline, and one whose dig time passed long ago
+//! ([`Priority::is_stale`], a day by default) is listed apart, below the live ones, so a
+//! forgotten ticket cannot sit above a bore across a transmission line that starts in an hour.
 //!
 //! Consequence weights are relative (a gas transmission rupture against a fibre cut), set per
 //! class in `risk.consequence.<class>`; screening `unknown` counts as the heaviest class, because
@@ -12,7 +15,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::screening::{Category, FacilityClass, Screening};
+use crate::screening::{Category, FacilityClass, LayerScreening, Screening};
 use crate::ticket::Ticket;
 
 /// The weight of a dig with nothing of the member's in conflict: a damage still hurts someone
@@ -131,6 +134,77 @@ impl Consequence {
     }
 }
 
+/// The facility a dig most endangers: of the layers with a facility inside their tolerance zone,
+/// the heaviest class (then the nearest); with none in a zone, the nearest within screening
+/// distance. What a queue row, an alert page and a notice name first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Danger<'a> {
+    pub layer: &'a LayerScreening,
+    /// The nearest facility of that layer.
+    pub distance_ft: f64,
+    pub in_zone: bool,
+}
+
+impl Danger<'_> {
+    /// "gas transmission 11 ft — inside its 100 ft zone".
+    pub fn in_words(&self) -> String {
+        let side = if self.in_zone { "inside" } else { "outside" };
+        format!(
+            "{} {:.0} ft — {side} its {:.0} ft zone",
+            self.layer.class.as_str().replace('_', " "),
+            self.distance_ft,
+            self.layer.buffer_ft
+        )
+    }
+}
+
+pub fn most_dangerous<'a>(s: &'a Screening, w: &ConsequenceWeights) -> Option<Danger<'a>> {
+    let near = s
+        .layers
+        .iter()
+        .filter(|l| !l.facilities.is_empty() || l.within_buffer > 0)
+        .filter_map(|l| l.nearest_ft.map(|d| (l, d)));
+    let in_zone = near
+        .clone()
+        .filter(|(l, _)| l.within_buffer > 0)
+        .max_by(|(a, da), (b, db)| {
+            w.weight(a.class)
+                .total_cmp(&w.weight(b.class))
+                .then(db.total_cmp(da))
+        });
+    let (layer, distance_ft) = match in_zone {
+        Some(found) => found,
+        None => near.min_by(|(_, a), (_, b)| a.total_cmp(b))?,
+    };
+    Some(Danger {
+        layer,
+        distance_ft,
+        in_zone: layer.within_buffer > 0,
+    })
+}
+
+/// What is buried how near, the most dangerous first: "gas transmission 11 ft — inside its
+/// 100 ft zone; also telecom 0 ft", "nothing within 250 ft", or why nobody knows.
+pub fn buried_in_words(s: &Screening, w: &ConsequenceWeights) -> String {
+    let Some(danger) = most_dangerous(s, w) else {
+        return s.in_words();
+    };
+    let also = s
+        .layers
+        .iter()
+        .filter(|l| l.name != danger.layer.name && !l.facilities.is_empty())
+        .filter_map(|l| l.nearest_ft.map(|d| (l, d)))
+        .min_by(|(_, a), (_, b)| a.total_cmp(b));
+    match also {
+        Some((l, d)) => format!(
+            "{}; also {} {d:.0} ft",
+            danger.in_words(),
+            l.class.as_str().replace('_', " ")
+        ),
+        None => danger.in_words(),
+    }
+}
+
 /// The moment that matters first: the legal start or the response due time, the earlier.
 pub fn deadline(ticket: &Ticket) -> Option<DateTime<Utc>> {
     [ticket.legal_start_at, ticket.response_due_at]
@@ -160,10 +234,13 @@ pub struct Priority {
     pub expected_harm: f64,
     /// Expected harm × urgency: what the queue orders by.
     pub score: f64,
-    /// The deadline has passed: listed above every alert whose deadline has not.
+    /// The deadline has passed (shown; it lifts nothing beyond the deadline's own urgency).
     pub overdue: bool,
     pub deadline: Option<DateTime<Utc>>,
 }
+
+/// How long after its dig time an alert still counts as live (a day).
+pub const STALE_AFTER: TimeDelta = TimeDelta::hours(24);
 
 impl Priority {
     /// A probability that is not a number (the model failed) counts as certain damage: the
@@ -193,13 +270,17 @@ impl Priority {
         self.deadline.map(|d| d - now)
     }
 
-    /// Queue order: overdue first, then the higher score, then the earlier deadline (one
-    /// without a deadline last).
+    /// Its dig time passed more than `after` ago: listed apart, below the live alerts.
+    pub fn is_stale(&self, now: DateTime<Utc>, after: TimeDelta) -> bool {
+        self.deadline.is_some_and(|d| d + after <= now)
+    }
+
+    /// Queue order among alerts of the same group (live or stale): the higher score, then the
+    /// earlier deadline (one without a deadline last).
     pub fn queue_order(&self, other: &Self) -> Ordering {
         other
-            .overdue
-            .cmp(&self.overdue)
-            .then(other.score.total_cmp(&self.score))
+            .score
+            .total_cmp(&self.score)
             .then(match (self.deadline, other.deadline) {
                 (Some(a), Some(b)) => a.cmp(&b),
                 (Some(_), None) => Ordering::Less,
@@ -288,7 +369,7 @@ mod tests {
     }
 
     #[test]
-    fn hand_made_queue_higher_harm_first_earlier_deadline_at_equal_harm_overdue_on_top() {
+    fn hand_made_queue_higher_harm_first_earlier_deadline_at_equal_harm() {
         let now = at(1000.0);
         let q = |p: f64, c: f64, deadline_h: Option<f64>| {
             Priority::new(p, c, deadline_h.map(|h| at(1000.0 + h)), now)
@@ -311,11 +392,11 @@ mod tests {
         assert_eq!(
             names,
             [
-                "trencher over fibre, overdue",
                 "same harm, starts in 1 hour",
                 "same harm, starts in 3 hours",
                 "bore beside transmission, 2 days",
                 "unknown risk, no deadline",
+                "trencher over fibre, overdue",
                 "fence post, clear, next week",
             ]
         );
@@ -328,6 +409,50 @@ mod tests {
             ..a
         };
         assert_eq!(exact.queue_order(&b), Ordering::Less);
+    }
+
+    /// Issue 32: for a bore across the corridor the queue said "telecom 0 ft, gas distribution
+    /// 0 ft" while gas transmission lay 11 ft away inside its 100 ft zone. The heaviest class in
+    /// its zone leads, whatever its distance rank.
+    #[test]
+    fn the_most_dangerous_facility_is_named_first() {
+        let w = ConsequenceWeights::default();
+        let with = |class: FacilityClass, d: f64, within: usize| LayerScreening {
+            nearest_ft: Some(d),
+            facilities: vec![crate::screening::NearFacility {
+                id: format!("{}-1", class.as_str()),
+                seq: 0,
+                distance_ft: d,
+                attributes: serde_json::Map::new(),
+            }],
+            ..layer(class, within)
+        };
+        let s = Screening::from_layers(vec![
+            with(FacilityClass::Telecom, 0.0, 1),
+            with(FacilityClass::GasService, 0.0, 3),
+            with(FacilityClass::GasTransmission, 11.0, 1),
+            with(FacilityClass::Water, 4.0, 1),
+        ]);
+        let d = most_dangerous(&s, &w).unwrap();
+        assert_eq!(d.layer.class, FacilityClass::GasTransmission);
+        assert_eq!(
+            buried_in_words(&s, &w),
+            "gas transmission 11 ft — inside its 100 ft zone; also telecom 0 ft"
+        );
+        // Nothing in a zone: the nearest, said to be outside its zone.
+        let close = Screening::from_layers(vec![
+            with(FacilityClass::Water, 40.0, 0),
+            with(FacilityClass::GasTransmission, 180.0, 0),
+        ]);
+        assert_eq!(
+            buried_in_words(&close, &w),
+            "water 40 ft — outside its 25 ft zone; also gas transmission 180 ft"
+        );
+        let none = Screening::unknown(Unknown::OutsideCoverage, Vec::new());
+        assert_eq!(
+            buried_in_words(&none, &w),
+            "not known: outside the mapped area"
+        );
     }
 
     #[test]
@@ -356,10 +481,49 @@ mod tests {
             // Never below the expected harm, never above it at the deadline's boost.
             prop_assert!(base.score >= base.expected_harm);
             prop_assert!(base.score <= base.expected_harm * URGENCY_AT_DEADLINE + 1e-12);
-            // Overdue alerts order before any that are not.
-            let fresh = Priority::new(1.0, 200.0, Some(at(5000.0 + 1.0)), now);
-            let late = Priority::new(p, c, Some(at(5000.0 - 0.1)), now);
-            prop_assert_eq!(late.queue_order(&fresh), Ordering::Less);
         }
+
+        /// Lateness alone never lifts a small harm above a large one: past its deadline an
+        /// alert weighs what it weighed at it, however late, and a larger harm at (or past) its
+        /// own deadline (or a minute from it) comes first.
+        #[test]
+        fn lateness_alone_lifts_nothing(
+            p in 0.0001f64..1.0, c in 1.0f64..200.0,
+            late in 0.0f64..2000.0, more in 0.0f64..2000.0, larger in 1.01f64..50.0,
+            left in -2000.0f64..0.01,
+        ) {
+            let now = at(5000.0);
+            let at_deadline = Priority::new(p, c, Some(now), now);
+            let overdue = Priority::new(p, c, Some(at(5000.0 - late)), now);
+            let later = Priority::new(p, c, Some(at(5000.0 - late - more)), now);
+            prop_assert!((overdue.score - at_deadline.score).abs() < 1e-9);
+            prop_assert!((later.score - overdue.score).abs() < 1e-9);
+            let big = Priority::new((p * larger).min(1.0), c * larger, Some(at(5000.0 + left)), now);
+            prop_assert_eq!(big.queue_order(&later), Ordering::Less);
+        }
+    }
+
+    /// The pair from the README's Oakland example (issue 32): a ticket whose legal start was 15
+    /// days ago, outside the mapped area (0.27 %, the heaviest class as nobody knows), against a
+    /// bore across the gas transmission corridor 59 minutes from its start (4.0 %). The bore
+    /// comes first, and the Oakland ticket is stale: listed apart, below the live ones.
+    #[test]
+    fn a_stale_unknown_ticket_never_sits_above_a_bore_across_transmission() {
+        let now = at(10_000.0);
+        let w = ConsequenceWeights::default();
+        let unknown = Consequence::of(None, &w).weight();
+        let oakland = Priority::new(0.0027, unknown, Some(at(10_000.0 - 15.0 * 24.0 - 9.0)), now);
+        let bore = Priority::new(
+            0.040,
+            w.weight(FacilityClass::GasTransmission),
+            Some(now + TimeDelta::minutes(59)),
+            now,
+        );
+        assert_eq!(bore.queue_order(&oakland), Ordering::Less);
+        assert!(oakland.is_stale(now, STALE_AFTER));
+        assert!(!bore.is_stale(now, STALE_AFTER));
+        // A day late is stale; an hour late is not.
+        let hour_late = Priority::new(0.01, 5.0, Some(at(10_000.0 - 1.0)), now);
+        assert!(hour_late.overdue && !hour_late.is_stale(now, STALE_AFTER));
     }
 }

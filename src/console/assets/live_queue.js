@@ -18,7 +18,9 @@
           waiting = false;
           if (html === null) { return; }
           rows.innerHTML = html;
-          if (count) { count.textContent = String(rows.children.length); }
+          if (count) {
+            count.textContent = String(rows.querySelectorAll("li[data-alert-id]:not(.stale)").length);
+          }
         })
         .catch(function () { waiting = false; });
     }, 150);
