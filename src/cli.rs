@@ -34,7 +34,7 @@ pub enum Command {
     /// Manage rosters: who is reached when an alert is raised or escalated.
     #[command(subcommand)]
     Rosters(RostersCmd),
-    /// Facility layers from the member's GIS: import, list, show, retire (contract §10).
+    /// Facility layers from the member's GIS: import, list, show, retire, reactivate (contract §10).
     #[command(subcommand)]
     Facilities(FacilitiesCmd),
     /// Make a synthetic ticket history with outcomes.
@@ -183,6 +183,8 @@ pub enum FacilitiesCmd {
     Show { name: String },
     /// Stop a layer screening (its versions are kept).
     Retire { name: String },
+    /// Make a retired layer screen again with its last version.
+    Reactivate { name: String },
 }
 
 #[derive(Debug, Args)]
@@ -266,8 +268,10 @@ pub struct ScoreArgs {
 
 #[derive(Debug, Args)]
 pub struct LoadgenArgs {
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    pub url: String,
+    /// Where Aegis listens (default: `http.public_url`, else `http.bind`, from the
+    /// configuration).
+    #[arg(long)]
+    pub url: Option<String>,
     #[arg(long, default_value = "DEMO")]
     pub center: String,
     /// The center's secret (native `whsec_…`; for onecall the ASCII secret).
@@ -310,8 +314,10 @@ pub struct LoadgenArgs {
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    pub url: String,
+    /// Where Aegis listens (default: `http.public_url`, else `http.bind`, from the
+    /// configuration).
+    #[arg(long)]
+    pub url: Option<String>,
     #[arg(long, default_value = "DEMO")]
     pub center: String,
     #[arg(long, env = "AEGIS_SECRET")]

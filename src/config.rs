@@ -49,8 +49,39 @@ pub struct Settings {
     pub auth: Auth,
     pub outbound: Outbound,
     pub facilities: Facilities,
+    pub console: Console,
     pub demo: Demo,
     pub testing: Testing,
+}
+
+/// The console's own settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Console {
+    /// The zone times are shown in (`America/Los_Angeles`); empty: the first center's
+    /// configured zone, else `centers.timezone`. UTC is always on hover.
+    pub timezone: String,
+}
+
+impl Settings {
+    /// The zone the console shows times in: `console.timezone`, else the first center's
+    /// (`centers.<CODE>.timezone`), else `centers.timezone`.
+    pub fn display_zone(&self) -> anyhow::Result<chrono_tz::Tz> {
+        let name = Some(self.console.timezone.as_str())
+            .filter(|z| !z.is_empty())
+            .or_else(|| {
+                self.centers
+                    .each
+                    .values()
+                    .find_map(|c| c.timezone.as_deref())
+            });
+        match name {
+            Some(z) => z
+                .parse()
+                .map_err(|e| anyhow::anyhow!("console.timezone '{z}': {e}")),
+            None => self.centers.tz(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -577,6 +608,7 @@ impl Settings {
         for code in self.centers.each.keys() {
             self.centers.tz_of(code)?;
         }
+        self.display_zone()?;
         let c = &self.centers;
         if c.business_hours_start >= c.business_hours_end || c.business_hours_end > 24 {
             bail!("centers.business_hours_start must be before centers.business_hours_end (0–24)");
@@ -623,6 +655,25 @@ impl Settings {
             format!("http://{host}:{port}")
         } else {
             self.http.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    /// Where a tool on this machine reaches this Aegis (`aegis send`, `aegis loadgen`):
+    /// `http.public_url`, else the bind address and its port.
+    pub fn own_url(&self) -> anyhow::Result<String> {
+        let port = self
+            .http
+            .bind
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+            .filter(|p| *p != 0);
+        match port {
+            Some(port) => Ok(self.public_url(port)),
+            None if !self.http.public_url.is_empty() => Ok(self.public_url(0)),
+            None => anyhow::bail!(
+                "http.bind '{}' names no fixed port to send to: pass --url",
+                self.http.bind
+            ),
         }
     }
 

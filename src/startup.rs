@@ -239,6 +239,7 @@ async fn connect_outside(
         mailer,
         timeout,
         outbound,
+        settings.consequence()?,
     )?;
     let responder = PositiveResponseClient::new(db.clone(), timeout, outbound)?;
     actix_web::rt::spawn(crate::positive_response::codes::refresh_daily(

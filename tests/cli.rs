@@ -18,10 +18,15 @@ impl Scratch {
     }
 
     fn aegis(&self, args: &[&str]) -> Output {
+        self.aegis_env(args, &[])
+    }
+
+    fn aegis_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_aegis"))
             .args(args)
             .current_dir(&self.0)
             .env("AEGIS__DATABASE__URL", self.path("aegis.db"))
+            .envs(env.iter().copied())
             .env_remove("RUST_LOG")
             .output()
             .unwrap()
@@ -254,24 +259,28 @@ fn generate_train_and_score_work_together() {
 
 /// Runs `aegis serve` on `bind` until it answers, stops it, and returns what it printed.
 fn serve_briefly(s: &Scratch, host: &str) -> String {
-    let (mut child, _) = serve_on(s, host, &[]);
-    child.kill().unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8(out.stdout).unwrap()
+    let mut server = serve_on(s, host, &[]);
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    server.said.join().unwrap()
 }
 
-/// Starts `aegis serve` on `host` and a free port with `env` set, and waits until it answers.
-fn serve_on(s: &Scratch, host: &str, env: &[(&str, &str)]) -> (std::process::Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_aegis"))
+/// `aegis serve`, the port it chose, and everything it prints on stdout (once it ends).
+struct Served {
+    child: std::process::Child,
+    port: u16,
+    said: std::thread::JoinHandle<String>,
+}
+
+/// Starts `aegis serve` on `host` and port 0 with `env` set, and waits until it answers. The
+/// port is the one the server prints: one chosen here and released before the server bound it
+/// could be taken by another test's server meanwhile.
+fn serve_on(s: &Scratch, host: &str, env: &[(&str, &str)]) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aegis"))
         .arg("serve")
         .current_dir(&s.0)
         .env("AEGIS__DATABASE__URL", s.path("aegis.db"))
-        .env("AEGIS__HTTP__BIND", format!("{host}:{port}"))
+        .env("AEGIS__HTTP__BIND", format!("{host}:0"))
         .env("AEGIS__LOG__LEVEL", "error")
         .envs(env.iter().copied())
         .env_remove("RUST_LOG")
@@ -279,6 +288,30 @@ fn serve_on(s: &Scratch, host: &str, env: &[(&str, &str)]) -> (std::process::Chi
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let prefix = format!("Aegis is listening on {host}:");
+    let said = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(port) = line
+                .strip_prefix(&prefix)
+                .and_then(|p| p.trim().parse::<u16>().ok())
+            {
+                let _ = tx.send(port);
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let port = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("aegis did not say where it listens");
     let client = reqwest::blocking::Client::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !client
@@ -292,7 +325,7 @@ fn serve_on(s: &Scratch, host: &str, env: &[(&str, &str)]) -> (std::process::Chi
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    (child, port)
+    Served { child, port, said }
 }
 
 #[test]
@@ -458,7 +491,15 @@ fn rosters_and_channels_are_wired_from_the_command_line() {
         "--pagerduty-key",
         "R0ut1ngK3yABCD",
     ]);
-    assert!(set.contains("dana: 2 channel(s)"), "{set}");
+    assert!(
+        set.contains("dana: 2 channel(s), replacing 0 (none)"),
+        "{set}"
+    );
+    let again = s.ok(&["users", "channels", "dana", "--email", "dana@example.org"]);
+    assert!(
+        again.contains("dana: 1 channel(s), replacing 2 (email, pagerduty)"),
+        "it says what it replaced: {again}"
+    );
     let bad = s.aegis(&["users", "channels", "lee", "--email", "not-an-address"]);
     assert!(!bad.status.success());
     assert!(
@@ -591,7 +632,11 @@ fn an_open_ticket_center_is_added_sent_to_and_loaded_from_the_command_line() {
         !short.status.success(),
         "a guessable bearer secret is refused"
     );
-    let (mut server, port) = serve_on(&s, "127.0.0.1", &[("AEGIS__DEMO__ENABLED", "false")]);
+    let Served {
+        child: mut server,
+        port,
+        ..
+    } = serve_on(&s, "127.0.0.1", &[("AEGIS__DEMO__ENABLED", "false")]);
     let url = format!("http://127.0.0.1:{port}");
     let file = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -625,6 +670,24 @@ fn an_open_ticket_center_is_added_sent_to_and_loaded_from_the_command_line() {
     ]);
     assert!(!wrong.status.success());
     assert!(String::from_utf8_lossy(&wrong.stdout).starts_with("401 "));
+    // Without --url, `aegis send` posts where the configuration says Aegis listens.
+    let bind = format!("127.0.0.1:{port}");
+    let configured = s.aegis_env(
+        &[
+            "send",
+            "--center",
+            "PA811",
+            "--secret",
+            &secret,
+            "--format",
+            "openticket",
+            file,
+        ],
+        &[("AEGIS__HTTP__BIND", bind.as_str())],
+    );
+    let said = String::from_utf8_lossy(&configured.stdout);
+    assert!(configured.status.success(), "{said}");
+    assert!(said.starts_with("200 "), "{said}");
     // The load generator's mix: a tenth each OneCall and Open Ticket, all taken.
     let report = s.ok(&[
         "loadgen",

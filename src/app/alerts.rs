@@ -52,6 +52,38 @@ pub struct AlertDetail {
     pub workflow: WorkflowDetail,
     /// Who was told of this alert, on which channel, and how that went (no secrets).
     pub notifications: Vec<DeliveryView>,
+    /// The standing rule that raised the alert, when the band did not ("an emergency ticket
+    /// where what is buried is not known").
+    pub rule: Option<String>,
+    /// Why this is an alert, in words: the rule, or the band.
+    pub raised_because: String,
+}
+
+/// The rule in the workflow's latest `alert_raised` event, if one raised it.
+fn raising_rule(w: &WorkflowDetail) -> Option<String> {
+    w.events
+        .iter()
+        .rev()
+        .find(|e| e.event == "alert_raised")
+        .and_then(|e| e.detail.get("rule"))
+        .and_then(|r| r.as_str())
+        .map(str::to_owned)
+}
+
+/// What resolving with one disposition does at the call center.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResolutionChoice {
+    #[schema(value_type = String, example = "locator_dispatched")]
+    pub disposition: Disposition,
+    /// The locate code posted to the center (none: nothing is posted).
+    pub posts: Option<String>,
+    /// The code's description as the center lists it ("Marked").
+    pub description: Option<String>,
+    /// The center that hears it.
+    pub center: String,
+    /// "posts CODE 2 (Marked) to USA North 811 (USAN) for ticket 20261122…" or "posts nothing
+    /// to the call center".
+    pub in_words: String,
 }
 
 /// What a person does to an alert.
@@ -77,6 +109,14 @@ pub enum AlertActionError {
     UnknownDisposition,
     #[error("no such alert")]
     NotFound,
+    /// The alert moved on since the page was read: who did what, when.
+    #[error("{message}")]
+    Stale {
+        message: String,
+        state: AlertState,
+        by: Option<String>,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
     #[error(transparent)]
     Step(#[from] StepError),
     #[error(transparent)]
@@ -87,6 +127,8 @@ refusal!(AlertActionError, self => match self {
     Self::NoteTooLong => Refusal::invalid("note", self.to_string()),
     Self::UnknownDisposition => Refusal::invalid("disposition", self.to_string()),
     Self::NotFound => Refusal::not_found("alert"),
+    Self::Stale { message, state, by, at } => Refusal::conflict("INVALID_TRANSITION", message.clone())
+        .with_details(serde_json::json!({ "state": state, "by": by, "at": at })),
     Self::Step(e) => e.refusal(),
     Self::Store(e) => e.refusal(),
 });
@@ -138,11 +180,64 @@ impl App {
             .alert
             .clone()
             .ok_or(LookupError::NotFound("alert"))?;
+        let rule = raising_rule(&workflow);
         Ok(AlertDetail {
+            raised_because: aegis_workflows::alert::raised_because(rule.as_deref()),
+            rule,
             alert,
             workflow,
             notifications,
         })
+    }
+}
+
+impl App {
+    /// What resolving the alert with each disposition does at its center: the code posted, or
+    /// nothing (no response API, an unmapped disposition, or a test ticket).
+    pub async fn resolution_choices(
+        &self,
+        detail: &AlertDetail,
+    ) -> Result<Vec<ResolutionChoice>, StoreError> {
+        let center = detail.alert.center.clone();
+        let key = center.clone();
+        let (setup, (codes, _)) = self
+            .db
+            .with_read(move |c| {
+                Ok((
+                    crate::db::response_apis::setup(c, &key)?,
+                    crate::db::response_apis::locate_codes(c, &key)?,
+                ))
+            })
+            .await?;
+        let ticket = &detail.alert.ticket_number;
+        let is_test = detail.workflow.ticket.is_test;
+        Ok(Disposition::ALL
+            .into_iter()
+            .map(|d| {
+                let posts = setup
+                    .as_ref()
+                    .filter(|_| !is_test)
+                    .and_then(|s| s.codes.get(&d).cloned());
+                let description = posts
+                    .as_ref()
+                    .and_then(|p| codes.iter().find(|c| &c.code == p))
+                    .map(|c| c.description.clone());
+                let in_words = match (&posts, &description) {
+                    (Some(p), Some(desc)) => {
+                        format!("posts {p} ({desc}) to {center} for ticket {ticket}")
+                    }
+                    (Some(p), None) => format!("posts {p} to {center} for ticket {ticket}"),
+                    (None, _) => "posts nothing to the call center".to_owned(),
+                };
+                ResolutionChoice {
+                    disposition: d,
+                    posts,
+                    description,
+                    center: center.clone(),
+                    in_words,
+                }
+            })
+            .collect())
     }
 }
 
@@ -182,7 +277,13 @@ impl Service {
             .with_read(move |c| read::alert_workflow(c, &id))
             .await?
             .ok_or(AlertActionError::NotFound)?;
-        let outcome = self.command(&workflow, command).await?;
+        let outcome = match self.command(&workflow, command).await {
+            Ok(o) => o,
+            Err(e @ (StepError::InvalidTransition(_) | StepError::InvalidAlertTransition(_))) => {
+                return Err(self.stale(alert_id, e).await);
+            }
+            Err(e) => return Err(e.into()),
+        };
         let detail = self.alert_as_stored(alert_id).await.map_err(|e| match e {
             LookupError::NotFound(_) => AlertActionError::NotFound,
             LookupError::Store(s) => AlertActionError::Store(s),
@@ -192,6 +293,39 @@ impl Service {
             workflow_state: outcome.state.as_str().to_owned(),
             changed: outcome.changed,
         })
+    }
+
+    /// A refusal on a page that was out of date, saying who did what to the alert, and when.
+    async fn stale(&self, alert_id: &str, refused: StepError) -> AlertActionError {
+        let Ok(now) = self.alert_as_stored(alert_id).await else {
+            return refused.into();
+        };
+        let a = now.alert;
+        let (by, at) = match a.state {
+            AlertState::Resolved => (a.resolved_by.clone(), a.resolved_at),
+            AlertState::Acknowledged => (a.acknowledged_by.clone(), a.acknowledged_at),
+            _ => (None, Some(a.updated_at)),
+        };
+        let how = a
+            .disposition
+            .as_deref()
+            .filter(|_| a.state == AlertState::Resolved)
+            .map_or_else(String::new, |d| format!(" as {}", d.replace('_', " ")));
+        let who = by
+            .as_deref()
+            .map_or_else(String::new, |b| format!(" by {b}"));
+        let when = at.map_or_else(String::new, |t| {
+            format!(" at {}", t.format("%Y-%m-%d %H:%M UTC"))
+        });
+        AlertActionError::Stale {
+            message: format!(
+                "not done: the alert was already {}{who}{when}{how}; this page was out of date",
+                a.state
+            ),
+            state: a.state,
+            by,
+            at,
+        }
     }
 
     /// Alert changes as they are committed, on any node.

@@ -129,6 +129,12 @@ impl App {
             .await?)
     }
 
+    /// One dead letter as listed.
+    pub async fn dead_letter_view(&self, id: &str) -> Result<DeadLetterView, DismissError> {
+        let row = self.dead_letter(id).await?.ok_or(DismissError::NotFound)?;
+        Ok(read::dead_letter_view(row)?)
+    }
+
     async fn dead_letter(&self, id: &str) -> Result<Option<DeadLetterRow>, StoreError> {
         let key = id.to_owned();
         self.db.with_read(move |c| read::dead_letter(c, &key)).await

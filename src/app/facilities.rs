@@ -358,6 +358,29 @@ impl App {
         self.facility_layer(name).await
     }
 
+    /// Makes a retired layer screen again with its last version (what retiring stopped); an
+    /// active layer is left as it is.
+    pub async fn reactivate_layer(
+        &self,
+        name: &str,
+        by: &str,
+    ) -> Result<LayerView, FacilitiesError> {
+        let view = self.facility_layer(name).await?;
+        if view.active_version.is_none() {
+            let (layer, now) = (name.to_owned(), self.now());
+            let done = self
+                .store
+                .writer()
+                .run(move |tx| stored::reactivate(tx, &layer, now))
+                .await?;
+            if done {
+                tracing::info!(layer = %name, by = %by, "facility layer active again");
+            }
+            self.refresh_screener().await;
+        }
+        self.facility_layer(name).await
+    }
+
     /// Sets the mapped coverage (a GeoJSON Polygon or MultiPolygon in WGS 84), or clears it
     /// (`None`: the layers' extents again).
     pub async fn set_facility_coverage(

@@ -173,6 +173,11 @@ impl App {
         &self.settings
     }
 
+    /// How much damaging each facility class weighs (which facility is named first).
+    pub fn consequence(&self) -> &aegis_workflows::priority::ConsequenceWeights {
+        &self.consequence
+    }
+
     /// Now, on the application's clock (manual in some tests).
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()

@@ -26,14 +26,24 @@ pub struct Readiness {
 pub enum DueError {
     #[error("within is at most {MAX_DUE_WITHIN} seconds")]
     TooWide,
+    #[error("within is a number of seconds, not '{0}'")]
+    NotSeconds(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 refusal!(DueError, self => match self {
-    Self::TooWide => Refusal::invalid("within", self.to_string()),
+    Self::TooWide | Self::NotSeconds(_) => Refusal::invalid("within", self.to_string()),
     Self::Store(e) => e.refusal(),
 });
+
+/// `within` as a page's address writes it (seconds), or the configured window when absent.
+pub fn within_of(text: Option<&str>) -> Result<Option<u64>, DueError> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().map_err(|_| DueError::NotSeconds(t.to_owned())))
+        .transpose()
+}
 
 /// Everything the operators' system page shows.
 #[derive(Debug)]

@@ -1,4 +1,4 @@
-//! `aegis facilities import|list|show|retire`: the operators' layer use cases from the command
+//! `aegis facilities import|list|show|retire|reactivate`: the operators' layer use cases from the command
 //! line — the same checks, reader and storage as `PUT /v1/admin/facility-layers/{name}`. A
 //! running Aegis picks a change up within `facilities.refresh_ms`.
 
@@ -93,6 +93,18 @@ async fn command(app: &App, cmd: FacilitiesCmd) -> anyhow::Result<()> {
                 println!("{} was already retired; nothing changed", l.name);
             } else {
                 println!("{} retired; its versions are kept", l.name);
+            }
+        }
+        FacilitiesCmd::Reactivate { name } => {
+            let before = app.facility_layer(&name).await.map_err(|e| refused(&e))?;
+            let l = app
+                .reactivate_layer(&name, CLI)
+                .await
+                .map_err(|e| refused(&e))?;
+            match (before.active_version, l.active_version) {
+                (Some(v), _) => println!("{} is active (version {v}); nothing changed", l.name),
+                (None, Some(v)) => println!("{} screens again with version {v}", l.name),
+                (None, None) => println!("{} has no version to screen with", l.name),
             }
         }
     }

@@ -169,12 +169,17 @@ fn prepare(args: &LoadgenArgs) -> anyhow::Result<Vec<Prepared>> {
         .collect())
 }
 
-pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
+/// `configured`: where the configuration says Aegis listens, used when `--url` is not given.
+pub fn run(args: LoadgenArgs, configured: anyhow::Result<String>) -> anyhow::Result<()> {
+    let base = match &args.url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => configured?,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let report = rt.block_on(run_async(&args))?;
+    let report = rt.block_on(run_async(&args, base))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -225,9 +230,8 @@ fn print(r: &Report, args: &LoadgenArgs) {
     }
 }
 
-async fn run_async(args: &LoadgenArgs) -> anyhow::Result<Report> {
+async fn run_async(args: &LoadgenArgs, base: String) -> anyhow::Result<Report> {
     let prepared = prepare(args)?;
-    let base = args.url.trim_end_matches('/').to_owned();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .tcp_nodelay(true)

@@ -38,14 +38,22 @@ pub fn main() -> anyhow::Result<()> {
         Command::Generate(args) => model::generate(&settings, &args),
         Command::Train(args) => model::train(&settings, &args),
         Command::Score(args) => model::score(&settings, &args),
-        Command::Loadgen(args) => loadgen::run(args),
-        Command::Send(args) => send::run(&args),
+        Command::Loadgen(args) => loadgen::run(args, settings.own_url()),
+        Command::Send(args) => send::run(&args, settings.own_url()),
     }
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
+        let host = settings
+            .http
+            .bind
+            .rsplit_once(':')
+            .map_or(settings.http.bind.clone(), |(h, _)| h.to_owned());
         let app = Application::build(settings).await?;
+        // On stdout as the demo secret is: a person (or a script) started with port 0 learns
+        // the port the system chose.
+        println!("Aegis is listening on {host}:{}", app.port());
         app.run_until_stopped()
             .await
             .context("the HTTP server failed")

@@ -6,10 +6,15 @@ use crate::cli::{FormatArg, SendArgs};
 use crate::formats::onecall;
 use crate::formats::signature::{sign_native, sign_onecall};
 
-pub fn run(args: &SendArgs) -> anyhow::Result<()> {
+/// `configured`: where the configuration says Aegis listens, used when `--url` is not given.
+pub fn run(args: &SendArgs, configured: anyhow::Result<String>) -> anyhow::Result<()> {
     let content =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let base = args.url.trim_end_matches('/');
+    let base = match &args.url {
+        Some(url) => url.clone(),
+        None => configured?,
+    };
+    let base = base.trim_end_matches('/');
     let client = reqwest::blocking::Client::new();
     let id = format!("msg_{}", uuid::Uuid::now_v7().simple());
     let response = match args.format {

@@ -1,7 +1,7 @@
 //! `/admin/dead-letters` (operators): what Aegis could not process — unreadable payloads,
 //! workflows whose retries ran out, conflicting revisions — newest first, with the error, the
 //! payload on demand, and for those not yet handled a redrive button and a dismissal with a
-//! reason (the API's own commands).
+//! reason, confirmed (the API's own commands).
 //! An officer is answered 403 and sees none of it.
 
 use actix_web::http::StatusCode;
@@ -10,8 +10,12 @@ use aegis_actors::records::DeadLetterKind;
 use maud::html;
 use serde::Deserialize;
 
+use super::confirm::{self, Confirm, Reason};
+use super::session::SignedIn;
+use super::time::{when, zone};
 use super::{Needs, Operator, layout, refused, require_form, see_other};
 use crate::app::dead_letters::DeadLetterQuery;
+use crate::app::views::DeadLetterView;
 use crate::web::page::respond;
 use crate::web::state::AppState;
 
@@ -21,6 +25,7 @@ const PAYLOAD_CHARS: usize = 4_000;
 
 pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
     let who = who.0;
+    let tz = zone(&state);
     let query = DeadLetterQuery {
         limit: Some(100),
         ..DeadLetterQuery::default()
@@ -46,7 +51,7 @@ pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
                             @if let Some(c) = &d.center { " · " (c) }
                         }
                         p class="note" {
-                            (d.created_at.format("%Y-%m-%d %H:%M UTC"))
+                            (when(d.created_at, tz))
                             @if let Some(w) = &d.workflow_id {
                                 " · " a href=(format!("/admin/workflows/{w}")) { "workflow" }
                             }
@@ -72,7 +77,7 @@ pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
                                     input type="hidden" name="csrf" value=(who.csrf);
                                     label for=(format!("why-{}", d.id)) { "Reason to dismiss" }
                                     input id=(format!("why-{}", d.id)) name="reason" type="text" maxlength="4000";
-                                    button type="submit" class="small" data-action="dismiss" { "Dismiss" }
+                                    button type="submit" class="small" data-action="dismiss" { "Dismiss…" }
                                 }
                             }
                         }
@@ -89,6 +94,9 @@ pub struct RedriveForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    /// `yes` once the operator saw what dismissing means (dismiss only).
+    #[serde(default)]
+    confirm: String,
 }
 
 /// `POST /admin/dead-letters/{id}/redrive`: the API's redrive, then back to the list.
@@ -108,7 +116,8 @@ pub async fn redrive(
     }
 }
 
-/// `POST /admin/dead-letters/{id}/dismiss`: the API's dismissal, then back to the list.
+/// `POST /admin/dead-letters/{id}/dismiss`: first what dismissing means, with the reason the
+/// dead letter keeps; then, confirmed, the API's dismissal and back to the list.
 pub async fn dismiss(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -119,9 +128,53 @@ pub async fn dismiss(
         Ok(w) => w,
         Err(answer) => return answer,
     };
+    if !confirm::confirmed(&form.confirm, Some(&form.reason)) {
+        return match state.app.dead_letter_view(&id).await {
+            Ok(d) => confirm_dismiss(&who, &d, &form),
+            Err(e) => refused(&who, &e, "/admin/dead-letters"),
+        };
+    }
     let reason = Some(form.reason.clone());
     match state.app.dismiss(&id, who.user.audit_name(), reason).await {
         Ok(_) => see_other("/admin/dead-letters"),
         Err(e) => refused(&who, &e, "/admin/dead-letters"),
+    }
+}
+
+fn confirm_dismiss(who: &SignedIn, d: &DeadLetterView, form: &RedriveForm) -> HttpResponse {
+    let what = d.kind.as_str().replace('_', " ");
+    confirm::page(
+        who,
+        Confirm {
+            title: format!("Dismiss this {what}?"),
+            consequences: html! {
+                p { (d.error.chars().take(ERROR_CHARS).collect::<String>()) }
+                p { "Dismissed, it is never redriven: " (after_dismissal(d.kind)) }
+            },
+            action: format!("/admin/dead-letters/{}/dismiss", d.id),
+            keep: Vec::new(),
+            reason: Some(Reason {
+                label: "Reason to dismiss (kept with the dead letter)",
+                value: &form.reason,
+                missing: form.confirm == "yes",
+            }),
+            button: "Yes, dismiss it",
+            data_action: "confirm-dismiss",
+            back: "/admin/dead-letters".to_owned(),
+        },
+    )
+}
+
+/// What stays undone once a dead letter of this kind is dismissed.
+fn after_dismissal(kind: DeadLetterKind) -> &'static str {
+    match kind {
+        DeadLetterKind::Unidentifiable => {
+            "whatever ticket it held is not screened or alerted unless the center sends it again."
+        }
+        DeadLetterKind::StepFailed => "its workflow stays where it stopped.",
+        DeadLetterKind::RevisionConflict => "the conflicting revision stays out of Aegis.",
+        DeadLetterKind::UnreadableSummary => {
+            "that day is reconciled without this summary unless the center sends it again."
+        }
     }
 }

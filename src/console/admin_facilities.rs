@@ -1,7 +1,7 @@
 //! `/admin/facilities` (operators): the facility layers — class and zones, the version that
 //! screens with its counts, extent and source, every earlier import — each center's automatic
 //! clearing, and a form importing a file from the browser (the API's import: all or nothing,
-//! every problem listed) or retiring a layer. An officer is answered 403 and sees none of it.
+//! every problem listed), retiring a layer (once confirmed) or making a retired one active again. An officer is answered 403 and sees none of it.
 
 use std::time::Duration;
 
@@ -9,11 +9,14 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aegis_workflows::screening::FacilityClass;
+use chrono_tz::Tz;
 use futures::StreamExt;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::confirm::{self, Confirm};
 use super::session::SignedIn;
+use super::time::{when, zone};
 use super::{Needs, Operator, layout, refused, require, require_form, see_other};
 use crate::app::facilities::{FacilitiesError, ImportLayer};
 use crate::app::views::{LayerView, VersionView};
@@ -61,6 +64,7 @@ async fn show(
     let mut policies: Vec<_> = policies.into_iter().collect();
     policies.sort_by(|a, b| a.0.cmp(&b.0));
     let loaded = state.app.screening_loaded();
+    let tz = zone(state);
     respond(
         status,
         layout(
@@ -81,7 +85,7 @@ async fn show(
                     p { "No layer yet: every ticket is screened " strong { "unknown" } ". Import the member's GIS export below." }
                 }
                 @for (l, versions) in layers.iter().zip(&history) {
-                    (layer_card(who, l, versions, &loaded))
+                    (layer_card(who, l, versions, &loaded, tz))
                 }
                 h2 { "Import a layer" }
                 (import_form(who))
@@ -149,6 +153,7 @@ fn layer_card(
     l: &LayerView,
     versions: &[VersionView],
     loaded: &[(String, u32, usize, usize)],
+    tz: Tz,
 ) -> Markup {
     let colour = FacilityClass::parse(&l.class).map_or("#5c6670", FacilityClass::apwa_colour);
     let here = loaded.iter().find(|(n, ..)| *n == l.name);
@@ -175,7 +180,7 @@ fn layer_card(
                 ol class="timeline" {
                     @for v in versions {
                         li {
-                            span class="when" { (v.imported_at.format("%Y-%m-%d %H:%M UTC")) }
+                            span class="when" { (when(v.imported_at, tz)) }
                             " · v" (v.version) " by " (v.imported_by) " · " (v.features) " features · "
                             (v.format) " in " (v.source_crs) " · "
                             span class="hash" { (v.source_sha256.chars().take(12).collect::<String>()) }
@@ -186,7 +191,12 @@ fn layer_card(
             @if l.active_version.is_some() {
                 form method="post" action=(format!("/admin/facilities/{}/retire", l.name)) {
                     input type="hidden" name="csrf" value=(who.csrf);
-                    button type="submit" class="small" data-action="retire" { "Retire " (l.name) }
+                    button type="submit" class="small" data-action="retire" { "Retire " (l.name) "…" }
+                }
+            } @else if let Some(v) = &l.current {
+                form method="post" action=(format!("/admin/facilities/{}/reactivate", l.name)) {
+                    input type="hidden" name="csrf" value=(who.csrf);
+                    button type="submit" class="small secondary" data-action="reactivate" { "Make active again (version " (v.version) ")" }
                 }
             }
         }
@@ -379,8 +389,13 @@ async fn upload_refused(state: &AppState, req: &HttpRequest, e: &UploadError) ->
 pub struct RetireForm {
     #[serde(default)]
     csrf: String,
+    /// `yes` once the operator saw what retiring stops.
+    #[serde(default)]
+    confirm: String,
 }
 
+/// `POST /admin/facilities/{name}/retire`: first what retiring stops, then, confirmed, the
+/// API's retirement.
 pub async fn retire(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -391,7 +406,63 @@ pub async fn retire(
         Ok(w) => w,
         Err(answer) => return answer,
     };
+    if !confirm::confirmed(&form.confirm, None) {
+        return match state.app.facility_layer(&name).await {
+            Ok(layer) => confirm_retire(&who, &layer),
+            Err(e) => refused(&who, &e, "/admin/facilities"),
+        };
+    }
     match state.app.retire_layer(&name, &who.user.audit_name()).await {
+        Ok(_) => see_other("/admin/facilities"),
+        Err(e) => refused(&who, &e, "/admin/facilities"),
+    }
+}
+
+fn confirm_retire(who: &SignedIn, l: &LayerView) -> HttpResponse {
+    let class = l.class.replace('_', " ");
+    let features = l.current.as_ref().map_or(0, |v| v.features);
+    confirm::page(
+        who,
+        Confirm {
+            title: format!("Retire {}?", l.name),
+            consequences: html! {
+                p { "Every node stops screening with its " strong { (features) " " (class) " feature(s)" } " within seconds: "
+                    "tickets from then on are screened as if no " (class) " were mapped there, so nothing near them raises a conflict." }
+                p { "Its versions are kept: " strong { "Make active again" } " brings the last one back." }
+            },
+            action: format!("/admin/facilities/{}/retire", l.name),
+            keep: Vec::new(),
+            reason: None,
+            button: "Yes, retire it",
+            data_action: "confirm-retire",
+            back: "/admin/facilities".to_owned(),
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReactivateForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /admin/facilities/{name}/reactivate`: the API's reactivation (nothing to confirm: it
+/// can be retired again).
+pub async fn reactivate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: web::Path<String>,
+    form: web::Form<ReactivateForm>,
+) -> HttpResponse {
+    let who = match require_form(&state, &req, Needs::Operator, &form.csrf).await {
+        Ok(w) => w,
+        Err(answer) => return answer,
+    };
+    match state
+        .app
+        .reactivate_layer(&name, &who.user.audit_name())
+        .await
+    {
         Ok(_) => see_other("/admin/facilities"),
         Err(e) => refused(&who, &e, "/admin/facilities"),
     }

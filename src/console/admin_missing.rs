@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, web};
 use aegis_workflows::daily_summary::TicketRef;
 use maud::{Markup, html};
 
+use super::time::{when, zone};
 use super::{Operator, layout, refused};
 use crate::web::page::respond;
 use crate::web::state::AppState;
@@ -23,6 +24,7 @@ fn refs(list: &[TicketRef]) -> Markup {
 
 pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
     let who = who.0;
+    let tz = zone(&state);
     let (list, gaps) = match state.app.missing().await {
         Ok(m) => (m.reconciliations, m.gaps),
         Err(e) => return refused(&who, &e, "/admin/missing"),
@@ -51,7 +53,7 @@ pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
                             li class="gone" {
                                 (g.center) " station " (g.station) ": "
                                 @if g.from == g.to { "delivery " (g.from) } @else { "deliveries " (g.from) "–" (g.to) }
-                                " never arrived (skipped " (g.since.format("%m-%d %H:%M UTC")) ")"
+                                " never arrived (skipped " (when(g.since, tz)) ")"
                             }
                         }
                     }
@@ -66,7 +68,7 @@ pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
                         p class="note" {
                             (r.listed) " listed, TOTAL " (r.total)
                             @if r.count_mismatch { " — " strong { "the count disagrees with the list" } }
-                            " · received " (r.created_at.format("%m-%d %H:%M UTC"))
+                            " · received " (when(r.created_at, tz))
                         }
                         @if !r.still_missing.is_empty() {
                             p class="gone" { "Still missing: " (refs(&r.still_missing)) }

@@ -6,8 +6,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use aegis_actors::health::ActorReport;
+use chrono_tz::Tz;
 use maud::{Markup, html};
 
+use super::time::{when, zone};
 use super::{Operator, layout, refused};
 use crate::app::views::{ModelRecord, Stats};
 use crate::web::page::respond;
@@ -15,6 +17,7 @@ use crate::web::state::AppState;
 
 pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
     let who = who.0;
+    let tz = zone(&state);
     let system = match state.app.system().await {
         Ok(s) => s,
         Err(e) => return refused(&who, &e, "/admin/system"),
@@ -28,7 +31,7 @@ pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
             "System",
             html! {
                 h1 { "System" }
-                (counts(stats))
+                (counts(stats, tz))
                 (actor_table(actors))
                 h2 { "Active model" }
                 table {
@@ -38,13 +41,13 @@ pub async fn page(state: web::Data<AppState>, who: Operator) -> HttpResponse {
                     tr { th scope="row" { "Features" } td { (model.features.len()) " (" (system.model.feature_schema) ")" } }
                     tr { th scope="row" { "Bands" } td { "medium from " (system.model.medium) ", high from " (system.model.high) } }
                 }
-                (trained_table(trained))
+                (trained_table(trained, tz))
             },
         ),
     )
 }
 
-fn counts(s: &Stats) -> Markup {
+fn counts(s: &Stats, tz: Tz) -> Markup {
     let n = &s.notifications;
     html! {
         h2 { "Work" }
@@ -57,7 +60,7 @@ fn counts(s: &Stats) -> Markup {
             } }
             tr { th scope="row" { "Outbox" } td {
                 (s.outbox_pending) " pending"
-                @if let Some(t) = s.outbox_oldest { ", oldest " (t.format("%m-%d %H:%M:%S UTC")) }
+                @if let Some(t) = s.outbox_oldest { ", oldest " (when(t, tz)) }
             } }
             tr { th scope="row" { "Notifications" } td class=(flag(n.failed > 0)) {
                 (n.sent) " sent, " (n.pending) " pending, " (n.failed) " failed"
@@ -128,7 +131,7 @@ fn figure(m: &serde_json::Value, path: &str) -> String {
         .map_or_else(|| "—".into(), |v| format!("{v:.3}"))
 }
 
-fn trained_table(trained: &[ModelRecord]) -> Markup {
+fn trained_table(trained: &[ModelRecord], tz: Tz) -> Markup {
     html! {
         h2 { "Trained here" }
         @if trained.is_empty() {
@@ -152,7 +155,7 @@ fn trained_table(trained: &[ModelRecord]) -> Markup {
                             td { (f.get("feature_schema").and_then(|v| v.as_str()).unwrap_or("aegis-features-v1")) }
                             td { (figure(f, "/auc")) } td { (figure(f, "/pr_auc")) } td { (figure(f, "/lift_top_decile")) }
                             td { (figure(f, "/baseline/test/auc")) " · " (figure(f, "/baseline/test/pr_auc")) " · " (figure(f, "/baseline/test/lift_top_decile")) }
-                            td { (m.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                            td { (when(m.created_at, tz)) }
                         }
                     }
                 }

@@ -2,20 +2,22 @@
 //! alert, what is buried around the dig area (the map), validation warnings, what the center
 //! said beyond the ticket (Open Ticket custom fields as it labels them, response history,
 //! attachments), and its audit trail as a timeline with the hash chain's verdict
-//! — with retry (a failed workflow) and cancel (an unfinished one) as CSRF-protected forms
-//! posting the same commands as the API.
+//! — with retry (a failed workflow) and cancel (an unfinished one, confirmed with a reason) as
+//! CSRF-protected forms posting the same commands as the API.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aegis_workflows::State;
 use aegis_workflows::positive_response::LocateCode;
+use chrono_tz::Tz;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::confirm::{self, Confirm, Reason};
 use super::session::SignedIn;
+use super::time::{when, zone};
 use super::{Needs, Operator, layout, refused, require_form, see_other};
 use crate::app::views::{EventView, WorkflowDetail};
-use crate::app::workflows::DEFAULT_REASON;
 use crate::formats::openticket::CenterSays;
 use crate::web::page::respond;
 use crate::web::state::AppState;
@@ -38,34 +40,38 @@ pub async fn page(
         Ok(s) => s,
         Err(e) => return refused(&who, &e, "/admin/workflows"),
     };
-    let ticket = Some(&detail.ticket);
-    let area = ticket.and_then(|t| aegis_workflows::geometry::DigArea::of(&t.location));
-    let buffer = ticket
-        .map(|t| super::facility_map::center_buffer(&t.location))
-        .unwrap_or_default();
     let title = format!("Ticket {} r{}", detail.ticket_number, detail.revision);
-    let buried = super::facility_map::section(area.as_ref(), &buffer, near.as_ref());
+    let buried = super::facility_map::section(
+        &detail.ticket.location,
+        near.as_ref(),
+        state.app.consequence(),
+    );
     let said = says.as_ref().map(center_section);
     respond(
         StatusCode::OK,
         layout(
             &who,
             &title,
-            body(&who, &detail, codes.as_deref(), buried, said),
+            body(&who, &detail, codes.as_deref(), buried, said, zone(&state)),
         ),
     )
 }
 
 /// The response to the call center: where it stands, and (when the center has an API) a form
 /// to post one of its active codes.
-fn response_section(who: &SignedIn, w: &WorkflowDetail, codes: Option<&[LocateCode]>) -> Markup {
+fn response_section(
+    who: &SignedIn,
+    w: &WorkflowDetail,
+    codes: Option<&[LocateCode]>,
+    tz: Tz,
+) -> Markup {
     html! {
         h2 { "Response to the call center" }
         @if let Some(r) = &w.response {
             p class=(if r.state == "rejected" { "gone" } else if r.state == "posted" { "ok" } else { "" })
                 data-response-state=(r.state) {
                 strong { (r.code) } " for station " (r.station) ": " (r.state)
-                " (" (r.at.format("%m-%d %H:%M UTC")) ", " (r.attempts) " attempts, for " (r.account) ")"
+                " (" (when(r.at, tz)) ", " (r.attempts) " attempts, for " (r.account) ")"
                 @if let Some(e) = &r.error { br; (e) }
             }
         } @else {
@@ -156,6 +162,7 @@ fn body(
     codes: Option<&[LocateCode]>,
     buried: Markup,
     said: Option<Markup>,
+    tz: Tz,
 ) -> Markup {
     let failed = w.state == State::Failed;
     let unfinished = !w.state.is_terminal();
@@ -170,6 +177,7 @@ fn body(
             p class="gone" { "Last error: " (e) }
         }
         (chain_verdict(w))
+        (rejection(w))
         @if failed {
             form method="post" action=(format!("/admin/workflows/{}/retry", w.id)) {
                 input type="hidden" name="csrf" value=(who.csrf);
@@ -180,9 +188,8 @@ fn body(
             form method="post" action=(format!("/admin/workflows/{}/cancel", w.id)) {
                 input type="hidden" name="csrf" value=(who.csrf);
                 label for="cancel-reason" { "Reason for cancelling" }
-                input id="cancel-reason" name="reason" type="text" maxlength="4000"
-                    placeholder=(DEFAULT_REASON);
-                button type="submit" data-action="cancel" { "Cancel this workflow" }
+                input id="cancel-reason" name="reason" type="text" maxlength="4000";
+                button type="submit" data-action="cancel" { "Cancel this workflow…" }
             }
         }
         h2 { "Score and alert" }
@@ -199,10 +206,10 @@ fn body(
                     @if a.tier > 0 { " (tier " (a.tier) ")" }
                 } }
             }
-            tr { th scope="row" { "Created" } td { (w.created_at.format("%Y-%m-%d %H:%M:%S UTC")) } }
-            tr { th scope="row" { "Updated" } td { (w.updated_at.format("%Y-%m-%d %H:%M:%S UTC")) } }
+            tr { th scope="row" { "Created" } td { (when(w.created_at, tz)) } }
+            tr { th scope="row" { "Updated" } td { (when(w.updated_at, tz)) } }
         }
-        (response_section(who, w, codes))
+        (response_section(who, w, codes, tz))
         h2 { "What is buried there" }
         (buried)
         @if let Some(said) = said {
@@ -219,8 +226,28 @@ fn body(
         h2 { "Audit trail" }
         ol class="timeline" {
             @for e in &w.events {
-                (event_item(e, w.chain_broken_at))
+                (event_item(e, w.chain_broken_at, tz))
             }
+        }
+    }
+}
+
+/// A rejected ticket's problems in words, each with the field it is about.
+fn rejection(w: &WorkflowDetail) -> Markup {
+    if w.state != State::Rejected {
+        return html! {};
+    }
+    html! {
+        section class="card" data-rejected aria-label="Why it was rejected" {
+            h2 { "Rejected: Aegis could not assess this ticket" }
+            @match w.rejected_for() {
+                Ok(problems) if !problems.is_empty() => ul class="problems" {
+                    @for p in &problems { li { (p.message) " " span class="note" { "(" code { (p.field) } ")" } } }
+                },
+                Ok(_) => p class="note" { "The trail names no problem." },
+                Err(e) => p class="gone" { "The trail's problems do not read: " (e) },
+            }
+            p class="note" { "Nobody is alerted about a rejected ticket: ask the center to send it again, corrected." }
         }
     }
 }
@@ -259,11 +286,11 @@ fn chain_verdict(w: &WorkflowDetail) -> Markup {
     }
 }
 
-fn event_item(e: &EventView, broken_at: Option<i64>) -> Markup {
+fn event_item(e: &EventView, broken_at: Option<i64>, tz: Tz) -> Markup {
     let suspect = broken_at.is_some_and(|b| e.seq >= b);
     html! {
         li class=(if suspect { "suspect" } else { "" }) {
-            span class="when" { (e.at.format("%m-%d %H:%M:%S")) }
+            span class="when" { (when(e.at, tz)) }
             " " strong { (e.event.replace('_', " ")) }
             @if let Some(from) = &e.from_state {
                 @if *from != e.to_state { " · " (from) " → " (e.to_state) }
@@ -293,6 +320,9 @@ pub struct RepairForm {
     csrf: String,
     #[serde(default)]
     reason: String,
+    /// `yes` once the operator saw what cancelling ends (cancel only).
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn repair(
@@ -307,6 +337,12 @@ async fn repair(
         Err(answer) => return answer,
     };
     let back = format!("/admin/workflows/{id}");
+    if cancel && !confirm::confirmed(&form.confirm, Some(&form.reason)) {
+        return match state.app.workflow(&id).await {
+            Ok(w) => confirm_cancel(&who, &w, &form),
+            Err(e) => refused(&who, &e, &back),
+        };
+    }
     let by = who.user.audit_name();
     let done = if cancel {
         state
@@ -325,6 +361,42 @@ async fn repair(
         Ok(_) => see_other(&back),
         Err(page) => page,
     }
+}
+
+/// What cancelling ends: the workflow where it stands and, when one is open, its alert.
+fn confirm_cancel(who: &SignedIn, w: &WorkflowDetail, form: &RepairForm) -> HttpResponse {
+    let open_alert = w.alert.as_ref().filter(|a| !a.state.is_final());
+    let kind = w
+        .ticket
+        .kind
+        .map_or_else(String::new, |k| format!("{} ", k.as_str()));
+    confirm::page(
+        who,
+        Confirm {
+            title: format!("Cancel ticket {} r{}?", w.ticket_number, w.revision),
+            consequences: html! {
+                p { "The workflow stops where it stands (" strong { (w.state) } ") and cannot be resumed; its timers go." }
+                @if let Some(a) = open_alert {
+                    p class="gone" { "Its " strong { (a.state) } " " (kind) "alert closes"
+                        @if a.state.awaits_officer() { ": nobody is paged about it again, and nobody has acknowledged it." }
+                        @else if let Some(by) = &a.acknowledged_by { " (" (by) " acknowledged it)." }
+                        @else { "." }
+                    }
+                }
+                p { "Nothing is posted to " (w.center) "." }
+            },
+            action: format!("/admin/workflows/{}/cancel", w.id),
+            keep: Vec::new(),
+            reason: Some(Reason {
+                label: "Reason for cancelling (kept in the trail)",
+                value: &form.reason,
+                missing: form.confirm == "yes",
+            }),
+            button: "Yes, cancel it",
+            data_action: "confirm-cancel",
+            back: format!("/admin/workflows/{}", w.id),
+        },
+    )
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,9 +7,11 @@ use actix_web::{HttpResponse, web};
 use aegis_workflows::State;
 use aegis_workflows::risk::Band;
 use aegis_workflows::screening::Category;
+use chrono_tz::Tz;
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
+use super::time::{when, zone};
 use super::{Operator, layout, refused};
 use crate::app::views::{Page, WorkflowItem};
 use crate::app::workflows::WorkflowQuery;
@@ -96,11 +98,11 @@ pub async fn page(
     };
     respond(
         StatusCode::OK,
-        layout(&who, "Workflows", body(&form, &page)),
+        layout(&who, "Workflows", body(&form, &page, zone(&state))),
     )
 }
 
-fn body(form: &FilterForm, page: &Page<WorkflowItem>) -> Markup {
+fn body(form: &FilterForm, page: &Page<WorkflowItem>, tz: Tz) -> Markup {
     html! {
         h1 { "Workflows" }
         form method="get" action="/admin/workflows" class="filters" aria-label="Filter workflows" {
@@ -175,7 +177,7 @@ fn body(form: &FilterForm, page: &Page<WorkflowItem>) -> Markup {
                                     None => "—",
                                 }
                             }
-                            td { (w.updated_at.format("%m-%d %H:%M UTC")) }
+                            td { (when(w.updated_at, tz)) }
                         }
                     }
                 }

@@ -1,18 +1,24 @@
-//! `/alerts/{id}`: one alert on one screen — the ticket's facts, the dig area to scale, the
-//! score and its top reasons as a bar chart of contributions, who was notified, the history —
-//! and acknowledge and resolve (CSRF-protected forms posting the same commands as the API).
+//! `/alerts/{id}`: one alert on one screen, in the order an officer at 2 a.m. needs it — why it
+//! is an alert (the band, or the standing rule in words), who has it, acknowledge and resolve,
+//! what is buried there (the most dangerous facility first, to scale), the ticket's facts, the
+//! model's reasons, who was told (and how to reach someone when nobody is), and the history with
+//! what people said. Resolving is deliberate: no disposition is preselected, each says what it
+//! posts to the call center, and one more tap confirms. The page follows changes live.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aegis_workflows::explain;
-use aegis_workflows::lifecycle::Disposition;
 use aegis_workflows::notification::Change;
+use chrono_tz::Tz;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Needs, Officer, facility_map, layout, refused, require_form, see_other};
-use crate::app::alerts::AlertAction;
-use crate::app::views::NoticeFacts;
+use super::confirm::{self, Confirm};
+use super::session::SignedIn;
+use super::time::{when, zone};
+use super::{Needs, Officer, facility_map, history, layout, refused, require_form};
+use crate::app::alerts::{AlertAction, AlertDetail, ResolutionChoice};
+use crate::app::views::{AlertView, DeliveryView, NoticeFacts};
 use crate::notify::notice::Notice;
 use crate::web::page::respond;
 use crate::web::state::AppState;
@@ -45,99 +51,172 @@ fn reasons_chart(n: &Notice) -> Markup {
     }
 }
 
+/// The alert as a notice: what its facts and words come from.
+fn notice_of(
+    state: &AppState,
+    d: &AlertDetail,
+    near: Option<&crate::app::facilities::BuriedNear>,
+) -> Notice {
+    Notice {
+        change: Change::Raised,
+        facts: NoticeFacts {
+            alert: d.alert.clone(),
+            ticket: d.workflow.ticket.clone(),
+            score: d.workflow.score.clone(),
+            screening: near.map(|n| n.screening.clone()),
+            rule: d.rule.clone(),
+        },
+        ack_url: None,
+        weights: state.app.consequence().clone(),
+    }
+}
+
 pub async fn page(state: web::Data<AppState>, who: Officer, id: web::Path<String>) -> HttpResponse {
     let who = who.0;
     let detail = match state.app.alert(&id, who.user.role).await {
         Ok(d) => d,
         Err(e) => return refused(&who, &e, "/alerts"),
     };
-    let (wf, told, alert) = (detail.workflow, detail.notifications, detail.alert);
-    let ticket = wf.ticket.clone();
-    let area = aegis_workflows::geometry::DigArea::of(&ticket.location);
-    let buffer = facility_map::center_buffer(&ticket.location);
-    let near = match state.app.buried_near(&wf.id).await {
+    let near = match state.app.buried_near(&detail.workflow.id).await {
         Ok(n) => n,
         Err(e) => return refused(&who, &e, "/alerts"),
     };
-    let notice = Notice {
-        change: Change::Raised,
-        facts: NoticeFacts {
-            alert: alert.clone(),
-            ticket,
-            score: wf.score.clone(),
-            screening: near.as_ref().map(|n| n.screening.clone()),
-        },
-        ack_url: None,
+    let choices = match state.app.resolution_choices(&detail).await {
+        Ok(c) => c,
+        Err(e) => return refused(&who, &e, "/alerts"),
     };
-    let waiting = alert.state.awaits_officer();
-    let open = !alert.state.is_final();
-    respond(
-        StatusCode::OK,
-        layout(
-            &who,
-            &format!("Alert on ticket {}", alert.ticket_number),
-            html! {
-                h1 { (notice.subject()) }
-                p data-alert-id=(alert.id) {
-                    "State: " strong { (alert.state) }
-                    @if alert.tier > 0 { " (tier " (alert.tier) ")" }
-                    @if let Some(by) = &alert.acknowledged_by { " · acknowledged by " (by) }
-                    @if let Some(by) = &alert.resolved_by { " · resolved by " (by) }
-                }
-                @if let Some(r) = &wf.response {
-                    p data-response-state=(r.state) {
-                        "Call center answered with " strong { (r.code) } ": " (r.state)
-                        @if let Some(e) = &r.error { " — " (e) }
-                    }
-                }
-                @if waiting {
-                    form method="post" action=(format!("/alerts/{}/ack", alert.id)) {
-                        input type="hidden" name="csrf" value=(who.csrf);
-                        label for="ack-note" { "Note (optional)" }
-                        input id="ack-note" name="note" type="text" maxlength="4000";
-                        button type="submit" data-action="ack" { "Acknowledge" }
-                    }
-                }
-                @if open {
-                    form method="post" action=(format!("/alerts/{}/resolve", alert.id)) {
-                        input type="hidden" name="csrf" value=(who.csrf);
-                        label for="disposition" { "How it was handled" }
-                        select id="disposition" name="disposition" required {
-                            @for d in Disposition::ALL {
-                                option value=(d.as_str()) { (d.as_str().replace('_', " ")) }
-                            }
+    let (notice, tz) = (notice_of(&state, &detail, near.as_ref()), zone(&state));
+    let ticket = &detail.workflow.ticket;
+    let alert = &detail.alert;
+    // What is buried, how likely a damage is and when the dig starts come before the buttons:
+    // an officer acts on them.
+    let (glance, facts): (Vec<_>, Vec<_>) = notice
+        .facts()
+        .into_iter()
+        .partition(|(k, _)| matches!(*k, "Buried" | "Risk" | "When"));
+    let body = html! {
+        h1 { (notice.subject()) }
+        p class="raised-because" data-raised-because { "Raised because: " strong { (detail.raised_because) } }
+        table class="glance" { @for (k, v) in &glance { tr { th scope="row" { (k) } td data-fact=(k) { (v) } } } }
+        (who_has_it(alert, tz))
+        @if let Some(r) = &detail.workflow.response {
+            p data-response-state=(r.state) {
+                "Call center answered with " strong { (r.code) } ": " (r.state)
+                @if let Some(e) = &r.error { " — " (e) }
+            }
+        }
+        (actions(&who, alert, &choices))
+        h2 { "What is buried there" }
+        (facility_map::section(&ticket.location, near.as_ref(), state.app.consequence()))
+        h2 { "The ticket" }
+        table { @for (k, v) in &facts { tr { th scope="row" { (k) } td { (v) } } } }
+        h2 { "The model's reasons" }
+        (reasons_chart(&notice))
+        h2 { "Who was notified" }
+        (notified(&detail.notifications, &rosters_named(&detail)))
+        h2 { "History" }
+        (history::history(&detail.workflow.events, tz))
+        p class="note" { "Audit chain " (if detail.workflow.chain_valid { "verified" } else { "BROKEN" }) "." }
+        script src="/console/alert-live.js" {}
+    };
+    let title = format!("Alert on ticket {}", alert.ticket_number);
+    respond(StatusCode::OK, layout(&who, &title, body))
+}
+
+/// The alert's state and who has it, with when.
+fn who_has_it(alert: &AlertView, tz: Tz) -> Markup {
+    html! {
+        p data-alert-id=(alert.id) data-updated=(alert.updated_at.to_rfc3339()) {
+            "State: " strong { (alert.state) }
+            @if alert.tier > 0 { " (tier " (alert.tier) ")" }
+            @if let (Some(by), Some(at)) = (&alert.acknowledged_by, alert.acknowledged_at) {
+                " · acknowledged by " (by) " " (when(at, tz))
+            }
+            @if let (Some(by), Some(at)) = (&alert.resolved_by, alert.resolved_at) {
+                " · resolved by " (by) " " (when(at, tz))
+                @if let Some(d) = &alert.disposition { " as " (d.replace('_', " ")) }
+            }
+        }
+        @if let Some(note) = &alert.note { p class="said" { "Note: “" (note) "”" } }
+    }
+}
+
+/// Acknowledge, and resolve with a disposition chosen on purpose: none preselected, each saying
+/// what it posts to the call center.
+fn actions(who: &SignedIn, alert: &AlertView, choices: &[ResolutionChoice]) -> Markup {
+    html! {
+        @if alert.state.awaits_officer() {
+            form method="post" action=(format!("/alerts/{}/ack", alert.id)) {
+                input type="hidden" name="csrf" value=(who.csrf);
+                label for="ack-note" { "Note (optional)" }
+                input id="ack-note" name="note" type="text" maxlength="4000";
+                button type="submit" data-action="ack" { "Acknowledge" }
+            }
+        }
+        @if !alert.state.is_final() {
+            form method="post" action=(format!("/alerts/{}/resolve", alert.id)) {
+                input type="hidden" name="csrf" value=(who.csrf);
+                fieldset class="dispositions" {
+                    legend { "How it was handled" }
+                    @for c in choices {
+                        label class="choice" {
+                            input type="radio" name="disposition" value=(c.disposition.as_str()) required;
+                            " " strong { (c.disposition.as_str().replace('_', " ")) }
+                            br; span class="note" data-posts=(c.posts.as_deref().unwrap_or("")) { (c.in_words) }
                         }
-                        label for="resolve-note" { "Note (optional)" }
-                        input id="resolve-note" name="note" type="text" maxlength="4000";
-                        button type="submit" class="secondary" data-action="resolve" { "Resolve" }
                     }
                 }
-                h2 { "What is buried there" }
-                (facility_map::section(area.as_ref(), &buffer, near.as_ref()))
-                h2 { "The ticket" }
-                table { @for (k, v) in notice.facts() { tr { th scope="row" { (k) } td { (v) } } } }
-                h2 { "Why the model flags it" }
-                (reasons_chart(&notice))
-                h2 { "Who was notified" }
-                @if told.is_empty() {
-                    p class="note" { "Nobody: no roster reaches anyone for this alert's tier." }
-                } @else {
-                    table {
-                        @for d in &told {
-                            tr { td { (d.change) } td { (d.user) } td { (d.channel) } td { (d.state) @if d.attempts > 1 { " after " (d.attempts) " attempts" } } }
-                        }
-                    }
+                label for="resolve-note" { "Note (optional)" }
+                input id="resolve-note" name="note" type="text" maxlength="4000";
+                @if alert.state.awaits_officer() {
+                    p class="note" { "Nobody has acknowledged this alert: resolving records your acknowledgement first." }
                 }
-                h2 { "History" }
-                ol class="history" {
-                    @for e in &wf.events {
-                        li { (e.at.format("%m-%d %H:%M:%S UTC")) " — " (e.event.replace('_', " ")) " · " (e.principal) }
-                    }
+                button type="submit" class="secondary" data-action="resolve" { "Resolve…" }
+            }
+        }
+    }
+}
+
+/// The rosters the alert's latest raise or escalation named.
+fn rosters_named(d: &AlertDetail) -> Vec<String> {
+    d.workflow
+        .events
+        .iter()
+        .rev()
+        .find(|e| matches!(e.event.as_str(), "alert_raised" | "escalated"))
+        .and_then(|e| e.detail.get("recipients"))
+        .and_then(|r| r.as_array())
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Who was told; when nobody was, how to reach someone.
+fn notified(told: &[DeliveryView], rosters: &[String]) -> Markup {
+    let roster = rosters.first().map_or("safety-oncall", String::as_str);
+    let fix = format!(
+        "aegis users channels dana --email dana@example.org\naegis rosters put {roster} --members dana"
+    );
+    html! {
+        @if told.is_empty() {
+            div class="gone" role="alert" data-nobody-reached {
+                p { strong { "Nobody was reached:" } " no roster of this alert's tier ("
+                    (rosters.join(", ")) ") has an on-duty member with a contact channel." }
+                p { "To fix it, give an officer a channel and put them on that roster (from the server's command line):" }
+                pre { (fix) }
+                p { "or, for operators, " a href="/admin/system" { "the system page" } " lists the rosters and who is unreachable." }
+            }
+        } @else {
+            table {
+                @for d in told {
+                    tr { td { (d.change) } td { (d.user) } td { (d.channel) } td { (d.state) @if d.attempts > 1 { " after " (d.attempts) " attempts" } } }
                 }
-                p class="note" { "Audit chain " (if wf.chain_valid { "verified" } else { "BROKEN" }) "." }
-            },
-        ),
-    )
+            }
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,6 +227,53 @@ pub struct ActionForm {
     note: String,
     #[serde(default)]
     disposition: String,
+    /// `yes` once the person saw what the resolution does and confirmed it.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The one more tap before a resolution: what it records and what it posts.
+async fn confirm_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: &str,
+    form: &ActionForm,
+) -> HttpResponse {
+    let detail = match state.app.alert(id, who.user.role).await {
+        Ok(d) => d,
+        Err(e) => return refused(who, &e, "/alerts"),
+    };
+    let choices = match state.app.resolution_choices(&detail).await {
+        Ok(c) => c,
+        Err(e) => return refused(who, &e, "/alerts"),
+    };
+    let back = format!("/alerts/{id}");
+    let Some(choice) = choices
+        .iter()
+        .find(|c| c.disposition.as_str() == form.disposition)
+    else {
+        let e = crate::app::alerts::AlertActionError::UnknownDisposition;
+        return refused(who, &e, &back);
+    };
+    let a = &detail.alert;
+    let note = form.note.trim();
+    confirm::page(
+        who,
+        Confirm {
+            title: format!("Resolve ticket {}?", a.ticket_number),
+            consequences: html! {
+                p { "As " strong { (choice.disposition.as_str().replace('_', " ")) } ": this " strong data-confirm-posts { (choice.in_words) } "." }
+                @if a.state.awaits_officer() { p { "Nobody has acknowledged it: your acknowledgement is recorded first." } }
+                @if !note.is_empty() { p { "Note: “" (note) "”" } }
+            },
+            action: format!("/alerts/{id}/resolve"),
+            keep: vec![("disposition", &form.disposition), ("note", &form.note)],
+            reason: None,
+            button: "Yes, resolve",
+            data_action: "confirm-resolve",
+            back,
+        },
+    )
 }
 
 async fn act(
@@ -161,6 +287,9 @@ async fn act(
         Ok(w) => w,
         Err(answer) => return answer,
     };
+    if resolve && form.confirm != "yes" {
+        return confirm_page(&state, &who, &id, &form).await;
+    }
     let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
     let action = if resolve {
         AlertAction::Resolve {
@@ -179,7 +308,7 @@ async fn act(
         .act_on_alert(&id, who.user.audit_name(), action)
         .await
     {
-        Ok(_) => see_other(&back),
+        Ok(_) => super::see_other(&back),
         Err(e) => refused(&who, &e, &back),
     }
 }
@@ -200,4 +329,13 @@ pub async fn resolve(
     form: web::Form<ActionForm>,
 ) -> HttpResponse {
     act(state, req, id.into_inner(), form.into_inner(), true).await
+}
+
+/// `/console/alert-live.js`.
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("cache-control", "no-cache"))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .body(include_str!("assets/alert_live.js"))
 }

@@ -93,7 +93,10 @@ pub async fn page(state: web::Data<AppState>, who: Officer) -> HttpResponse {
             &who,
             "Alerts",
             html! {
-                h1 { "Open alerts (" span data-count { (live) } ")" }
+                h1 {
+                    "Open alerts (" span data-count { (live) } ")"
+                    span class="note" data-stale-heading { @if live < items.len() { " · " (items.len() - live) " stale, below" } }
+                }
                 p class="note" {
                     "Most pressing first: risk × what is buried, sooner deadlines higher. "
                     "Alerts whose dig time passed over a day ago are listed apart, below. "

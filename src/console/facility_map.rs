@@ -6,6 +6,7 @@
 
 use aegis_screening::LocalFrame;
 use aegis_workflows::geometry::{DigArea, Polygon};
+use aegis_workflows::priority::{ConsequenceWeights, Danger, most_dangerous};
 use aegis_workflows::screening::{Category, FacilityClass, Screening};
 use aegis_workflows::ticket::Location;
 use geo::{ClosestPoint, Coord, Geometry, MapCoords, Point};
@@ -64,21 +65,71 @@ pub fn center_buffer(location: &Location) -> Vec<Polygon> {
         .unwrap_or_default()
 }
 
-/// The section: the verdict, the map and its legend, or what is missing.
-pub fn section(area: Option<&DigArea>, buffer: &[Polygon], near: Option<&BuriedNear>) -> Markup {
+/// The section: the verdict, the most dangerous facility, the map and its legend, or why
+/// there is no map.
+pub fn section(
+    location: &Location,
+    near: Option<&BuriedNear>,
+    weights: &ConsequenceWeights,
+) -> Markup {
+    let area = DigArea::of(location);
+    let buffer = center_buffer(location);
+    let danger = near.and_then(|n| most_dangerous(&n.screening, weights));
+    let ordered = near.map(|n| danger_first(&n.facilities, danger.as_ref()));
     html! {
         @match near {
             Some(n) => (category_line(&n.screening)),
             None => p class="note" { "Not screened yet." },
         }
-        @match area {
-            Some(a) => (map(a, buffer, near.map_or(&[][..], |n| &n.facilities[..]))),
-            None => p class="note" { "No dig area or point was given on this ticket." },
+        @if let Some(d) = &danger {
+            p class=(if d.in_zone { "danger conflict" } else { "danger" }) data-danger=(d.layer.class.as_str()) {
+                "Most dangerous: " strong { (d.in_words()) } " (" (d.layer.name) ")"
+            }
+        }
+        @match &area {
+            Some(a) => (map(a, &buffer, ordered.as_deref().unwrap_or(&[]))),
+            None => p class="note" data-no-place { (no_place(location)) },
         }
         @if let Some(n) = near {
             (layers_table(n))
         }
     }
+}
+
+/// Why a ticket has nothing to map, in the ticket's own terms.
+fn no_place(l: &Location) -> String {
+    match (l.latitude, l.longitude) {
+        (Some(lat), Some(lon)) if !(-90.0..=90.0).contains(&lat) => format!(
+            "Nothing to map: the ticket's latitude {lat} is beyond ±90 (longitude {lon}), and it draws no dig area that reads."
+        ),
+        (Some(lat), Some(lon)) if !(-180.0..=180.0).contains(&lon) => format!(
+            "Nothing to map: the ticket's longitude {lon} is beyond ±180 (latitude {lat}), and it draws no dig area that reads."
+        ),
+        (Some(_), None) | (None, Some(_)) => {
+            "Nothing to map: the ticket gives only half a point (latitude or longitude) and no dig area that reads.".into()
+        }
+        _ if l.polygon_wkt.is_some() => {
+            "Nothing to map: the ticket's dig area does not read (see its problems) and it gives no point.".into()
+        }
+        _ => "Nothing to map: the ticket gives no point or dig area, only words.".into(),
+    }
+}
+
+/// The facilities as the map numbers them: the most dangerous first, then every transmission
+/// line (however far down their distance puts them), then the rest by distance.
+fn danger_first(near: &[NearShape], danger: Option<&Danger<'_>>) -> Vec<NearShape> {
+    let first = danger.and_then(|d| near.iter().position(|f| f.layer == d.layer.name));
+    let transmission = |f: &NearShape| {
+        matches!(
+            f.class,
+            FacilityClass::GasTransmission | FacilityClass::ElectricTransmission
+        )
+    };
+    let mut out: Vec<NearShape> = first.map(|i| near[i].clone()).into_iter().collect();
+    let rest = near.iter().enumerate().filter(|(i, _)| Some(*i) != first);
+    let (lines, others): (Vec<_>, Vec<_>) = rest.partition(|(_, f)| transmission(f));
+    out.extend(lines.into_iter().chain(others).map(|(_, f)| f.clone()));
+    out
 }
 
 fn layers_table(n: &BuriedNear) -> Markup {
@@ -279,7 +330,7 @@ fn svg(view: &View, dig: &DigDrawing, drawn: &[Drawn], label: &str) -> Markup {
     let mut shapes = Vec::new();
     for d in drawn {
         let width = match d.class {
-            FacilityClass::GasTransmission | FacilityClass::ElectricTransmission => 5.0,
+            FacilityClass::GasTransmission | FacilityClass::ElectricTransmission => 7.0,
             FacilityClass::GasService => 2.0,
             _ => 3.0,
         };
@@ -324,6 +375,11 @@ fn markers(view: &View, drawn: &[Drawn]) -> Markup {
                 g class="marker" {
                     circle cx=(format!("{:.1}", view.x(m.x()))) cy=(format!("{:.1}", view.y(m.y()))) r="11" fill="#111418" stroke=(d.class.apwa_colour()) stroke-width="2" {}
                     text x=(format!("{:.1}", view.x(m.x()))) y=(format!("{:.1}", view.y(m.y()) + 4.5)) text-anchor="middle" font-size="13" font-weight="700" fill="#eef1f4" { (i + 1) }
+                    @if matches!(d.class, FacilityClass::GasTransmission | FacilityClass::ElectricTransmission) {
+                        text class="line-label" x=(format!("{:.1}", view.x(m.x()) + 14.0)) y=(format!("{:.1}", view.y(m.y()) - 8.0)) font-size="12" font-weight="700" fill=(d.class.apwa_colour()) stroke="#111418" stroke-width="3" paint-order="stroke" {
+                            (d.class.as_str().replace('_', " ").to_uppercase())
+                        }
+                    }
                 }
             }
         }

@@ -16,11 +16,14 @@ pub mod admin_workflow;
 pub mod admin_workflows;
 pub mod alert_page;
 pub mod alert_queue;
+pub mod confirm;
 pub mod error_page;
 pub mod facility_map;
+pub mod history;
 pub mod live;
 pub mod session;
 pub mod signin;
+pub mod time;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -47,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/alerts/live").route(get().to(live::stream)))
         .service(resource("/alerts/rows").route(get().to(alert_queue::rows_fragment)))
         .service(resource("/console/live-queue.js").route(get().to(alert_queue::script)))
+        .service(resource("/console/alert-live.js").route(get().to(alert_page::script)))
         .service(resource("/alerts/{id}").route(get().to(alert_page::page)))
         .service(resource("/alerts/{id}/ack").route(post().to(alert_page::ack)))
         .service(resource("/alerts/{id}/resolve").route(post().to(alert_page::resolve)))
@@ -77,6 +81,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/admin/facilities/{name}/retire").route(post().to(admin_facilities::retire)),
+        )
+        .service(
+            resource("/admin/facilities/{name}/reactivate")
+                .route(post().to(admin_facilities::reactivate)),
         );
 }
 

@@ -291,6 +291,34 @@ pub fn retire(
     Ok(n > 0)
 }
 
+/// Makes a retired layer screen again with its last version. `false` when there is no such
+/// layer, it is active already, or it has no version to go back to.
+pub fn reactivate(tx: &mut Tx<'_>, name: &str, now: DateTime<Utc>) -> Result<bool, DieselError> {
+    let last: Option<i64> = with_tx!(tx, |c| facility_versions::table
+        .filter(facility_versions::layer.eq(name))
+        .select(diesel::dsl::max(facility_versions::version))
+        .first(c))?;
+    let Some(last) = last else {
+        return Ok(false);
+    };
+    let n = with_tx!(tx, |c| diesel::update(
+        facility_layers::table
+            .filter(facility_layers::name.eq(name))
+            .filter(facility_layers::active_version.is_null())
+    )
+    .set((
+        facility_layers::active_version.eq(Some(last)),
+        facility_layers::retired_by.eq(None::<String>),
+        facility_layers::retired_at.eq(None::<i64>),
+        facility_layers::updated_at.eq(to_db(now)),
+    ))
+    .execute(c))?;
+    if n > 0 {
+        bump_generation(tx)?;
+    }
+    Ok(n > 0)
+}
+
 type LayerRow = (
     String,
     String,

@@ -91,6 +91,7 @@ pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> HttpR
         change: u.change,
         facts: u.facts,
         ack_url: None,
+        weights: state.app.consequence().clone(),
     };
     respond(
         StatusCode::OK,

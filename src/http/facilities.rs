@@ -223,6 +223,28 @@ pub async fn retire_layer(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// `POST /v1/admin/facility-layers/{name}/reactivate`: a retired layer screens again with its
+/// last version; an active layer is answered as it is.
+#[utoipa::path(post, path = "/v1/admin/facility-layers/{name}/reactivate", tag = "operators", params(LayerPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Active: its last version screens again on every node", body = LayerView),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "No such layer", body = ErrorBody),
+    ))]
+pub async fn reactivate_layer(
+    state: web::Data<AppState>,
+    who: Operator,
+    path: web::Path<LayerPath>,
+) -> Result<HttpResponse, ApiError> {
+    let view = state
+        .app
+        .reactivate_layer(&path.name, &who.0.audit_name())
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
 /// The largest coverage body read: a member's service territory may have tens of thousands of
 /// vertices, far beyond the 64 KiB of the other JSON bodies.
 pub const COVERAGE_BODY_LIMIT: usize = 8 * 1024 * 1024;

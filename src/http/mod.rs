@@ -57,6 +57,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/facility-layers/{name}"),
     ("PUT", "/v1/admin/facility-layers/{name}"),
     ("DELETE", "/v1/admin/facility-layers/{name}"),
+    ("POST", "/v1/admin/facility-layers/{name}/reactivate"),
     ("GET", "/v1/admin/facility-coverage"),
     ("PUT", "/v1/admin/facility-coverage"),
     ("GET", "/v1/admin/dead-letters"),
@@ -131,6 +132,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
                 .route(get().to(facilities::get_layer))
                 .route(put().to(facilities::put_layer))
                 .route(delete().to(facilities::retire_layer)),
+        )
+        .service(
+            resource("/admin/facility-layers/{name}/reactivate")
+                .route(post().to(facilities::reactivate_layer)),
         )
         .service(
             resource("/admin/facility-coverage")

@@ -140,6 +140,7 @@ impl Modify for CommonAnswers {
         super::facilities::list_layers,
         super::facilities::get_layer,
         super::facilities::retire_layer,
+        super::facilities::reactivate_layer,
         super::facilities::put_coverage,
         super::facilities::get_coverage,
         super::facilities::put_auto_clear,

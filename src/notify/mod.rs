@@ -53,6 +53,8 @@ pub struct ChannelMessenger {
     pagerduty: pagerduty::PagerDuty,
     slack: slack::Slack,
     webhook: webhook::Webhook,
+    /// Which facility a notice names first.
+    weights: aegis_workflows::priority::ConsequenceWeights,
 }
 
 impl std::fmt::Debug for ChannelMessenger {
@@ -89,9 +91,11 @@ impl ChannelMessenger {
         mailer: Option<email::Mailer>,
         timeout: Duration,
         outbound: crate::outbound::Outbound,
+        weights: aegis_workflows::priority::ConsequenceWeights,
     ) -> anyhow::Result<Self> {
         let http = http_post::Poster::new(outbound.client(timeout)?, outbound);
         Ok(Self {
+            weights,
             db,
             facts: Arc::default(),
             links,
@@ -172,6 +176,7 @@ impl ChannelMessenger {
                 .asks_for_action()
                 .then(|| self.ack_url(delivery_id))
                 .flatten(),
+            weights: self.weights.clone(),
         }
         .message()
     }

@@ -5,6 +5,7 @@
 use aegis_workflows::explain;
 use aegis_workflows::geometry::Polygon;
 use aegis_workflows::notification::Change;
+use aegis_workflows::priority::ConsequenceWeights;
 use aegis_workflows::ticket::Ticket;
 use maud::{DOCTYPE, Markup, html};
 use serde_json::{Value, json};
@@ -19,6 +20,8 @@ pub struct Notice {
     pub facts: NoticeFacts,
     /// Present on changes that ask someone to act (raised, escalated).
     pub ack_url: Option<String>,
+    /// How much damaging each facility class weighs: which facility is named first.
+    pub weights: ConsequenceWeights,
 }
 
 /// A labelled fact.
@@ -68,16 +71,35 @@ impl Notice {
             .map_or("HIGH".into(), |s| s.band.to_uppercase())
     }
 
+    /// What the subject line calls the alert: its band, or for an alert the standing rule
+    /// raised, what the rule saw ("EMERGENCY, WHAT IS BURIED NOT KNOWN").
+    fn kind_tag(&self) -> String {
+        match &self.facts.rule {
+            None => format!("{} RISK", self.band()),
+            Some(rule) => {
+                let kind = self
+                    .ticket()
+                    .kind
+                    .map_or("urgent", |k| k.as_str())
+                    .replace('_', " ");
+                let what = if rule.contains("not known") {
+                    "what is buried not known"
+                } else {
+                    "in conflict with a facility"
+                };
+                format!("{kind}, {what}").to_uppercase()
+            }
+        }
+    }
+
     pub fn subject(&self) -> String {
         let t = &self.facts.alert.ticket_number;
         let place = self.place();
+        let tag = self.kind_tag();
         match self.change {
-            Change::Raised => format!("[{} RISK] Ticket {t}: {place}", self.band()),
+            Change::Raised => format!("[{tag}] Ticket {t}: {place}"),
             Change::Escalated { tier } => {
-                format!(
-                    "[{} RISK, ESCALATED to tier {tier}] Ticket {t}: {place}",
-                    self.band()
-                )
+                format!("[{tag}, ESCALATED to tier {tier}] Ticket {t}: {place}")
             }
             Change::Acknowledged => format!(
                 "[Acknowledged by {}] Ticket {t}: {place}",
@@ -100,12 +122,21 @@ impl Notice {
     pub fn headline(&self) -> String {
         let a = &self.facts.alert;
         match self.change {
-            Change::Raised => match self.facts.score.as_ref().map(|s| s.band.as_str()) {
-                Some(band) if band != "high" => format!(
-                    "An urgent dig with a facility in conflict, or where nobody knows what is \
-                     buried, needs a safety officer (the model alone says {band} risk)."
+            Change::Raised => match (&self.facts.rule, self.facts.score.as_ref()) {
+                (Some(rule), Some(s)) => format!(
+                    "This is an alert because it is {rule}: the standing rule sends it to a \
+                     safety officer whatever the model says (here {} risk).",
+                    s.band
                 ),
-                _ => "A high-risk dig needs a safety officer.".into(),
+                (Some(rule), None) => format!(
+                    "This is an alert because it is {rule}: the standing rule sends it to a \
+                     safety officer."
+                ),
+                (None, _) => {
+                    "This is an alert because the model rates it high risk: it needs a safety \
+                     officer."
+                        .into()
+                }
             },
             Change::Escalated { tier } => {
                 format!("Nobody acknowledged this alert in time: it is escalated to tier {tier}.")
@@ -218,7 +249,8 @@ impl Notice {
             ),
         ));
         if let Some(s) = &self.facts.screening {
-            out.push(("Buried", s.in_words()));
+            let buried = aegis_workflows::priority::buried_in_words(s, &self.weights);
+            out.push(("Buried", buried));
         }
         if let Some(s) = &self.facts.score {
             out.push((
@@ -385,5 +417,72 @@ impl Notice {
                 label: "Acknowledge this alert",
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::views::AlertView;
+    use aegis_workflows::alert::AlertState;
+
+    fn notice(rule: Option<&str>) -> Notice {
+        let body = include_str!("../../tests/fixtures/emergency-directional-drilling.json");
+        let obj: serde_json::Map<String, Value> = serde_json::from_str(body).unwrap();
+        let ticket = crate::formats::native::from_object(&obj).unwrap();
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-23T17:00:00Z")
+            .unwrap()
+            .to_utc();
+        let alert = AlertView {
+            id: "a-1".into(),
+            workflow_id: "w-1".into(),
+            center: "TEST".into(),
+            ticket_number: ticket.ticket_number.clone(),
+            state: AlertState::Open,
+            tier: 0,
+            ack_deadline: None,
+            raised_at: t,
+            acknowledged_by: None,
+            acknowledged_at: None,
+            resolved_by: None,
+            resolved_at: None,
+            disposition: None,
+            note: None,
+            updated_at: t,
+        };
+        Notice {
+            change: Change::Raised,
+            facts: NoticeFacts {
+                alert,
+                ticket,
+                score: None,
+                screening: None,
+                rule: rule.map(str::to_owned),
+            },
+            ack_url: None,
+            weights: ConsequenceWeights::default(),
+        }
+    }
+
+    /// Issue 32: an alert the standing rule raised read "[LOW RISK]"; it says what the rule saw.
+    #[test]
+    fn a_rule_raised_alert_says_why_in_its_subject_and_headline() {
+        let n = notice(Some(
+            "an emergency ticket where what is buried is not known",
+        ));
+        assert!(
+            n.subject()
+                .starts_with("[EMERGENCY, WHAT IS BURIED NOT KNOWN] Ticket "),
+            "{}",
+            n.subject()
+        );
+        assert!(
+            n.headline().starts_with(
+                "This is an alert because it is an emergency ticket where what is buried is not known"
+            ),
+            "{}",
+            n.headline()
+        );
+        assert!(notice(None).subject().starts_with("[HIGH RISK] Ticket "));
     }
 }

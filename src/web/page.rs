@@ -73,6 +73,15 @@ section.card h2 { margin-top: .6rem; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; background: #1b2026;
   padding: .5rem; border-radius: .3rem; }
 summary { cursor: pointer; color: #8ec5ff; }
+fieldset.dispositions { border: 1px solid #2c333a; border-radius: .4rem; margin: 1rem 0 0;
+  padding: .4rem .8rem; } fieldset.dispositions legend { font-weight: 600; padding: 0 .3rem; }
+label.choice { font-weight: 400; margin: .3rem 0; padding: .5rem .3rem; border-radius: .3rem;
+  cursor: pointer; } label.choice:hover { background: #1b2026; }
+label.choice input { width: 1.2rem; height: 1.2rem; vertical-align: middle; }
+p.raised-because { font-size: 1.05rem; border-left: 4px solid #ff6b6b; padding-left: .8rem; }
+p.danger { border-left: 4px solid #ffd43b; padding-left: .8rem; }
+p.danger.conflict { border-color: #ff6b6b; }
+.said { color: #d0d7de; font-style: italic; }
 ol.timeline { list-style: none; padding: 0; border-left: 2px solid #2c333a; }
 ol.timeline li { margin: 0 0 .8rem; padding-left: .8rem; }
 ol.timeline li.suspect { border-left: 4px solid #ffd43b; }

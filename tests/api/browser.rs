@@ -86,37 +86,83 @@ async fn browser() -> Option<(Driver, Client)> {
     }
 }
 
-async fn shoot(c: &Client, name: &str) {
-    let Ok(dir) = std::env::var("AEGIS_SCREENSHOTS") else {
-        return;
-    };
-    std::fs::create_dir_all(&dir).ok();
-    for (label, w, h) in [("desktop", 1280, 900), ("phone", 360, 780)] {
-        c.set_window_size(w, h).await.unwrap();
-        let png = c.screenshot().await.unwrap();
-        std::fs::write(format!("{dir}/{name}-{label}.png"), png).ok();
+/// A Chrome DevTools command through chromedriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Cdp(&'static str, serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
     }
-    c.set_window_size(1280, 900).await.unwrap();
+
+    fn method_and_body(&self, _: &url::Url) -> (http1::Method, Option<String>) {
+        let body = json!({"cmd": self.0, "params": self.1});
+        (http1::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Makes the page a 360 px phone (a touch screen at 2× density), or a desk again. A headless
+/// window is never narrower than 500 px: only the device emulation gives a phone's width.
+async fn phone(c: &Client, on: bool) {
+    let cmd = if on {
+        Cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 360, "height": 780, "deviceScaleFactor": 2, "mobile": true}),
+        )
+    } else {
+        Cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+    };
+    c.issue_cmd(cmd).await.unwrap();
+}
+
+/// The page's layout width and the viewport's, for "nothing scrolls sideways".
+async fn widths(c: &Client) -> (i64, i64) {
+    let w = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (w[0].as_i64().unwrap(), w[1].as_i64().unwrap())
+}
+
+async fn shoot(c: &Client, name: &str) {
+    shoot_where(c, name, None).await;
 }
 
 /// As [`shoot`], with `css` scrolled into view at each width.
 async fn shoot_at(c: &Client, name: &str, css: &str) {
+    shoot_where(c, name, Some(css)).await;
+}
+
+async fn shoot_where(c: &Client, name: &str, css: Option<&str>) {
     let Ok(dir) = std::env::var("AEGIS_SCREENSHOTS") else {
         return;
     };
     std::fs::create_dir_all(&dir).ok();
-    for (label, w, h) in [("desktop", 1280, 900), ("phone", 360, 780)] {
-        c.set_window_size(w, h).await.unwrap();
-        c.execute(
-            "document.querySelector(arguments[0]).scrollIntoView()",
-            vec![json!(css)],
-        )
-        .await
-        .unwrap();
+    let was_phone = widths(c).await.1 == 360;
+    for (label, on_phone) in [("desktop", false), ("phone", true)] {
+        phone(c, on_phone).await;
+        if let Some(css) = css {
+            c.execute(
+                "document.querySelector(arguments[0]).scrollIntoView()",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        }
         let png = c.screenshot().await.unwrap();
         std::fs::write(format!("{dir}/{name}-{label}.png"), png).ok();
     }
-    c.set_window_size(1280, 900).await.unwrap();
+    phone(c, was_phone).await;
 }
 
 async fn sign_in(c: &Client, base: &str, name: &str, password: &str) {
@@ -131,7 +177,26 @@ async fn sign_in(c: &Client, base: &str, name: &str, password: &str) {
         .send_keys(password)
         .await
         .unwrap();
+    c.execute("window.aegisSigningIn = true", vec![])
+        .await
+        .unwrap();
     find(c, "button[type=submit]").await.click().await.unwrap();
+    // Until the answer is the page: a page opened before would race the session cookie.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let answered = c
+            .execute(
+                "return document.readyState === 'complete' && !window.aegisSigningIn",
+                vec![],
+            )
+            .await
+            .is_ok_and(|v| v == json!(true));
+        if answered {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the sign-in was never answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn text(c: &Client) -> String {
@@ -194,7 +259,7 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         return;
     };
     crate::console::set_password(&app, "officer-1");
-    let (id, alert_id) = app.raise_alert("B-1").await;
+    let (id, alert_id) = raise_live_alert(&app, "B-1").await;
 
     sign_in(&c, &app.base, "officer-1", "wrong password here").await;
     wait_text(&c, "do not match").await;
@@ -203,7 +268,7 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
     find(&c, &format!("[data-alert-id=\"{alert_id}\"]")).await;
     assert!(c.current_url().await.unwrap().path().ends_with("/alerts"));
     // A new alert appears in the open page by itself: no reload.
-    let (_, alert2) = app.raise_alert("B-2").await;
+    let (_, alert2) = raise_live_alert(&app, "B-2").await;
     c.wait()
         .at_most(Duration::from_secs(15))
         .for_element(Locator::Css(&format!("[data-alert-id=\"{alert2}\"]")))
@@ -228,7 +293,7 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         .click()
         .await
         .unwrap();
-    wait_text(&c, "Why the model flags it").await;
+    wait_text(&c, "Raised because").await;
     shoot(&c, "alert").await;
     find(&c, "[data-action=ack]").await.click().await.unwrap();
     wait_text(&c, "State: acknowledged").await;
@@ -242,14 +307,31 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         .clone();
     assert_eq!(ack["principal"], "officer:officer-1");
     assert_eq!(ack["detail"]["via"], "console");
-    // Resolve with the keyboard alone: choose the disposition by typing, press Enter on the
-    // button.
-    find(&c, "select[name=disposition]")
+    // Resolve with the keyboard alone: choose the disposition with the space bar, write a
+    // note, press Enter on the button, then confirm on the page that says what it posts.
+    find(&c, "input[name=disposition][value=site_standby]")
         .await
-        .send_keys("site standby")
+        .send_keys(" ")
+        .await
+        .unwrap();
+    find(&c, "#resolve-note")
+        .await
+        .send_keys("crew stood by until PG&E arrived")
         .await
         .unwrap();
     find(&c, "[data-action=resolve]")
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    wait_text(&c, "Resolve ticket B-1?").await;
+    assert_eq!(
+        app.workflow(&id).await["state"],
+        "acknowledged",
+        "nothing resolved before the confirmation"
+    );
+    shoot(&c, "alert-confirm").await;
+    find(&c, "[data-action=confirm-resolve]")
         .await
         .send_keys(ENTER)
         .await
@@ -265,6 +347,8 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
         .clone();
     assert_eq!(resolved["detail"]["disposition"], "site_standby");
     wait_text(&c, "State: resolved").await;
+    // What people said is on the page for the next one to read.
+    wait_text(&c, "crew stood by until PG&E arrived").await;
 
     // An officer at an operator page sees a refusal, not the workflows.
     c.goto(&format!("{}/admin/workflows", app.base))
@@ -304,17 +388,40 @@ async fn an_officer_signs_in_and_acknowledges_from_the_page() {
     c.close().await.unwrap();
 }
 
+/// As `raise_alert`, with the dig starting within the hour on the test's clock, so the alert is
+/// live (not stale) in the queue.
+async fn raise_live_alert(app: &TestApp, number: &str) -> (String, String) {
+    let mut t = fixture_json("emergency-directional-drilling.json");
+    t["ticket_number"] = json!(number);
+    t["excavator"]["id"] = json!(format!("EX-{number}"));
+    let now = test_now();
+    t["submitted_at"] = json!((now - chrono::TimeDelta::minutes(5)).to_rfc3339());
+    t["legal_start_at"] = json!((now + chrono::TimeDelta::minutes(50)).to_rfc3339());
+    let r = app.post_ticket(&t).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let id = r.body["workflow_id"].as_str().unwrap().to_owned();
+    let w = app.wait_state(&id, "alerted").await;
+    (id, w["alert"]["id"].as_str().unwrap().to_owned())
+}
+
 /// WebDriver's Enter key.
 const ENTER: &str = "\u{E007}";
 
 /// The element `css` once it is on the page (after a form post the next page may still be
 /// loading).
 async fn find(c: &Client, css: &str) -> fantoccini::elements::Element {
-    c.wait()
+    match c
+        .wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+    {
+        Ok(e) => e,
+        Err(e) => {
+            let url = c.current_url().await.map(|u| u.to_string());
+            panic!("no {css} on the page ({url:?}): {e}\n{}", text(c).await)
+        }
+    }
 }
 
 /// Clicks `css` once it is on the page (after a form post the next page may still be loading).
@@ -360,6 +467,11 @@ async fn an_operator_finds_a_workflow_reads_its_trail_and_cancels_it() {
         .await
         .unwrap();
     click(&c, "[data-action=cancel]").await;
+    // One more tap, on a page that says the open alert closes unanswered.
+    wait_text(&c, "alert closes").await;
+    assert_eq!(app.workflow(&id).await["state"], "alerted");
+    shoot(&c, "workflow-cancel-confirm").await;
+    click(&c, "[data-action=confirm-cancel]").await;
     let w = app.wait_state(&id, "cancelled").await;
     let ev = w["events"]
         .as_array()
@@ -548,7 +660,7 @@ async fn the_map_shows_what_is_buried_and_an_operator_imports_a_layer_from_the_p
         .unwrap();
     assert!(markers.len() >= 2, "{} markers", markers.len());
     // Legible on a phone: the map fits the screen's width.
-    c.set_window_size(360, 780).await.unwrap();
+    phone(&c, true).await;
     let width: f64 = c
         .execute(
             "return document.querySelector('svg.facility-map').getBoundingClientRect().width",
@@ -559,7 +671,13 @@ async fn the_map_shows_what_is_buried_and_an_operator_imports_a_layer_from_the_p
         .as_f64()
         .unwrap();
     assert!((280.0..=360.0).contains(&width), "{width}");
-    c.set_window_size(1280, 900).await.unwrap();
+    let (scroll, inner) = widths(&c).await;
+    assert_eq!(inner, 360, "a phone's width");
+    assert!(
+        scroll <= inner,
+        "the alert page scrolls sideways: {scroll} > {inner}"
+    );
+    phone(&c, false).await;
     shoot(&c, "alert").await;
     shoot_at(&c, "alert-map", "svg.facility-map").await;
 }
@@ -602,19 +720,145 @@ async fn the_queue_is_in_priority_order_in_words_and_fits_a_phone() {
         assert!(body.contains(words), "the queue says {words:?}: {body}");
     }
     // On a 360 px phone nothing is cut off and nothing scrolls sideways.
-    c.set_window_size(360, 780).await.unwrap();
-    let widths = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth]",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    phone(&c, true).await;
+    let (scroll, inner) = widths(&c).await;
+    assert_eq!(inner, 360, "a phone's width");
     assert!(
         scroll <= inner,
         "the queue scrolls sideways: {scroll} > {inner}"
     );
-    c.set_window_size(1280, 900).await.unwrap();
+    phone(&c, false).await;
     shoot(&c, "queue-priority").await;
+}
+
+/// The officer at 2 a.m., on a 360 px phone: the bore across the gas transmission corridor on
+/// top with the transmission line named first, the stale emergency apart below; the alert page
+/// says why it is an alert, what is most dangerous there, that nobody was reached and how to
+/// fix it; resolving takes a chosen disposition and one more tap; nothing scrolls sideways.
+#[actix_web::test]
+async fn the_officer_on_a_phone_sees_the_most_dangerous_dig_first_and_resolves_deliberately() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let Some(app) = spawn_with(Backend::Sqlite, |s| s.demo.enabled = true).await else {
+        return;
+    };
+    crate::console::set_password(&app, "officer-1");
+    let alerts = crate::priority::four_alerts(&app).await;
+    let id_of = |i: usize| alerts[i]["alert"]["id"].as_str().unwrap().to_owned();
+    phone(&c, true).await;
+    sign_in(&c, &app.base, "officer-1", PASSWORD).await;
+    find(&c, &format!("[data-alert-id=\"{}\"]", id_of(3))).await;
+    let (scroll, inner) = widths(&c).await;
+    assert_eq!(inner, 360, "a phone's width");
+    assert!(
+        scroll <= inner,
+        "the queue scrolls sideways: {scroll} > {inner}"
+    );
+
+    // The top row names the transmission line first; the stale one sits below its heading.
+    let rows = c.find_all(Locator::Css("[data-alert-id]")).await.unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0].attr("data-alert-id").await.unwrap(), Some(id_of(0)));
+    let top = rows[0].text().await.unwrap();
+    let buried = top.lines().find(|l| l.contains(" ft")).unwrap_or_default();
+    assert!(
+        buried.starts_with("gas transmission"),
+        "the most dangerous line leads: {top}"
+    );
+    assert!(buried.contains("inside its 100 ft zone"), "{top}");
+    let heading = find(&c, "h1").await.text().await.unwrap();
+    assert!(heading.contains("Open alerts (3)"), "{heading}");
+    assert!(heading.contains("1 stale"), "{heading}");
+    let stale_row = find(&c, &format!("li.stale[data-alert-id=\"{}\"]", id_of(3))).await;
+    assert!(stale_row.text().await.unwrap().contains("Q-STALE"));
+    shoot(&c, "phone-queue").await;
+
+    // The stale emergency says it alerts by the standing rule, not as high risk, and that
+    // nobody was reached, with the commands that fix it.
+    c.goto(&format!("{}/alerts/{}", app.base, id_of(3)))
+        .await
+        .unwrap();
+    let why = find(&c, "[data-raised-because]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(why.contains("emergency"), "{why}");
+    assert!(why.contains("standing rule"), "{why}");
+    assert!(!text(&c).await.contains("[LOW RISK]"));
+    let nobody = find(&c, "[data-nobody-reached]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(nobody.contains("aegis rosters put"), "{nobody}");
+    shoot(&c, "phone-alert-stale").await;
+
+    // The bore across the corridor: the transmission line first on the page and on the map.
+    c.goto(&format!("{}/alerts/{}", app.base, id_of(0)))
+        .await
+        .unwrap();
+    wait_text(&c, "Most dangerous: gas transmission").await;
+    let (scroll, inner) = widths(&c).await;
+    assert!(
+        scroll <= inner,
+        "the alert page scrolls sideways: {scroll} > {inner}"
+    );
+    let first_marker = find(&c, "svg.facility-map g.marker")
+        .await
+        .html(false)
+        .await
+        .unwrap();
+    assert!(first_marker.contains(">1<"), "{first_marker}");
+    assert!(
+        first_marker.contains("GAS TRANSMISSION"),
+        "marker 1 is the transmission line, labelled: {first_marker}"
+    );
+    shoot(&c, "phone-alert").await;
+    shoot_at(&c, "phone-alert-map", "svg.facility-map").await;
+
+    // Nothing is chosen for the officer: Resolve without a choice resolves nothing.
+    let checked: i64 = c
+        .execute(
+            "return document.querySelectorAll('input[name=disposition]:checked').length",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap();
+    assert_eq!(checked, 0, "no disposition preselected");
+    click(&c, "[data-action=resolve]").await;
+    let workflow = alerts[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.workflow(&workflow).await["state"], "alerted");
+    click(&c, "input[name=disposition][value=locator_dispatched]").await;
+    click(&c, "[data-action=resolve]").await;
+    wait_text(
+        &c,
+        "Nobody has acknowledged it: your acknowledgement is recorded first",
+    )
+    .await;
+    let (scroll, inner) = widths(&c).await;
+    assert!(
+        scroll <= inner,
+        "the confirmation scrolls sideways: {scroll} > {inner}"
+    );
+    shoot(&c, "phone-resolve-confirm").await;
+    assert_eq!(app.workflow(&workflow).await["state"], "alerted");
+    click(&c, "[data-action=confirm-resolve]").await;
+    let w = app.wait_state(&workflow, "resolved").await;
+    let events: Vec<&str> = w["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    let acked = events.iter().position(|e| *e == "acknowledged");
+    let resolved = events.iter().position(|e| *e == "resolved");
+    assert!(acked.is_some() && acked < resolved, "{events:?}");
+    assert_eq!(w["alert"]["acknowledged_by"], "officer:officer-1");
+    wait_text(&c, "State: resolved").await;
+    shoot(&c, "phone-alert-resolved").await;
+    c.close().await.unwrap();
 }

@@ -238,6 +238,25 @@ pub(crate) async fn post_form(
         .as_u16()
 }
 
+/// A form posted as a browser would, with the page it answered.
+pub(crate) async fn post_form_page(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let r = client
+        .post(format!("{}{path}", app.base))
+        .header(COOKIE, cookie)
+        .header("origin", &app.base)
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
 async fn an_officer_acknowledges_and_resolves_from_the_alert_page(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -254,9 +273,13 @@ async fn an_officer_acknowledges_and_resolves_from_the_alert_page(backend: Backe
         "data-action=\"resolve\"",
         "<svg",
         "<path d=\"M",
-        "Why the model flags it",
+        "The model's reasons",
+        "Raised because: ",
         "Who digs",
         "alert raised",
+        // No roster reaches anyone here: the page says how to fix that.
+        "data-nobody-reached",
+        "aegis rosters put safety-oncall --members",
     ] {
         assert!(html.contains(needle), "no {needle} on the alert page");
     }
@@ -292,6 +315,33 @@ async fn an_officer_acknowledges_and_resolves_from_the_alert_page(backend: Backe
     assert_eq!(acked["principal"], "officer:officer-1");
     assert_eq!(acked["detail"]["via"], "console");
     assert_eq!(acked["detail"]["note"], "on my way");
+    // Resolving is deliberate (issue 32): nothing is preselected, and the first tap only asks
+    // to confirm, saying what the resolution posts; nothing changed yet.
+    let (_, html) = page(&app, &client, &path, &cookie).await;
+    assert!(!html.contains(" checked"), "a disposition is preselected");
+    assert!(html.contains("posts nothing to the call center"), "{html}");
+    let first_tap = client
+        .post(format!("{}{path}/resolve", app.base))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header("origin", &app.base)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("disposition", "locator_dispatched"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first_tap.status(), 200);
+    let confirm = first_tap.text().await.unwrap();
+    assert!(
+        confirm.contains("data-action=\"confirm-resolve\""),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains("posts nothing to the call center"),
+        "{confirm}"
+    );
+    assert_eq!(app.workflow(&id).await["state"], "acknowledged");
     let resolved = post_form(
         &app,
         &client,
@@ -300,6 +350,7 @@ async fn an_officer_acknowledges_and_resolves_from_the_alert_page(backend: Backe
         &[
             ("csrf", csrf.as_str()),
             ("disposition", "locator_dispatched"),
+            ("confirm", "yes"),
         ],
     )
     .await;

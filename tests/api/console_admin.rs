@@ -1,18 +1,21 @@
 //! The console's operator pages over HTTP (contract §8, issue 15): workflows filtered as the
 //! API filters them, a workflow's audit trail with the chain's verdict (tampering shows),
-//! retry and cancel, dead letters with redrive, actors' health and the active model — and an
-//! officer kept out of every one of them, reads and forms alike.
+//! retry and cancel, dead letters with redrive, actors' health and the active model, facility
+//! layers retired and brought back — what cannot be undone confirmed first — and an officer
+//! kept out of every one of them, reads and forms alike.
 
 use serde_json::json;
 
 use crate::both_backends;
-use crate::console::{csrf_of, page, post_form, signed_in};
+use crate::console::{csrf_of, page, post_form, post_form_page, signed_in};
 use crate::helpers::*;
 
 both_backends!(
     an_operator_finds_and_repairs_workflows,
     dead_letters_are_redriven_from_the_console,
-    the_system_page_shows_actors_and_the_model
+    the_system_page_shows_actors_and_the_model,
+    retiring_a_layer_is_confirmed_and_undone_from_the_console,
+    operators_read_local_times_rejections_in_words_and_any_due_window
 );
 
 async fn an_operator_finds_and_repairs_workflows(backend: Backend) {
@@ -112,16 +115,49 @@ async fn an_operator_finds_and_repairs_workflows(backend: Backend) {
     .await;
     assert_eq!(again, 409);
 
-    // Cancel the alerted one with a reason.
+    // Cancel the alerted one with a reason: one click asks to confirm, saying its open alert
+    // closes unanswered; nothing changes until the operator confirms.
     let cancel = format!("/admin/workflows/{alerted}/cancel");
     let (_, html) = page(&app, &client, &format!("/admin/workflows/{alerted}"), &ops).await;
     assert!(html.contains("data-action=\"cancel\""));
-    let r = post_form(
+    let (status, confirm) = post_form_page(
         &app,
         &client,
         &cancel,
         &ops,
         &[("csrf", csrf.as_str()), ("reason", "duplicate of C-1")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        confirm.contains("data-action=\"confirm-cancel\""),
+        "{confirm}"
+    );
+    assert!(confirm.contains("alert closes"), "{confirm}");
+    assert!(confirm.contains("value=\"duplicate of C-1\""), "{confirm}");
+    assert_eq!(app.workflow(&alerted).await["state"], "alerted");
+    // Confirmed without a reason: asked again, still nothing done.
+    let (status, again) = post_form_page(
+        &app,
+        &client,
+        &cancel,
+        &ops,
+        &[("csrf", csrf.as_str()), ("reason", " "), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(again.contains("Say why"), "{again}");
+    assert_eq!(app.workflow(&alerted).await["state"], "alerted");
+    let r = post_form(
+        &app,
+        &client,
+        &cancel,
+        &ops,
+        &[
+            ("csrf", csrf.as_str()),
+            ("reason", "duplicate of C-1"),
+            ("confirm", "yes"),
+        ],
     )
     .await;
     assert_eq!(r, 303);
@@ -259,6 +295,16 @@ async fn dead_letters_are_redriven_from_the_console(backend: Backend) {
         post_form(&app, &client, &dismiss, &ops, &[("reason", "x")]).await,
         403
     );
+    let (status, confirm) =
+        post_form_page(&app, &client, &dismiss, &ops, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(status, 200, "dismissing asks to confirm, with a reason");
+    assert!(
+        confirm.contains("data-action=\"confirm-dismiss\""),
+        "{confirm}"
+    );
+    assert!(confirm.contains("never redriven"), "{confirm}");
+    let (_, html) = page(&app, &client, "/admin/dead-letters", &ops).await;
+    assert!(!html.contains("Dismissed by"), "nothing dismissed yet");
     let r = post_form(
         &app,
         &client,
@@ -267,6 +313,7 @@ async fn dead_letters_are_redriven_from_the_console(backend: Backend) {
         &[
             ("csrf", csrf.as_str()),
             ("reason", "truncated by the sender"),
+            ("confirm", "yes"),
         ],
     )
     .await;
@@ -317,4 +364,178 @@ async fn the_system_page_shows_actors_and_the_model(backend: Backend) {
     assert_eq!(status, 200);
     assert!(html.contains("No layer yet"), "{html}");
     assert!(html.contains("Cleared by screening") || html.contains("Automatic clearing"));
+}
+
+async fn retiring_a_layer_is_confirmed_and_undone_from_the_console(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("aegis-retire-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mains = crate::layer_files::mains_shapefile(&dir, true);
+    let r = app
+        .put_bytes(
+            "/v1/admin/facility-layers/gas-mains?class=gas_distribution&attr=id%3DASSET_ID",
+            mains.media_type,
+            mains.bytes.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let (client, ops) = signed_in(&app, "ops").await;
+    let (_, html) = page(&app, &client, "/admin/facilities", &ops).await;
+    let csrf = csrf_of(&html);
+    let retire = "/admin/facilities/gas-mains/retire";
+
+    // One click says what stops and asks again; the layer still screens.
+    let (status, confirm) =
+        post_form_page(&app, &client, retire, &ops, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(status, 200);
+    assert!(
+        confirm.contains("data-action=\"confirm-retire\""),
+        "{confirm}"
+    );
+    assert!(confirm.contains("gas distribution feature(s)"), "{confirm}");
+    let l = app
+        .get("/v1/admin/facility-layers/gas-mains", &app.token)
+        .await;
+    assert_eq!(l.body["active_version"], 1, "nothing retired by one click");
+
+    let r = post_form(
+        &app,
+        &client,
+        retire,
+        &ops,
+        &[("csrf", csrf.as_str()), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(r, 303);
+    let l = app
+        .get("/v1/admin/facility-layers/gas-mains", &app.token)
+        .await;
+    assert!(l.body["active_version"].is_null(), "{}", l.body);
+    assert_eq!(l.body["retired_by"], "operator:ops");
+
+    // Retired, the page offers to bring its last version back, and one click does.
+    let (_, html) = page(&app, &client, "/admin/facilities", &ops).await;
+    assert!(html.contains("data-action=\"reactivate\""), "{html}");
+    assert!(html.contains("Make active again (version 1)"), "{html}");
+    let r = post_form(
+        &app,
+        &client,
+        "/admin/facilities/gas-mains/reactivate",
+        &ops,
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(r, 303);
+    let l = app
+        .get("/v1/admin/facility-layers/gas-mains", &app.token)
+        .await;
+    assert_eq!(l.body["active_version"], 1, "{}", l.body);
+    assert!(l.body["retired_by"].is_null());
+
+    // An officer can do neither.
+    let (officer_client, officer) = signed_in(&app, "officer-1").await;
+    let (_, alerts) = page(&app, &officer_client, "/alerts", &officer).await;
+    let officer_csrf = csrf_of(&alerts);
+    let r = post_form(
+        &app,
+        &officer_client,
+        retire,
+        &officer,
+        &[("csrf", officer_csrf.as_str()), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(r, 403);
+    assert_eq!(
+        app.get("/v1/admin/facility-layers/gas-mains", &app.token)
+            .await
+            .body["active_version"],
+        1
+    );
+}
+
+async fn operators_read_local_times_rejections_in_words_and_any_due_window(backend: Backend) {
+    let Some(app) = spawn_with(backend, |s| {
+        s.console.timezone = "America/Los_Angeles".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let (client, ops) = signed_in(&app, "ops").await;
+
+    // A rejected ticket says why in words on its page, not only in the trail's JSON.
+    let r = app.post_native(&fixture("invalid-rejected.json")).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let id = r.body["workflow_id"].as_str().unwrap().to_owned();
+    let w = app.wait_state(&id, "rejected").await;
+    let (status, html) = page(&app, &client, &format!("/admin/workflows/{id}"), &ops).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-rejected"), "{html}");
+    assert!(
+        html.contains("location.latitude must be between -90 and 90, got 137.2"),
+        "{html}"
+    );
+    assert!(html.contains("<code>excavator.name</code>"), "{html}");
+    assert!(
+        html.contains("beyond ±90"),
+        "the map says why there is none: {html}"
+    );
+
+    // Times read in the configured zone, UTC on hover.
+    let created = chrono::DateTime::parse_from_rfc3339(w["created_at"].as_str().unwrap()).unwrap();
+    let local = created.with_timezone(&chrono_tz::America::Los_Angeles);
+    let shown = local.format("%a %m-%d %H:%M %Z").to_string();
+    assert!(shown.ends_with("PST") || shown.ends_with("PDT"), "{shown}");
+    assert!(
+        html.contains(&format!(">{shown}</time>")),
+        "{shown}: {html}"
+    );
+    assert!(
+        html.contains(
+            &created
+                .format("title=\"%Y-%m-%d %H:%M:%S UTC\"")
+                .to_string()
+        ),
+        "{html}"
+    );
+
+    // The due page looks as far as asked; a window that is not a number is refused in words.
+    let mut t = fixture_json("normal.json");
+    t["ticket_number"] = json!("DUE-FAR");
+    let start = test_now() + chrono::TimeDelta::hours(30);
+    t["submitted_at"] = json!(test_now().to_rfc3339());
+    t["legal_start_at"] = json!(start.to_rfc3339());
+    let r = app.post_ticket(&t).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let far = r.body["workflow_id"].as_str().unwrap().to_owned();
+    app.wait_for(&far, "at rest", |w| {
+        w["state"] == "resolved" || w["state"] == "alerted" || w["state"] == "scored"
+    })
+    .await;
+    let (status, near) = page(&app, &client, "/admin/due", &ops).await;
+    assert_eq!(status, 200);
+    assert!(
+        !near.contains(&far),
+        "not due within the default window: {near}"
+    );
+    let (status, wide) = page(&app, &client, "/admin/due?within=259200", &ops).await;
+    assert_eq!(status, 200);
+    assert!(wide.contains("data-within=\"259200\""), "{wide}");
+    let api = app.get("/v1/admin/due?within=259200", &app.token).await;
+    let listed = api
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["workflow_id"] == far.as_str());
+    assert!(listed, "due in 30 hours, within 3 days: {}", api.body);
+    assert!(
+        wide.contains(&far),
+        "the page lists what the API lists: {wide}"
+    );
+    let (status, bad) = page(&app, &client, "/admin/due?within=soon", &ops).await;
+    assert_eq!(status, 422);
+    assert!(bad.contains("within is a number of seconds"), "{bad}");
 }

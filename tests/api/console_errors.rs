@@ -50,7 +50,7 @@ async fn console_refusals_follow_the_policy(backend: Backend) {
     }
 
     // A refused input: the page names what was wrong (here the allowed dispositions).
-    let (alert, _) = app.raise_alert("ERR-POLICY").await;
+    let (_, alert) = app.raise_alert("ERR-POLICY").await;
     let (_, html) = page(&app, &client, &format!("/alerts/{alert}"), &ops).await;
     let csrf = csrf_of(&html);
     let (status, html) = form(

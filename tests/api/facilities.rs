@@ -447,6 +447,32 @@ async fn a_bad_file_changes_nothing_and_says_what_is_wrong() {
             .get("/v1/admin/facility-layers/gas-mains", &app.token)
             .await;
         assert_eq!(l.body["versions"].as_array().unwrap().len(), 2);
+
+        // Made active again, its last version screens once more; asking twice changes nothing.
+        for _ in 0..2 {
+            let r = app
+                .post_json(
+                    "/v1/admin/facility-layers/gas-mains/reactivate",
+                    &app.token,
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            assert_eq!(r.body["active_version"], 2);
+            assert!(r.body["retired_by"].is_null());
+        }
+        let w = screened(&app, &ticket_at("BAD-4", json!({}))).await;
+        let gas = layer(&w["screening"], "gas-mains");
+        assert_eq!(gas["version"], 2, "{}", w["screening"]);
+        assert_feet(&gas["nearest_ft"], &mains.expected[0]);
+        let r = app
+            .post_json(
+                "/v1/admin/facility-layers/no-such-layer/reactivate",
+                &app.token,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status, 404, "{}", r.body);
     }
 }
 

@@ -587,10 +587,12 @@ pub async fn start_process(
     stderr: std::process::Stdio,
     ready_path: &str,
 ) -> ServerProcess {
-    let port = free_port();
+    // Port 0, and the port read back from what the server prints: a port chosen here and
+    // released before the server binds it could be taken by another test's server meanwhile,
+    // which would then answer for this one.
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aegis"));
     cmd.arg("serve")
-        .env("AEGIS__HTTP__BIND", format!("127.0.0.1:{port}"))
+        .env("AEGIS__HTTP__BIND", "127.0.0.1:0")
         .env("AEGIS__DEMO__ENABLED", "false")
         .env("AEGIS__OUTBOUND__ALLOW_PRIVATE_NETWORKS", "true")
         .env(
@@ -599,12 +601,35 @@ pub async fn start_process(
         )
         .env("AEGIS__LOG__FORMAT", "json")
         .env_remove("RUST_LOG")
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(stderr);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = cmd.spawn().expect("start aegis serve");
+    let mut child = cmd.spawn().expect("start aegis serve");
+    let stdout = child.stdout.take().expect("the server's stdout");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut tx = Some(tx);
+        // Read to the end, so the server never blocks on a full pipe.
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(port) = line
+                .strip_prefix("Aegis is listening on 127.0.0.1:")
+                .and_then(|p| p.trim().parse::<u16>().ok())
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(port);
+            }
+        }
+    });
+    let port = tokio::time::timeout(Duration::from_secs(30), rx)
+        .await
+        .expect("aegis did not say where it listens within 30 s")
+        .expect("aegis ended before listening");
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -106,8 +106,11 @@ async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backe
         .parse(&mails[0])
         .expect("a parseable message");
     let subject = mail.subject().unwrap().to_owned();
+    // The subject says why it is an alert: the band, or what the standing rule saw.
     assert!(
-        subject.contains("N-0001") && subject.contains("RISK"),
+        subject.contains("N-0001")
+            && (subject.contains("HIGH RISK")
+                || subject.contains("EMERGENCY, WHAT IS BURIED NOT KNOWN")),
         "{subject}"
     );
     let to = mail.to().unwrap().first().unwrap().address().unwrap();
@@ -122,6 +125,7 @@ async fn an_alert_reaches_email_and_pagerduty_and_the_link_acknowledges_it(backe
         "Dig area",
         "Buried",
         "Why the model flags it",
+        "This is an alert because",
     ] {
         assert!(text.contains(needle), "no {needle} in:\n{text}");
         assert!(html.contains(needle), "no {needle} in the HTML part");

@@ -13,6 +13,7 @@ both_backends!(
     acknowledge_and_resolve_follow_the_contract,
     two_officers_acknowledging_at_once_get_one_acknowledgement,
     the_live_stream_announces_new_alerts,
+    an_alert_says_why_it_is_one_and_resolving_it_says_who_had_it,
 );
 
 /// Posts emergency tickets and waits until their alerts exist; returns the workflow ids.
@@ -309,4 +310,84 @@ async fn the_live_stream_announces_new_alerts(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(unauthenticated.status(), 401);
+}
+
+/// Issue 32: an emergency outside the mapped area is an alert by the standing rule, and says so
+/// (it read "[LOW RISK]"); resolving an alert nobody acknowledged records the acknowledgement by
+/// the same person first (it stored `acknowledged_by: null`); and acting on a page that was out
+/// of date says who did what, when (it said only "not possible while the workflow is resolved").
+async fn an_alert_says_why_it_is_one_and_resolving_it_says_who_had_it(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    // No facility layer: what is buried is not known, and the ticket is an emergency.
+    let mut t = fixture_json("emergency-directional-drilling.json");
+    t["ticket_number"] = json!("WHY-1");
+    t["work"]["method"] = json!("hand");
+    t["work"]["boring"] = json!(false);
+    t["work"]["depth_inches"] = json!(12);
+    let r = app.post_ticket(&t).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let id = r.body["workflow_id"].as_str().unwrap().to_owned();
+    app.wait_state(&id, "alerted").await;
+    let alert = alert_id(&app, &id).await;
+    let d = app
+        .get(&format!("/v1/alerts/{alert}"), &app.officer_token)
+        .await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    let because = d.body["raised_because"].as_str().unwrap();
+    let rule = d.body["rule"].as_str().unwrap_or_default();
+    if d.body["workflow"]["score"]["band"] != "high" {
+        assert_eq!(
+            rule, "an emergency ticket where what is buried is not known",
+            "{:#}",
+            d.body
+        );
+        assert!(
+            because.starts_with(rule) && because.contains("standing rule"),
+            "{because}"
+        );
+    } else {
+        assert_eq!(because, "the model rates it high risk");
+    }
+
+    // Resolved without an acknowledgement: the same officer is recorded as having taken it.
+    let resolve = format!("/v1/alerts/{alert}/resolve");
+    let ok = app
+        .post_json(
+            &resolve,
+            &app.officer_token,
+            &json!({"disposition": "excavator_contacted", "note": "crew says hand digging only"}),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.body["alert"]["acknowledged_by"], "officer:officer-1");
+    assert_eq!(ok.body["alert"]["resolved_by"], "officer:officer-1");
+    let w = app.workflow(&id).await;
+    let events: Vec<&str> = w["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    let at = events
+        .iter()
+        .position(|e| *e == "acknowledged")
+        .expect("acknowledged");
+    assert_eq!(events[at + 1], "resolved", "{events:?}");
+    assert_eq!(w["chain_valid"], true);
+
+    // A colleague on a stale page hears who resolved it, how and when.
+    let other = other_officer(&app, "officer-3");
+    let late = app
+        .post_json(&resolve, &other, &json!({"disposition": "no_conflict"}))
+        .await;
+    assert_eq!(late.status, 409, "{}", late.body);
+    let message = late.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("resolved by officer:officer-1 at ")
+            && message.contains("as excavator contacted"),
+        "{message}"
+    );
+    assert_eq!(late.body["error"]["details"]["by"], "officer:officer-1");
 }

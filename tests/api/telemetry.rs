@@ -34,6 +34,18 @@ async fn a_working_aegis_exports_every_metric_with_sensible_values() {
     else {
         return;
     };
+    // A facility layer, so the screening gauges have a series whatever ran before.
+    let dir = std::env::temp_dir().join(format!("aegis-tm-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mains = crate::layer_files::mains_shapefile(&dir, true);
+    let r = app
+        .put_bytes(
+            "/v1/admin/facility-layers/gas-mains?class=gas_distribution&attr=id%3DASSET_ID",
+            mains.media_type,
+            mains.bytes.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     let started = test_now().timestamp() as f64;
     // A OneCall delivery (its sequence number is watched) and a daily summary (reconciled).
     let xml = String::from_utf8(fixture("CA.xml")).unwrap();

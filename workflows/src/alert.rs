@@ -147,6 +147,16 @@ pub fn standing_rule(kind: Option<TicketType>, screening: Option<Category>) -> O
     }
 }
 
+/// Why an alert is one, as the page's heading, the logs and the notices all say it: the
+/// standing rule in words ("an emergency ticket where what is buried is not known"), or the
+/// band ("the model rates it high risk").
+pub fn raised_because(rule: Option<&str>) -> String {
+    match rule {
+        Some(rule) => format!("{rule} (the standing rule, whatever the model says)"),
+        None => "the model rates it high risk".to_owned(),
+    }
+}
+
 /// The rule: the high band raises an alert, and so does a [`standing_rule`]; every other ticket
 /// is cleared with its reason (the probability, when the caller still has it: a workflow resumed
 /// after scoring may not).

@@ -255,6 +255,8 @@ fn acknowledge(
     Ok(Some(plan))
 }
 
+/// Resolves the alert. An alert nobody acknowledged is first acknowledged by the same person,
+/// so the trail and the alert say who took it before it was closed.
 fn resolve(
     snap: &WorkflowSnapshot,
     by: &str,
@@ -262,17 +264,28 @@ fn resolve(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Plan, StepError> {
+    let mut plan = Plan::default();
+    let mut wf = snap.workflow.clone();
+    let mut alert = snap.alert.clone();
+    if matches!(wf.state, State::Alerted | State::Escalated) {
+        let ack = Event::Acknowledged {
+            by: by.to_owned(),
+            note: None,
+            via: Some("resolve".to_owned()),
+        };
+        wf = wf.apply(&ack)?;
+        alert = alert.map(|a| a.acknowledge(by, None, now)).transpose()?;
+        plan.events.push((ack, by.to_owned()));
+    }
     let event = Event::Resolved {
         by: by.to_owned(),
         disposition,
         note: note.map(str::to_owned),
     };
-    snap.workflow.apply(&event)?;
-    let mut plan = Plan::default();
+    wf.apply(&event)?;
     plan.events.push((event, by.to_owned()));
     plan.timers.push(TimerChange::RemoveAll);
-    plan.alert = snap
-        .alert
+    plan.alert = alert
         .as_ref()
         .map(|a| a.resolve(by, disposition, note, now))
         .transpose()?;

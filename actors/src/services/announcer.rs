@@ -86,6 +86,7 @@ impl StreamHandler<Result<EventMessage, BroadcastStreamRecvError>> for Announcer
             "alert.raised" | "alert.escalated"
         ) {
             let p = event.json();
+            let because = aegis_workflows::alert::raised_because(p["event"]["rule"].as_str());
             tracing::info!(
                 workflow_id = %event.workflow_id,
                 center = %p["center"].as_str().unwrap_or(""),
@@ -93,7 +94,8 @@ impl StreamHandler<Result<EventMessage, BroadcastStreamRecvError>> for Announcer
                 tier = %p["event"]["tier"],
                 recipients = %p["event"]["recipients"],
                 deadline = %p["event"]["ack_deadline"].as_str().unwrap_or(""),
-                "{}", if event.routing_key == "alert.raised" { "high-risk alert raised" } else { "alert escalated" }
+                because = %because,
+                "{}", if event.routing_key == "alert.raised" { "alert raised" } else { "alert escalated" }
             );
         }
         if event.routing_key == "ticket.rejected" {

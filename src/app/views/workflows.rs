@@ -2,6 +2,7 @@
 //! response, screening, audit trail and the chain's verdict), or a line of a list.
 
 use aegis_actors::ports::Contribution;
+use aegis_workflows::problem::Problem;
 use aegis_workflows::{State, Ticket};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -70,6 +71,19 @@ pub struct WorkflowDetail {
     /// and per layer its version, the nearest facility and those within `close_ft`.
     #[schema(value_type = Option<Object>)]
     pub screening: Option<Value>,
+}
+
+impl WorkflowDetail {
+    /// Why the ticket was rejected, problem by problem, from its `rejected` event (empty when
+    /// it was not); an event whose problems do not read is an error, not an empty list.
+    pub fn rejected_for(&self) -> Result<Vec<Problem>, serde_json::Error> {
+        match self.events.iter().rev().find(|e| e.event == "rejected") {
+            Some(e) => {
+                serde_json::from_value(e.detail.get("problems").cloned().unwrap_or_default())
+            }
+            None => Ok(Vec::new()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

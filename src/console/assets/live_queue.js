@@ -7,6 +7,7 @@
   var rows = document.querySelector("[data-live]");
   if (!rows || !window.EventSource) { return; }
   var count = document.querySelector("[data-count]");
+  var staleHeading = document.querySelector("[data-stale-heading]");
   var waiting = false;
   function refresh() {
     if (waiting) { return; }
@@ -20,6 +21,10 @@
           rows.innerHTML = html;
           if (count) {
             count.textContent = String(rows.querySelectorAll("li[data-alert-id]:not(.stale)").length);
+          }
+          if (staleHeading) {
+            var stale = rows.querySelectorAll("li[data-alert-id].stale").length;
+            staleHeading.textContent = stale > 0 ? " · " + stale + " stale, below" : "";
           }
         })
         .catch(function () { waiting = false; });

@@ -219,6 +219,8 @@ pub struct NoticeFacts {
     pub score: Option<crate::app::views::workflows::ScoreView>,
     /// What is buried near the dig area, when it was screened.
     pub screening: Option<aegis_workflows::screening::Screening>,
+    /// The standing rule that raised the alert, when the band did not.
+    pub rule: Option<String>,
 }
 
 pub fn notice_facts(conn: &mut AnyConn, alert_id: &str) -> Result<Option<NoticeFacts>, StoreError> {
@@ -249,8 +251,10 @@ pub fn notice_facts(conn: &mut AnyConn, alert_id: &str) -> Result<Option<NoticeF
         return Ok(None);
     };
     let screening = super::workflows::screening_of(conn, &a.workflow_id)?;
+    let rule = super::workflows::raising_rule(conn, &a.workflow_id)?;
     Ok(Some(NoticeFacts {
         screening,
+        rule,
         alert: super::alert_view(a)?,
         ticket: serde_json::from_str(&ticket).map_err(corrupt)?,
         score: score.map(super::score_view).transpose()?,

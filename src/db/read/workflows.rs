@@ -52,6 +52,23 @@ pub fn screening_of(
         .transpose()
 }
 
+/// The standing rule that raised the workflow's latest alert (`None`: the band raised it, or
+/// no alert was).
+pub fn raising_rule(conn: &mut AnyConn, id: &str) -> Result<Option<String>, StoreError> {
+    let payload: Option<String> = with_conn!(conn, |c| events::table
+        .filter(events::workflow_id.eq(id))
+        .filter(events::event.eq("alert_raised"))
+        .order(events::seq.desc())
+        .select(events::payload)
+        .one(c))
+    .map_err(store_err)?;
+    let Some(payload) = payload else {
+        return Ok(None);
+    };
+    let v: Value = serde_json::from_str(&payload).map_err(corrupt)?;
+    Ok(v.get("rule").and_then(Value::as_str).map(str::to_owned))
+}
+
 /// The schema a stored score was read with: scores from before v2 name none and were v1's.
 fn scored_with(features: &str) -> Result<String, StoreError> {
     #[derive(serde::Deserialize)]
