@@ -299,6 +299,8 @@ pub struct TransitionCommit {
     pub response_update: Option<ResponseUpdate>,
     /// A screening made in this step, stored whole for the read-back and the map.
     pub screening: Option<aegis_workflows::screening::Screening>,
+    /// An investigation this commit opens, edits or closes, as it stands after it.
+    pub investigation: Option<InvestigationRecord>,
     pub at: DateTime<Utc>,
     /// When the workflow's ticket was received, for latency metrics.
     pub received_at: DateTime<Utc>,
@@ -375,4 +377,23 @@ pub struct DriveContext {
     pub siblings: Vec<aegis_workflows::revision::Sibling>,
     /// Counters as stored (they include this ticket when it is a first revision).
     pub history: Option<History>,
+}
+
+/// A damage investigation as stored (contract §14): its findings and bookkeeping. Changed only
+/// through its workflow's steps, so its trail events and its row never disagree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvestigationRecord {
+    pub id: String,
+    pub workflow_id: String,
+    pub state: aegis_workflows::investigation::InvestigationState,
+    pub findings: aegis_workflows::investigation::Findings,
+    /// The excavator's history key (the scorecard's row), from the ticket.
+    pub excavator_key: Option<String>,
+    pub opened_by: Principal,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_by: Option<Principal>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// 1 when opened, one more at every change: an edit names the version it was made from.
+    pub version: u32,
 }

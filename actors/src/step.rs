@@ -94,6 +94,33 @@ pub enum Command {
         code: String,
         note: Option<String>,
     },
+    /// Open, edit or close a damage investigation on this workflow (contract §14).
+    Investigate {
+        by: Principal,
+        change: InvestigationChange,
+    },
+}
+
+/// What a person does to an investigation; the findings were checked by whoever accepted the
+/// request ([`aegis_workflows::investigation::apply`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "change")]
+pub enum InvestigationChange {
+    Open {
+        id: String,
+        findings: Box<aegis_workflows::investigation::Findings>,
+        excavator_key: Option<String>,
+    },
+    /// The findings as they should be after the edit, made from `version`.
+    Edit {
+        id: String,
+        findings: Box<aegis_workflows::investigation::Findings>,
+        version: u32,
+    },
+    Close {
+        id: String,
+        version: u32,
+    },
 }
 
 impl Command {
@@ -104,6 +131,7 @@ impl Command {
             Self::Cancel { .. } => "cancel",
             Self::Retry { .. } => "retry",
             Self::Respond { .. } => "respond",
+            Self::Investigate { .. } => "investigate",
         }
     }
 }
@@ -151,6 +179,13 @@ pub enum StepError {
     /// Something to be stored could not be written as JSON (an event, a message, a step).
     #[error("could not serialize: {0}")]
     Unserializable(String),
+    #[error("no such investigation on this workflow")]
+    NoInvestigation,
+    #[error("the investigation was closed by {by}")]
+    InvestigationClosed { by: String },
+    /// Someone changed the investigation since the version the edit was made from.
+    #[error("the investigation changed since version {from} (it is at version {now})")]
+    InvestigationChanged { from: u32, now: u32 },
 }
 
 impl StepError {
@@ -165,6 +200,9 @@ impl StepError {
                 | Self::AlreadyAcknowledged { .. }
                 | Self::NoResponseApi
                 | Self::TestTicket
+                | Self::NoInvestigation
+                | Self::InvestigationClosed { .. }
+                | Self::InvestigationChanged { .. }
         )
     }
 }

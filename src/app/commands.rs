@@ -42,6 +42,17 @@ refusal!(StepError, self => match self {
     StepError::TestTicket => {
         Refusal::conflict("TEST_TICKET", StepError::TestTicket.to_string())
     }
+    StepError::NoInvestigation => Refusal::not_found("investigation"),
+    StepError::InvestigationClosed { by } => Refusal::conflict(
+        "INVESTIGATION_CLOSED",
+        format!("the investigation was closed by {by}"),
+    )
+    .with_details(json!({ "closed_by": by })),
+    StepError::InvestigationChanged { from, now } => Refusal::conflict(
+        "INVESTIGATION_CHANGED",
+        format!("the investigation changed since version {from}: read it again (version {now})"),
+    )
+    .with_details(json!({ "version": now })),
     e => {
         tracing::warn!(error = %e, "command failed");
         Refusal::new(

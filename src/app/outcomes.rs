@@ -5,9 +5,9 @@
 use aegis_actors::ports::StoreError;
 use chrono::{DateTime, Utc};
 
-use super::App;
 use super::errors::{Kind, Refusal, refusal};
 use super::receive_ticket::{ReceiveError, Signed};
+use super::{App, Service};
 use crate::db::outcomes::{self, NewOutcome, OutcomeRecord, Recorded};
 
 pub const FACILITIES: &[&str] = &[
@@ -57,8 +57,35 @@ pub enum OutcomeError {
     NoTicket,
     #[error(transparent)]
     Center(#[from] ReceiveError),
+    #[error("the damage was recorded but its investigation could not be opened: {0}")]
+    Investigation(Box<super::investigations::InvestigationError>),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl Service {
+    /// The investigation a damage outcome opens, unless it is open already.
+    async fn investigate_damage(&self, o: &OutcomeRecord) -> Result<(), OutcomeError> {
+        if !o.damage {
+            return Ok(());
+        }
+        let existing = self.workflow_investigations(&o.workflow_id).await?;
+        let opened = existing.iter().any(|i| {
+            i.opened_by == o.recorded_by && i.occurred_at == o.reported_at.min(self.now())
+        });
+        if !opened {
+            self.investigate_outcome(
+                &o.workflow_id,
+                o.recorded_by.clone(),
+                o.facility.as_deref(),
+                o.reported_at,
+                o.notes.clone(),
+            )
+            .await
+            .map_err(|e| OutcomeError::Investigation(Box::new(e)))?;
+        }
+        Ok(())
+    }
 }
 
 refusal!(OutcomeError, self => match self {
@@ -71,6 +98,7 @@ refusal!(OutcomeError, self => match self {
         .with_details(serde_json::json!({ "outcome_id": outcome_id })),
     Self::NoTicket => Refusal::not_found("ticket"),
     Self::Center(e) => e.refusal(),
+    Self::Investigation(e) => e.refusal(),
     Self::Store(e) => e.refusal(),
 });
 
@@ -95,8 +123,11 @@ impl App {
             delivery_id: signed.webhook_id.clone(),
         })
     }
+}
 
-    /// Records `report` for the ticket, once.
+impl Service {
+    /// Records `report` for the ticket, once; a damage it reports is opened as an
+    /// investigation (once, however often the report is sent again).
     pub async fn record_outcome(
         &self,
         center: &str,
@@ -133,14 +164,22 @@ impl App {
             .run(move |tx| outcomes::record(tx, &o, now))
             .await?
         {
-            Recorded::New(outcome) => Ok(OutcomeRecorded {
-                outcome,
-                duplicate: false,
-            }),
-            Recorded::Duplicate(outcome) => Ok(OutcomeRecorded {
-                outcome,
-                duplicate: true,
-            }),
+            Recorded::New(outcome) => {
+                self.investigate_damage(&outcome).await?;
+                Ok(OutcomeRecorded {
+                    outcome,
+                    duplicate: false,
+                })
+            }
+            Recorded::Duplicate(outcome) => {
+                // The first report may have been recorded without its investigation (the
+                // node died in between): the repeat finishes it.
+                self.investigate_damage(&outcome).await?;
+                Ok(OutcomeRecorded {
+                    outcome,
+                    duplicate: true,
+                })
+            }
             Recorded::Conflict(rec) => Err(OutcomeError::Conflict { outcome_id: rec.id }),
             Recorded::NoTicket => Err(OutcomeError::NoTicket),
         }

@@ -227,6 +227,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     auto_clear,
     screening_generation,
     screenings,
+    investigations,
+    report_tickets,
 );
 
 diesel::table! {
@@ -450,5 +452,60 @@ diesel::table! {
         category -> Text,
         screening -> Text,
         screened_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    investigations (id) {
+        id -> Text,
+        workflow_id -> Text,
+        center -> Text,
+        ticket_number -> Text,
+        kind -> Text,
+        state -> Text,
+        occurred_at -> BigInt,
+        facility_class -> Text,
+        facility_layer -> Nullable<Text>,
+        facility_feature_id -> Nullable<Text>,
+        root_cause -> Nullable<Text>,
+        root_cause_group -> Nullable<Text>,
+        excavator_type -> Nullable<Text>,
+        excavator -> Nullable<Text>,
+        excavator_key -> Nullable<Text>,
+        equipment -> Nullable<Text>,
+        work_type -> Nullable<Text>,
+        method -> Nullable<Text>,
+        marks -> Nullable<Text>,
+        response_on_time -> Nullable<Bool>,
+        downtime_hours -> Nullable<Double>,
+        cost_usd -> Nullable<Double>,
+        at_fault -> Nullable<Text>,
+        narrative -> Nullable<Text>,
+        opened_by -> Text,
+        opened_at -> BigInt,
+        updated_at -> BigInt,
+        closed_by -> Nullable<Text>,
+        closed_at -> Nullable<BigInt>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_tickets (workflow_id) {
+        workflow_id -> Text,
+        center -> Text,
+        received_at -> BigInt,
+        ticket_type -> Text,
+        counted -> Bool,
+        work_type -> Nullable<Text>,
+        method -> Nullable<Text>,
+        excavator_key -> Nullable<Text>,
+        excavator -> Nullable<Text>,
+        legal_start_at -> Nullable<BigInt>,
+        due_at -> Nullable<BigInt>,
+        dug_early -> Bool,
+        category -> Nullable<Text>,
+        cleared -> Bool,
+        answered_at -> Nullable<BigInt>,
     }
 }

@@ -422,6 +422,22 @@ impl Store for DbStore {
         .boxed()
     }
 
+    fn investigation(
+        &self,
+        id: &str,
+    ) -> BoxFuture<'static, Result<Option<aegis_actors::records::InvestigationRecord>, StoreError>>
+    {
+        let db = self.db.clone();
+        let id = id.to_owned();
+        async move {
+            db.with_read(move |c| super::investigations::read(c, &id))
+                .await?
+                .map(super::investigations::record_of)
+                .transpose()
+        }
+        .boxed()
+    }
+
     fn ready(&self) -> BoxFuture<'static, bool> {
         let db = self.db.clone();
         async move {

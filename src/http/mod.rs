@@ -11,11 +11,13 @@ pub mod due;
 pub mod error;
 pub mod facilities;
 pub mod health;
+pub mod investigations;
 pub mod openapi;
 pub mod openapi_names;
 pub mod optional_json;
 pub mod outcomes;
 pub mod people;
+pub mod reports;
 pub mod response_api;
 pub mod signed;
 pub mod summaries;
@@ -49,6 +51,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/workflows/{id}/retry"),
     ("POST", "/v1/admin/workflows/{id}/cancel"),
     ("POST", "/v1/admin/workflows/{id}/respond"),
+    ("GET", "/v1/admin/workflows/{id}/investigations"),
+    ("POST", "/v1/admin/workflows/{id}/investigations"),
+    ("PATCH", "/v1/admin/workflows/{id}/investigations/{inv}"),
+    (
+        "POST",
+        "/v1/admin/workflows/{id}/investigations/{inv}/close",
+    ),
+    ("GET", "/v1/admin/investigations"),
+    ("GET", "/v1/reports/{name}"),
     ("GET", "/v1/admin/centers/{code}/response-api"),
     ("PUT", "/v1/admin/centers/{code}/response-api"),
     ("PUT", "/v1/admin/centers/{code}/response-codes"),
@@ -86,7 +97,7 @@ fn resource(path: &str) -> actix_web::Resource {
 
 /// Registers every route of [`ROUTES`].
 pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
-    use web::{delete, get, post, put};
+    use web::{delete, get, patch, post, put};
     cfg.service(resource("/healthz").route(get().to(health::healthz)))
         .service(resource("/readyz").route(get().to(health::readyz)))
         .service(resource("/metrics").route(get().to(health::metrics)))
@@ -113,6 +124,21 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(resource("/admin/workflows/{id}/retry").route(post().to(admin::retry)))
         .service(resource("/admin/workflows/{id}/cancel").route(post().to(admin::cancel)))
         .service(resource("/admin/workflows/{id}/respond").route(post().to(admin::respond)))
+        .service(
+            resource("/admin/workflows/{id}/investigations")
+                .route(get().to(investigations::of_workflow))
+                .route(post().to(investigations::open)),
+        )
+        .service(
+            resource("/admin/workflows/{id}/investigations/{inv}")
+                .route(patch().to(investigations::edit)),
+        )
+        .service(
+            resource("/admin/workflows/{id}/investigations/{inv}/close")
+                .route(post().to(investigations::close)),
+        )
+        .service(resource("/admin/investigations").route(get().to(investigations::list)))
+        .service(resource("/reports/{name}").route(get().to(reports::report)))
         .service(
             resource("/admin/centers/{code}/response-api")
                 .route(get().to(response_api::get_api))

@@ -192,3 +192,74 @@ mod tests {
         );
     }
 }
+
+/// A closed vocabulary of the domain as an OpenAPI string enum, listed from the vocabulary
+/// itself so the document and the checks cannot drift apart.
+macro_rules! vocabulary_schema {
+    ($(#[$meta:meta])* $name:ident, $vocab:ty) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some(<$vocab>::ALL.iter().map(|v| v.as_str())))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+vocabulary_schema!(
+    /// What happened: a damage, a near miss or downtime.
+    InvestigationKindName,
+    aegis_workflows::investigation::Kind
+);
+vocabulary_schema!(
+    /// Open or closed.
+    InvestigationStateName,
+    aegis_workflows::investigation::InvestigationState
+);
+vocabulary_schema!(
+    /// A root cause, named with its group (PHMSA F 7100.1-1 Part D, 2024; DIRT).
+    RootCauseName,
+    aegis_workflows::investigation::RootCause
+);
+vocabulary_schema!(
+    /// A root cause's group.
+    RootCauseGroupName,
+    aegis_workflows::investigation::RootCauseGroup
+);
+vocabulary_schema!(
+    /// DIRT's type of excavator.
+    ExcavatorKindName,
+    aegis_workflows::investigation::ExcavatorKind
+);
+vocabulary_schema!(
+    /// DIRT's type of excavation equipment.
+    EquipmentName,
+    aegis_workflows::investigation::Equipment
+);
+vocabulary_schema!(
+    /// DIRT's type of work performed.
+    WorkTypeName,
+    aegis_workflows::investigation::WorkType
+);
+vocabulary_schema!(
+    /// Whether marks were there and right.
+    MarksName,
+    aegis_workflows::investigation::Marks
+);
+vocabulary_schema!(
+    /// Who was at fault.
+    AtFaultName,
+    aegis_workflows::investigation::AtFault
+);
+vocabulary_schema!(
+    /// How the ground is opened.
+    MethodName,
+    aegis_workflows::ticket::ExcavationMethod
+);

@@ -40,6 +40,17 @@ const MATRIX: &[(&str, &str, Needs)] = &[
     ("PUT", "/v1/admin/facility-layers/x", Needs::Operator),
     ("PUT", "/v1/admin/facility-coverage", Needs::Operator),
     ("PUT", "/v1/admin/centers/TEST/auto-clear", Needs::Operator),
+    ("GET", "/v1/admin/investigations", Needs::Officer),
+    (
+        "GET",
+        "/v1/admin/workflows/x/investigations",
+        Needs::Officer,
+    ),
+    (
+        "POST",
+        "/v1/admin/workflows/x/investigations/y/close",
+        Needs::Operator,
+    ),
 ];
 
 async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> Reply {

@@ -89,7 +89,9 @@ async fn every_documented_response_matches_its_schema_and_every_status_is_docume
     // A layer file or a coverage polygon can fit its schema and still be refused: a GeoJSON
     // with a self-intersecting ring is an object like any other. So can a daily summary (a
     // revision of `2029.0` is an integer to JSON Schema, not to the reader; a date that
-    // fits the format may name a day the center never had). Those operations may answer 422
+    // fits the format may name a day the center never had; a report's period may run
+    // backwards or name a zone that is no zone; an investigation may be opened without its
+    // kind, or dated in the future). Those operations may answer 422
     // to data that fits the schema (the rest of schemathesis's default list stays allowed;
     // 5xx is still caught by its server-error check); every other check still runs on them.
     let config =
@@ -100,6 +102,11 @@ async fn every_documented_response_matches_its_schema_and_every_status_is_docume
 [[operations]]
 include-path-regex = "^(/v1/admin/facility-(layers/\\{name\\}|coverage)|/v1/webhooks/\\{center\\}/summary)$"
 include-method-regex = "^(PUT|POST)$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-path-regex = "^(/v1/reports/\\{name\\}|/v1/admin/workflows/\\{id\\}/investigations(/\\{inv\\})?)$"
+include-method-regex = "^(GET|POST|PATCH)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 "#,
     )
@@ -150,9 +157,17 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
         );
         std::panic::resume_unwind(Box::new(format!("schemathesis failed, seed {seed}")));
     }
+    // Every route, or all but one: schemathesis may not count the endless event stream.
+    let tested: usize = summary
+        .split("Tested: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     assert!(
-        summary.contains(&format!("Tested: {}", aegis::http::ROUTES.len() - 1)),
-        "not every operation was tested: {summary}"
+        tested >= aegis::http::ROUTES.len() - 1,
+        "not every operation was tested ({tested} of {}): {summary}",
+        aegis::http::ROUTES.len()
     );
 }
 

@@ -346,6 +346,18 @@ impl TestApp {
         reply(r).await
     }
 
+    pub async fn patch_json(&self, path: &str, token: &str, body: &Value) -> Reply {
+        let r = self
+            .client
+            .patch(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        reply(r).await
+    }
+
     pub async fn put_json(&self, path: &str, token: &str, body: &Value) -> Reply {
         let r = self
             .client

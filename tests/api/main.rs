@@ -16,6 +16,7 @@ mod facilities;
 mod hardening;
 mod hostile;
 mod intake;
+mod investigations;
 mod layer_files;
 mod lifecycle;
 mod multinode;
@@ -30,6 +31,7 @@ mod priority;
 mod real_tickets;
 #[allow(dead_code)]
 mod receivers;
+mod reports;
 mod summaries;
 mod supervision;
 mod telemetry;

@@ -16,6 +16,8 @@
 //!   measures dig areas; [`screening`] says what the member's facilities near a dig area mean
 //!   (the category, automatic clearing); [`priority`] orders the officers' queue by expected
 //!   harm and time left.
+//! - [`investigation`] is what a damage, near miss or downtime was and why, in the closed
+//!   vocabularies ([`vocabulary`]) CGA's DIRT and PHMSA's annual report count by.
 //! - [`audit`] computes and verifies the hash chain that makes the audit trail tamper-evident.
 //!
 //! The runtime (`aegis-actors`) drives these functions; the adapters (`aegis`) feed them.
@@ -28,11 +30,13 @@ pub mod escalation;
 pub mod explain;
 pub mod features;
 pub mod geometry;
+pub mod investigation;
 pub mod lifecycle;
 pub mod notification;
 pub mod positive_response;
 pub mod priority;
 pub mod problem;
+pub mod reports;
 pub mod retry;
 pub mod revision;
 pub mod risk;
@@ -41,6 +45,7 @@ pub mod screening;
 pub mod sequence_gaps;
 pub mod ticket;
 pub mod validation;
+pub mod vocabulary;
 
 pub use lifecycle::{Event, State, TransitionError, Workflow};
 pub use problem::Problem;

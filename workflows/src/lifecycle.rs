@@ -296,6 +296,20 @@ pub enum Event {
         attempt: u32,
         error: String,
     },
+    /// A damage, near miss or downtime on this ticket's dig is being investigated
+    /// (contract §14): what it says when opened.
+    InvestigationOpened {
+        investigation: String,
+        findings: Box<crate::investigation::Findings>,
+    },
+    /// An open investigation was edited: each field changed, with its old and new value.
+    InvestigationChanged {
+        investigation: String,
+        changes: Vec<crate::investigation::FieldChange>,
+    },
+    InvestigationClosed {
+        investigation: String,
+    },
 }
 
 impl Event {
@@ -326,15 +340,22 @@ impl Event {
             Self::Overdue { .. } => "overdue",
             Self::ResponseFailed { .. } => "response_failed",
             Self::ResponseRejected { .. } => "response_rejected",
+            Self::InvestigationOpened { .. } => "investigation_opened",
+            Self::InvestigationChanged { .. } => "investigation_changed",
+            Self::InvestigationClosed { .. } => "investigation_closed",
         }
     }
 
-    /// Events that record something said to the outside about the workflow without moving it:
-    /// they apply in every state, ended ones too (a resolution is announced after the fact).
+    /// Events that record something about the workflow without moving it — said to the
+    /// outside, or found out afterwards (an investigation): they apply in every state, ended ones
+    /// too (a resolution is announced after the fact, a damage investigated after the dig).
     pub fn is_notice(&self) -> bool {
         matches!(
             self,
             Self::NotificationSent { .. }
+                | Self::InvestigationOpened { .. }
+                | Self::InvestigationChanged { .. }
+                | Self::InvestigationClosed { .. }
                 | Self::NotificationFailed { .. }
                 | Self::RecipientsUnreachable { .. }
                 | Self::ResponseRequested { .. }

@@ -37,6 +37,9 @@ pub fn routing_key(event: &Event) -> &'static str {
         Event::Overdue { .. } => "ticket.overdue",
         Event::ResponseFailed { .. } => "response.failed",
         Event::ResponseRejected { .. } => "response.rejected",
+        Event::InvestigationOpened { .. } => "investigation.opened",
+        Event::InvestigationChanged { .. } => "investigation.changed",
+        Event::InvestigationClosed { .. } => "investigation.closed",
     }
 }
 
@@ -206,6 +209,7 @@ pub(crate) fn commit(
         responses: plan.responses,
         response_update: plan.response_update,
         screening: plan.screening,
+        investigation: plan.investigation,
         at: now,
         received_at: snap.created_at,
         step: step.0,

@@ -30,6 +30,9 @@ pub(crate) async fn decide(
             super::respond::explicit(deps, snap, &mut plan, by, code, note.as_deref(), now).await?;
             Decision::Commit(Box::new(plan))
         }
+        Step::Command {
+            command: Command::Investigate { by, change },
+        } => super::investigate::investigate(deps, snap, by, change, now).await?,
         Step::Command { command } => on_command(deps, snap, command, now)?,
         Step::Notified { attempt } => super::notify::on_notified(deps, attempt, now),
         Step::Responded { attempt } => super::respond::on_responded(deps, attempt, now),
@@ -215,8 +218,8 @@ fn on_command(
             plan
         }
         Command::Retry { by } => retry(deps, snap, by, now)?,
-        // Planned in `decide`, which can read the center's response API.
-        Command::Respond { .. } => return Ok(Decision::Nothing),
+        // Planned in `decide`, which can read the center's response API and investigations.
+        Command::Respond { .. } | Command::Investigate { .. } => return Ok(Decision::Nothing),
     };
     Ok(Decision::Commit(Box::new(plan)))
 }

@@ -9,6 +9,7 @@ mod build;
 pub use build::{ChainTip, event_record, outbox_record, routing_key};
 mod decide;
 mod drive;
+mod investigate;
 mod notify;
 mod plan;
 mod respond;

@@ -23,6 +23,8 @@ pub(crate) struct Plan {
     pub response_update: Option<ResponseUpdate>,
     /// The screening recorded with this step, whole (the trail keeps its summary).
     pub screening: Option<aegis_workflows::screening::Screening>,
+    /// The investigation this step opens, edits or closes, as it stands after it.
+    pub investigation: Option<crate::records::InvestigationRecord>,
 }
 
 #[derive(Debug)]

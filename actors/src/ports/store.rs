@@ -180,6 +180,11 @@ pub trait Store: Send + Sync + 'static {
         update: DeliveryUpdate,
         at: DateTime<Utc>,
     ) -> BoxFuture<'static, Result<(), StoreError>>;
+    /// One investigation as stored.
+    fn investigation(
+        &self,
+        id: &str,
+    ) -> BoxFuture<'static, Result<Option<crate::records::InvestigationRecord>, StoreError>>;
     /// Whether the database answers.
     fn ready(&self) -> BoxFuture<'static, bool>;
 }

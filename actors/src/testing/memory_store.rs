@@ -98,6 +98,7 @@ struct Inner {
     dead_letters: Vec<DeadLetterRecord>,
     /// Excavator key → (tickets, damages).
     excavators: HashMap<String, (u32, u32)>,
+    investigations: HashMap<String, crate::records::InvestigationRecord>,
     commits: u64,
 }
 
@@ -338,6 +339,9 @@ fn commit_one(inner: &mut Inner, c: &TransitionCommit) -> CommitOutcome {
     }
     if let Some(s) = &c.screening {
         inner.screenings.insert(c.workflow_id.clone(), s.clone());
+    }
+    if let Some(i) = &c.investigation {
+        inner.investigations.insert(i.id.clone(), i.clone());
     }
     for t in &c.timers {
         match t {
@@ -615,6 +619,14 @@ impl Store for MemoryStore {
             .writable()
             .map(|()| self.inner.lock().response_setups.get(center).cloned());
         async move { out }.boxed()
+    }
+
+    fn investigation(
+        &self,
+        id: &str,
+    ) -> BoxFuture<'static, Result<Option<crate::records::InvestigationRecord>, StoreError>> {
+        let out = self.inner.lock().investigations.get(id).cloned();
+        async move { Ok(out) }.boxed()
     }
 
     fn response_posted(&self, workflow_id: &str) -> BoxFuture<'static, Result<bool, StoreError>> {

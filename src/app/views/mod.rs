@@ -6,12 +6,14 @@
 
 pub mod alerts;
 pub mod dead_letters;
+pub mod investigations;
 pub mod page;
 pub mod responses;
 pub mod workflows;
 
 pub use alerts::{AlertItem, AlertView};
 pub use dead_letters::DeadLetterView;
+pub use investigations::InvestigationView;
 pub use page::Page;
 pub use responses::ResponseView;
 pub use workflows::{EventView, ScoreView, WorkflowDetail, WorkflowItem};

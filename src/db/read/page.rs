@@ -34,7 +34,7 @@ impl Cursor {
     }
 }
 
-pub(super) fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> Cursor) -> Page<T> {
+pub fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> Cursor) -> Page<T> {
     let more = items.len() > limit;
     items.truncate(limit);
     let next_cursor = if more {

@@ -384,3 +384,39 @@ pub fn latest_from_center(
     .map_err(store_err)?;
     Ok(at.map(from_db))
 }
+
+/// Where a ticket's dig is, as a report names it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Place {
+    pub state: Option<String>,
+    pub county: Option<String>,
+    pub city: Option<String>,
+}
+
+/// The places of these workflows' tickets, by workflow id.
+pub fn places_of(
+    conn: &mut AnyConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Place>, StoreError> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, String)> = with_conn!(conn, |c| tickets::table
+            .filter(tickets::workflow_id.eq_any(chunk))
+            .select((tickets::workflow_id, tickets::ticket_json))
+            .load(c))
+        .map_err(store_err)?;
+        for (id, json) in rows {
+            let t: aegis_workflows::Ticket = serde_json::from_str(&json).map_err(corrupt)?;
+            let l = t.location;
+            out.insert(
+                id,
+                Place {
+                    state: l.state,
+                    county: l.county,
+                    city: l.city,
+                },
+            );
+        }
+    }
+    Ok(out)
+}

@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod failures;
 pub mod new_ticket;
 pub mod outbox;
+pub mod report_rows;
 pub mod responses;
 pub mod timers;
 pub mod transition;

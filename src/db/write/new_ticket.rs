@@ -164,6 +164,7 @@ pub fn intake_many(
                 Ok::<_, DieselError>(())
             })?;
         }
+        super::report_rows::insert(tx, &fresh)?;
         let counts: Vec<_> = counts
             .into_iter()
             .map(|(k, n)| {

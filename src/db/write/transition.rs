@@ -102,11 +102,22 @@ struct Rows<'a> {
     delivery_settles: Vec<(&'a DeliveryUpdate, DateTime<Utc>)>,
     responses: Vec<NewResponse>,
     response_settles: Vec<(&'a ResponseUpdate, DateTime<Utc>)>,
+    /// Commits whose events the reports' rows follow.
+    reported: Vec<&'a TransitionCommit>,
+    investigations: Vec<crate::db::investigations::InvestigationRow>,
 }
 
 impl<'a> Rows<'a> {
     fn add(&mut self, c: &'a TransitionCommit) -> Result<(), DieselError> {
         let now = to_db(c.at);
+        self.reported.push(c);
+        if let Some(i) = &c.investigation {
+            self.investigations.push(crate::db::investigations::row_of(
+                i,
+                &c.center,
+                &c.ticket_number,
+            ));
+        }
         if let Some(s) = &c.screening {
             let body = serde_json::to_string(s)
                 .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
@@ -191,6 +202,10 @@ impl<'a> Rows<'a> {
         super::responses::insert(tx, &self.responses)?;
         for (u, at) in self.response_settles {
             super::responses::settle(tx, u, at)?;
+        }
+        crate::db::investigations::upsert(tx, &self.investigations)?;
+        for c in self.reported {
+            super::report_rows::follow(tx, &c.workflow_id, &c.events)?;
         }
         Ok(())
     }

@@ -1,0 +1,2 @@
+DROP TABLE report_tickets;
+DROP TABLE investigations;
