@@ -219,6 +219,20 @@ pub struct GenerateArgs {
     /// Leave the services layer empty (for a large extent: mains alone).
     #[arg(long)]
     pub without_services: bool,
+    /// Replay this many days of history into the database, ending now, through the lifecycle
+    /// (tickets screened and scored, alerts acknowledged and resolved, damages investigated),
+    /// so the reports have something to show. Stop `aegis serve` on the same database first.
+    #[arg(long, value_name = "DAYS")]
+    pub history_days: Option<u32>,
+    /// Tickets a day in a replayed history.
+    #[arg(long, default_value_t = 300)]
+    pub tickets_per_day: u32,
+    /// The registered center a replayed history's tickets come from.
+    #[arg(long, default_value = "DEMO")]
+    pub center: String,
+    /// Near misses per ticket in a replayed history (damages follow --damage-rate).
+    #[arg(long, default_value_t = 0.001)]
+    pub near_miss_rate: f64,
 }
 
 #[derive(Debug, Args)]

@@ -300,11 +300,28 @@ fn http_server(
 impl Application {
     /// Builds everything and binds the listener; must run inside an actix system.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let clocks = clocks(&settings);
+        Self::build_on(settings, clocks).await
+    }
+
+    /// The same on a clock that starts at `start` and moves only when the application moves
+    /// it: a history replayed (`aegis generate --history-days`).
+    pub async fn build_replaying(
+        settings: Settings,
+        start: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<Self> {
+        let manual = Arc::new(ManualClock::new(start));
+        Self::build_on(settings, (manual.clone(), Some(manual))).await
+    }
+
+    async fn build_on(
+        settings: Settings,
+        (clock, manual_clock): (Arc<dyn Clock>, Option<Arc<ManualClock>>),
+    ) -> anyhow::Result<Self> {
         crate::tls::install_provider();
         let settings = Arc::new(settings);
         let metrics = telemetry::metrics_export::install()?;
         let (db, store) = open_storage(&settings).await?;
-        let (clock, manual_clock) = clocks(&settings);
         let options = scorer_options(&settings);
         let forest = load_model(&settings).context("loading the risk model")?;
         tracing::info!(model = %forest.version, trees = forest.tree_count(), "risk model loaded");

@@ -198,7 +198,7 @@ impl Service {
             FacilityClass::Other,
             self.answered_on_time(workflow_id).await?,
         );
-        let screened = self.screened(workflow_id).await?;
+        let screened = self.screened_facilities(workflow_id).await?;
         let findings = investigation::apply(&base, &draft, &screened, now)
             .map_err(InvestigationError::Invalid)?;
         let id = uuid::Uuid::now_v7().to_string();
@@ -225,7 +225,7 @@ impl Service {
         version: Option<u32>,
     ) -> Result<InvestigationView, InvestigationError> {
         let current = self.investigation_record(id).await?;
-        let screened = self.screened(&current.workflow_id).await?;
+        let screened = self.screened_facilities(&current.workflow_id).await?;
         let findings = investigation::apply(&current.findings, &draft, &screened, self.now())
             .map_err(InvestigationError::Invalid)?;
         self.investigate(
@@ -312,8 +312,12 @@ impl Service {
         Ok(stored::record_of(row)?)
     }
 
-    /// The facilities the workflow's screening found, each with its layer and class.
-    async fn screened(&self, workflow_id: &str) -> Result<Vec<Screened>, StoreError> {
+    /// The facilities the workflow's screening found, each with its layer and class: those an
+    /// investigation may name by layer and feature.
+    pub async fn screened_facilities(
+        &self,
+        workflow_id: &str,
+    ) -> Result<Vec<Screened>, StoreError> {
         let key = workflow_id.to_owned();
         let screening = self
             .db

@@ -17,6 +17,9 @@
 //! | [`response_api`] | a center's PositiveResponse API and its disposition → code mapping |
 //! | [`facilities`] | facility layers imported, listed, retired; coverage; automatic clearing per center |
 //! | [`outcomes`] | damage reports (the labels for retraining) |
+//! | [`investigations`] | damage investigations opened, edited, closed, listed |
+//! | [`reports`] | the program's reports: volume, damage rate, timeliness, alerts, Part D, DIRT |
+//! | [`history`] | a year of history replayed through the lifecycle on a replay clock |
 //! | [`centers`] | call centers registered, their secrets rotated and retired, removed |
 //! | [`accounts`] | officers and operators added and revoked, console passwords |
 //! | [`sign_in`] | console passwords and sessions; API tokens; failed attempts limited |
@@ -34,6 +37,7 @@ pub mod dead_letters;
 pub mod demo;
 pub mod errors;
 pub mod facilities;
+pub mod history;
 pub mod investigations;
 pub mod list_params;
 pub mod model;
@@ -90,7 +94,7 @@ pub struct Parts {
 pub struct Serving {
     pub bus: Arc<dyn Bus>,
     pub runtime: Runtime,
-    /// Present only when `testing.manual_clock` is on.
+    /// Present only when `testing.manual_clock` is on, or a history is being replayed.
     pub manual_clock: Option<Arc<ManualClock>>,
     pub links: LinkSigner,
     pub responder: PositiveResponseClient,

@@ -293,6 +293,26 @@ impl Service {
         Ok(received)
     }
 
+    /// Admits a ticket a history replay generated (`history`): no delivery to verify, the same
+    /// admission as any other.
+    pub(super) async fn admit_replayed(
+        &self,
+        center: &CenterAuth,
+        parsed: Parsed,
+        delivery_id: &str,
+        delivery: &Delivery,
+    ) -> Result<ReceivedTicket, ReceiveError> {
+        self.admit_parsed(
+            center,
+            Format::Native,
+            parsed,
+            delivery_id,
+            delivery,
+            OnConflict::Keep,
+        )
+        .await
+    }
+
     /// Admits a parsed ticket (a delivery, or a dead letter redriven); a conflicting revision
     /// is kept before the answer, so a 2xx or a 409 both mean it is durable.
     pub(super) async fn admit_parsed(

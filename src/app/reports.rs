@@ -464,19 +464,7 @@ impl App {
             .db
             .with_read(move |c| stored::excavators(c, &period))
             .await?;
-        let mut harm: BTreeMap<String, (u64, u64, Option<String>)> = BTreeMap::new();
-        for e in events {
-            let key = e.excavator_key.clone().unwrap_or_default();
-            let row = harm.entry(key).or_default();
-            match e.kind {
-                Kind::Damage => row.0 += 1,
-                Kind::NearMiss => row.1 += 1,
-                Kind::Downtime => {}
-            }
-            if row.2.is_none() {
-                row.2.clone_from(&e.excavator);
-            }
-        }
+        let mut harm = harm_by_excavator(events);
         let mut rows: Vec<(String, String, u64, u64, u64, u64)> = tallies
             .into_iter()
             .map(|t| {
@@ -690,6 +678,24 @@ impl App {
         r.total("events", json!(events.len()));
         Ok(r)
     }
+}
+
+/// Damages, near misses and the name given, per excavator key.
+fn harm_by_excavator(events: &[InvestigationView]) -> BTreeMap<String, (u64, u64, Option<String>)> {
+    let mut harm: BTreeMap<String, (u64, u64, Option<String>)> = BTreeMap::new();
+    for e in events {
+        let key = e.excavator_key.clone().unwrap_or_default();
+        let row = harm.entry(key).or_default();
+        match e.kind {
+            Kind::Damage => row.0 += 1,
+            Kind::NearMiss => row.1 += 1,
+            Kind::Downtime => {}
+        }
+        if row.2.is_none() {
+            row.2.clone_from(&e.excavator);
+        }
+    }
+    harm
 }
 
 /// The rate per bucket of time.

@@ -2,6 +2,7 @@
 
 mod admin;
 mod facilities;
+mod history;
 mod loadgen;
 mod model;
 mod refusal;
@@ -22,7 +23,12 @@ pub fn main() -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     let quiet = !matches!(cli.command, Command::Serve);
     // Tools print their results on stdout; keep their logs to warnings unless asked.
-    let level = if quiet && std::env::var_os("RUST_LOG").is_none() {
+    let replaying = matches!(&cli.command, Command::Generate(g) if g.history_days.is_some());
+    let level = if replaying && std::env::var_os("RUST_LOG").is_none() {
+        // A replayed history has no roster: that nobody is reached is its summary's to say,
+        // not one error line per alert.
+        "warn,aegis_actors::engine::notify=off".to_owned()
+    } else if quiet && std::env::var_os("RUST_LOG").is_none() {
         "warn".to_owned()
     } else {
         settings.log.level.clone()
@@ -35,7 +41,10 @@ pub fn main() -> anyhow::Result<()> {
         Command::Users(cmd) => admin::users(settings, cmd),
         Command::Rosters(cmd) => admin::rosters(settings, cmd),
         Command::Facilities(cmd) => facilities::run(settings, cmd),
-        Command::Generate(args) => model::generate(&settings, &args),
+        Command::Generate(args) => match args.history_days {
+            Some(days) => history::replay(&settings, &args, days),
+            None => model::generate(&settings, &args),
+        },
         Command::Train(args) => model::train(&settings, &args),
         Command::Score(args) => model::score(&settings, &args),
         Command::Loadgen(args) => loadgen::run(args, settings.own_url()),

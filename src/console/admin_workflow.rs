@@ -47,12 +47,23 @@ pub async fn page(
         state.app.consequence(),
     );
     let said = says.as_ref().map(center_section);
+    let investigations = match state.app.workflow_investigations(&id).await {
+        Ok(items) => super::investigations::section(&id, &items, zone(&state)),
+        Err(e) => return refused(&who, &e, "/admin/workflows"),
+    };
     respond(
         StatusCode::OK,
         layout(
             &who,
             &title,
-            body(&who, &detail, codes.as_deref(), buried, said, zone(&state)),
+            body(
+                &who,
+                &detail,
+                codes.as_deref(),
+                [buried, investigations],
+                said,
+                zone(&state),
+            ),
         ),
     )
 }
@@ -160,7 +171,7 @@ fn body(
     who: &SignedIn,
     w: &WorkflowDetail,
     codes: Option<&[LocateCode]>,
-    buried: Markup,
+    [buried, investigations]: [Markup; 2],
     said: Option<Markup>,
     tz: Tz,
 ) -> Markup {
@@ -210,6 +221,7 @@ fn body(
             tr { th scope="row" { "Updated" } td { (when(w.updated_at, tz)) } }
         }
         (response_section(who, w, codes, tz))
+        (investigations)
         h2 { "What is buried there" }
         (buried)
         @if let Some(said) = said {

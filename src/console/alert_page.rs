@@ -86,6 +86,10 @@ pub async fn page(state: web::Data<AppState>, who: Officer, id: web::Path<String
         Err(e) => return refused(&who, &e, "/alerts"),
     };
     let (notice, tz) = (notice_of(&state, &detail, near.as_ref()), zone(&state));
+    let investigations = match state.app.workflow_investigations(&detail.workflow.id).await {
+        Ok(items) => super::investigations::section(&detail.workflow.id, &items, tz),
+        Err(e) => return refused(&who, &e, "/alerts"),
+    };
     let ticket = &detail.workflow.ticket;
     let alert = &detail.alert;
     // What is buried, how likely a damage is and when the dig starts come before the buttons:
@@ -114,6 +118,7 @@ pub async fn page(state: web::Data<AppState>, who: Officer, id: web::Path<String
         (reasons_chart(&notice))
         h2 { "Who was notified" }
         (notified(&detail.notifications, &rosters_named(&detail)))
+        (investigations)
         h2 { "History" }
         (history::history(&detail.workflow.events, tz))
         p class="note" { "Audit chain " (if detail.workflow.chain_valid { "verified" } else { "BROKEN" }) "." }

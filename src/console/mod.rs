@@ -16,11 +16,14 @@ pub mod admin_workflow;
 pub mod admin_workflows;
 pub mod alert_page;
 pub mod alert_queue;
+pub mod charts;
 pub mod confirm;
 pub mod error_page;
 pub mod facility_map;
 pub mod history;
+pub mod investigations;
 pub mod live;
+pub mod reports;
 pub mod session;
 pub mod signin;
 pub mod time;
@@ -54,6 +57,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/alerts/{id}").route(get().to(alert_page::page)))
         .service(resource("/alerts/{id}/ack").route(post().to(alert_page::ack)))
         .service(resource("/alerts/{id}/resolve").route(post().to(alert_page::resolve)))
+        .service(
+            resource("/investigations")
+                .route(get().to(investigations::list))
+                .route(post().to(investigations::create)),
+        )
+        // Before `/investigations/{id}`, which would take "new" for an id.
+        .service(resource("/investigations/new").route(get().to(investigations::new_form)))
+        .service(
+            resource("/investigations/{id}")
+                .route(get().to(investigations::page))
+                .route(post().to(investigations::save)),
+        )
+        .service(resource("/investigations/{id}/close").route(post().to(investigations::close)))
+        .service(resource("/reports").route(get().to(reports::page)))
+        .service(resource("/reports/export/{name}").route(get().to(reports::export)))
         .service(resource("/admin/workflows").route(get().to(admin_workflows::page)))
         .service(resource("/admin/workflows/{id}").route(get().to(admin_workflow::page)))
         .service(resource("/admin/workflows/{id}/retry").route(post().to(admin_workflow::retry)))
@@ -205,6 +223,8 @@ pub fn layout(who: &SignedIn, title: &str, body: Markup) -> Markup {
         html! {
             nav aria-label="Main" {
                 a href="/alerts" { "Alerts" }
+                " · " a href="/investigations" { "Investigations" }
+                " · " a href="/reports" { "Reports" }
                 @if who.user.role == Role::Operator {
                     " · " a href="/admin/workflows" { "Workflows" }
                     " · " a href="/admin/dead-letters" { "Dead letters" }

@@ -35,7 +35,7 @@ nav form.signout { margin-left: auto; display: flex; align-items: center; gap: .
 button.small { width: auto; font-size: .9rem; padding: .3rem .8rem; margin: 0; background: #2c333a;
   color: #eef1f4; }
 label { display: block; margin: .8rem 0 .3rem; font-weight: 600; }
-input[type=text], input[type=password], input[type=date] { font: inherit; width: 100%; box-sizing: border-box;
+input[type=text], input[type=password], input[type=date], input[type=datetime-local], textarea { font: inherit; width: 100%; box-sizing: border-box;
   padding: .6rem; border-radius: .3rem; border: 1px solid #5c6670; background: #1b2026;
   color: #eef1f4; }
 svg.facility-map { max-width: 32rem; display: block; border-radius: .3rem; }
@@ -86,6 +86,16 @@ ol.timeline { list-style: none; padding: 0; border-left: 2px solid #2c333a; }
 ol.timeline li { margin: 0 0 .8rem; padding-left: .8rem; }
 ol.timeline li.suspect { border-left: 4px solid #ffd43b; }
 .when, .hash { font-family: ui-monospace, monospace; }
+svg.chart { display: block; width: 100%; height: auto; max-width: 40rem; }
+section.report figure { margin: .5rem 0; }
+p.legend { display: flex; flex-wrap: wrap; gap: .3rem 1rem; font-size: .9rem; margin: .2rem 0; }
+div.scroll { overflow-x: auto; }
+table.numbers td:not(:first-child), table.numbers th:not(:first-child) { text-align: right; }
+table.numbers { font-size: .9rem; font-variant-numeric: tabular-nums; }
+dl.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .8rem;
+  margin: 1rem 0; } dl.figures div { border: 1px solid #2c333a; border-radius: .4rem; padding: .5rem .8rem; }
+dl.figures dt { color: #b8c2cc; font-size: .85rem; } dl.figures dd { margin: 0; font-size: 1.4rem;
+  font-weight: 700; font-variant-numeric: tabular-nums; }
 ";
 
 /// A whole page around `body`.

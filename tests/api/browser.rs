@@ -862,3 +862,96 @@ async fn the_officer_on_a_phone_sees_the_most_dangerous_dig_first_and_resolves_d
     shoot(&c, "phone-alert-resolved").await;
     c.close().await.unwrap();
 }
+
+/// The damage prevention manager's Reports page on a desk and on a 360 px phone: the known
+/// history's charts drawn (bars stacked by screening, lines for the rates), nothing scrolling
+/// sideways but the wide tables inside their own box; and the investigation form opened from
+/// an alert fits a phone too.
+#[actix_web::test]
+async fn the_reports_page_draws_the_program_on_a_desk_and_a_phone() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let Some(app) = spawn_with(Backend::Sqlite, |s| {
+        s.testing.manual_clock = true;
+        s.console.timezone = "UTC".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let _center = crate::reports::known_history(&app).await;
+    let (workflow, _) = app.raise_alert("BR-INV").await;
+    crate::console::set_password(&app, "officer-1");
+    sign_in(&c, &app.base, "officer-1", PASSWORD).await;
+    c.goto(&format!(
+        "{}/reports?from=2026-11-01&until=2026-12-30&bucket=week&year=2026",
+        app.base
+    ))
+    .await
+    .unwrap();
+    find(&c, "section[data-report=\"alerts\"] svg.chart").await;
+    // The volume chart's bars: one per week with tickets, per screening category.
+    let bars = c
+        .find_all(Locator::Css(
+            "section[data-report=\"volume\"] svg.chart rect",
+        ))
+        .await
+        .unwrap();
+    assert!(bars.len() >= 3, "the weeks' bars are drawn: {}", bars.len());
+    let drawn = c
+        .execute(
+            "return [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let widths_drawn: Vec<f64> = drawn
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_f64().unwrap())
+        .collect();
+    assert_eq!(widths_drawn.len(), 4);
+    assert!(widths_drawn.iter().all(|w| *w > 300.0), "{widths_drawn:?}");
+    shoot(&c, "reports").await;
+    shoot_at(&c, "reports-scorecard", "section[data-by=\"excavator\"]").await;
+    phone(&c, true).await;
+    let (scroll, inner) = widths(&c).await;
+    assert_eq!(inner, 360, "a phone's width");
+    assert!(
+        scroll <= inner,
+        "the Reports page scrolls sideways: {scroll} > {inner}"
+    );
+    let on_phone = c
+        .execute(
+            "return [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().right)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        on_phone
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r.as_f64().unwrap() <= 360.0),
+        "a chart is cut off at 360 px: {on_phone}"
+    );
+
+    // The investigation form from the alert's workflow, on the phone.
+    c.goto(&format!(
+        "{}/investigations/new?workflow={workflow}",
+        app.base
+    ))
+    .await
+    .unwrap();
+    find(&c, "select[name=root_cause]").await;
+    let (scroll, inner) = widths(&c).await;
+    assert!(
+        scroll <= inner,
+        "the form scrolls sideways: {scroll} > {inner}"
+    );
+    phone(&c, false).await;
+    shoot(&c, "investigation-form").await;
+}

@@ -11,6 +11,7 @@ mod conformance;
 mod console;
 mod console_admin;
 mod console_errors;
+mod console_reports;
 mod due_times;
 mod facilities;
 mod hardening;

@@ -80,16 +80,9 @@ fn rows(r: &Value) -> Vec<Value> {
 
 const PERIOD: &str = "from=2026-11-01T00:00:00Z&until=2026-12-31T00:00:00Z";
 
-async fn every_report_gives_the_numbers_of_a_known_history(backend: Backend) {
-    let Some(app) = spawn_with(backend, |s| {
-        s.testing.manual_clock = true;
-        s.notify.retry.base_backoff_ms = 50;
-        s.notify.timeout_ms = 400;
-    })
-    .await
-    else {
-        return;
-    };
+/// The history every figure below is known from (the console's tests read it too): the
+/// center's stand-in must live as long as the test.
+pub(crate) async fn known_history(app: &TestApp) -> PositiveResponseServer {
     // The center answers through its PositiveResponse API: a locator dispatched posts CODE 2.
     let center = PositiveResponseServer::start();
     let put = app
@@ -111,19 +104,19 @@ async fn every_report_gives_the_numbers_of_a_known_history(backend: Backend) {
 
     // Monday 2026-11-23, 17:00 UTC: three normal tickets (two by EX-A, one of them to begin
     // before its legal start), a cancellation, a design request and an emergency.
-    let n1 = ticket(&app, "normal.json", "R-N1", "EX-A", |_| {}).await;
-    ticket(&app, "normal.json", "R-N2", "EX-A", |t| {
+    let n1 = ticket(app, "normal.json", "R-N1", "EX-A", |_| {}).await;
+    ticket(app, "normal.json", "R-N2", "EX-A", |t| {
         t["work_begin_at"] = json!("2026-11-24T07:00:00-08:00");
     })
     .await;
-    ticket(&app, "normal.json", "R-N3", "EX-B", |_| {}).await;
-    ticket(&app, "cancel.json", "R-C1", "EX-C", |_| {}).await;
-    ticket(&app, "normal.json", "R-D1", "EX-D", |t| {
+    ticket(app, "normal.json", "R-N3", "EX-B", |_| {}).await;
+    ticket(app, "cancel.json", "R-C1", "EX-C", |_| {}).await;
+    ticket(app, "normal.json", "R-D1", "EX-D", |t| {
         t["type"] = json!("design")
     })
     .await;
     let e1 = ticket(
-        &app,
+        app,
         "emergency-directional-drilling.json",
         "R-E1",
         "EX-E1",
@@ -132,13 +125,13 @@ async fn every_report_gives_the_numbers_of_a_known_history(backend: Backend) {
     .await;
     // Acknowledged ten minutes later.
     app.advance_clock(600).await;
-    ack(&app, &alert_of(&app, &e1).await).await;
+    ack(app, &alert_of(app, &e1).await).await;
 
     // A day later: one more by EX-A, and an emergency acknowledged after thirty minutes.
     app.advance_clock(86_400).await;
-    let n4 = ticket(&app, "normal.json", "R-N4", "EX-A", |_| {}).await;
+    let n4 = ticket(app, "normal.json", "R-N4", "EX-A", |_| {}).await;
     let e2 = ticket(
-        &app,
+        app,
         "emergency-directional-drilling.json",
         "R-E2",
         "EX-E2",
@@ -146,15 +139,15 @@ async fn every_report_gives_the_numbers_of_a_known_history(backend: Backend) {
     )
     .await;
     app.advance_clock(1_800).await;
-    ack(&app, &alert_of(&app, &e2).await).await;
+    ack(app, &alert_of(app, &e2).await).await;
 
     // A week after that (Tuesday 2026-12-01, 17:40): one by EX-B, and an emergency due in two
     // hours that an officer resolves at once, posting CODE 2 to the center on time.
     app.advance_clock(7 * 86_400).await;
-    let n5 = ticket(&app, "normal.json", "R-N5", "EX-B", |_| {}).await;
+    let n5 = ticket(app, "normal.json", "R-N5", "EX-B", |_| {}).await;
     let now = test_now() + chrono::TimeDelta::seconds(600 + 86_400 + 1_800 + 7 * 86_400);
     let e3 = ticket(
-        &app,
+        app,
         "emergency-directional-drilling.json",
         "R-E3",
         "EX-E3",
@@ -166,7 +159,7 @@ async fn every_report_gives_the_numbers_of_a_known_history(backend: Backend) {
     .await;
     let r = app
         .post_json(
-            &format!("/v1/alerts/{}/resolve", alert_of(&app, &e3).await),
+            &format!("/v1/alerts/{}/resolve", alert_of(app, &e3).await),
             &app.officer_token,
             &json!({"disposition": "locator_dispatched"}),
         )
@@ -179,7 +172,7 @@ async fn every_report_gives_the_numbers_of_a_known_history(backend: Backend) {
 
     // Two damages by EX-A (one of a known cause), a near miss by EX-B.
     investigate(
-        &app,
+        app,
         &n1,
         json!({"kind": "damage", "facility": {"class": "telecom"},
         "occurred_at": "2026-11-23T20:00:00Z", "root_cause": "excavation.no_test_hole",
@@ -187,19 +180,34 @@ async fn every_report_gives_the_numbers_of_a_known_history(backend: Backend) {
     )
     .await;
     investigate(
-        &app,
+        app,
         &n4,
         json!({"kind": "damage", "facility": {"class": "gas_service"},
         "occurred_at": "2026-11-24T18:00:00Z"}),
     )
     .await;
     investigate(
-        &app,
+        app,
         &n5,
         json!({"kind": "near_miss", "facility": {"class": "water"},
         "occurred_at": "2026-12-01T17:40:00Z"}),
     )
     .await;
+
+    center
+}
+
+async fn every_report_gives_the_numbers_of_a_known_history(backend: Backend) {
+    let Some(app) = spawn_with(backend, |s| {
+        s.testing.manual_clock = true;
+        s.notify.retry.base_backoff_ms = 50;
+        s.notify.timeout_ms = 400;
+    })
+    .await
+    else {
+        return;
+    };
+    let _center = known_history(&app).await;
 
     // Volume per day and type: nine tickets on three days, every type counted.
     let v = report(&app, &format!("volume?{PERIOD}&bucket=day")).await;

@@ -24,6 +24,24 @@ pub fn bucket_start(day: NaiveDate, bucket: Bucket) -> NaiveDate {
     }
 }
 
+/// The start of every bucket from the one `first` falls in to the one `last` falls in, in
+/// order: a chart's axis, with the buckets that had nothing in them.
+pub fn buckets(first: NaiveDate, last: NaiveDate, bucket: Bucket) -> Vec<NaiveDate> {
+    let mut out = Vec::new();
+    let mut at = bucket_start(first, bucket);
+    while at <= last {
+        out.push(at);
+        at = match bucket {
+            Bucket::Day => at + TimeDelta::days(1),
+            Bucket::Week => at + TimeDelta::days(7),
+            Bucket::Month => at
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(NaiveDate::MAX),
+        };
+    }
+    out
+}
+
 /// The day `days` after the Unix epoch.
 pub fn epoch_day(days: i64) -> NaiveDate {
     NaiveDate::default() + TimeDelta::days(days)
@@ -71,6 +89,29 @@ mod tests {
         );
         assert_eq!(bucket_start(d("2026-11-29"), Bucket::Day), d("2026-11-29"));
         assert_eq!(epoch_day(20_415), d("2025-11-23"));
+    }
+
+    #[test]
+    fn an_axis_has_every_bucket_of_the_period_empty_or_not() {
+        assert_eq!(
+            buckets(d("2026-01-31"), d("2026-04-01"), Bucket::Month),
+            vec![
+                d("2026-01-01"),
+                d("2026-02-01"),
+                d("2026-03-01"),
+                d("2026-04-01")
+            ]
+        );
+        // Tuesday 2026-11-24 to Monday 2026-12-07: three weeks from Monday the 23rd.
+        assert_eq!(
+            buckets(d("2026-11-24"), d("2026-12-07"), Bucket::Week),
+            vec![d("2026-11-23"), d("2026-11-30"), d("2026-12-07")]
+        );
+        assert_eq!(
+            buckets(d("2026-11-24"), d("2026-11-24"), Bucket::Day).len(),
+            1
+        );
+        assert!(buckets(d("2026-11-24"), d("2026-11-23"), Bucket::Day).is_empty());
     }
 
     #[test]

@@ -53,6 +53,21 @@ impl FacilityClass {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// As a person reads it ("gas transmission").
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Self::GasTransmission => "gas transmission",
+            Self::GasDistribution => "gas distribution",
+            Self::GasService => "gas service",
+            Self::ElectricTransmission => "electric transmission",
+            Self::ElectricDistribution => "electric distribution",
+            Self::Telecom => "telecom",
+            Self::Water => "water",
+            Self::Sewer => "sewer",
+            Self::Other => "other",
+        }
+    }
+
     /// The tolerance zone when the layer does not say: 100 ft for transmission, 10 for
     /// services, 25 for the rest (§10).
     pub fn default_buffer_ft(self) -> f64 {

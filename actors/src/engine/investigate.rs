@@ -28,24 +28,7 @@ pub(crate) async fn investigate(
                 // The same request again (a retried step): it is already open.
                 return Ok(Decision::Nothing);
             }
-            let record = InvestigationRecord {
-                id: id.clone(),
-                workflow_id: snap.id.clone(),
-                state: InvestigationState::Open,
-                findings: (**findings).clone(),
-                excavator_key: excavator_key.clone(),
-                opened_by: by.to_owned(),
-                opened_at: now,
-                updated_at: now,
-                closed_by: None,
-                closed_at: None,
-                version: 1,
-            };
-            let event = Event::InvestigationOpened {
-                investigation: id.clone(),
-                findings: findings.clone(),
-            };
-            (event, record)
+            opened(snap, id, findings, excavator_key.as_ref(), by, now)
         }
         InvestigationChange::Edit {
             id,
@@ -118,4 +101,33 @@ async fn open_at(
         });
     }
     Ok(current)
+}
+
+/// A new investigation's record and the event that opens it.
+fn opened(
+    snap: &WorkflowSnapshot,
+    id: &str,
+    findings: &investigation::Findings,
+    excavator_key: Option<&String>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> (Event, InvestigationRecord) {
+    let record = InvestigationRecord {
+        id: id.to_owned(),
+        workflow_id: snap.id.clone(),
+        state: InvestigationState::Open,
+        findings: findings.clone(),
+        excavator_key: excavator_key.cloned(),
+        opened_by: by.to_owned(),
+        opened_at: now,
+        updated_at: now,
+        closed_by: None,
+        closed_at: None,
+        version: 1,
+    };
+    let event = Event::InvestigationOpened {
+        investigation: id.to_owned(),
+        findings: Box::new(findings.clone()),
+    };
+    (event, record)
 }

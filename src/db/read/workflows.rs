@@ -420,3 +420,38 @@ pub fn places_of(
     }
     Ok(out)
 }
+
+/// Where one workflow of a replayed batch stands: its state, and its alert's id and state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub workflow_id: String,
+    pub state: String,
+    pub alert: Option<(String, String)>,
+}
+
+/// The progress of these workflows (a history replay waits for its batch to settle).
+pub fn progress_of(conn: &mut AnyConn, ids: &[String]) -> Result<Vec<Progress>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let states: Vec<(String, String)> = with_conn!(conn, |c| workflows::table
+            .filter(workflows::id.eq_any(chunk))
+            .select((workflows::id, workflows::state))
+            .load(c))
+        .map_err(store_err)?;
+        let raised: Vec<(String, String, String)> = with_conn!(conn, |c| alerts::table
+            .filter(alerts::workflow_id.eq_any(chunk))
+            .select((alerts::workflow_id, alerts::id, alerts::state))
+            .load(c))
+        .map_err(store_err)?;
+        let mut alerts: std::collections::HashMap<String, (String, String)> = raised
+            .into_iter()
+            .map(|(w, id, state)| (w, (id, state)))
+            .collect();
+        out.extend(states.into_iter().map(|(id, state)| Progress {
+            alert: alerts.remove(&id),
+            workflow_id: id,
+            state,
+        }));
+    }
+    Ok(out)
+}
