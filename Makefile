@@ -118,6 +118,7 @@ bench: build
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/cluster.sh
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/attack.sh
 	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/screening.sh
+	AEGIS_CARGO_FEATURES="$(CARGO_FEATURES)" ./benches/reports.sh
 
 # A directory people can copy anywhere on a machine with the same OS: the release binary and the
 # XGBoost library it links (with the OpenMP runtime the wheel bundles), each under its soname,

@@ -24,6 +24,7 @@
 //! | [`accounts`] | officers and operators added and revoked, console passwords |
 //! | [`sign_in`] | console passwords and sessions; API tokens; failed attempts limited |
 //! | [`model`] | the active model and its hot swap |
+//! | [`model_quality`] | the model checked against recorded outcomes, beside its training hold-out |
 //! | [`operations`] | health, readiness, counts, actors, due tickets |
 
 pub mod accounts;
@@ -41,6 +42,7 @@ pub mod history;
 pub mod investigations;
 pub mod list_params;
 pub mod model;
+pub mod model_quality;
 pub mod operations;
 pub mod outcomes;
 pub mod passwords;

@@ -52,7 +52,13 @@ async fn command(app: &App, cmd: FacilitiesCmd) -> anyhow::Result<()> {
                 bytes,
                 by: CLI.to_owned(),
             };
-            let layer = app.import_layer(request).await.map_err(|e| refused(&e))?;
+            // Reading and indexing a large layer takes a while: say so on a terminal.
+            let working = indicatif::ProgressBar::new_spinner()
+                .with_message(format!("importing {}", request.name));
+            working.enable_steady_tick(std::time::Duration::from_millis(120));
+            let layer = app.import_layer(request).await;
+            working.finish_and_clear();
+            let layer = layer.map_err(|e| refused(&e))?;
             if let Some(v) = &layer.current {
                 println!(
                     "{} version {}: {} feature(s), {} vertices, from {} ({})",

@@ -6,24 +6,12 @@ use std::time::Instant;
 
 use anyhow::{Context as _, anyhow, bail};
 use chrono::{TimeDelta, Utc};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::UseCaseError as _;
 use crate::cli::GenerateArgs;
 use crate::config::Settings;
 use crate::risk::generate::{Generator, GeneratorConfig};
 use crate::startup::Application;
-
-/// A bar over `len` steps that draws only on a terminal (indicatif hides it in a pipe).
-pub fn bar(len: u64, what: &str) -> ProgressBar {
-    let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template(&format!(
-        "{what} {{bar:30}} {{pos}}/{{len}} {{msg}} ({{elapsed}}, {{eta}} left)"
-    )) {
-        bar.set_style(style);
-    }
-    bar
-}
 
 pub fn replay(settings: &Settings, args: &GenerateArgs, days: u32) -> anyhow::Result<()> {
     if days == 0 || days > 3 * 366 {
@@ -55,7 +43,7 @@ pub fn replay(settings: &Settings, args: &GenerateArgs, days: u32) -> anyhow::Re
             .map_err(|e| anyhow!("{}", e.refusal()))
             .with_context(|| format!("replaying into center {center} (register it first, or run `make run` once for DEMO)"))?;
         let hours = u64::from(days) * 24;
-        let progress = bar(hours, "hours");
+        let progress = super::progress(hours, "hours");
         let started = Instant::now();
         for h in 1..=hours {
             let until = start + TimeDelta::hours(i64::try_from(h).unwrap_or(i64::MAX));

@@ -245,6 +245,7 @@ async fn run_async(args: &LoadgenArgs, base: String) -> anyhow::Result<Report> {
     let (tx, rx) = mpsc::unbounded_channel::<(Option<u16>, Duration)>();
     let start = Instant::now();
     let sent = prepared.len();
+    let progress = super::progress(sent as u64, "tickets");
     for (i, p) in prepared.into_iter().enumerate() {
         // At a steady rate, latency counts from when the ticket was due to go, so a server
         // that falls behind shows it; at full speed, from when a connection was free.
@@ -257,16 +258,18 @@ async fn run_async(args: &LoadgenArgs, base: String) -> anyhow::Result<Report> {
         };
         let permit = sem.clone().acquire_owned().await?;
         let scheduled = due.unwrap_or_else(Instant::now);
-        let (client, tx) = (client.clone(), tx.clone());
+        let (client, tx, progress) = (client.clone(), tx.clone(), progress.clone());
         let request = signed_request(&client, &base, args, &p);
         tokio::spawn(async move {
             let status = post(request, p.body).await;
             drop(permit);
+            progress.inc(1);
             let _ = tx.send((status, scheduled.elapsed()));
         });
     }
     drop(tx);
     let tally = Tally::collect(rx, sent).await;
+    progress.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     let accepted = tally.count(202);
     let end_to_end = match (&args.token, before) {

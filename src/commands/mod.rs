@@ -109,3 +109,14 @@ where
 {
     Tools::open(settings)?.run(f)
 }
+
+/// A bar over `len` steps that draws only on a terminal (indicatif hides it in a pipe).
+pub(crate) fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{what} {{bar:30}} {{pos}}/{{len}} {{msg}} ({{elapsed}}, {{eta}} left)"
+    )) {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -66,7 +66,11 @@ pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> 
     };
     let mut pending: Vec<(FeatureVector, bool)> = Vec::new();
     let mut damages = 0usize;
-    for g in Generator::new(&cfg).take(args.tickets) {
+    let progress = super::progress(args.tickets as u64, "tickets");
+    for (i, g) in Generator::new(&cfg).take(args.tickets).enumerate() {
+        if i % 1000 == 0 {
+            progress.set_position(i as u64);
+        }
         let v = g.features();
         damages += usize::from(g.damaged);
         if let Some(w) = csv.as_mut() {
@@ -91,6 +95,7 @@ pub fn generate(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<()> 
         t.run(|app| async move { app.store_generated_rows(pending).await })
             .map_err(|e| refused(&e))?;
     }
+    progress.finish_and_clear();
     if let Some(mut w) = csv {
         w.flush()?;
     }
@@ -190,9 +195,13 @@ pub fn train(settings: &Settings, args: &TrainArgs) -> anyhow::Result<()> {
         max_depth: args.max_depth,
         eta: args.eta,
         seed: args.seed,
+        progress: Some(super::progress(u64::from(args.rounds), "rounds")),
         ..TrainParams::default()
     };
     let report = train::run(&ds, &params, &args.out)?;
+    if let Some(bar) = &params.progress {
+        bar.finish_and_clear();
+    }
     if let Some(tools) = tools {
         let recorded = report.clone();
         tools

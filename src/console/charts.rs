@@ -215,6 +215,73 @@ fn runs(values: &[Option<f64>]) -> Vec<Vec<(usize, f64)>> {
     out
 }
 
+/// A reliability diagram: each series' bins as (mean predicted, observed rate), over the
+/// diagonal a perfectly calibrated model would follow; both axes share one range.
+#[derive(Debug, Clone)]
+pub struct Reliability {
+    pub series: Vec<Curve>,
+}
+
+/// One curve of a reliability diagram: its name, colour and (predicted, observed) points.
+pub type Curve = (String, RGBColor, Vec<(f64, f64)>);
+
+impl Reliability {
+    pub fn svg(&self) -> Result<String, ChartError> {
+        let top = self
+            .series
+            .iter()
+            .flat_map(|(_, _, points)| points.iter().flat_map(|(x, y)| [*x, *y]))
+            .fold(0.0f64, f64::max)
+            .max(1e-3)
+            * 1.1;
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+            let style = ("sans-serif", 15).into_font().color(&TEXT);
+            let mut chart = ChartBuilder::on(&root)
+                .margin(8)
+                .x_label_area_size(40)
+                .y_label_area_size(56)
+                .build_cartesian_2d(0.0..top, 0.0..top)
+                .map_err(failed)?;
+            chart
+                .configure_mesh()
+                .bold_line_style(GRID)
+                .light_line_style(TRANSPARENT)
+                .axis_style(AXIS)
+                .label_style(style.clone())
+                .axis_desc_style(style)
+                .x_desc("predicted")
+                .y_desc("observed")
+                .x_labels(5)
+                .y_labels(5)
+                .x_label_formatter(&|v| format!("{:.1}%", v * 100.0))
+                .y_label_formatter(&|v| format!("{:.1}%", v * 100.0))
+                .draw()
+                .map_err(failed)?;
+            chart
+                .draw_series(LineSeries::new(
+                    [(0.0, 0.0), (top, top)],
+                    GREY.stroke_width(1),
+                ))
+                .map_err(failed)?;
+            for (_, color, points) in &self.series {
+                chart
+                    .draw_series(LineSeries::new(
+                        points.iter().copied(),
+                        color.stroke_width(3),
+                    ))
+                    .map_err(failed)?;
+                chart
+                    .draw_series(points.iter().map(|p| Circle::new(*p, 4, color.filled())))
+                    .map_err(failed)?;
+            }
+            root.present().map_err(failed)?;
+        }
+        Ok(scalable(&out))
+    }
+}
+
 /// The document with its fixed size replaced by a view box the page scales.
 fn scalable(svg: &str) -> String {
     let fixed = format!("<svg width=\"{}\" height=\"{}\" ", SIZE.0, SIZE.1);

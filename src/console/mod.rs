@@ -11,6 +11,7 @@ pub mod admin_dead_letters;
 pub mod admin_due;
 pub mod admin_facilities;
 pub mod admin_missing;
+pub mod admin_model;
 pub mod admin_system;
 pub mod admin_workflow;
 pub mod admin_workflows;
@@ -92,6 +93,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/admin/missing").route(get().to(admin_missing::page)))
         .service(resource("/admin/due").route(get().to(admin_due::page)))
         .service(resource("/admin/system").route(get().to(admin_system::page)))
+        .service(resource("/admin/model").route(get().to(admin_model::page)))
         .service(
             resource("/admin/facilities")
                 .route(get().to(admin_facilities::page))
@@ -231,6 +233,7 @@ pub fn layout(who: &SignedIn, title: &str, body: Markup) -> Markup {
                     " · " a href="/admin/due" { "Due" }
                     " · " a href="/admin/missing" { "Missing" }
                     " · " a href="/admin/facilities" { "Layers" }
+                    " · " a href="/admin/model" { "Model" }
                     " · " a href="/admin/system" { "System" }
                 }
                 form method="post" action="/signout" class="signout" {

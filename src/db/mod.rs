@@ -14,6 +14,7 @@ pub mod first_row;
 pub mod investigations;
 pub mod link_keys;
 pub mod migrate;
+pub mod model_quality;
 pub mod outcomes;
 pub mod people;
 pub mod pool;

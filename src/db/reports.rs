@@ -35,7 +35,7 @@ impl Period {
 }
 
 /// `?` placeholders as the connection's SQL writes them (`$1`, `$2`, … on PostgreSQL).
-fn dialect(conn: &AnyConn, sql: &str) -> String {
+pub(crate) fn dialect(conn: &AnyConn, sql: &str) -> String {
     match conn {
         AnyConn::Sqlite(_) => sql.to_owned(),
         AnyConn::Pg(_) => {

@@ -364,6 +364,33 @@ pub async fn reload_model(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "previous": previous, "current": current })))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct QualityParams {
+    /// Tickets scored from (RFC 3339; default a year before `until`).
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Tickets scored before (RFC 3339; default now).
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `GET /v1/admin/model/quality`: per model version, how its scores fared on the tickets that
+/// have an outcome, beside its training hold-out (contract §16).
+#[utoipa::path(get, path = "/v1/admin/model/quality", tag = "operators", params(QualityParams), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The model's quality", body = crate::app::model_quality::QualityReport),
+        (status = 400, description = "A malformed time", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 422, description = "A period that is empty or longer than three years", body = ErrorBody),
+    ))]
+pub async fn model_quality(
+    state: web::Data<AppState>,
+    _who: Operator,
+    q: web::Query<QualityParams>,
+) -> Result<HttpResponse, ApiError> {
+    let report = state.app.model_quality(q.from, q.until).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RespondBody {

@@ -77,6 +77,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/actors"),
     ("GET", "/v1/admin/model"),
     ("POST", "/v1/admin/model/reload"),
+    ("GET", "/v1/admin/model/quality"),
     ("GET", "/v1/admin/stats"),
     ("GET", "/v1/admin/reconciliations"),
     ("GET", "/v1/admin/due"),
@@ -175,6 +176,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, testing: bool) {
         .service(resource("/admin/actors").route(get().to(admin::actors)))
         .service(resource("/admin/model").route(get().to(admin::model)))
         .service(resource("/admin/model/reload").route(post().to(admin::reload_model)))
+        .service(resource("/admin/model/quality").route(get().to(admin::model_quality)))
         .service(resource("/admin/stats").route(get().to(admin::stats)))
         .service(resource("/admin/reconciliations").route(get().to(summaries::list)))
         .service(resource("/admin/due").route(get().to(due::list)))

@@ -148,6 +148,7 @@ impl Modify for CommonAnswers {
         super::admin::actors,
         super::admin::model,
         super::admin::reload_model,
+        super::admin::model_quality,
         super::admin::stats,
         super::people::users,
         super::people::user,

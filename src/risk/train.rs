@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use aegis_workflows::features::{self, Schema};
+use aegis_workflows::quality;
 use anyhow::{Context as _, bail};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -15,12 +16,7 @@ use super::dataset::Dataset;
 use super::forest::{ATTR_SCHEMA, ATTR_VERSION, Forest};
 use super::xgboost_library::{self, TrainParams};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct CalibrationBin {
-    pub mean_predicted: f64,
-    pub observed: f64,
-    pub count: usize,
-}
+pub use aegis_workflows::quality::{CalibrationBin, auc, pr_auc};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
@@ -62,73 +58,10 @@ pub struct TrainReport {
     pub baseline: Option<Baseline>,
 }
 
-/// Area under the ROC curve (ties share their rank), 0.5 for a single class.
-pub fn auc(pred: &[f64], y: &[f32]) -> f64 {
-    let mut idx: Vec<usize> = (0..pred.len()).collect();
-    idx.sort_by(|&a, &b| pred[a].total_cmp(&pred[b]));
-    let pos = y.iter().filter(|&&v| v > 0.5).count() as f64;
-    let neg = y.len() as f64 - pos;
-    if pos == 0.0 || neg == 0.0 {
-        return 0.5;
-    }
-    let mut rank_sum = 0.0;
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && pred[idx[j + 1]] == pred[idx[i]] {
-            j += 1;
-        }
-        let avg_rank = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            if y[k] > 0.5 {
-                rank_sum += avg_rank;
-            }
-        }
-        i = j + 1;
-    }
-    (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
-}
-
-/// Average precision: the area under the precision-recall curve, as scikit-learn defines it.
-pub fn pr_auc(pred: &[f64], y: &[f32]) -> f64 {
-    let mut idx: Vec<usize> = (0..pred.len()).collect();
-    idx.sort_by(|&a, &b| pred[b].total_cmp(&pred[a]));
-    let pos = y.iter().filter(|&&v| v > 0.5).count() as f64;
-    if pos == 0.0 {
-        return 0.0;
-    }
-    let (mut tp, mut fp, mut ap, mut last_recall) = (0.0, 0.0, 0.0, 0.0);
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && pred[idx[j + 1]] == pred[idx[i]] {
-            j += 1;
-        }
-        for &k in &idx[i..=j] {
-            if y[k] > 0.5 {
-                tp += 1.0;
-            } else {
-                fp += 1.0;
-            }
-        }
-        let recall = tp / pos;
-        let precision = tp / (tp + fp);
-        ap += (recall - last_recall) * precision;
-        last_recall = recall;
-        i = j + 1;
-    }
-    ap
-}
-
 pub fn evaluate(pred: &[f64], y: &[f32]) -> Evaluation {
     let n = pred.len().max(1) as f64;
     let positives = y.iter().filter(|&&v| v > 0.5).count();
-    let brier = pred
-        .iter()
-        .zip(y)
-        .map(|(p, &t)| (p - f64::from(t)).powi(2))
-        .sum::<f64>()
-        / n;
+    let brier = quality::brier(pred, y);
     let log_loss = -pred
         .iter()
         .zip(y)
@@ -138,31 +71,9 @@ pub fn evaluate(pred: &[f64], y: &[f32]) -> Evaluation {
         })
         .sum::<f64>()
         / n;
-    // Ten bins of equal count by predicted probability.
-    let mut idx: Vec<usize> = (0..pred.len()).collect();
-    idx.sort_by(|&a, &b| pred[a].total_cmp(&pred[b]));
-    let calibration = idx
-        .chunks(idx.len().div_ceil(10).max(1))
-        .map(|chunk| CalibrationBin {
-            mean_predicted: chunk.iter().map(|&i| pred[i]).sum::<f64>() / chunk.len() as f64,
-            observed: chunk.iter().map(|&i| f64::from(y[i])).sum::<f64>() / chunk.len() as f64,
-            count: chunk.len(),
-        })
-        .collect();
-    let top: Vec<usize> = idx
-        .iter()
-        .rev()
-        .take(pred.len().div_ceil(10))
-        .copied()
-        .collect();
-    let top_rate = top.iter().map(|&i| f64::from(y[i])).sum::<f64>() / top.len().max(1) as f64;
     let base_rate = positives as f64 / n;
     Evaluation {
-        lift_top_decile: if base_rate > 0.0 {
-            top_rate / base_rate
-        } else {
-            0.0
-        },
+        lift_top_decile: quality::lift_top_decile(pred, y),
         rows: pred.len(),
         positives,
         auc: auc(pred, y),
@@ -171,7 +82,7 @@ pub fn evaluate(pred: &[f64], y: &[f32]) -> Evaluation {
         log_loss,
         mean_predicted: pred.iter().sum::<f64>() / n,
         base_rate,
-        calibration,
+        calibration: quality::calibration(pred, y),
     }
 }
 

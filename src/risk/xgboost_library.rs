@@ -23,6 +23,8 @@ pub struct TrainParams {
     pub lambda: f64,
     pub seed: u64,
     pub threads: u32,
+    /// Shows the rounds trained (a command on a terminal; hidden elsewhere).
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 impl Default for TrainParams {
@@ -39,6 +41,7 @@ impl Default for TrainParams {
             lambda: 2.0,
             seed: 42,
             threads: 2,
+            progress: None,
         }
     }
 }
@@ -93,8 +96,15 @@ pub fn train(train: &Dataset, valid: &Dataset, p: &TrainParams) -> anyhow::Resul
     let names: Vec<&str> = train.names.iter().map(String::as_str).collect();
     bst.set_feature_names(&names.to_vec()).map_err(xe)?;
     let mut best = (0u32, f32::MAX);
+    if let Some(bar) = &p.progress {
+        bar.set_length(u64::from(p.rounds));
+        bar.set_position(0);
+    }
     for round in 0..p.rounds {
         bst.update(&dtrain, round as i32).map_err(xe)?;
+        if let Some(bar) = &p.progress {
+            bar.inc(1);
+        }
         let eval = bst.evaluate(&dvalid).map_err(xe)?;
         let loss = eval.get("logloss").copied().unwrap_or(f32::MAX);
         if loss < best.1 {

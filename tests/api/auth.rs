@@ -34,6 +34,7 @@ const MATRIX: &[(&str, &str, Needs)] = &[
     ("GET", "/v1/admin/actors", Needs::Operator),
     ("GET", "/v1/admin/model", Needs::Operator),
     ("POST", "/v1/admin/model/reload", Needs::Operator),
+    ("GET", "/v1/admin/model/quality", Needs::Operator),
     ("GET", "/v1/admin/stats", Needs::Operator),
     ("GET", "/v1/admin/facility-layers", Needs::Operator),
     ("GET", "/v1/admin/facility-layers/x", Needs::Operator),

@@ -954,4 +954,15 @@ async fn the_reports_page_draws_the_program_on_a_desk_and_a_phone() {
     );
     phone(&c, false).await;
     shoot(&c, "investigation-form").await;
+
+    // The operator's Model page: the live figures (too few damages to rank here) and the
+    // reliability diagram.
+    c.delete_all_cookies().await.unwrap();
+    crate::console::set_password(&app, "ops");
+    sign_in(&c, &app.base, "ops", PASSWORD).await;
+    c.goto(&format!("{}/admin/model", app.base)).await.unwrap();
+    find(&c, "[data-ranking-note]").await;
+    find(&c, "svg.chart").await;
+    shoot(&c, "model").await;
+    shoot_at(&c, "model-calibration", "figure").await;
 }

@@ -20,6 +20,7 @@ mod intake;
 mod investigations;
 mod layer_files;
 mod lifecycle;
+mod model_quality;
 mod multinode;
 mod notifications;
 mod officers;

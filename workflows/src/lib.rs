@@ -36,6 +36,7 @@ pub mod notification;
 pub mod positive_response;
 pub mod priority;
 pub mod problem;
+pub mod quality;
 pub mod reports;
 pub mod retry;
 pub mod revision;
