@@ -242,27 +242,29 @@ impl Replay<'_> {
         })
     }
 
-    /// Waits until none of `ids` is still being received, validated, screened or scored.
+    /// Waits until no workflow is still being received or validated (the replay is the only
+    /// traffic), then reads where `ids` stand.
     async fn settle(&self, ids: Vec<String>) -> Result<Vec<Progress>, HistoryError> {
         let started = std::time::Instant::now();
         loop {
-            let key = ids.clone();
-            let progress = self
+            let moving = self
                 .app
                 .db
-                .with_read(move |c| crate::db::read::workflows::progress_of(c, &key))
+                .with_read(crate::db::read::workflows::in_flight)
                 .await?;
-            let moving = progress
-                .iter()
-                .any(|p| matches!(p.state.as_str(), "received" | "validated"));
-            if !moving {
-                return Ok(progress);
+            if moving == 0 {
+                break;
             }
             if started.elapsed() > SETTLE_LIMIT {
                 return Err(HistoryError::Unsettled(SETTLE_LIMIT));
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        Ok(self
+            .app
+            .db
+            .with_read(move |c| crate::db::read::workflows::progress_of(c, &ids))
+            .await?)
     }
 
     fn plan(&mut self, ids: &[(String, bool, Ticket)], progress: &[Progress]) {

@@ -455,3 +455,12 @@ pub fn progress_of(conn: &mut AnyConn, ids: &[String]) -> Result<Vec<Progress>, 
     }
     Ok(out)
 }
+
+/// Workflows still being received or validated, anywhere (the state index answers it).
+pub fn in_flight(conn: &mut AnyConn) -> Result<i64, StoreError> {
+    with_conn!(conn, |c| workflows::table
+        .filter(workflows::state.eq_any(["received", "validated"]))
+        .count()
+        .get_result::<i64>(c))
+    .map_err(store_err)
+}
