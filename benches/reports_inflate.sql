@@ -7,10 +7,11 @@
 WITH k(n) AS (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11))
 INSERT INTO report_tickets (workflow_id, center, received_at, ticket_type, counted, work_type,
   method, excavator_key, excavator, legal_start_at, due_at, dug_early, category, cleared,
-  answered_at)
+  answered_at, received_hour)
 SELECT workflow_id || ':' || n, center, received_at - n * 2592000000000, ticket_type, counted,
   work_type, method, excavator_key, excavator, legal_start_at - n * 2592000000000,
-  due_at - n * 2592000000000, dug_early, category, cleared, answered_at - n * 2592000000000
+  due_at - n * 2592000000000, dug_early, category, cleared, answered_at - n * 2592000000000,
+  received_hour - n * 720
 FROM report_tickets, k;
 
 WITH k(n) AS (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11))

@@ -357,27 +357,18 @@ impl App {
     }
 
     async fn damage_rate(&self, p: &Resolved, by: Option<&str>) -> Result<Report, ReportError> {
-        let days = self.ticket_days(p).await?;
-        let tickets: u64 = days
-            .iter()
-            .filter(|d| d.counted > 0)
-            .map(|d| u64::try_from(d.tickets).unwrap_or(0))
-            .sum();
         let events = self.period_investigations(p).await?;
         let damages = events.iter().filter(|e| e.kind == Kind::Damage).count() as u64;
         let near = events.iter().filter(|e| e.kind == Kind::NearMiss).count() as u64;
-        let mut r = match by {
-            None => rate_by_time(p, &days, &events),
-            Some("excavator") => self.scorecard(p, &events).await?,
-            Some("work_type") => self.rate_by_tally(p, "work_type", &events).await?,
-            Some("method") => self.rate_by_tally(p, "method", &events).await?,
-            Some("root_cause_group") => rate_by_finding(p, "root_cause_group", &events, tickets),
-            Some("facility_class") => rate_by_finding(p, "facility_class", &events, tickets),
-            Some(_) => {
-                return Err(ReportError::Invalid {
-                    field: "by",
-                    message: "by must be one of: excavator, root_cause_group, work_type, method, facility_class".into(),
-                });
+        let (mut r, tickets) = match by {
+            // Per bucket of time the days are needed; a breakdown needs only their total.
+            None => {
+                let days = self.ticket_days(p).await?;
+                (rate_by_time(p, &days, &events), counted_in(&days))
+            }
+            Some(by) => {
+                let tickets = self.counted_tickets(p).await?;
+                (self.breakdown(p, by, &events, tickets).await?, tickets)
             }
         };
         r.denominator = format!(
@@ -388,6 +379,37 @@ impl App {
         r.total("near_misses", json!(near));
         r.total("damages_per_1000", round(per_thousand(damages, tickets), 3));
         Ok(r)
+    }
+
+    async fn breakdown(
+        &self,
+        p: &Resolved,
+        by: &str,
+        events: &[InvestigationView],
+        tickets: u64,
+    ) -> Result<Report, ReportError> {
+        Ok(match by {
+            "excavator" => self.scorecard(p, events).await?,
+            "work_type" => self.rate_by_tally(p, "work_type", events).await?,
+            "method" => self.rate_by_tally(p, "method", events).await?,
+            "root_cause_group" => rate_by_finding(p, "root_cause_group", events, tickets),
+            "facility_class" => rate_by_finding(p, "facility_class", events, tickets),
+            _ => {
+                return Err(ReportError::Invalid {
+                    field: "by",
+                    message: format!("by must be one of: {}", BY.join(", ")),
+                });
+            }
+        })
+    }
+
+    async fn counted_tickets(&self, p: &Resolved) -> Result<u64, StoreError> {
+        let period = p.period.clone();
+        let n = self
+            .db
+            .with_read(move |c| stored::counted_tickets(c, &period))
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn rate_by_tally(
@@ -605,12 +627,7 @@ impl App {
     }
 
     async fn part_d(&self, p: &Resolved) -> Result<Report, ReportError> {
-        let days = self.ticket_days(p).await?;
-        let tickets: u64 = days
-            .iter()
-            .filter(|d| d.counted > 0)
-            .map(|d| u64::try_from(d.tickets).unwrap_or(0))
-            .sum();
+        let tickets = self.counted_tickets(p).await?;
         let events = self.period_investigations(p).await?;
         let damages: Vec<&InvestigationView> =
             events.iter().filter(|e| e.kind == Kind::Damage).collect();
@@ -696,6 +713,14 @@ fn harm_by_excavator(events: &[InvestigationView]) -> BTreeMap<String, (u64, u64
         }
     }
     harm
+}
+
+/// Excavation tickets among `days`.
+fn counted_in(days: &[TicketDay]) -> u64 {
+    days.iter()
+        .filter(|d| d.counted > 0)
+        .map(|d| u64::try_from(d.tickets).unwrap_or(0))
+        .sum()
 }
 
 /// The rate per bucket of time.

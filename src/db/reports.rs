@@ -32,6 +32,42 @@ impl Period {
     fn center(&self) -> String {
         self.center.clone().unwrap_or_default()
     }
+
+    /// The first and last hour of receipt the period touches (the indexes' range).
+    fn hours(&self) -> (i64, i64) {
+        use super::write::report_rows::HOUR_US;
+        (
+            to_db(self.from).div_euclid(HOUR_US),
+            to_db(self.until).div_euclid(HOUR_US),
+        )
+    }
+}
+
+/// Excavation tickets of the period (the breakdowns' denominator), counted on the index.
+pub fn counted_tickets(conn: &mut AnyConn, p: &Period) -> Result<i64, StoreError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        tickets: i64,
+    }
+    let sql = dialect(
+        conn,
+        "SELECT COUNT(*) AS tickets FROM report_tickets WHERE counted = TRUE \
+         AND received_hour >= ? AND received_hour <= ? AND received_at >= ? AND received_at < ? \
+         AND (? = '' OR center = ?)",
+    );
+    let center = p.center();
+    let (first, last) = p.hours();
+    let rows = with_conn!(conn, |c| diesel::sql_query(&sql)
+        .bind::<BigInt, _>(first)
+        .bind::<BigInt, _>(last)
+        .bind::<BigInt, _>(to_db(p.from))
+        .bind::<BigInt, _>(to_db(p.until))
+        .bind::<Text, _>(&center)
+        .bind::<Text, _>(&center)
+        .load::<Count>(c))
+    .map_err(store_err)?;
+    Ok(rows.first().map_or(0, |r| r.tickets))
 }
 
 /// `?` placeholders as the connection's SQL writes them (`$1`, `$2`, … on PostgreSQL).
@@ -80,7 +116,30 @@ pub struct TicketDay {
     pub due_passed: i64,
 }
 
-const TICKET_DAYS: &str = "SELECT (received_at + ?) / 86400000000 AS day, ticket_type, \
+/// A [`TicketDay`] by UTC hour, as the index holds them.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+struct TicketHour {
+    #[diesel(sql_type = BigInt)]
+    hour: i64,
+    #[diesel(sql_type = Text)]
+    ticket_type: String,
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = BigInt)]
+    cleared: i64,
+    #[diesel(sql_type = BigInt)]
+    counted: i64,
+    #[diesel(sql_type = BigInt)]
+    tickets: i64,
+    #[diesel(sql_type = BigInt)]
+    on_time: i64,
+    #[diesel(sql_type = BigInt)]
+    due_passed: i64,
+}
+
+// Grouped in the order of `report_tickets_hours`, whose columns are all it reads: one pass,
+// no temporary B-tree (the hour bounds pick the index range, received_at the exact period).
+const TICKET_HOURS: &str = "SELECT received_hour AS hour, ticket_type, \
     COALESCE(category, '') AS category, \
     CAST(CASE WHEN cleared THEN 1 ELSE 0 END AS BIGINT) AS cleared, \
     CAST(CASE WHEN counted THEN 1 ELSE 0 END AS BIGINT) AS counted, \
@@ -90,25 +149,58 @@ const TICKET_DAYS: &str = "SELECT (received_at + ?) / 86400000000 AS day, ticket
     SUM(CASE WHEN due_at IS NOT NULL AND (answered_at IS NOT NULL OR due_at < ?) \
         THEN 1 ELSE 0 END) AS due_passed \
     FROM report_tickets \
-    WHERE received_at >= ? AND received_at < ? AND (? = '' OR center = ?) \
-    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1";
+    WHERE received_hour >= ? AND received_hour <= ? \
+    AND received_at >= ? AND received_at < ? AND (? = '' OR center = ?) \
+    GROUP BY received_hour, ticket_type, category, cleared, counted";
 
 pub fn ticket_days(
     conn: &mut AnyConn,
     p: &Period,
     now: DateTime<Utc>,
 ) -> Result<Vec<TicketDay>, StoreError> {
-    let sql = dialect(conn, TICKET_DAYS);
+    use super::write::report_rows::HOUR_US;
+    let sql = dialect(conn, TICKET_HOURS);
     let center = p.center();
-    with_conn!(conn, |c| diesel::sql_query(&sql)
-        .bind::<BigInt, _>(p.offset_us)
+    let (from, until) = (to_db(p.from), to_db(p.until));
+    let hours = with_conn!(conn, |c| diesel::sql_query(&sql)
         .bind::<BigInt, _>(to_db(now))
-        .bind::<BigInt, _>(to_db(p.from))
-        .bind::<BigInt, _>(to_db(p.until))
+        .bind::<BigInt, _>(p.hours().0)
+        .bind::<BigInt, _>(p.hours().1)
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(until)
         .bind::<Text, _>(&center)
         .bind::<Text, _>(&center)
-        .load::<TicketDay>(c))
-    .map_err(store_err)
+        .load::<TicketHour>(c))
+    .map_err(store_err)?;
+    // Hours into the zone's days (whole-hour offsets, as every US zone has).
+    let mut days: std::collections::BTreeMap<(i64, String, String, i64, i64), [i64; 3]> =
+        std::collections::BTreeMap::new();
+    for h in hours {
+        let day = (h.hour * HOUR_US + p.offset_us).div_euclid(DAY_US);
+        let e = days
+            .entry((day, h.ticket_type, h.category, h.cleared, h.counted))
+            .or_default();
+        e[0] += h.tickets;
+        e[1] += h.on_time;
+        e[2] += h.due_passed;
+    }
+    Ok(days
+        .into_iter()
+        .map(
+            |((day, ticket_type, category, cleared, counted), [tickets, on_time, due_passed])| {
+                TicketDay {
+                    day,
+                    ticket_type,
+                    category,
+                    cleared,
+                    counted,
+                    tickets,
+                    on_time,
+                    due_passed,
+                }
+            },
+        )
+        .collect())
 }
 
 /// Counted tickets of the period per value of one column.
@@ -137,12 +229,16 @@ pub fn tally(conn: &mut AnyConn, p: &Period, by: TallyBy) -> Result<Vec<Tally>, 
         conn,
         &format!(
             "SELECT COALESCE({column}, '') AS key, COUNT(*) AS tickets FROM report_tickets \
-             WHERE counted AND received_at >= ? AND received_at < ? AND (? = '' OR center = ?) \
+             WHERE counted = TRUE AND received_hour >= ? AND received_hour <= ? \
+             AND received_at >= ? AND received_at < ? AND (? = '' OR center = ?) \
              GROUP BY 1"
         ),
     );
     let center = p.center();
+    let (first, last) = p.hours();
     with_conn!(conn, |c| diesel::sql_query(&sql)
+        .bind::<BigInt, _>(first)
+        .bind::<BigInt, _>(last)
         .bind::<BigInt, _>(to_db(p.from))
         .bind::<BigInt, _>(to_db(p.until))
         .bind::<Text, _>(&center)
@@ -168,14 +264,18 @@ pub struct ExcavatorTally {
 const EXCAVATORS: &str = "SELECT COALESCE(excavator_key, '') AS key, MAX(excavator) AS name, \
     COUNT(*) AS tickets, SUM(CASE WHEN dug_early THEN 1 ELSE 0 END) AS dug_early \
     FROM report_tickets \
-    WHERE counted AND received_at >= ? AND received_at < ? AND (? = '' OR center = ?) \
+    WHERE counted = TRUE AND received_hour >= ? AND received_hour <= ? \
+    AND received_at >= ? AND received_at < ? AND (? = '' OR center = ?) \
     GROUP BY 1";
 
 /// Every excavator with counted tickets in the period.
 pub fn excavators(conn: &mut AnyConn, p: &Period) -> Result<Vec<ExcavatorTally>, StoreError> {
     let sql = dialect(conn, EXCAVATORS);
     let center = p.center();
+    let (first, last) = p.hours();
     with_conn!(conn, |c| diesel::sql_query(&sql)
+        .bind::<BigInt, _>(first)
+        .bind::<BigInt, _>(last)
         .bind::<BigInt, _>(to_db(p.from))
         .bind::<BigInt, _>(to_db(p.until))
         .bind::<Text, _>(&center)

@@ -507,5 +507,6 @@ diesel::table! {
         category -> Nullable<Text>,
         cleared -> Bool,
         answered_at -> Nullable<BigInt>,
+        received_hour -> BigInt,
     }
 }

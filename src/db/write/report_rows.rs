@@ -35,7 +35,12 @@ pub struct NewReportTicket<'a> {
     pub category: Option<&'static str>,
     pub cleared: bool,
     pub answered_at: Option<i64>,
+    /// The hour of receipt since the epoch (UTC): what the reports group by.
+    pub received_hour: i64,
 }
+
+/// Microseconds in an hour.
+pub const HOUR_US: i64 = 3_600_000_000;
 
 /// Whether a ticket of this type counts as an excavation ticket (the denominator of the damage
 /// rate and Part D): cancellations, design requests and test tickets do not.
@@ -73,6 +78,7 @@ pub fn report_row(r: &IntakeRecord) -> NewReportTicket<'_> {
         category: None,
         cleared: false,
         answered_at: None,
+        received_hour: to_db(r.received_at).div_euclid(HOUR_US),
     }
 }
 
