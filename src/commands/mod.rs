@@ -25,9 +25,9 @@ pub fn main() -> anyhow::Result<()> {
     // Tools print their results on stdout; keep their logs to warnings unless asked.
     let replaying = matches!(&cli.command, Command::Generate(g) if g.history_days.is_some());
     let level = if replaying && std::env::var_os("RUST_LOG").is_none() {
-        // A replayed history has no roster: that nobody is reached is its summary's to say,
-        // not one error line per alert.
-        "warn,aegis_actors::engine::notify=off".to_owned()
+        // A replayed history has no roster nor mail relay: that nobody is reached is its
+        // summary's to say, not one error line per alert and a warning about e-mail.
+        "warn,aegis_actors::engine::notify=off,aegis::startup=error".to_owned()
     } else if quiet && std::env::var_os("RUST_LOG").is_none() {
         "warn".to_owned()
     } else {
