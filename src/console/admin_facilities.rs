@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::confirm::{self, Confirm};
 use super::session::SignedIn;
 use super::time::{when, zone};
-use super::{Needs, Operator, layout, refused, require, require_form, see_other};
+use super::{Needs, Operator, given, layout, refused, require, require_form, see_other};
 use crate::app::facilities::{FacilitiesError, ImportLayer};
 use crate::app::views::{LayerView, VersionView};
 use crate::app::{Refusal, UseCaseError};
@@ -290,10 +290,6 @@ async fn read_upload(mut form: Multipart, max: usize) -> Result<Upload, UploadEr
         }
     }
     Ok(u)
-}
-
-fn given(s: &str) -> Option<String> {
-    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 fn feet_field(field: &str, s: &str) -> Result<Option<f64>, FacilitiesError> {

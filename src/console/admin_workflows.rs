@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 use super::time::{when, zone};
-use super::{Operator, layout, refused};
+use super::{Operator, given, layout, refused};
 use crate::app::views::{Page, WorkflowItem};
 use crate::app::workflows::WorkflowQuery;
 use crate::web::page::respond;
@@ -39,10 +39,6 @@ pub struct FilterForm {
     until: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     cursor: String,
-}
-
-fn given(s: &str) -> Option<String> {
-    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 /// A date input's `YYYY-MM-DD` is the start of that UTC day; a full RFC 3339 time is kept.

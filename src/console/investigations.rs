@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::session::SignedIn;
 use super::time::{when, zone};
-use super::{Needs, Officer, layout, refused, require_form, see_other};
+use super::{Needs, Officer, given, layout, refused, require_form, see_other};
 use crate::app::investigations::{InvestigationError, InvestigationQuery};
 use crate::app::views::{InvestigationView, Page, Role};
 use crate::web::page::respond;
@@ -47,10 +47,6 @@ pub struct ListForm {
     until: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     cursor: String,
-}
-
-fn given(s: &str) -> Option<String> {
-    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 fn invalid(field: &str, message: String) -> InvestigationError {

@@ -117,6 +117,11 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     }
 }
 
+/// A form field as typed, trimmed; `None` when left empty (empty means "any" or "unchanged").
+pub fn given(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
 pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("location", to))

@@ -43,6 +43,36 @@ impl Period {
     }
 }
 
+/// What every read of the period's excavation tickets filters on, after its `SELECT … FROM
+/// report_tickets`: the hours (the index's range), the exact instants and the center.
+const COUNTED_IN_PERIOD: &str = "WHERE counted = TRUE AND received_hour >= ? AND received_hour <= ? \
+    AND received_at >= ? AND received_at < ? AND (? = '' OR center = ?)";
+
+/// Rows of `select` (`SELECT … FROM report_tickets`) over the period's excavation tickets, with
+/// `tail` after the filter (a `GROUP BY`, or nothing).
+fn counted_rows<T>(
+    conn: &mut AnyConn,
+    p: &Period,
+    select: &str,
+    tail: &str,
+) -> Result<Vec<T>, StoreError>
+where
+    T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+{
+    let sql = dialect(conn, &format!("{select} {COUNTED_IN_PERIOD} {tail}"));
+    let center = p.center();
+    let (first, last) = p.hours();
+    with_conn!(conn, |c| diesel::sql_query(&sql)
+        .bind::<BigInt, _>(first)
+        .bind::<BigInt, _>(last)
+        .bind::<BigInt, _>(to_db(p.from))
+        .bind::<BigInt, _>(to_db(p.until))
+        .bind::<Text, _>(&center)
+        .bind::<Text, _>(&center)
+        .load::<T>(c))
+    .map_err(store_err)
+}
+
 /// Excavation tickets of the period (the breakdowns' denominator), counted on the index.
 pub fn counted_tickets(conn: &mut AnyConn, p: &Period) -> Result<i64, StoreError> {
     #[derive(QueryableByName)]
@@ -50,23 +80,12 @@ pub fn counted_tickets(conn: &mut AnyConn, p: &Period) -> Result<i64, StoreError
         #[diesel(sql_type = BigInt)]
         tickets: i64,
     }
-    let sql = dialect(
+    let rows: Vec<Count> = counted_rows(
         conn,
-        "SELECT COUNT(*) AS tickets FROM report_tickets WHERE counted = TRUE \
-         AND received_hour >= ? AND received_hour <= ? AND received_at >= ? AND received_at < ? \
-         AND (? = '' OR center = ?)",
-    );
-    let center = p.center();
-    let (first, last) = p.hours();
-    let rows = with_conn!(conn, |c| diesel::sql_query(&sql)
-        .bind::<BigInt, _>(first)
-        .bind::<BigInt, _>(last)
-        .bind::<BigInt, _>(to_db(p.from))
-        .bind::<BigInt, _>(to_db(p.until))
-        .bind::<Text, _>(&center)
-        .bind::<Text, _>(&center)
-        .load::<Count>(c))
-    .map_err(store_err)?;
+        p,
+        "SELECT COUNT(*) AS tickets FROM report_tickets",
+        "",
+    )?;
     Ok(rows.first().map_or(0, |r| r.tickets))
 }
 
@@ -225,26 +244,12 @@ pub fn tally(conn: &mut AnyConn, p: &Period, by: TallyBy) -> Result<Vec<Tally>, 
         TallyBy::WorkType => "work_type",
         TallyBy::Method => "method",
     };
-    let sql = dialect(
+    counted_rows(
         conn,
-        &format!(
-            "SELECT COALESCE({column}, '') AS key, COUNT(*) AS tickets FROM report_tickets \
-             WHERE counted = TRUE AND received_hour >= ? AND received_hour <= ? \
-             AND received_at >= ? AND received_at < ? AND (? = '' OR center = ?) \
-             GROUP BY 1"
-        ),
-    );
-    let center = p.center();
-    let (first, last) = p.hours();
-    with_conn!(conn, |c| diesel::sql_query(&sql)
-        .bind::<BigInt, _>(first)
-        .bind::<BigInt, _>(last)
-        .bind::<BigInt, _>(to_db(p.from))
-        .bind::<BigInt, _>(to_db(p.until))
-        .bind::<Text, _>(&center)
-        .bind::<Text, _>(&center)
-        .load::<Tally>(c))
-    .map_err(store_err)
+        p,
+        &format!("SELECT COALESCE({column}, '') AS key, COUNT(*) AS tickets FROM report_tickets"),
+        "GROUP BY 1",
+    )
 }
 
 /// One excavator's counted tickets in the period.
@@ -263,25 +268,11 @@ pub struct ExcavatorTally {
 
 const EXCAVATORS: &str = "SELECT COALESCE(excavator_key, '') AS key, MAX(excavator) AS name, \
     COUNT(*) AS tickets, SUM(CASE WHEN dug_early THEN 1 ELSE 0 END) AS dug_early \
-    FROM report_tickets \
-    WHERE counted = TRUE AND received_hour >= ? AND received_hour <= ? \
-    AND received_at >= ? AND received_at < ? AND (? = '' OR center = ?) \
-    GROUP BY 1";
+    FROM report_tickets";
 
 /// Every excavator with counted tickets in the period.
 pub fn excavators(conn: &mut AnyConn, p: &Period) -> Result<Vec<ExcavatorTally>, StoreError> {
-    let sql = dialect(conn, EXCAVATORS);
-    let center = p.center();
-    let (first, last) = p.hours();
-    with_conn!(conn, |c| diesel::sql_query(&sql)
-        .bind::<BigInt, _>(first)
-        .bind::<BigInt, _>(last)
-        .bind::<BigInt, _>(to_db(p.from))
-        .bind::<BigInt, _>(to_db(p.until))
-        .bind::<Text, _>(&center)
-        .bind::<Text, _>(&center)
-        .load::<ExcavatorTally>(c))
-    .map_err(store_err)
+    counted_rows(conn, p, EXCAVATORS, "GROUP BY 1")
 }
 
 /// An alert as the alerts report reads it.
